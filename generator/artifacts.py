@@ -1,0 +1,74 @@
+"""Artifact kinds and their byte encodings.
+
+Templates and snapshots are LF text; ``encode`` applies each kind's policy. A
+``.ps1`` is UTF-8 with BOM and CRLF because Windows PowerShell 5.1 reads BOM-less
+files in the ANSI code page and Authenticode hashes the exact bytes.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+
+class ArtifactKind(enum.Enum):
+    """What an artifact is, which decides its encoding and whether it is signed."""
+
+    POWERSHELL = "ps1"
+    XML = "xml"
+    MARKDOWN = "md"
+    JSON = "json"
+
+    @property
+    def bom(self) -> bool:
+        """Whether the bytes start with a UTF-8 byte order mark."""
+        return self is ArtifactKind.POWERSHELL
+
+    @property
+    def newline(self) -> str:
+        """Line ending written to disk (Windows files get CRLF)."""
+        return "\r\n" if self in (ArtifactKind.POWERSHELL, ArtifactKind.XML) else "\n"
+
+    @property
+    def signed(self) -> bool:
+        """Whether Authenticode applies."""
+        return self is ArtifactKind.POWERSHELL
+
+    @classmethod
+    def for_path(cls, path: PurePosixPath) -> ArtifactKind:
+        """The kind for an output file name."""
+        return cls(path.suffix.removeprefix("."))
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedArtifact:
+    """An artifact's LF text, before encoding."""
+
+    path: PurePosixPath
+    kind: ArtifactKind
+    template: str
+    server: str | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedArtifact:
+    """An artifact's final bytes (signed when its kind is signed)."""
+
+    path: PurePosixPath
+    kind: ArtifactKind
+    template: str
+    server: str | None
+    unsigned: bytes
+    data: bytes
+
+
+def encode_text(text: str, kind: ArtifactKind) -> bytes:
+    """Encode LF text per the kind: line endings, BOM, UTF-8."""
+    if "\r" in text:
+        # Templates are LF only; a stray CR would produce mixed line endings.
+        msg = "rendered text contains a carriage return"
+        raise ValueError(msg)
+    body = text.replace("\n", kind.newline).encode("utf-8")
+    return (b"\xef\xbb\xbf" + body) if kind.bom else body

@@ -1,0 +1,54 @@
+"""The pipeline for one inventory: load, model, plan, render, encode, sign, bundle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import jinja2
+
+from generator.errors import Diagnostic
+from generator.inventory import load_inventory
+from generator.manifest import build_manifest
+from generator.model import parse_inventory
+from generator.plan import Plan, build_plan
+from generator.render import render_plan
+from generator.signing import Signer, encode_and_sign
+from generator.writer import MANIFEST_NAME, BundleFiles
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltBundle:
+    """An inventory turned into bytes, ready to be written."""
+
+    inventory: Path
+    plan: Plan
+    files: BundleFiles
+    warnings: tuple[Diagnostic, ...]
+
+
+def plan_inventory(path: Path) -> tuple[Plan, str]:
+    """Load, validate and plan one inventory; returns the plan and inventory sha256."""
+    doc = load_inventory(path)
+    inventory = parse_inventory(doc)
+    return build_plan(inventory, doc, path.stem), doc.sha256
+
+
+def build_bundle(
+    path: Path, env: jinja2.Environment, signer: Signer, templates_sha256: str
+) -> BuiltBundle:
+    """Everything for one inventory, in memory; touches no output file."""
+    plan, inventory_sha256 = plan_inventory(path)
+    encoded = encode_and_sign(render_plan(plan, env), signer)
+    root = PurePosixPath(path.stem)
+    manifest = build_manifest(
+        inventory_name=path.name,
+        inventory_sha256=inventory_sha256,
+        templates_sha256=templates_sha256,
+        signer=signer.description,
+        artifacts=encoded,
+        root=root,
+    )
+    files = tuple((art.path, art.data) for art in encoded)
+    files += ((root / MANIFEST_NAME, manifest),)
+    return BuiltBundle(path, plan, BundleFiles(root, files), plan.warnings)

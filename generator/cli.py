@@ -1,0 +1,146 @@
+"""Command line: a thin shell over the pipeline that maps errors to exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from generator import __version__
+from generator.bundle import BuiltBundle, build_bundle
+from generator.errors import DrgenError, ExitCode, UsageError
+from generator.render import DEFAULT_TEMPLATES, make_environment, template_set_sha256
+from generator.signing import NullSigner
+from generator.writer import check_ownership, diff_bundle, write_bundle
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+app = typer.Typer(
+    name="drgen",
+    help="Generate signed BizTalk Server disaster-recovery bundles from an inventory.",
+    no_args_is_help=True,
+    add_completion=False,
+    # Locals may hold key material or passwords: never print them.
+    pretty_exceptions_show_locals=False,
+    pretty_exceptions_enable=False,
+)
+
+_state = {"debug": False}
+
+
+def _say(line: str) -> None:
+    """Human messages go to stderr; stdout is for machine output."""
+    sys.stderr.write(line + "\n")
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"drgen {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True,
+                     help="Print the version and exit."),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks (for drgen developers).")
+    ] = False,
+) -> None:
+    """drgen: BizTalk Server DR bundles from one reviewed inventory."""
+    _state["debug"] = debug
+
+
+def _default_inventories() -> list[Path]:
+    folder = Path("inventories")
+    if not folder.is_dir():
+        folder = PROJECT_ROOT / "inventories"
+    found = sorted(folder.glob("*.yaml"))
+    if not found:
+        raise UsageError(f"no inventory given and none found in {folder}/")
+    return found
+
+
+def _inventories(paths: list[Path] | None) -> list[Path]:
+    chosen = list(paths) if paths else _default_inventories()
+    stems: dict[str, Path] = {}
+    for path in chosen:
+        if path.stem in stems:
+            raise UsageError(
+                f"{path} and {stems[path.stem]} would both render into '{path.stem}/'"
+            )
+        stems[path.stem] = path
+    return chosen
+
+
+def _run(action: object) -> None:
+    """Run a command body, turning drgen errors into diagnostics and exit codes."""
+    try:
+        action()  # type: ignore[operator]
+    except DrgenError as exc:
+        if _state["debug"]:
+            raise
+        for line in exc.lines():
+            _say(line)
+        raise typer.Exit(int(exc.exit_code)) from None
+
+
+InventoryArg = Annotated[
+    list[Path] | None,
+    typer.Argument(help="Inventory files (default: every inventories/*.yaml).",
+                   show_default=False),
+]
+
+
+@app.command()
+def render(
+    inventories: InventoryArg = None,
+    out: Annotated[Path, typer.Option("--out", help="Output directory.")] = Path("out"),
+    templates: Annotated[
+        Path, typer.Option("--templates", help="Template directory.")
+    ] = DEFAULT_TEMPLATES,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a directory drgen did not create.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No per-file lines.")] = False,
+) -> None:
+    """Render every artifact of the inventories into OUT/<inventory>/<site>/..."""
+
+    def body() -> None:
+        env = make_environment(templates)
+        templates_sha = template_set_sha256(templates)
+        signer = NullSigner()
+        built: list[BuiltBundle] = [
+            build_bundle(path, env, signer, templates_sha)
+            for path in _inventories(inventories)
+        ]
+        for bundle in built:
+            for warning in bundle.warnings:
+                _say(warning.format())
+            check_ownership(out, bundle.files, force=force)
+        for bundle in built:
+            changes = diff_bundle(out, bundle.files)
+            written = write_bundle(out, bundle.files, changes)
+            if not quiet:
+                for change in changes:
+                    _say(f"{change.status:>9}  {out / change.path}")
+            _say(f"{bundle.inventory}: {len(bundle.files.files)} files in "
+                 f"{out / bundle.files.root}, {written} written")
+
+    _run(body)
+
+
+def main() -> None:
+    """Console entry point."""
+    if os.environ.get("NO_COLOR"):
+        os.environ.setdefault("TERM", "dumb")
+    app(prog_name="drgen")
+
+
+__all__ = ["ExitCode", "app", "main"]

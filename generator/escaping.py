@@ -1,0 +1,103 @@
+"""Escaping by construction: the only doors through which values reach a script.
+
+In ``*.ps1.jinja`` templates every ``{{ }}`` must produce a ``PsLiteral``, which
+only the ``ps_*`` filters create; the ``finalize`` guard fails the render for any
+other value, naming the template and line. XML templates are autoescaped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+# PowerShell treats all five as single quotes (CharTraits.IsSingleQuote), so each
+# must be doubled inside a verbatim string or it would end the literal.
+_SINGLE_QUOTES = "'\u2018\u2019\u201a\u201b"
+_QUOTE_RE = re.compile(f"([{_SINGLE_QUOTES}])")
+_LINE_BREAK = re.compile(r"[\r\n\x85\u2028\u2029]")
+
+
+class PsLiteral(str):
+    """Text that is already a complete, safe PowerShell token."""
+
+    __slots__ = ()
+
+
+class UnsafeValueError(ValueError):
+    """A value reached a template without the filter that makes it safe."""
+
+
+def ps_str(value: object) -> PsLiteral:
+    """A single-quoted PowerShell string literal with every quote doubled."""
+    if not isinstance(value, str):
+        msg = f"ps_str expects text, got {type(value).__name__}"
+        raise UnsafeValueError(msg)
+    if _LINE_BREAK.search(value):
+        # A line break inside a literal would split the script's one-construct lines.
+        msg = "ps_str refuses values containing line breaks"
+        raise UnsafeValueError(msg)
+    return PsLiteral("'" + _QUOTE_RE.sub(r"\1\1", value) + "'")
+
+
+def ps_int(value: object) -> PsLiteral:
+    """A PowerShell integer literal."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        msg = f"ps_int expects an integer, got {type(value).__name__}"
+        raise UnsafeValueError(msg)
+    return PsLiteral(str(value))
+
+
+def ps_bool(value: object) -> PsLiteral:
+    """``$true`` or ``$false``."""
+    if not isinstance(value, bool):
+        msg = f"ps_bool expects a boolean, got {type(value).__name__}"
+        raise UnsafeValueError(msg)
+    return PsLiteral("$true" if value else "$false")
+
+
+def ps_array(values: Iterable[object]) -> PsLiteral:
+    """``@('a', 'b')`` built from single-quoted literals (strings only)."""
+    if isinstance(values, str):
+        msg = "ps_array expects a sequence of strings, got one string"
+        raise UnsafeValueError(msg)
+    return PsLiteral("@(" + ", ".join(ps_str(v) for v in values) + ")")
+
+
+FILTERS = {"ps_str": ps_str, "ps_int": ps_int, "ps_bool": ps_bool, "ps_array": ps_array}
+
+_XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def check_xml_text(value: str) -> str:
+    """Reject characters XML 1.0 cannot carry (markupsafe passes them through)."""
+    if _XML_FORBIDDEN.search(value):
+        msg = "value contains a character XML 1.0 cannot represent"
+        raise UnsafeValueError(msg)
+    return value
+
+
+@pass_context
+def finalize(context: Context, value: Any) -> Any:
+    """Jinja ``finalize``: in PowerShell templates only ``PsLiteral`` may print."""
+    name = context.name or ""
+    if name.endswith(".ps1.jinja"):
+        if not isinstance(value, PsLiteral):
+            msg = (
+                f"unescaped value of type {type(value).__name__} in a PowerShell "
+                "template; use ps_str, ps_int, ps_bool or ps_array"
+            )
+            raise UnsafeValueError(msg)
+        return value
+    if value is None:
+        msg = "None reached a template output"
+        raise UnsafeValueError(msg)
+    if isinstance(value, bool | int):
+        return str(value)
+    if isinstance(value, str):
+        return check_xml_text(value)
+    msg = f"value of type {type(value).__name__} cannot be rendered"
+    raise UnsafeValueError(msg)

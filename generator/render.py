@@ -1,0 +1,90 @@
+"""Jinja environment and rendering of a plan into LF text per artifact."""
+
+from __future__ import annotations
+
+import hashlib
+import traceback
+import xml.etree.ElementTree as ET  # noqa: S405 - parses drgen's own output only
+from pathlib import Path
+
+import jinja2
+
+from generator.artifacts import ArtifactKind, RenderedArtifact
+from generator.errors import Diagnostic, Location, TemplateError
+from generator.escaping import FILTERS, UnsafeValueError, finalize
+from generator.plan import ArtifactSpec, Plan
+
+DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def make_environment(templates: Path = DEFAULT_TEMPLATES) -> jinja2.Environment:
+    """The one Jinja environment drgen renders with."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        undefined=jinja2.StrictUndefined,
+        # Match on the full suffix: select_autoescape(["xml"]) misses "x.xml.jinja".
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("xml.jinja",), default_for_string=False, default=False
+        ),
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        finalize=finalize,
+        auto_reload=False,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+def template_set_sha256(templates: Path = DEFAULT_TEMPLATES) -> str:
+    """A hash over every template's relative path and bytes (for the manifest)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in templates.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(templates).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _template_location(exc: BaseException, spec: ArtifactSpec) -> Location:
+    """The deepest traceback frame that is inside a template file."""
+    line = getattr(exc, "lineno", None)
+    name = getattr(exc, "filename", None) or getattr(exc, "name", None)
+    if isinstance(exc, jinja2.TemplateSyntaxError) and line:
+        return Location(str(name or spec.template), line, 0)
+    found = Location(f"templates/{spec.template}")
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith(".jinja") and frame.lineno:
+            found = Location(frame.filename, frame.lineno, 0)
+    return found
+
+
+def _check_xml(text: str, spec: ArtifactSpec) -> None:
+    try:
+        ET.fromstring(text.encode("utf-8"))  # noqa: S314 - our own output
+    except ET.ParseError as exc:
+        line, column = exc.position
+        raise TemplateError(
+            f"{spec.template}: rendered XML is not well-formed",
+            (Diagnostic(Location(str(spec.path), line, column + 1), "xml",
+                        f"rendered XML is not well-formed: {exc}"),),
+        ) from None
+
+
+def render_artifact(env: jinja2.Environment, spec: ArtifactSpec) -> RenderedArtifact:
+    """Render one artifact; every failure becomes a located ``TemplateError``."""
+    try:
+        text = env.get_template(spec.template).render(spec.context)
+    except (jinja2.TemplateError, UnsafeValueError) as exc:
+        where = _template_location(exc, spec)
+        raise TemplateError(
+            f"{where}: {exc}",
+            (Diagnostic(where, "template", f"{type(exc).__name__}: {exc}"),),
+        ) from None
+    if spec.kind is ArtifactKind.XML:
+        _check_xml(text, spec)
+    return RenderedArtifact(spec.path, spec.kind, spec.template, spec.server, text)
+
+
+def render_plan(plan: Plan, env: jinja2.Environment) -> tuple[RenderedArtifact, ...]:
+    """Render every artifact of the plan, in path order."""
+    return tuple(render_artifact(env, spec) for spec in plan.artifacts)

@@ -1,0 +1,120 @@
+"""All-or-nothing output: a bundle directory is replaced whole, or not at all.
+
+A changed bundle is assembled in a staging directory next to it (unchanged files
+are hard-linked, so they are not rewritten) and swapped in with two renames. An
+unchanged bundle is not touched. A directory drgen did not create (no manifest)
+is never overwritten without ``force``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from generator.errors import OutputError
+
+MANIFEST_NAME = "manifest.json"
+
+
+@dataclass(frozen=True, slots=True)
+class FileChange:
+    """What a render did (or would do) to one file."""
+
+    status: str  # create | update | identical | remove
+    path: PurePosixPath
+
+
+@dataclass(frozen=True, slots=True)
+class BundleFiles:
+    """The complete bytes of one bundle directory, relative to ``OUT``."""
+
+    root: PurePosixPath  # e.g. "example"
+    files: tuple[tuple[PurePosixPath, bytes], ...]  # manifest included
+
+
+def _existing(root: Path) -> dict[PurePosixPath, Path]:
+    if not root.is_dir():
+        return {}
+    return {
+        PurePosixPath(p.relative_to(root.parent).as_posix()): p
+        for p in sorted(root.rglob("*"))
+        if p.is_file() or p.is_symlink()
+    }
+
+
+def diff_bundle(out: Path, bundle: BundleFiles) -> list[FileChange]:
+    """Compare the wanted bytes with what is on disk; writes nothing."""
+    root = out / bundle.root
+    existing = _existing(root)
+    wanted = dict(bundle.files)
+    changes = []
+    for path, data in bundle.files:
+        current = existing.get(path)
+        if current is None:
+            changes.append(FileChange("create", path))
+        elif current.is_symlink() or current.read_bytes() != data:
+            changes.append(FileChange("update", path))
+        else:
+            changes.append(FileChange("identical", path))
+    changes += [FileChange("remove", p) for p in existing if p not in wanted]
+    return sorted(changes, key=lambda c: c.path)
+
+
+def check_ownership(out: Path, bundle: BundleFiles, *, force: bool) -> None:
+    """Refuse to replace a non-empty directory that has no drgen manifest."""
+    root = out / bundle.root
+    if force or not root.exists():
+        return
+    if not root.is_dir():
+        raise OutputError(f"{root}: exists and is not a directory")
+    if any(root.iterdir()) and not (root / MANIFEST_NAME).is_file():
+        raise OutputError(
+            f"{root}: directory is not empty and was not created by drgen "
+            f"(no {MANIFEST_NAME}); move it away or pass --force"
+        )
+
+
+def _safe_target(base: Path, relative: PurePosixPath) -> Path:
+    target = (base / relative).resolve()
+    if base.resolve() not in target.parents:
+        raise OutputError(f"{relative}: output path escapes the output directory")
+    return target
+
+
+def write_bundle(out: Path, bundle: BundleFiles, changes: Sequence[FileChange]) -> int:
+    """Replace ``OUT/<root>`` with the bundle; returns how many files were written."""
+    if all(c.status == "identical" for c in changes):
+        return 0
+    root = out / bundle.root
+    out.mkdir(parents=True, exist_ok=True)
+    staging = out / f".{bundle.root.name}.staging-{os.getpid()}"
+    retired = out / f".{bundle.root.name}.previous-{os.getpid()}"
+    status = {c.path: c.status for c in changes}
+    written = 0
+    try:
+        shutil.rmtree(staging, ignore_errors=True)
+        for path, data in bundle.files:
+            target = _safe_target(staging, PurePosixPath(*path.parts[1:]))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if status.get(path) == "identical":
+                os.link(root.parent / path, target)
+            else:
+                target.write_bytes(data)
+                written += 1
+        if root.exists():
+            root.rename(retired)
+        try:
+            staging.rename(root)
+        except OSError:
+            if retired.exists():
+                retired.rename(root)
+            raise
+    except OSError as exc:
+        raise OutputError(f"{root}: cannot write bundle: {exc.strerror or exc}") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(retired, ignore_errors=True)
+    return written
