@@ -44,10 +44,14 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    version: Annotated[
+    version: Annotated[  # noqa: ARG001 - handled eagerly by its callback
         bool,
-        typer.Option("--version", callback=_version, is_eager=True,
-                     help="Print the version and exit."),
+        typer.Option(
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
     ] = False,
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks (for drgen developers).")
@@ -93,8 +97,9 @@ def _run(action: object) -> None:
 
 InventoryArg = Annotated[
     list[Path] | None,
-    typer.Argument(help="Inventory files (default: every inventories/*.yaml).",
-                   show_default=False),
+    typer.Argument(
+        help="Inventory files (default: every inventories/*.yaml).", show_default=False
+    ),
 ]
 
 
@@ -108,7 +113,9 @@ def render(
     force: Annotated[
         bool, typer.Option("--force", help="Replace a directory drgen did not create.")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No per-file lines.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No per-file lines.")
+    ] = False,
 ) -> None:
     """Render every artifact of the inventories into OUT/<inventory>/<site>/..."""
 
@@ -130,8 +137,10 @@ def render(
             if not quiet:
                 for change in changes:
                     _say(f"{change.status:>9}  {out / change.path}")
-            _say(f"{bundle.inventory}: {len(bundle.files.files)} files in "
-                 f"{out / bundle.files.root}, {written} written")
+            _say(
+                f"{bundle.inventory}: {len(bundle.files.files)} files in "
+                f"{out / bundle.files.root}, {written} written"
+            )
 
     _run(body)
 

@@ -18,9 +18,7 @@ from generator.errors import Diagnostic, InventoryError, Location, relative_disp
 Path_ = tuple[str | int, ...]
 
 # YAML 1.1 reads these unquoted scalars as booleans; users almost always meant text.
-YAML11_BOOLEANS = frozenset(
-    {"y", "yes", "n", "no", "on", "off", "true", "false"}
-)
+YAML11_BOOLEANS = frozenset({"y", "yes", "n", "no", "on", "off", "true", "false"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +60,11 @@ def _walk(
             if key in seen:
                 problems.append(
                     Diagnostic(
-                        Location(file, key_node.start_mark.line + 1,
-                                 key_node.start_mark.column + 1),
+                        Location(
+                            file,
+                            key_node.start_mark.line + 1,
+                            key_node.start_mark.column + 1,
+                        ),
                         "duplicate-key",
                         f"key '{key}' appears twice in this mapping "
                         f"(first on line {seen[key]})",
@@ -85,19 +86,26 @@ def _walk(
         plain[path] = str(node.value)
 
 
-def parse_inventory_text(text: str, file: str, sha256: str | None = None) -> RawDocument:
+def parse_inventory_text(
+    text: str, file: str, sha256: str | None = None
+) -> RawDocument:
     """Parse YAML text; raise ``InventoryError`` with a location on any problem."""
     digest = sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest()
     try:
-        node = yaml.compose(text, Loader=_PositionLoader)  # noqa: S506 - SafeLoader subclass
+        node = yaml.compose(text, Loader=_PositionLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         problem = exc.problem or exc.context or "invalid YAML"
         raise InventoryError(
             f"{file}: YAML syntax error",
-            (Diagnostic(Location(file, line, column), "yaml-syntax",
-                        f"YAML syntax error: {problem}"),),
+            (
+                Diagnostic(
+                    Location(file, line, column),
+                    "yaml-syntax",
+                    f"YAML syntax error: {problem}",
+                ),
+            ),
         ) from None
     except yaml.YAMLError as exc:
         raise InventoryError(
@@ -133,15 +141,25 @@ def load_inventory(path: Path) -> RawDocument:
     except OSError as exc:
         raise InventoryError(
             f"{file}: cannot read inventory: {exc.strerror}",
-            (Diagnostic(Location(file), "unreadable",
-                        f"cannot read inventory: {exc.strerror}"),),
+            (
+                Diagnostic(
+                    Location(file),
+                    "unreadable",
+                    f"cannot read inventory: {exc.strerror}",
+                ),
+            ),
         ) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InventoryError(
             f"{file}: not UTF-8",
-            (Diagnostic(Location(file), "encoding",
-                        f"inventory is not valid UTF-8 (byte {exc.start})"),),
+            (
+                Diagnostic(
+                    Location(file),
+                    "encoding",
+                    f"inventory is not valid UTF-8 (byte {exc.start})",
+                ),
+            ),
         ) from None
     return parse_inventory_text(text, file, hashlib.sha256(raw).hexdigest())

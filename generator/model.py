@@ -30,7 +30,9 @@ _HOST = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 _SQL = re.compile(
     r"^[A-Za-z0-9-]{1,15}(\.[A-Za-z0-9-]+)*(\\[A-Za-z0-9_$#-]{1,16}|,[0-9]{1,5})?$"
 )
-_ACCOUNT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,14}\\[^\\/\"\[\]:;|=,+*?<>@]{1,64}$")
+_ACCOUNT = re.compile(
+    r"^[A-Za-z0-9][A-Za-z0-9.-]{0,14}\\[^\\/\"\[\]:;|=,+*?<>@]{1,64}$"
+)
 _DB = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_$#@. -]{0,127}$")
 _SITE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
@@ -58,7 +60,10 @@ def _host_name(value: str) -> str:
 
 def _sql_instance(value: str) -> str:
     if not _SQL.match(value):
-        msg = f"'{value}' is not a SQL Server instance (SERVER, SERVER\\INSTANCE or SERVER,PORT)"
+        msg = (
+            f"'{value}' is not a SQL Server instance "
+            "(SERVER, SERVER\\INSTANCE or SERVER,PORT)"
+        )
         raise ValueError(msg)
     return value
 
@@ -86,7 +91,9 @@ def _site(value: str) -> str:
 
 def _version(value: Any) -> Any:
     # An unquoted 2020 is an int in YAML; accept it rather than force quoting.
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    return (
+        str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    )
 
 
 ComputerName = Annotated[str, AfterValidator(_computer_name)]
@@ -97,7 +104,9 @@ DatabaseName = Annotated[str, AfterValidator(_database)]
 SiteName = Annotated[str, AfterValidator(_site)]
 Label = Annotated[str, Field(min_length=1, max_length=128)]
 
-Role = Literal["sso_master_secret", "update_databases", "rules_engine", "iis", "bam_alerts"]
+Role = Literal[
+    "sso_master_secret", "update_databases", "rules_engine", "iis", "bam_alerts"
+]
 ROLES: tuple[str, ...] = typing.get_args(Role)
 
 
@@ -227,7 +236,9 @@ class Inventory(_Model):
     dr: DrSite
 
 
-_SECRET_KEY = re.compile(r"pass(word|wd|phrase)?|pwd|secret|credential|private[_-]?key|token", re.I)
+_SECRET_KEY = re.compile(
+    r"pass(word|wd|phrase)?|pwd|secret|credential|private[_-]?key|token", re.I
+)
 
 
 def _schema_keys() -> frozenset[str]:
@@ -323,7 +334,8 @@ def _diagnostic_for(error: Any, doc: RawDocument) -> Diagnostic:
     hint = None
     if kind == "missing":
         return Diagnostic(
-            doc.locate(loc[:-1]), "missing-key",
+            doc.locate(loc[:-1]),
+            "missing-key",
             f"{where}: required key '{loc[-1]}' is missing",
         )
     if kind == "extra_forbidden":
@@ -337,7 +349,11 @@ def _diagnostic_for(error: Any, doc: RawDocument) -> Diagnostic:
     if message.startswith("Value error, "):
         message = message.removeprefix("Value error, ")
     spelled = doc.plain_scalars.get(loc)
-    if spelled is not None and spelled.lower() in YAML11_BOOLEANS and kind.endswith("_type"):
+    if (
+        spelled is not None
+        and spelled.lower() in YAML11_BOOLEANS
+        and kind.endswith("_type")
+    ):
         hint = f"YAML reads unquoted {spelled} as a boolean; quote it: '{spelled}'"
     elif spelled is not None and re.fullmatch(r"0[0-9]+", spelled):
         hint = f"YAML may read {spelled} as an octal number; quote it: '{spelled}'"
@@ -352,15 +368,23 @@ def parse_inventory(doc: RawDocument) -> Inventory:
     problems = _prescan(doc)
     if not isinstance(doc.data, dict):
         problems.append(
-            Diagnostic(doc.locate(()), "not-a-mapping",
-                       "the inventory must be a YAML mapping (key: value)")
+            Diagnostic(
+                doc.locate(()),
+                "not-a-mapping",
+                "the inventory must be a YAML mapping (key: value)",
+            )
         )
         raise InventoryError(f"{doc.file}: invalid inventory", tuple(problems))
     inventory: Inventory | None = None
     try:
         inventory = Inventory.model_validate(doc.data)
     except ValidationError as exc:
-        problems.extend(_diagnostic_for(e, doc) for e in exc.errors())
+        secret_at = {d.location for d in problems if d.code == "secret-in-inventory"}
+        for error in exc.errors():
+            found = _diagnostic_for(error, doc)
+            # A secret-looking key is reported once, as a secret, not also as unknown.
+            if not (found.code == "unknown-key" and found.location in secret_at):
+                problems.append(found)
     if problems or inventory is None:
         raise InventoryError(f"{doc.file}: invalid inventory", tuple(problems))
     return inventory

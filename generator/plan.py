@@ -214,8 +214,14 @@ def _bam_units(inv: Inventory) -> tuple[BamUnit, ...]:
     if bam is None:
         return ()
 
-    def unit(name: str, db: Database, server_key: str = "ServerName",
-             db_key: str = "DatabaseName", *, old: bool = False) -> BamUnit:
+    def unit(
+        name: str,
+        db: Database,
+        server_key: str = "ServerName",
+        db_key: str = "DatabaseName",
+        *,
+        old: bool = False,
+    ) -> BamUnit:
         server = db.server if old else _dr_sql(inv, db.server)
         return BamUnit(name, ((server_key, server), (db_key, db.name)))
 
@@ -232,7 +238,9 @@ def _bam_units(inv: Inventory) -> tuple[BamUnit, ...]:
     if bam.star_schema:
         units.append(unit("StarSchemaDatabase", bam.star_schema))
     if bam.alerts_instance:
-        units.append(unit("Alert", bam.alerts_instance, "DBServer", "InstanceDatabaseName"))
+        units.append(
+            unit("Alert", bam.alerts_instance, "DBServer", "InstanceDatabaseName")
+        )
     return tuple(units)
 
 
@@ -242,15 +250,22 @@ def _update_info(inv: Inventory) -> UpdateInfo:
     if dbs.rule_engine:
         other.append(_move(inv, facts.UPDATEINFO_RULE_ENGINE_LABEL, dbs.rule_engine))
     if dbs.bam and dbs.bam.alerts_application:
-        other.append(_move(inv, facts.UPDATEINFO_BAM_ALERTS_APP_LABEL,
-                           dbs.bam.alerts_application))
+        other.append(
+            _move(
+                inv, facts.UPDATEINFO_BAM_ALERTS_APP_LABEL, dbs.bam.alerts_application
+            )
+        )
     if dbs.bam and dbs.bam.alerts_instance:
-        other.append(_move(inv, facts.UPDATEINFO_BAM_ALERTS_INSTANCE_LABEL,
-                           dbs.bam.alerts_instance))
+        other.append(
+            _move(
+                inv, facts.UPDATEINFO_BAM_ALERTS_INSTANCE_LABEL, dbs.bam.alerts_instance
+            )
+        )
     other += [_move(inv, o.label, o) for o in dbs.other]
     return UpdateInfo(
-        messageboxes=tuple(_move(inv, "MessageBox", m, master=m.master)
-                           for m in dbs.messageboxes),
+        messageboxes=tuple(
+            _move(inv, "MessageBox", m, master=m.master) for m in dbs.messageboxes
+        ),
         tracking=_move(inv, "Tracking", dbs.tracking),
         management=_move(inv, "Management", dbs.management),
         bam_units=_bam_units(inv),
@@ -264,29 +279,41 @@ def _server_plan(inv: Inventory, name: str, hosts: tuple[str, ...]) -> ServerPla
     replaces: dict[str, list[str]] = {}
     for prod in inv.production.servers:
         if prod.name.upper() in {m.upper() for m in server.mirrors}:
-            for host in prod.host_instances:
-                replaces.setdefault(host.upper(), []).append(prod.name)
+            for instance in prod.host_instances:
+                replaces.setdefault(instance.upper(), []).append(prod.name)
     instances = []
     for host_name in hosts:
         host = by_name[host_name.upper()]
         in_process = host.type == "in-process"
-        instances.append(HostInstancePlan(
-            host=host.name,
-            in_process=in_process,
-            host_type=facts.HOST_TYPE_IN_PROCESS if in_process else facts.HOST_TYPE_ISOLATED,
-            account=Account(host.account, host.gmsa),
-            service=facts.host_service_name(host.name) if in_process else None,
-            replaces=tuple(replaces.get(host.name.upper(), ())),
-        ))
+        instances.append(
+            HostInstancePlan(
+                host=host.name,
+                in_process=in_process,
+                host_type=facts.HOST_TYPE_IN_PROCESS
+                if in_process
+                else facts.HOST_TYPE_ISOLATED,
+                account=Account(host.account, host.gmsa),
+                service=facts.host_service_name(host.name) if in_process else None,
+                replaces=tuple(replaces.get(host.name.upper(), ())),
+            )
+        )
     rules = "rules_engine" in server.roles
     services = [ServicePlan(facts.SSO_SERVICE, "Enterprise Single Sign-On")]
-    services += [ServicePlan(h.service, f"BizTalk host instance {h.host}")
-                 for h in instances if h.service]
+    services += [
+        ServicePlan(h.service, f"BizTalk host instance {h.host}")
+        for h in instances
+        if h.service
+    ]
     if rules:
-        services.append(ServicePlan(facts.RULE_ENGINE_SERVICE, "Rule Engine Update Service"))
+        services.append(
+            ServicePlan(facts.RULE_ENGINE_SERVICE, "Rule Engine Update Service")
+        )
     if "bam_alerts" in server.roles:
-        services.append(ServicePlan(facts.BAM_ALERTS_SERVICE[inv.group.biztalk_version],
-                                    "BAM Alerts"))
+        services.append(
+            ServicePlan(
+                facts.BAM_ALERTS_SERVICE[inv.group.biztalk_version], "BAM Alerts"
+            )
+        )
     dbs = inv.group.databases
     accounts = inv.group.accounts
     answer = AnswerFile(
@@ -295,15 +322,27 @@ def _server_plan(inv: Inventory, name: str, hosts: tuple[str, ...]) -> ServerPla
         management_db=dbs.management,
         sso_account=Account(accounts.sso_service),
         rules_db=dbs.rule_engine if rules else None,
-        rules_account=(Account(accounts.rule_engine_service)
-                       if rules and accounts.rule_engine_service else None),
+        rules_account=(
+            Account(accounts.rule_engine_service)
+            if rules and accounts.rule_engine_service
+            else None
+        ),
         installed_features=facts.INSTALLED_FEATURES_BASE
         + (facts.INSTALLED_FEATURES_RULES if rules else ()),
     )
     return ServerPlan(
         name=server.name,
-        roles=tuple(r for r in ("sso_master_secret", "update_databases", "rules_engine",
-                                "iis", "bam_alerts") if r in server.roles),
+        roles=tuple(
+            r
+            for r in (
+                "sso_master_secret",
+                "update_databases",
+                "rules_engine",
+                "iis",
+                "bam_alerts",
+            )
+            if r in server.roles
+        ),
         mirrors=server.mirrors,
         host_instances=tuple(instances),
         services=tuple(services),
@@ -331,8 +370,9 @@ def build_plan(inv: Inventory, doc: RawDocument, stem: str) -> Plan:
         dr_mgmt=Database(server=_dr_sql(inv, mgmt.server), name=mgmt.name),
         production_mss=inv.group.sso.master_secret_server,
         master_secret_server=next(s.name for s in servers if s.is_master_secret),
-        update_databases_server=next(s.name for s in servers
-                                     if "update_databases" in s.roles),
+        update_databases_server=next(
+            s.name for s in servers if "update_databases" in s.roles
+        ),
         update_info=_update_info(inv),
         servers=servers,
     )
@@ -340,13 +380,28 @@ def build_plan(inv: Inventory, doc: RawDocument, stem: str) -> Plan:
     specs: list[ArtifactSpec] = []
     for template in SITE_TEMPLATES:
         path = root / PurePosixPath(template).name.removesuffix(".jinja")
-        specs.append(ArtifactSpec(template, path, ArtifactKind.for_path(path), None,
-                                  {"site": site, "facts": facts}))
+        specs.append(
+            ArtifactSpec(
+                template,
+                path,
+                ArtifactKind.for_path(path),
+                None,
+                {"site": site, "facts": facts},
+            )
+        )
     for server in servers:
         for template in SERVER_TEMPLATES:
-            path = root / server.name / PurePosixPath(template).name.removesuffix(".jinja")
-            specs.append(ArtifactSpec(template, path, ArtifactKind.for_path(path),
-                                      server.name,
-                                      {"site": site, "server": server, "facts": facts}))
+            path = (
+                root / server.name / PurePosixPath(template).name.removesuffix(".jinja")
+            )
+            specs.append(
+                ArtifactSpec(
+                    template,
+                    path,
+                    ArtifactKind.for_path(path),
+                    server.name,
+                    {"site": site, "server": server, "facts": facts},
+                )
+            )
     warnings = tuple(d for d in diagnostics if d.severity == "warning")
     return Plan(site, tuple(sorted(specs, key=lambda s: s.path)), warnings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import traceback
-import xml.etree.ElementTree as ET  # noqa: S405 - parses drgen's own output only
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import jinja2
@@ -65,8 +65,13 @@ def _check_xml(text: str, spec: ArtifactSpec) -> None:
         line, column = exc.position
         raise TemplateError(
             f"{spec.template}: rendered XML is not well-formed",
-            (Diagnostic(Location(str(spec.path), line, column + 1), "xml",
-                        f"rendered XML is not well-formed: {exc}"),),
+            (
+                Diagnostic(
+                    Location(str(spec.path), line, column + 1),
+                    "xml",
+                    f"rendered XML is not well-formed: {exc}",
+                ),
+            ),
         ) from None
 
 

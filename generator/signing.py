@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from generator.artifacts import ArtifactKind, EncodedArtifact, RenderedArtifact, encode_text
+from generator.artifacts import (
+    ArtifactKind,
+    EncodedArtifact,
+    RenderedArtifact,
+    encode_text,
+)
 
 
 class Signer(Protocol):
@@ -36,8 +41,11 @@ def encode_and_sign(
     for art in artifacts:
         unsigned = encode_text(art.text, art.kind)
         data = signer.sign(unsigned) if art.kind.signed else unsigned
-        out.append(EncodedArtifact(art.path, art.kind, art.template, art.server,
-                                   unsigned, data))
+        out.append(
+            EncodedArtifact(
+                art.path, art.kind, art.template, art.server, unsigned, data
+            )
+        )
     return tuple(out)
 
 

@@ -113,7 +113,9 @@ def write_bundle(out: Path, bundle: BundleFiles, changes: Sequence[FileChange]) 
                 retired.rename(root)
             raise
     except OSError as exc:
-        raise OutputError(f"{root}: cannot write bundle: {exc.strerror or exc}") from None
+        raise OutputError(
+            f"{root}: cannot write bundle: {exc.strerror or exc}"
+        ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(retired, ignore_errors=True)

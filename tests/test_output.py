@@ -1,0 +1,188 @@
+"""Bytes on disk: encodings, determinism, all-or-nothing writes, stale files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path, PurePosixPath
+
+import pytest
+from typer.testing import CliRunner
+
+from generator.cli import app
+from generator.writer import write_bundle
+from tests.conftest import INVENTORIES, ROOT
+
+
+def render(runner: CliRunner, out: Path, *inventories: Path) -> None:
+    args = ["render", *(str(i) for i in inventories), "--out", str(out), "--quiet"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_ps1_is_utf8_bom_crlf_and_xml_declares_utf8(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    render(
+        runner,
+        tmp_path,
+        INVENTORIES / "example.yaml",
+        INVENTORIES / "consolidated.yaml",
+    )
+    files = tree_bytes(tmp_path)
+    scripts = [d for n, d in files.items() if n.endswith(".ps1")]
+    assert len(scripts) == 5 * 4 + 2
+    for data in scripts:
+        assert data.startswith(b"\xef\xbb\xbf")
+        assert data.count(b"\n") == data.count(b"\r\n") > 50
+        assert b"\r\r" not in data
+        data.decode("utf-8")
+    for name, data in files.items():
+        if name.endswith(".xml"):
+            assert data.startswith(b'<?xml version="1.0" encoding="utf-8"?>\r\n'), name
+            assert data.count(b"\n") == data.count(b"\r\n")
+            data.decode("utf-8")
+
+
+def test_render_twice_is_byte_identical_across_hash_seeds(tmp_path: Path) -> None:
+    outs = []
+    for seed in ("1", "4242"):
+        out = tmp_path / f"out{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run(
+            [sys.executable, "-m", "generator", "render", "--out", str(out), "-q"],
+            check=True,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+        )
+        outs.append(tree_bytes(out))
+    assert outs[0] == outs[1]
+    assert len(outs[0]) == 19 + 14
+
+
+def test_manifest_lists_every_file_with_its_hash(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    render(runner, tmp_path, INVENTORIES / "example.yaml")
+    root = tmp_path / "example"
+    manifest = json.loads((root / "manifest.json").read_text())
+    listed = {f["path"]: f["sha256"] for f in manifest["files"]}
+    on_disk = {
+        k: hashlib.sha256(v).hexdigest()
+        for k, v in tree_bytes(root).items()
+        if k != "manifest.json"
+    }
+    assert listed == on_disk
+    raw = (INVENTORIES / "example.yaml").read_bytes()
+    assert manifest["inventory"] == {
+        "file": "example.yaml",
+        "sha256": hashlib.sha256(raw).hexdigest(),
+    }
+
+
+def test_unchanged_rerender_writes_nothing(runner: CliRunner, tmp_path: Path) -> None:
+    render(runner, tmp_path, INVENTORIES / "example.yaml")
+    stamps = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
+    result = runner.invoke(
+        app, ["render", str(INVENTORIES / "example.yaml"), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0
+    assert "19 files in" in result.stderr
+    assert ", 0 written" in result.stderr
+    assert {
+        p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()
+    } == stamps
+
+
+def test_removed_dr_server_disappears(
+    runner: CliRunner, tmp_path: Path, write_inventory, example_text: str
+) -> None:
+    inventory = write_inventory(example_text, "example.yaml")
+    out = tmp_path / "out"
+    render(runner, out, inventory)
+    assert (out / "example/DR-West/DRserver3").is_dir()
+    smaller = example_text.replace("    - {name: DRserver3, mirrors: [server3]}\n", "")
+    smaller = smaller.replace("mirrors: [server2]", "mirrors: [server2, server3]")
+    inventory.write_text(smaller, encoding="utf-8")
+    render(runner, out, inventory)
+    assert not (out / "example/DR-West/DRserver3").exists()
+    assert (out / "example/DR-West/DRserver2/Initialize-DrServer.ps1").is_file()
+    manifest = json.loads((out / "example/manifest.json").read_text())
+    assert not any("DRserver3" in f["path"] for f in manifest["files"])
+
+
+def test_refuses_foreign_directory_without_force(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "example").mkdir()
+    (tmp_path / "example" / "precious.txt").write_text("mine")
+    result = runner.invoke(
+        app, ["render", str(INVENTORIES / "example.yaml"), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 1
+    assert "not created by drgen" in result.stderr
+    assert (tmp_path / "example" / "precious.txt").read_text() == "mine"
+    result = runner.invoke(
+        app,
+        [
+            "render",
+            str(INVENTORIES / "example.yaml"),
+            "--out",
+            str(tmp_path),
+            "--force",
+        ],
+    )
+    assert result.exit_code == 0
+    assert not (tmp_path / "example" / "precious.txt").exists()
+
+
+def test_failure_while_writing_keeps_previous_bundle(
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    write_inventory,
+    example_text: str,
+) -> None:
+    inventory = write_inventory(example_text, "example.yaml")
+    out = tmp_path / "out"
+    render(runner, out, inventory)
+    before = tree_bytes(out / "example")
+    inventory.write_text(example_text.replace("SQLDR01", "SQLDR02"), encoding="utf-8")
+    calls = {"n": 0}
+    original = Path.write_bytes
+
+    def failing(self: Path, data: bytes) -> int:
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise OSError(28, "No space left on device")
+        return original(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", failing)
+    result = runner.invoke(app, ["render", str(inventory), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "No space left on device" in result.stderr
+    assert "Traceback" not in result.output
+    monkeypatch.undo()
+    assert tree_bytes(out / "example") == before
+    assert sorted(p.name for p in out.iterdir()) == ["example"]  # no staging left
+
+
+def test_write_bundle_is_not_called_for_identical(tmp_path: Path) -> None:
+    # Guard the fast path directly: identical changes must not touch the disk.
+    from generator.writer import BundleFiles, FileChange
+
+    bundle = BundleFiles(PurePosixPath("x"), ())
+    assert write_bundle(tmp_path, bundle, [FileChange("identical", bundle.root)]) == 0
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,176 @@
+"""Generated PowerShell, checked with the tree-sitter-pwsh parse tree as oracle."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from generator.artifacts import ArtifactKind, RenderedArtifact, encode_text
+from generator.plan import Plan
+from tests import pwsh_oracle as ps
+
+pytestmark = pytest.mark.oracle
+
+
+def scripts(
+    all_artifacts: list[RenderedArtifact], name: str | None = None
+) -> list[tuple[RenderedArtifact, bytes]]:
+    found = [
+        (a, encode_text(a.text, ArtifactKind.POWERSHELL))
+        for a in all_artifacts
+        if a.kind is ArtifactKind.POWERSHELL and (name is None or a.path.name == name)
+    ]
+    assert found
+    return found
+
+
+def main_body(data: bytes) -> list[ps.Command]:
+    """Commands after the wrong-host guard call: the script's top-level steps."""
+    found = ps.commands(data)
+    start = next(i for i, c in enumerate(found) if c.name == "Assert-DrTargetComputer")
+    return found[start:]
+
+
+def named(commands: list[ps.Command], name: str) -> list[ps.Command]:
+    return [c for c in commands if c.name.lower() == name.lower()]
+
+
+def test_every_script_parses_clean(all_artifacts: list[RenderedArtifact]) -> None:
+    checked = scripts(all_artifacts)
+    assert len(checked) == 22
+    for art, data in checked:
+        assert ps.syntax_problems(data) == [], art.path
+
+
+def test_every_script_passes_the_lint(all_artifacts: list[RenderedArtifact]) -> None:
+    for art, data in scripts(all_artifacts):
+        assert ps.lint(data) == [], art.path
+
+
+def test_frame_of_every_script(all_artifacts: list[RenderedArtifact]) -> None:
+    for art, data in scripts(all_artifacts):
+        text = art.text
+        assert text.startswith(
+            "#Requires -Version 5.1\n#Requires -RunAsAdministrator\n"
+        )
+        for keyword in (".SYNOPSIS", ".DESCRIPTION", ".EXAMPLE"):
+            assert keyword in text, (art.path, keyword)
+        assert "[CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = '" in text
+        assert "\nSet-StrictMode -Version Latest\n" in text
+        assert "\n$ErrorActionPreference = 'Stop'\n" in text
+        body = main_body(data)
+        assert body[0].name == "Assert-DrTargetComputer"
+        assert body[1].name == "Start-DrLog"
+        assert text.rstrip().endswith("exit 0")
+
+
+def test_prepare_installs_exactly_the_planned_instances(
+    all_artifacts: list[RenderedArtifact], plans: dict[str, Plan]
+) -> None:
+    servers = {s.name: s for p in plans.values() for s in p.site.servers}
+    for art, data in scripts(all_artifacts, "Initialize-DrServer.ps1"):
+        server = servers[art.path.parent.name]
+        hosts = re.findall(r"^        HostName = '([^']*)'$", art.text, re.M)
+        assert hosts == [h.host for h in server.host_instances]
+        cmds = ps.commands(data)
+        installs = [
+            c for c in named(cmds, "Invoke-CimMethod") if "'Install'" in c.arguments
+        ]
+        maps = [c for c in named(cmds, "Invoke-CimMethod") if "'Map'" in c.arguments]
+        assert len(installs) == 1
+        assert len(maps) == 1
+        assert installs[0].guarded
+        loop = [c for c in main_body(data) if c.name == "Install-DrHostInstance"]
+        assert len(loop) == 1  # called once per $HostInstances entry
+
+
+def test_prepare_starts_nothing(all_artifacts: list[RenderedArtifact]) -> None:
+    for art, data in scripts(all_artifacts, "Initialize-DrServer.ps1"):
+        cmds = ps.commands(data)
+        names = {c.name.lower() for c in cmds}
+        assert not names & {"start-service", "restart-service", "enable-drservice"}
+        for cmd in named(cmds, "Invoke-CimMethod"):
+            assert "'Start'" not in cmd.arguments, art.path
+        for cmd in named(cmds, "Set-Service"):
+            assert cmd.arguments[-1] == "Disabled", art.path
+        assert ".Start(" not in art.text
+
+
+def test_disable_enables_nothing(all_artifacts: list[RenderedArtifact]) -> None:
+    for art, data in scripts(all_artifacts, "Disable-DrServer.ps1"):
+        cmds = ps.commands(data)
+        names = {c.name.lower() for c in cmds}
+        assert not names & {"start-service", "restart-service", "enable-drservice"}
+        for cmd in named(cmds, "Set-Service"):
+            assert cmd.arguments[-1] == "Disabled"
+        for cmd in named(cmds, "Set-DrHostInstanceDisabled"):
+            assert cmd.arguments[-1] == "$true"
+        assert "'Start'" not in art.text
+
+
+def test_enable_steps_in_documented_order(
+    all_artifacts: list[RenderedArtifact], plans: dict[str, Plan]
+) -> None:
+    servers = {s.name: s for p in plans.values() for s in p.site.servers}
+    for art, data in scripts(all_artifacts, "Enable-DrServer.ps1"):
+        steps = [
+            c.name
+            for c in main_body(data)
+            if c.name
+            in {
+                "Update-DrRegistryReferences",
+                "Restart-DrWmi",
+                "Enable-DrMasterSecretServer",
+                "Enable-DrService",
+                "Enable-DrHostInstance",
+                "Assert-DrEndState",
+            }
+        ]
+        # facts §1.6/§1.7/§1.10: registry -> WMI -> SSO master secret -> ENTSSO ->
+        # host instances -> other services (Rule Engine, BAM alerts) -> check
+        assert steps == [
+            "Update-DrRegistryReferences",
+            "Restart-DrWmi",
+            "Enable-DrMasterSecretServer",
+            "Enable-DrService",
+            "Enable-DrHostInstance",
+            "Enable-DrService",
+            "Assert-DrEndState",
+        ]
+        server = servers[art.path.parent.name]
+        flag = "$true" if server.is_master_secret else "$false"
+        assert f"$IsMasterSecretServer = {flag}" in art.text
+        tools = [c for c in ps.commands(data) if c.invocation == "&"]
+        assert [c.arguments[0] for c in tools if c.name == "$cscript"] == ["'//NoLogo'"]
+        assert "'UpdateRegistry.vbs'" in tools[0].arguments
+        ssomanage = [c for c in tools if c.name == "$ssomanage"]
+        assert [c.arguments[0] for c in ssomanage] == ["'-displaydb'", "'-updatedb'"]
+        assert all(c.guarded for c in ssomanage if c.arguments[0] == "'-updatedb'")
+        restore = [c for c in tools if c.name == "$ssoconfig"]
+        assert [c.arguments[0] for c in restore] == ["'-restoreSecret'"]
+
+
+def test_update_databases_runs_on_the_role_server(
+    all_artifacts: list[RenderedArtifact], plans: dict[str, Plan]
+) -> None:
+    for art, data in scripts(all_artifacts, "Update-DrGroupDatabases.ps1"):
+        stem = art.path.parts[0]
+        target = plans[stem].site.update_databases_server
+        assert f"$TargetComputer = '{target}'\n" in art.text
+        runs = [c for c in ps.commands(data) if c.name == "$cscript"]
+        assert len(runs) == 1
+        assert runs[0].guarded
+        assert "$scriptName" in runs[0].arguments
+        assert "MSOLEDBSQL" in art.text
+
+
+def test_services_disabled_by_prepare_match_the_plan(
+    all_artifacts: list[RenderedArtifact], plans: dict[str, Plan]
+) -> None:
+    servers = {s.name: s for p in plans.values() for s in p.site.servers}
+    for art, _ in scripts(all_artifacts, "Initialize-DrServer.ps1"):
+        block = art.text.split("$Services = @(\n", 1)[1].split("\n)\n", 1)[0]
+        listed = re.findall(r"'([^']*)'", block)
+        assert listed == [s.name for s in servers[art.path.parent.name].services]
+        assert "ENTSSO" in listed
