@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +14,7 @@ from generator import __version__
 from generator.bundle import BuiltBundle, build_bundle
 from generator.errors import DrgenError, ExitCode, UsageError
 from generator.render import DEFAULT_TEMPLATES, make_environment, template_set_sha256
-from generator.signing import NullSigner
+from generator.signing import DEV_IDENTITY_FOLDER, Signer, choose_signer
 from generator.writer import check_ownership, diff_bundle, write_bundle
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -116,20 +117,44 @@ def render(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No per-file lines.")
     ] = False,
+    cert: Annotated[
+        Path | None,
+        typer.Option(
+            "--cert",
+            help="Code-signing certificate: .pfx/.p12 (password from "
+            "DRGEN_CERT_PASSWORD or a prompt) or PEM (with --key). Default: a local "
+            "development certificate, for evaluation only.",
+        ),
+    ] = None,
+    key: Annotated[
+        Path | None, typer.Option("--key", help="PEM private key for a PEM --cert.")
+    ] = None,
+    timestamp_url: Annotated[
+        str | None,
+        typer.Option("--timestamp-url", help="RFC 3161 timestamp authority URL."),
+    ] = None,
 ) -> None:
     """Render every artifact of the inventories into OUT/<inventory>/<site>/..."""
 
     def body() -> None:
         env = make_environment(templates)
         templates_sha = template_set_sha256(templates)
-        signer = NullSigner()
+        dev_folder = Path(
+            os.environ.get("DRGEN_DEV_CERT_DIR", str(DEV_IDENTITY_FOLDER))
+        )
+        choice = choose_signer(
+            cert, key, timestamp_url, datetime.now(UTC), dev_folder=dev_folder
+        )
+        signer: Signer = choice.signer
+        for warning in choice.warnings:
+            _say(f"warning: {warning}")
         built: list[BuiltBundle] = [
             build_bundle(path, env, signer, templates_sha)
             for path in _inventories(inventories)
         ]
         for bundle in built:
-            for warning in bundle.warnings:
-                _say(warning.format())
+            for diagnostic in bundle.warnings:
+                _say(diagnostic.format())
             check_ownership(out, bundle.files, force=force)
         for bundle in built:
             changes = diff_bundle(out, bundle.files)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import getpass
+import os
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 from typing import Protocol
 
-from generator.artifacts import (
-    ArtifactKind,
-    EncodedArtifact,
-    RenderedArtifact,
-    encode_text,
-)
+from generator.artifacts import EncodedArtifact, RenderedArtifact, encode_text
+from generator.errors import SigningError
+
+PASSWORD_VARIABLE = "DRGEN_CERT_PASSWORD"  # noqa: S105 - a variable name
+DEV_IDENTITY_FOLDER = Path(".drgen") / "dev-signing"
 
 
 class Signer(Protocol):
@@ -24,13 +29,103 @@ class Signer(Protocol):
 
 
 class NullSigner:
-    """Leaves scripts unsigned (tests and ``--no-sign``)."""
+    """Leaves scripts unsigned (in-memory checks, ``drgen plan``)."""
 
     description = None
 
     def sign(self, data: bytes) -> bytes:
         """Return the bytes unchanged."""
         return data
+
+
+class ScriptSigner:
+    """Authenticode-signs scripts with one identity; the key is loaded once."""
+
+    def __init__(self, identity: object, timestamp_url: str | None = None) -> None:
+        """Wrap ``identity`` (a ``certificates.SigningIdentity``)."""
+        from generator.authenticode import AuthenticodeSigner
+        from generator.certificates import SigningIdentity
+        from generator.timestamp import make_timestamper
+
+        assert isinstance(identity, SigningIdentity)  # noqa: S101 - typing aid
+        timestamper = make_timestamper(timestamp_url) if timestamp_url else None
+        self._signer = AuthenticodeSigner(identity, timestamper)
+        self._description = {
+            "subject": identity.subject,
+            "thumbprint_sha1": identity.thumbprint,
+            "not_after": identity.not_after.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "timestamp_url": timestamp_url or "",
+        }
+
+    @property
+    def description(self) -> dict[str, str]:
+        """Subject, thumbprint and expiry of the signing certificate."""
+        return dict(self._description)
+
+    def sign(self, data: bytes) -> bytes:
+        """Append the Authenticode signature block."""
+        return self._signer.sign(data)
+
+
+@dataclass(frozen=True, slots=True)
+class SignerChoice:
+    """The signer a render uses, plus what to tell the user about it."""
+
+    signer: Signer
+    warnings: tuple[str, ...]
+
+
+def _password() -> bytes | None:
+    value = os.environ.get(PASSWORD_VARIABLE)
+    if value is not None:
+        return value.encode("utf-8")
+    if sys.stdin.isatty():
+        return (
+            getpass.getpass("Certificate password (empty for none): ").encode() or None
+        )
+    return None
+
+
+def choose_signer(
+    cert: Path | None,
+    key: Path | None,
+    timestamp_url: str | None,
+    now: datetime,
+    dev_folder: Path = DEV_IDENTITY_FOLDER,
+) -> SignerChoice:
+    """Load and check the signing identity once; the dev identity when none is given.
+
+    Raises:
+        SigningError: an unusable certificate or key, before anything is written.
+    """
+    from generator.certificates import (
+        check_identity,
+        ensure_dev_identity,
+        load_identity,
+    )
+
+    warnings: list[str] = []
+    if cert is None:
+        if key is not None:
+            raise SigningError("--key needs --cert")
+        identity, created = ensure_dev_identity(dev_folder, now)
+        verb = "created" if created else "using"
+        warnings.append(
+            f"EVALUATION ONLY: {verb} the self-signed development certificate in "
+            f"{dev_folder}/ (thumbprint {identity.thumbprint}); Windows trusts it only "
+            "if you import it into Trusted Publishers and Root; pass --cert to sign "
+            "with your organisation's code-signing certificate"
+        )
+    else:
+        needs_password = cert.suffix.lower() in {".pfx", ".p12"} or key is not None
+        try:
+            identity = load_identity(cert, key, None)
+        except SigningError:
+            if not needs_password:
+                raise
+            identity = load_identity(cert, key, _password())
+    warnings += check_identity(identity, now, timestamped=bool(timestamp_url))
+    return SignerChoice(ScriptSigner(identity, timestamp_url), tuple(warnings))
 
 
 def encode_and_sign(
@@ -47,6 +142,3 @@ def encode_and_sign(
             )
         )
     return tuple(out)
-
-
-__all__ = ["ArtifactKind", "NullSigner", "Signer", "encode_and_sign"]
