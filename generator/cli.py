@@ -170,6 +170,31 @@ def render(
     _run(body)
 
 
+@app.command()
+def verify(
+    out: Annotated[
+        Path, typer.Argument(help="Output directory to check (default: out).")
+    ] = Path("out"),
+    ca: Annotated[
+        Path | None,
+        typer.Option("--ca", help="Root certificate the signatures must chain to."),
+    ] = None,
+) -> None:
+    """Check every bundle in OUT against its manifest and every script signature."""
+
+    def body() -> None:
+        from generator.verify import verify_out
+
+        count, findings = verify_out(out, ca)
+        for finding in findings:
+            _say(finding.format())
+        _say(f"{count} bundle(s) checked, {len(findings)} problem(s)")
+        if findings:
+            raise typer.Exit(int(ExitCode.VERIFICATION))
+
+    _run(body)
+
+
 def main() -> None:
     """Console entry point."""
     if os.environ.get("NO_COLOR"):

@@ -45,7 +45,7 @@ class ScriptSigner:
         """Wrap ``identity`` (a ``certificates.SigningIdentity``)."""
         from generator.authenticode import AuthenticodeSigner
         from generator.certificates import SigningIdentity
-        from generator.timestamp import make_timestamper
+        from generator.timestamp import display_url, make_timestamper
 
         assert isinstance(identity, SigningIdentity)  # noqa: S101 - typing aid
         timestamper = make_timestamper(timestamp_url) if timestamp_url else None
@@ -54,7 +54,8 @@ class ScriptSigner:
             "subject": identity.subject,
             "thumbprint_sha1": identity.thumbprint,
             "not_after": identity.not_after.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "timestamp_url": timestamp_url or "",
+            # Never a user:password part of the URL in the manifest.
+            "timestamp_url": display_url(timestamp_url) if timestamp_url else "",
         }
 
     @property

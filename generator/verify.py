@@ -1,0 +1,87 @@
+"""``drgen verify``: a rendered bundle checked against its manifest and signatures."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+
+from generator.authenticode import verify_script
+from generator.errors import VerificationError
+from generator.writer import MANIFEST_NAME
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem in a bundle: a missing, extra, changed or badly signed file."""
+
+    kind: str  # missing | extra | changed | signature | manifest
+    path: str
+    detail: str = ""
+
+    def format(self) -> str:
+        """``kind: path (detail)``."""
+        return f"{self.kind}: {self.path}" + (
+            f" ({self.detail})" if self.detail else ""
+        )
+
+
+def load_ca(path: Path) -> x509.Certificate:
+    """The root certificate the signatures must chain to."""
+    try:
+        data = path.read_bytes()
+        if b"-----BEGIN" in data:
+            return x509.load_pem_x509_certificate(data)
+        return x509.load_der_x509_certificate(data)
+    except (OSError, ValueError) as exc:
+        raise VerificationError(f"{path}: cannot read CA certificate: {exc}") from None
+
+
+def verify_bundle(root: Path, ca: x509.Certificate | None) -> list[Finding]:
+    """Every difference between ``root`` (OUT/<inventory>) and its manifest."""
+    manifest_path = root / MANIFEST_NAME
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        entries = {e["path"]: e for e in manifest["files"]}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return [Finding("manifest", str(manifest_path), str(exc))]
+    findings: list[Finding] = []
+    present = {
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.is_file()
+        and p.name != MANIFEST_NAME
+        # Scripts write logs/ and state/ next to themselves on the servers.
+        and not {"logs", "state"} & set(p.relative_to(root).parts[:-1])
+    }
+    findings += [Finding("extra", path) for path in sorted(present - set(entries))]
+    for path, entry in sorted(entries.items()):
+        file = root / path
+        if path not in present:
+            findings.append(Finding("missing", path))
+            continue
+        data = file.read_bytes()
+        if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+            findings.append(
+                Finding("changed", path, "sha256 differs from the manifest")
+            )
+        if entry.get("signed"):
+            findings += [Finding("signature", path, p) for p in verify_script(data, ca)]
+    return findings
+
+
+def verify_out(out: Path, ca_path: Path | None) -> tuple[int, list[Finding]]:
+    """Verify every bundle under ``out``; returns (bundles checked, findings)."""
+    ca = load_ca(ca_path) if ca_path else None
+    roots = sorted(p.parent for p in out.glob(f"*/{MANIFEST_NAME}"))
+    if not roots:
+        raise VerificationError(f"{out}: no bundle (no */{MANIFEST_NAME}) to verify")
+    findings = [
+        Finding(f.kind, f"{root.name}/{f.path}", f.detail)
+        for root in roots
+        for f in verify_bundle(root, ca)
+    ]
+    return len(roots), findings

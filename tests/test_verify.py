@@ -1,0 +1,75 @@
+"""``drgen verify`` names changed, missing, extra and badly signed files; exit 5."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from generator.cli import app
+from tests.conftest import INVENTORIES
+
+
+@pytest.fixture
+def bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    dev = tmp_path / "dev"
+    monkeypatch.setenv("DRGEN_DEV_CERT_DIR", str(dev))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, ["render", str(INVENTORIES / "example.yaml"), "--out", str(out), "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    (cert,) = dev.glob("*cert*.pem")
+    return out, cert
+
+
+def run(out: Path, cert: Path) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["verify", str(out), "--ca", str(cert)])
+    return result.exit_code, result.stderr
+
+
+def test_intact_bundle_verifies(bundle: tuple[Path, Path]) -> None:
+    code, err = run(*bundle)
+    assert code == 0, err
+    assert "1 bundle(s) checked, 0 problem(s)" in err
+
+
+def test_every_kind_of_damage_is_named(bundle: tuple[Path, Path]) -> None:
+    out, cert = bundle
+    site = out / "example" / "DR-West"
+    xml = site / "UpdateInfo.xml"
+    xml.write_bytes(xml.read_bytes().replace(b"SQLDR01", b"SQLDR09"))
+    (site / "SecretServer.xml").unlink()
+    (site / "DRserver1" / "notes.txt").write_text("hello")
+    script = site / "DRserver2" / "Test-DrServer.ps1"
+    data = bytearray(script.read_bytes())
+    data[200] ^= 0x01
+    script.write_bytes(bytes(data))
+    (site / "DRserver3" / "logs").mkdir()
+    (site / "DRserver3" / "logs" / "run.log").write_text("ignored")
+    code, err = run(out, cert)
+    assert code == 5
+    assert "changed: example/DR-West/UpdateInfo.xml" in err
+    assert "missing: example/DR-West/SecretServer.xml" in err
+    assert "extra: example/DR-West/DRserver1/notes.txt" in err
+    assert "changed: example/DR-West/DRserver2/Test-DrServer.ps1" in err
+    assert "signature: example/DR-West/DRserver2/Test-DrServer.ps1" in err
+    assert "run.log" not in err
+
+
+def test_wrong_root_fails(bundle: tuple[Path, Path], tmp_path: Path) -> None:
+    from tests import pki
+
+    out, _ = bundle
+    other = tmp_path / "other-root.pem"
+    pki.write_pem(other, pki.build_pki().root.cert)
+    code, err = run(out, other)
+    assert code == 5
+    assert "signature:" in err
+
+
+def test_nothing_to_verify(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["verify", str(tmp_path)])
+    assert result.exit_code == 5
+    assert "no bundle" in result.stderr
