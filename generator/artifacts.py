@@ -60,7 +60,9 @@ class EncodedArtifact:
     kind: ArtifactKind
     template: str
     server: str | None
-    unsigned: bytes
+    # The hash, not the bytes: workers send this back, and the bytes are large.
+    unsigned_sha256: str
+    signed: bool
     data: bytes
 
 

@@ -14,8 +14,9 @@ from generator.errors import Diagnostic
 from generator.inventory import load_inventory
 from generator.manifest import build_manifest
 from generator.model import parse_inventory
+from generator.parallel import render_encode_sign
 from generator.plan import ArtifactSpec, Plan, build_plan
-from generator.render import render_artifact, render_plan
+from generator.render import render_artifact
 from generator.signing import Signer, encode_and_sign
 from generator.writer import MANIFEST_NAME, BundleFiles
 
@@ -38,11 +39,15 @@ def plan_inventory(path: Path) -> tuple[Plan, str]:
 
 
 def build_bundle(
-    path: Path, env: jinja2.Environment, signer: Signer, templates_sha256: str
+    path: Path,
+    env: jinja2.Environment,
+    signer: Signer,
+    templates_sha256: str,
+    jobs: int = 1,
 ) -> BuiltBundle:
     """Everything for one inventory, in memory; touches no output file."""
     plan, inventory_sha256 = plan_inventory(path)
-    encoded = encode_and_sign(render_plan(plan, env), signer)
+    encoded = render_encode_sign(plan.artifacts, env, signer, jobs)
     encoded += (_bundle_test(plan, encoded, env, signer),)
     root = PurePosixPath(path.stem)
     manifest = build_manifest(

@@ -13,6 +13,7 @@ import typer
 from generator import __version__
 from generator.bundle import BuiltBundle, build_bundle
 from generator.errors import DrgenError, ExitCode, UsageError
+from generator.parallel import default_jobs
 from generator.render import DEFAULT_TEMPLATES, make_environment, template_set_sha256
 from generator.signing import DEV_IDENTITY_FOLDER, Signer, choose_signer
 from generator.writer import check_ownership, diff_bundle, write_bundle
@@ -133,6 +134,12 @@ def render(
         str | None,
         typer.Option("--timestamp-url", help="RFC 3161 timestamp authority URL."),
     ] = None,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs", "-j", min=1, help="Worker processes (default: all cores)."
+        ),
+    ] = default_jobs(),
 ) -> None:
     """Render every artifact of the inventories into OUT/<inventory>/<site>/..."""
 
@@ -149,7 +156,7 @@ def render(
         for warning in choice.warnings:
             _say(f"warning: {warning}")
         built: list[BuiltBundle] = [
-            build_bundle(path, env, signer, templates_sha)
+            build_bundle(path, env, signer, templates_sha, jobs)
             for path in _inventories(inventories)
         ]
         for bundle in built:

@@ -29,9 +29,9 @@ def build_manifest(
             "kind": art.kind.value,
             "server": art.server,
             "template": art.template,
-            "signed": art.data != art.unsigned,
+            "signed": art.signed,
             "sha256": hashlib.sha256(art.data).hexdigest(),
-            "sha256_unsigned": hashlib.sha256(art.unsigned).hexdigest(),
+            "sha256_unsigned": art.unsigned_sha256,
         }
         for art in sorted(artifacts, key=lambda a: a.path)
     ]

@@ -15,7 +15,7 @@ from generator import facts
 from generator.artifacts import ArtifactKind
 from generator.errors import Diagnostic, PlanError
 from generator.inventory import RawDocument
-from generator.model import Database, Inventory
+from generator.model import Database, DrServer, Inventory
 from generator.rules import check_rules, dr_host_instances
 
 
@@ -273,14 +273,20 @@ def _update_info(inv: Inventory) -> UpdateInfo:
     )
 
 
-def _server_plan(inv: Inventory, name: str, hosts: tuple[str, ...]) -> ServerPlan:
-    server = next(s for s in inv.dr.servers if s.name == name)
+def _server_plan(
+    inv: Inventory, server: DrServer, hosts: tuple[str, ...]
+) -> ServerPlan:
     by_name = {h.name.upper(): h for h in inv.group.hosts}
+    production = {p.name.upper(): p for p in inv.production.servers}
     replaces: dict[str, list[str]] = {}
-    for prod in inv.production.servers:
-        if prod.name.upper() in {m.upper() for m in server.mirrors}:
-            for instance in prod.host_instances:
-                replaces.setdefault(instance.upper(), []).append(prod.name)
+    # Production order, not mirror order, so the plan reads like the inventory.
+    mirrored = sorted(
+        (production[m.upper()] for m in server.mirrors if m.upper() in production),
+        key=inv.production.servers.index,
+    )
+    for prod in mirrored:
+        for instance in prod.host_instances:
+            replaces.setdefault(instance.upper(), []).append(prod.name)
     instances = []
     for host_name in hosts:
         host = by_name[host_name.upper()]
@@ -357,7 +363,7 @@ def build_plan(inv: Inventory, doc: RawDocument, stem: str) -> Plan:
     if errors:
         raise PlanError(f"{doc.file}: invalid inventory", tuple(diagnostics))
     hosts = dr_host_instances(inv)
-    servers = tuple(_server_plan(inv, s.name, hosts[s.name]) for s in inv.dr.servers)
+    servers = tuple(_server_plan(inv, s, hosts[s.name]) for s in inv.dr.servers)
     mgmt = inv.group.databases.management
     site = SitePlan(
         stem=stem,

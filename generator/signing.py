@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import hashlib
 import os
 import sys
 from dataclasses import dataclass
@@ -139,7 +140,13 @@ def encode_and_sign(
         data = signer.sign(unsigned) if art.kind.signed else unsigned
         out.append(
             EncodedArtifact(
-                art.path, art.kind, art.template, art.server, unsigned, data
+                art.path,
+                art.kind,
+                art.template,
+                art.server,
+                hashlib.sha256(unsigned).hexdigest(),
+                data != unsigned,
+                data,
             )
         )
     return tuple(out)
