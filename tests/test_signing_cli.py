@@ -1,0 +1,127 @@
+"""``drgen render`` with real certificates: PFX/PEM, checks, timestamps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from generator.cli import app
+from tests import pki
+from tests.conftest import INVENTORIES, require_tool
+from tests.test_timestamp import TestAuthority, closed_port, local_server
+
+INVENTORY = str(INVENTORIES / "example.yaml")
+
+
+@pytest.fixture(scope="module")
+def trust() -> pki.Pki:
+    return pki.build_pki()
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+
+
+def render(out: Path, *extra: str) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        app, ["render", INVENTORY, "--out", str(out), "-q", *extra]
+    )
+    return result.exit_code, result.stderr + result.stdout
+
+
+def test_pfx_with_password_from_environment(
+    tmp_path: Path, trust: pki.Pki, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pfx = pki.write_pfx(tmp_path / "signer.pfx", trust.leaf, (trust.intermediate.cert,))
+    monkeypatch.setenv("DRGEN_CERT_PASSWORD", pki.PFX_PASSWORD.decode())
+    code, output = render(tmp_path / "out", "--cert", str(pfx))
+    assert code == 0, output
+    assert "EVALUATION ONLY" not in output
+    tool = require_tool("osslsigncode")
+    root = pki.write_pem(tmp_path / "root.pem", trust.root)
+    for script in sorted((tmp_path / "out").rglob("*.ps1")):
+        result = pki.verify_with_osslsigncode(tool, script, root)
+        assert pki.accepted(result), (script, result.stdout)
+    assert pki.PFX_PASSWORD.decode() not in output
+
+
+def test_wrong_pfx_password_exit_4(
+    tmp_path: Path, trust: pki.Pki, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pfx = pki.write_pfx(tmp_path / "signer.pfx", trust.leaf)
+    monkeypatch.setenv("DRGEN_CERT_PASSWORD", "not-the-password")
+    code, output = render(tmp_path / "out", "--cert", str(pfx))
+    assert code == 4
+    assert "signer.pfx" in output
+    assert "not-the-password" not in output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "which", ["expired", "not_yet_valid", "server_auth", "no_digital_signature", "weak"]
+)
+def test_unusable_certificates_exit_4_nothing_written(
+    tmp_path: Path, trust: pki.Pki, which: str
+) -> None:
+    issued = getattr(trust, which)
+    cert = pki.write_pem(tmp_path / "cert.pem", issued, trust.intermediate)
+    key = pki.write_key(tmp_path / "key.pem", issued.key)
+    out = tmp_path / "out"
+    out.mkdir()
+    code, output = render(out, "--cert", str(cert), "--key", str(key))
+    assert code == 4, output
+    assert "Traceback" not in output
+    assert list(out.iterdir()) == []
+
+
+def test_revocation_urls_warn(tmp_path: Path, trust: pki.Pki) -> None:
+    cert = pki.write_pem(tmp_path / "cert.pem", trust.with_urls, trust.intermediate)
+    key = pki.write_key(tmp_path / "key.pem", trust.with_urls.key)
+    code, output = render(tmp_path / "out", "--cert", str(cert), "--key", str(key))
+    assert code == 0, output
+    assert "air-gapped" in output
+
+
+@pytest.mark.oracle
+def test_timestamped_render_verifies(tmp_path: Path, trust: pki.Pki) -> None:
+    tool = require_tool("osslsigncode")
+    authority = TestAuthority(trust.tsa)
+    cert = pki.write_pem(tmp_path / "cert.pem", trust.leaf, trust.intermediate)
+    key = pki.write_key(tmp_path / "key.pem", trust.leaf.key)
+    with local_server(lambda body: (200, authority.reply(body))) as url:
+        code, output = render(
+            tmp_path / "out",
+            "--cert",
+            str(cert),
+            "--key",
+            str(key),
+            "--timestamp-url",
+            url,
+        )
+    assert code == 0, output
+    scripts = sorted((tmp_path / "out").rglob("*.ps1"))
+    assert len(authority.requests) == len(scripts) == 14
+    root = pki.write_pem(tmp_path / "root.pem", trust.root)
+    tsa_root = pki.write_pem(tmp_path / "tsaroot.pem", trust.tsa_root)
+    result = pki.verify_with_osslsigncode(
+        tool, scripts[0], root, "-TSA-CAfile", tsa_root
+    )
+    assert pki.accepted(result), result.stdout
+    assert "Timestamp Server Signature verification: ok" in result.stdout
+
+
+def test_unreachable_tsa_exit_4_nothing_written(tmp_path: Path, trust: pki.Pki) -> None:
+    cert = pki.write_pem(tmp_path / "cert.pem", trust.leaf, trust.intermediate)
+    key = pki.write_key(tmp_path / "key.pem", trust.leaf.key)
+    url = f"http://127.0.0.1:{closed_port()}/tsa"
+    code, output = render(
+        tmp_path / "out", "--cert", str(cert), "--key", str(key), "--timestamp-url", url
+    )
+    assert code == 4, output
+    assert "127.0.0.1" in output
+    assert not (tmp_path / "out").exists()
