@@ -30,8 +30,12 @@ def _work(bounds: tuple[int, int]) -> tuple[EncodedArtifact, ...]:
     assert _inherited is not None  # noqa: S101 - set before the fork
     env, signer, specs = _inherited
     start, stop = bounds
-    rendered = tuple(render_artifact(env, s) for s in specs[start:stop])
-    return encode_and_sign(rendered, signer)
+    # One artifact at a time, so its text is freed before the next is rendered.
+    return tuple(
+        art
+        for spec in specs[start:stop]
+        for art in encode_and_sign((render_artifact(env, spec),), signer)
+    )
 
 
 def default_jobs() -> int:
