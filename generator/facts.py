@@ -34,12 +34,10 @@ SSO_TOOLS_FOLDER: Final = r"Common Files\Enterprise Single Sign-On"
 # UNCONFIRMED: kept off by default; flip here once a lab run shows it is accepted.
 CONFIGURATION_EXE_NOPROGRESSBAR: Final = False
 
-# §2.1: log markers. UNCONFIRMED that 2016/2020 logs still use these exact words.
-CONFIGURATION_LOG_ERROR_PATTERNS: Final = (
-    "Error ConfigHelper",
-    "error ",
-    "Configuration of feature failed",
-)
+# §2.1: log markers. UNCONFIRMED that 2016/2020 logs still use these exact words; a
+# broad "error " would flag successful runs, so only the documented marker is used
+# and the join is confirmed from the registry afterwards.
+CONFIGURATION_LOG_ERROR_PATTERNS: Final = ("Error ConfigHelper",)
 
 # §2.4 / §6: answer-file feature names, question IDs and answer GUIDs (verbatim).
 SSO_FEATURE: Final = "SSOServer,Engine"
@@ -129,5 +127,10 @@ ADMIN_REGISTRY_KEY: Final = (
 # label; this pattern ({0} = the escaped computer name) decides whether Enable skips
 # `ssomanage -updatedb` on a re-run.
 SSOMANAGE_DISPLAYDB_SECRET_SERVER_PATTERN: Final = (
-    r"(?im)^\s*secret\s*server[^:\r\n]*:\s*{0}\s*$"  # noqa: S105 - a regex
+    r"(?im)^\s*secret\s*server[^:\r\n]*:\s*{0}(\.[^\s]*)?\s*$"  # noqa: S105 - a regex
 )
+
+# §1.6: UpdateDatabase.vbs rewrites the MessageBox locations in the management DB.
+# UNCONFIRMED: table and column names (MSBTS_MessageBox.DBServerName is read from
+# them); Update-DrGroupDatabases.ps1 uses this query to decide whether to run.
+MESSAGEBOX_LOCATION_QUERY: Final = "SELECT DBServerName FROM dbo.adm_MessageBox"

@@ -86,6 +86,7 @@ class ServicePlan:
 
     name: str
     purpose: str
+    optional: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +143,11 @@ class ServerPlan:
         return tuple(seen.values())
 
     @property
+    def optional_services(self) -> tuple[str, ...]:
+        """Services the answer file does not configure (BAM alerts): used if present."""
+        return tuple(s.name for s in self.services if s.optional)
+
+    @property
     def in_process_instances(self) -> tuple[HostInstancePlan, ...]:
         """Host instances that run as Windows services."""
         return tuple(h for h in self.host_instances if h.in_process)
@@ -163,6 +169,7 @@ class SitePlan:
     master_secret_server: str
     update_databases_server: str
     update_info: UpdateInfo
+    dr_sql_instances: tuple[str, ...]
     servers: tuple[ServerPlan, ...]
 
 
@@ -317,7 +324,10 @@ def _server_plan(
     if "bam_alerts" in server.roles:
         services.append(
             ServicePlan(
-                facts.BAM_ALERTS_SERVICE[inv.group.biztalk_version], "BAM Alerts"
+                facts.BAM_ALERTS_SERVICE[inv.group.biztalk_version],
+                "BAM Alerts",
+                # BAM alerts are configured with BAM tools, not by this answer file.
+                optional=True,
             )
         )
     dbs = inv.group.databases
@@ -380,6 +390,7 @@ def build_plan(inv: Inventory, doc: RawDocument, stem: str) -> Plan:
             s.name for s in servers if "update_databases" in s.roles
         ),
         update_info=_update_info(inv),
+        dr_sql_instances=tuple(sorted(set(inv.dr.sql.values()), key=str.upper)),
         servers=servers,
     )
     root = PurePosixPath(stem, inv.dr.site)

@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from generator.artifacts import RenderedArtifact
-from generator.bundle import plan_inventory
+from generator.bundle import plan_inventory, render_unsigned
 from generator.plan import Plan
-from generator.render import make_environment, render_plan
+from generator.render import make_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 INVENTORIES = ROOT / "inventories"
@@ -45,7 +45,7 @@ def rendered(
     """Every artifact of every example, keyed by inventory stem then path."""
     env = make_environment()
     return {
-        stem: {art.path: art for art in render_plan(plan, env)}
+        stem: {art.path: art for art in render_unsigned(plan, env)}
         for stem, plan in plans.items()
     }
 

@@ -38,7 +38,7 @@ def named(commands: list[ps.Command], name: str) -> list[ps.Command]:
 
 def test_every_script_parses_clean(all_artifacts: list[RenderedArtifact]) -> None:
     checked = scripts(all_artifacts)
-    assert len(checked) == 22
+    assert len(checked) == 24
     for art, data in checked:
         assert ps.syntax_problems(data) == [], art.path
 
@@ -59,10 +59,15 @@ def test_frame_of_every_script(all_artifacts: list[RenderedArtifact]) -> None:
         assert "[CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = '" in text
         assert "\nSet-StrictMode -Version Latest\n" in text
         assert "\n$ErrorActionPreference = 'Stop'\n" in text
+        assert text.rstrip().endswith("exit 0")
+        if art.path.name == "Test-DrBundle.ps1":
+            # Runs on every DR server of the site: its guard is the site's list.
+            assert "if ($SiteServers -notcontains $env:COMPUTERNAME) {" in text
+            assert "Start-Transcript" in text
+            continue
         body = main_body(data)
         assert body[0].name == "Assert-DrTargetComputer"
         assert body[1].name == "Start-DrLog"
-        assert text.rstrip().endswith("exit 0")
 
 
 def test_prepare_installs_exactly_the_planned_instances(
@@ -113,25 +118,23 @@ def test_enable_steps_in_documented_order(
     all_artifacts: list[RenderedArtifact], plans: dict[str, Plan]
 ) -> None:
     servers = {s.name: s for p in plans.values() for s in p.site.servers}
+    step_names = {
+        "Update-DrRegistryReferences",
+        "Restart-DrWmi",
+        "Assert-DrGroupUpdated",
+        "Enable-DrMasterSecretServer",
+        "Enable-DrService",
+        "Enable-DrHostInstance",
+        "Assert-DrEndState",
+    }
     for art, data in scripts(all_artifacts, "Enable-DrServer.ps1"):
-        steps = [
-            c.name
-            for c in main_body(data)
-            if c.name
-            in {
-                "Update-DrRegistryReferences",
-                "Restart-DrWmi",
-                "Enable-DrMasterSecretServer",
-                "Enable-DrService",
-                "Enable-DrHostInstance",
-                "Assert-DrEndState",
-            }
-        ]
-        # facts §1.6/§1.7/§1.10: registry -> WMI -> SSO master secret -> ENTSSO ->
-        # host instances -> other services (Rule Engine, BAM alerts) -> check
+        steps = [c.name for c in main_body(data) if c.name in step_names]
+        # facts §1.6/§1.7/§1.10: registry -> WMI -> (databases updated?) -> SSO master
+        # secret -> ENTSSO -> host instances -> other services -> end-state check
         assert steps == [
             "Update-DrRegistryReferences",
             "Restart-DrWmi",
+            "Assert-DrGroupUpdated",
             "Enable-DrMasterSecretServer",
             "Enable-DrService",
             "Enable-DrHostInstance",
@@ -141,14 +144,31 @@ def test_enable_steps_in_documented_order(
         server = servers[art.path.parent.name]
         flag = "$true" if server.is_master_secret else "$false"
         assert f"$IsMasterSecretServer = {flag}" in art.text
-        tools = [c for c in ps.commands(data) if c.invocation == "&"]
-        assert [c.arguments[0] for c in tools if c.name == "$cscript"] == ["'//NoLogo'"]
-        assert "'UpdateRegistry.vbs'" in tools[0].arguments
-        ssomanage = [c for c in tools if c.name == "$ssomanage"]
-        assert [c.arguments[0] for c in ssomanage] == ["'-displaydb'", "'-updatedb'"]
-        assert all(c.guarded for c in ssomanage if c.arguments[0] == "'-updatedb'")
-        restore = [c for c in tools if c.name == "$ssoconfig"]
+        cmds = ps.commands(data)
+        native = named(cmds, "Invoke-DrNative")
+        assert [c.arguments for c in native] == [
+            (
+                "-FilePath",
+                "(Get-DrCscript)",
+                "-ArgumentList",
+                "@('//NoLogo', 'UpdateRegistry.vbs', 'UpdateInfo.xml')",
+            ),
+            (
+                "-FilePath",
+                "$ssomanage",
+                "-ArgumentList",
+                "@('-updatedb', $SecretServerPath)",
+            ),
+        ]
+        assert all(c.guarded for c in native)
+        queries = named(cmds, "Get-DrNativeOutput")
+        assert [c.arguments[-1] for c in queries] == ["@('-displaydb')"]
+        restore = [c for c in cmds if c.name == "$ssoconfig"]
         assert [c.arguments[0] for c in restore] == ["'-restoreSecret'"]
+        assert restore[0].guarded
+        # The WMI restart is remembered before UpdateRegistry.vbs runs.
+        marker = art.text.index("Set-Content -LiteralPath $WmiRestartMarker")
+        assert marker < art.text.index("'//NoLogo', 'UpdateRegistry.vbs'")
 
 
 def test_update_databases_runs_on_the_role_server(
@@ -158,11 +178,14 @@ def test_update_databases_runs_on_the_role_server(
         stem = art.path.parts[0]
         target = plans[stem].site.update_databases_server
         assert f"$TargetComputer = '{target}'\n" in art.text
-        runs = [c for c in ps.commands(data) if c.name == "$cscript"]
+        runs = named(ps.commands(data), "Invoke-DrNative")
         assert len(runs) == 1
         assert runs[0].guarded
-        assert "$scriptName" in runs[0].arguments
+        assert "@('//NoLogo', $scriptName, 'UpdateInfo.xml')" in runs[0].arguments
         assert "MSOLEDBSQL" in art.text
+        # Whether to run is read from the restored database, not from a marker file.
+        assert "UpdateDatabase.done" not in art.text
+        assert art.text.count("Get-DrStaleMessageBoxServers") == 3
 
 
 def test_services_disabled_by_prepare_match_the_plan(

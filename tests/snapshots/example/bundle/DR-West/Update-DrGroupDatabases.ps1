@@ -9,9 +9,11 @@
     update_databases role); review it, do not edit it.
     Run it once per failover, after every database is restored to the same mark on the DR SQL instances
     ("BTS Log Shipping - Restore To Mark" succeeded on each) and before Enable-DrServer.ps1 on any server.
-    It copies UpdateInfo.xml into BizTalk's Schema\Restore folder and runs UpdateDatabase.vbs there from
-    64-bit cscript. It records success in state\UpdateDatabase.done; a second run changes nothing unless
-    -Force is given.
+    It reads the MessageBox locations from the restored management database on the DR SQL instance; when
+    they already name DR SQL instances there is nothing to do (a second run changes nothing; -Force runs
+    UpdateDatabase.vbs anyway). Otherwise it copies UpdateInfo.xml (which must have the SHA-256 this
+    signed script carries) into BizTalk's Schema\Restore folder, runs UpdateDatabase.vbs there from
+    64-bit cscript, and reads the locations again to confirm.
     With SQL Server 2016 or later, UpdateDatabase.vbs may fail with "Invalid connection string attribute":
     -UseMsOleDbSql then runs a copy of the script whose provider is MSOLEDBSQL (Microsoft OLE DB Driver 18
     for SQL Server must be installed); the installed script is not modified.
@@ -20,7 +22,10 @@
     Use the MSOLEDBSQL provider instead of SQLOLEDB (SQL Server 2016 and later).
 
 .PARAMETER Force
-    Run UpdateDatabase.vbs again even though a previous run succeeded.
+    Run UpdateDatabase.vbs even though the MessageBox locations already name DR SQL instances.
+
+.PARAMETER SkipVersionCheck
+    Continue when the installed BizTalk product version is not the one in the inventory.
 
 .EXAMPLE
     .\Update-DrGroupDatabases.ps1 -WhatIf
@@ -33,7 +38,8 @@
 [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]
 param(
     [switch]$UseMsOleDbSql,
-    [switch]$Force
+    [switch]$Force,
+    [switch]$SkipVersionCheck
 )
 
 Set-StrictMode -Version Latest
@@ -51,6 +57,14 @@ $DefaultInstallPath = 'C:\Program Files (x86)\Microsoft BizTalk Server'
 $RestoreSubfolder = 'Bins32\Schema\Restore'
 $OldProvider = 'conn.Provider = "SQLOLEDB"'
 $NewProvider = 'conn.Provider = "MSOLEDBSQL"'
+$DrMgmtServer = 'SQLDR01'
+$DrMgmtDatabase = 'BizTalkMgmtDb'
+$DrSqlInstances = @('SQLDR01')
+$MessageBoxQuery = 'SELECT DBServerName FROM dbo.adm_MessageBox'
+$UpdateInfoSha256 = '05646C2E954F71696AB0E326FEC0FB2669EECD337F080C065F7D869AA46D9F3F'
+# Read by the shared helpers; the site script has no host instances or services.
+$AdminRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0\Administration'
+$OptionalServices = @()
 
 # ---------------------------------------------------------------------------
 # Helpers: static code shared by the drgen scripts.
@@ -182,26 +196,66 @@ function Get-DrService {
     return Get-Service -Name $Name -ErrorAction SilentlyContinue
 }
 
+function Get-DrStartType {
+    # Win32_Service works on every .NET; ServiceController.StartType needs 4.6.1.
+    param([Parameter(Mandatory = $true)][string]$Name)
+    $wmi = Get-CimInstance -ClassName 'Win32_Service' -Filter ("Name='{0}'" -f $Name.Replace('\', '\\').Replace("'", "\'"))
+    if ($null -eq $wmi) {
+        return ''
+    }
+    $modes = @{ Auto = 'Automatic'; Manual = 'Manual'; Disabled = 'Disabled'; Boot = 'Boot'; System = 'System' }
+    $mode = [string]$wmi.StartMode
+    if ($modes.ContainsKey($mode)) {
+        return $modes[$mode]
+    }
+    return $mode
+}
+
+function Test-DrOptionalService {
+    param([Parameter(Mandatory = $true)][string]$Name)
+    return ($OptionalServices -contains $Name)
+}
+
+function Test-DrJoined {
+    # BizTalk WMI answers only once this server is configured for a group.
+    return ($null -ne (Get-DrRegistryValue -Path $AdminRegistryKey -Name 'MgmtDBServer'))
+}
+
 function Read-DrStartupState {
     $state = @{}
-    if (Test-Path -LiteralPath $StartupStateFile -PathType Leaf) {
-        $saved = Get-Content -LiteralPath $StartupStateFile -Raw -Encoding UTF8 | ConvertFrom-Json
-        foreach ($property in $saved.PSObject.Properties) {
-            $state[$property.Name] = [string]$property.Value
+    if (-not (Test-Path -LiteralPath $StartupStateFile -PathType Leaf)) {
+        return $state
+    }
+    try {
+        $text = [string](Get-Content -LiteralPath $StartupStateFile -Raw -Encoding UTF8)
+        if ($text.Trim() -ne '') {
+            $saved = $text | ConvertFrom-Json
+            foreach ($property in $saved.PSObject.Properties) {
+                $state[$property.Name] = [string]$property.Value
+            }
         }
+    }
+    catch {
+        # A damaged record must not block a failover: fall back to BizTalk defaults.
+        Write-Warning -Message ('Ignoring unreadable {0}: {1}' -f $StartupStateFile, $_.Exception.Message)
     }
     return $state
 }
 
 function Set-DrServiceDormant {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
     param(
         [Parameter(Mandatory = $true)][string]$Name,
         [Parameter(Mandatory = $true)][hashtable]$State
     )
     $service = Get-DrService -Name $Name
     if ($null -eq $service) {
+        if (Test-DrOptionalService -Name $Name) {
+            Write-Warning -Message ('service {0} is not installed here; it is configured outside the answer file (see the runbook)' -f $Name)
+            return
+        }
         if ($WhatIfPreference) {
-            Write-DrInPlace -Message ('service {0} not installed yet (expected after the steps above)' -f $Name)
+            Write-Host ('   would check: service {0} (installed by the steps above)' -f $Name)
             return
         }
         Write-DrProblem -Message ('service {0} is not installed on this server' -f $Name)
@@ -213,7 +267,7 @@ function Set-DrServiceDormant {
             Write-DrChanged -Message ('service {0} stopped' -f $Name)
         }
     }
-    $startType = [string]$service.StartType
+    $startType = Get-DrStartType -Name $Name
     if ($startType -eq 'Disabled') {
         Write-DrInPlace -Message ('service {0} is Disabled' -f $Name)
         return
@@ -229,6 +283,9 @@ function Set-DrServiceDormant {
 
 function Get-DrHostInstance {
     param([Parameter(Mandatory = $true)][string]$HostName)
+    if (-not (Test-DrJoined)) {
+        return $null
+    }
     $all = @(Get-CimInstance -Namespace $BizTalkNamespace -ClassName 'MSBTS_HostInstance')
     foreach ($instance in $all) {
         if (($instance.HostName -eq $HostName) -and ($instance.RunningServer -eq $env:COMPUTERNAME)) {
@@ -260,6 +317,7 @@ function Assert-DrWmiResult {
 }
 
 function Stop-DrHostInstance {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
     param([Parameter(Mandatory = $true)]$Plan)
     $instance = Get-DrHostInstance -HostName $Plan.HostName
     if ($null -eq $instance) {
@@ -277,13 +335,17 @@ function Stop-DrHostInstance {
 }
 
 function Set-DrHostInstanceDisabled {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
     param(
         [Parameter(Mandatory = $true)]$Plan,
         [Parameter(Mandatory = $true)][bool]$Disabled
     )
     $instance = Get-DrHostInstance -HostName $Plan.HostName
     if ($null -eq $instance) {
-        if (-not $WhatIfPreference) {
+        if ($WhatIfPreference) {
+            Write-Host ('   would set: host instance {0} IsDisabled {1} (after it is installed)' -f $Plan.HostName, $Disabled)
+        }
+        else {
             Write-DrProblem -Message ('host instance {0} does not exist on this server' -f $Plan.HostName)
         }
         return
@@ -299,15 +361,89 @@ function Set-DrHostInstanceDisabled {
     }
 }
 
+function Invoke-DrNative {
+    # Runs a native tool, echoes its output to the console and the transcript, and
+    # returns its exit code. Stderr lines must not become terminating errors (5.1
+    # wraps them in ErrorRecords under $ErrorActionPreference = 'Stop').
+    param(
+        [Parameter(Mandatory = $true)][string]$FilePath,
+        [string[]]$ArgumentList = @()
+    )
+    $ErrorActionPreference = 'Continue'
+    & $FilePath @ArgumentList 2>&1 | ForEach-Object -Process { Write-Host ('   | {0}' -f $_) }
+    return $LASTEXITCODE
+}
+
+function Get-DrNativeOutput {
+    # Like Invoke-DrNative, but returns the output text (for read-only queries).
+    param(
+        [Parameter(Mandatory = $true)][string]$FilePath,
+        [string[]]$ArgumentList = @()
+    )
+    $ErrorActionPreference = 'Continue'
+    $lines = & $FilePath @ArgumentList 2>&1 | ForEach-Object -Process { [string]$_ }
+    return ($lines -join [Environment]::NewLine)
+}
+
+function Assert-DrFileHash {
+    # The signed script vouches for the files it reads: they must be the reviewed ones.
+    param(
+        [Parameter(Mandatory = $true)][string]$Path,
+        [Parameter(Mandatory = $true)][string]$Sha256
+    )
+    if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) {
+        throw ('{0} is missing; copy the whole site folder.' -f $Path)
+    }
+    $actual = (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash
+    if ($actual -ne $Sha256) {
+        throw ('{0} is not the file this script was generated with (SHA-256 {1}, expected {2}). Re-copy the bundle.' -f $Path, $actual, $Sha256)
+    }
+}
+
 $UpdateInfoPath = Join-Path -Path $PSScriptRoot -ChildPath 'UpdateInfo.xml'
-$DoneMarker = Join-Path -Path $StateFolder -ChildPath 'UpdateDatabase.done'
+
+function Get-DrMessageBoxServers {
+    # The restored management database is the truth: a marker file would survive a
+    # drill and make the real failover skip UpdateDatabase.vbs.
+    $builder = New-Object -TypeName System.Data.SqlClient.SqlConnectionStringBuilder
+    $builder['Data Source'] = $DrMgmtServer
+    $builder['Initial Catalog'] = $DrMgmtDatabase
+    $builder['Integrated Security'] = $true
+    $connection = New-Object -TypeName System.Data.SqlClient.SqlConnection -ArgumentList $builder.ConnectionString
+    $servers = New-Object -TypeName 'System.Collections.Generic.List[string]'
+    try {
+        $connection.Open()
+        $command = $connection.CreateCommand()
+        $command.CommandText = $MessageBoxQuery
+        $reader = $command.ExecuteReader()
+        while ($reader.Read()) {
+            $servers.Add([string]$reader.GetValue(0))
+        }
+        $reader.Close()
+    }
+    finally {
+        $connection.Dispose()
+    }
+    return ,$servers
+}
+
+function Get-DrStaleMessageBoxServers {
+    $stale = New-Object -TypeName 'System.Collections.Generic.List[string]'
+    foreach ($server in (Get-DrMessageBoxServers)) {
+        if ($DrSqlInstances -notcontains $server) {
+            $stale.Add($server)
+        }
+    }
+    return ,$stale
+}
 
 function Assert-DrPreflight {
     Write-DrStep -Message 'Pre-flight checks'
-    Assert-DrBizTalkInstalled
-    if (-not (Test-Path -LiteralPath $UpdateInfoPath -PathType Leaf)) {
-        throw ('UpdateInfo.xml not found at {0}; copy the whole site folder.' -f $UpdateInfoPath)
+    if (-not [Environment]::Is64BitProcess) {
+        throw 'Run this script from 64-bit Windows PowerShell.'
     }
+    Assert-DrBizTalkInstalled -SkipVersionCheck:$SkipVersionCheck
+    Assert-DrFileHash -Path $UpdateInfoPath -Sha256 $UpdateInfoSha256
     $script = Join-Path -Path (Get-DrRestoreFolder) -ChildPath 'UpdateDatabase.vbs'
     if (-not (Test-Path -LiteralPath $script -PathType Leaf)) {
         throw ('UpdateDatabase.vbs not found at {0}.' -f $script)
@@ -316,32 +452,35 @@ function Assert-DrPreflight {
     if (-not (Test-Path -LiteralPath $cscript -PathType Leaf)) {
         throw ('64-bit cscript.exe not found at {0}.' -f $cscript)
     }
-    Write-DrInPlace -Message 'UpdateInfo.xml, UpdateDatabase.vbs and 64-bit cscript found'
+    Write-DrInPlace -Message 'UpdateInfo.xml is the reviewed file; UpdateDatabase.vbs and 64-bit cscript found'
 }
 
 function Update-DrGroupDatabases {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]
+    param()
     Write-DrStep -Message 'Update database references (UpdateDatabase.vbs, once for the site)'
-    if ((Test-Path -LiteralPath $DoneMarker -PathType Leaf) -and (-not $Force)) {
-        Write-DrInPlace -Message ('UpdateDatabase.vbs already succeeded ({0}); use -Force to run it again' -f $DoneMarker)
+    $stale = Get-DrStaleMessageBoxServers
+    if (($stale.Count -eq 0) -and (-not $Force)) {
+        Write-DrInPlace -Message ('every MessageBox in {0} on {1} already names a DR SQL instance' -f $DrMgmtDatabase, $DrMgmtServer)
         return
     }
-    if ($PSCmdlet.ShouldProcess($SiteName, 'Run UpdateDatabase.vbs with UpdateInfo.xml (production -> DR SQL names in the BizTalk databases)')) {
+    if ($PSCmdlet.ShouldProcess($SiteName, ('Run UpdateDatabase.vbs with UpdateInfo.xml (MessageBox locations now: {0})' -f ($stale -join ', ')))) {
         $restore = Get-DrRestoreFolder
         Copy-Item -LiteralPath $UpdateInfoPath -Destination (Join-Path -Path $restore -ChildPath 'UpdateInfo.xml') -Force
         $scriptName = 'UpdateDatabase.vbs'
         if ($UseMsOleDbSql) {
-            $original = [System.IO.File]::ReadAllText((Join-Path -Path $restore -ChildPath 'UpdateDatabase.vbs'))
+            # VBScript files are ANSI: read and write them in the system code page.
+            $encoding = [System.Text.Encoding]::Default
+            $original = [System.IO.File]::ReadAllText((Join-Path -Path $restore -ChildPath 'UpdateDatabase.vbs'), $encoding)
             if (-not $original.Contains($OldProvider)) {
                 throw ('UpdateDatabase.vbs does not contain {0}; check the provider by hand.' -f $OldProvider)
             }
             $scriptName = 'UpdateDatabase.MSOLEDBSQL.vbs'
-            [System.IO.File]::WriteAllText((Join-Path -Path $restore -ChildPath $scriptName), $original.Replace($OldProvider, $NewProvider))
+            [System.IO.File]::WriteAllText((Join-Path -Path $restore -ChildPath $scriptName), $original.Replace($OldProvider, $NewProvider), $encoding)
         }
-        $cscript = Get-DrCscript
         Push-Location -LiteralPath $restore
         try {
-            & $cscript '//NoLogo' $scriptName 'UpdateInfo.xml'
-            $code = $LASTEXITCODE
+            $code = Invoke-DrNative -FilePath (Get-DrCscript) -ArgumentList @('//NoLogo', $scriptName, 'UpdateInfo.xml')
         }
         finally {
             Pop-Location
@@ -349,8 +488,11 @@ function Update-DrGroupDatabases {
         if ($code -ne 0) {
             throw ('{0} exited with code {1}.' -f $scriptName, $code)
         }
-        [void][System.IO.Directory]::CreateDirectory($StateFolder)
-        Set-Content -LiteralPath $DoneMarker -Value ('UpdateDatabase.vbs succeeded on {0}' -f $env:COMPUTERNAME) -Encoding UTF8
+        # A VBScript exit code of 0 proves little: read the locations again.
+        $left = Get-DrStaleMessageBoxServers
+        if ($left.Count -gt 0) {
+            throw ('{0} ran, but MessageBox locations still name {1}.' -f $scriptName, ($left -join ', '))
+        }
         Write-DrChanged -Message ('database references updated with {0}' -f $scriptName)
     }
 }

@@ -30,7 +30,12 @@
 
 .EXAMPLE
     .\Initialize-DrServer.ps1
-    Prepares this server, prompting for each service-account password it needs.
+    Prepares this server, prompting for each service-account password it needs and asking
+    before it runs Configuration.exe.
+
+.EXAMPLE
+    .\Initialize-DrServer.ps1 -Credential $sso, $bre, $send -Confirm:$false
+    Unattended: the credentials are given, and the Configuration.exe prompt is answered.
 #>
 [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]
 param(
@@ -77,8 +82,13 @@ $Services = @(
     'ENTSSO'
     'BTSSvc$Orchestration'
 )
-$ConfigurationLogErrorPatterns = @('Error ConfigHelper', 'error ', 'Configuration of feature failed')
+# Services configured outside the answer file: handled when present, never required.
+$OptionalServices = @()
+# DR SQL instances: after UpdateDatabase.vbs every MessageBox must live on one of them.
+$DrSqlInstances = @('SQLDR01')
+$ConfigurationLogErrorPatterns = @('Error ConfigHelper')
 $UseNoProgressBar = $false
+$AnswerFileSha256 = '31BFAC666C45E22653BC23F9800360B9215636E498B40AAF3D7ADE38994149D5'
 $AnswerFileServices = @(
     [pscustomobject]@{
         Id = 'ENTSSO'
@@ -216,26 +226,66 @@ function Get-DrService {
     return Get-Service -Name $Name -ErrorAction SilentlyContinue
 }
 
+function Get-DrStartType {
+    # Win32_Service works on every .NET; ServiceController.StartType needs 4.6.1.
+    param([Parameter(Mandatory = $true)][string]$Name)
+    $wmi = Get-CimInstance -ClassName 'Win32_Service' -Filter ("Name='{0}'" -f $Name.Replace('\', '\\').Replace("'", "\'"))
+    if ($null -eq $wmi) {
+        return ''
+    }
+    $modes = @{ Auto = 'Automatic'; Manual = 'Manual'; Disabled = 'Disabled'; Boot = 'Boot'; System = 'System' }
+    $mode = [string]$wmi.StartMode
+    if ($modes.ContainsKey($mode)) {
+        return $modes[$mode]
+    }
+    return $mode
+}
+
+function Test-DrOptionalService {
+    param([Parameter(Mandatory = $true)][string]$Name)
+    return ($OptionalServices -contains $Name)
+}
+
+function Test-DrJoined {
+    # BizTalk WMI answers only once this server is configured for a group.
+    return ($null -ne (Get-DrRegistryValue -Path $AdminRegistryKey -Name 'MgmtDBServer'))
+}
+
 function Read-DrStartupState {
     $state = @{}
-    if (Test-Path -LiteralPath $StartupStateFile -PathType Leaf) {
-        $saved = Get-Content -LiteralPath $StartupStateFile -Raw -Encoding UTF8 | ConvertFrom-Json
-        foreach ($property in $saved.PSObject.Properties) {
-            $state[$property.Name] = [string]$property.Value
+    if (-not (Test-Path -LiteralPath $StartupStateFile -PathType Leaf)) {
+        return $state
+    }
+    try {
+        $text = [string](Get-Content -LiteralPath $StartupStateFile -Raw -Encoding UTF8)
+        if ($text.Trim() -ne '') {
+            $saved = $text | ConvertFrom-Json
+            foreach ($property in $saved.PSObject.Properties) {
+                $state[$property.Name] = [string]$property.Value
+            }
         }
+    }
+    catch {
+        # A damaged record must not block a failover: fall back to BizTalk defaults.
+        Write-Warning -Message ('Ignoring unreadable {0}: {1}' -f $StartupStateFile, $_.Exception.Message)
     }
     return $state
 }
 
 function Set-DrServiceDormant {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
     param(
         [Parameter(Mandatory = $true)][string]$Name,
         [Parameter(Mandatory = $true)][hashtable]$State
     )
     $service = Get-DrService -Name $Name
     if ($null -eq $service) {
+        if (Test-DrOptionalService -Name $Name) {
+            Write-Warning -Message ('service {0} is not installed here; it is configured outside the answer file (see the runbook)' -f $Name)
+            return
+        }
         if ($WhatIfPreference) {
-            Write-DrInPlace -Message ('service {0} not installed yet (expected after the steps above)' -f $Name)
+            Write-Host ('   would check: service {0} (installed by the steps above)' -f $Name)
             return
         }
         Write-DrProblem -Message ('service {0} is not installed on this server' -f $Name)
@@ -247,7 +297,7 @@ function Set-DrServiceDormant {
             Write-DrChanged -Message ('service {0} stopped' -f $Name)
         }
     }
-    $startType = [string]$service.StartType
+    $startType = Get-DrStartType -Name $Name
     if ($startType -eq 'Disabled') {
         Write-DrInPlace -Message ('service {0} is Disabled' -f $Name)
         return
@@ -263,6 +313,9 @@ function Set-DrServiceDormant {
 
 function Get-DrHostInstance {
     param([Parameter(Mandatory = $true)][string]$HostName)
+    if (-not (Test-DrJoined)) {
+        return $null
+    }
     $all = @(Get-CimInstance -Namespace $BizTalkNamespace -ClassName 'MSBTS_HostInstance')
     foreach ($instance in $all) {
         if (($instance.HostName -eq $HostName) -and ($instance.RunningServer -eq $env:COMPUTERNAME)) {
@@ -294,6 +347,7 @@ function Assert-DrWmiResult {
 }
 
 function Stop-DrHostInstance {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
     param([Parameter(Mandatory = $true)]$Plan)
     $instance = Get-DrHostInstance -HostName $Plan.HostName
     if ($null -eq $instance) {
@@ -311,13 +365,17 @@ function Stop-DrHostInstance {
 }
 
 function Set-DrHostInstanceDisabled {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
     param(
         [Parameter(Mandatory = $true)]$Plan,
         [Parameter(Mandatory = $true)][bool]$Disabled
     )
     $instance = Get-DrHostInstance -HostName $Plan.HostName
     if ($null -eq $instance) {
-        if (-not $WhatIfPreference) {
+        if ($WhatIfPreference) {
+            Write-Host ('   would set: host instance {0} IsDisabled {1} (after it is installed)' -f $Plan.HostName, $Disabled)
+        }
+        else {
             Write-DrProblem -Message ('host instance {0} does not exist on this server' -f $Plan.HostName)
         }
         return
@@ -330,6 +388,45 @@ function Set-DrHostInstanceDisabled {
     if ($PSCmdlet.ShouldProcess($Plan.HostName, ('Set host instance IsDisabled to {0}' -f $Disabled))) {
         Set-CimInstance -InputObject $instance -Property @{ IsDisabled = $Disabled }
         Write-DrChanged -Message ('host instance {0} IsDisabled -> {1}' -f $Plan.HostName, $Disabled)
+    }
+}
+
+function Invoke-DrNative {
+    # Runs a native tool, echoes its output to the console and the transcript, and
+    # returns its exit code. Stderr lines must not become terminating errors (5.1
+    # wraps them in ErrorRecords under $ErrorActionPreference = 'Stop').
+    param(
+        [Parameter(Mandatory = $true)][string]$FilePath,
+        [string[]]$ArgumentList = @()
+    )
+    $ErrorActionPreference = 'Continue'
+    & $FilePath @ArgumentList 2>&1 | ForEach-Object -Process { Write-Host ('   | {0}' -f $_) }
+    return $LASTEXITCODE
+}
+
+function Get-DrNativeOutput {
+    # Like Invoke-DrNative, but returns the output text (for read-only queries).
+    param(
+        [Parameter(Mandatory = $true)][string]$FilePath,
+        [string[]]$ArgumentList = @()
+    )
+    $ErrorActionPreference = 'Continue'
+    $lines = & $FilePath @ArgumentList 2>&1 | ForEach-Object -Process { [string]$_ }
+    return ($lines -join [Environment]::NewLine)
+}
+
+function Assert-DrFileHash {
+    # The signed script vouches for the files it reads: they must be the reviewed ones.
+    param(
+        [Parameter(Mandatory = $true)][string]$Path,
+        [Parameter(Mandatory = $true)][string]$Sha256
+    )
+    if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) {
+        throw ('{0} is missing; copy the whole site folder.' -f $Path)
+    }
+    $actual = (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash
+    if ($actual -ne $Sha256) {
+        throw ('{0} is not the file this script was generated with (SHA-256 {1}, expected {2}). Re-copy the bundle.' -f $Path, $actual, $Sha256)
     }
 }
 
@@ -354,18 +451,26 @@ function Get-DrStateReport {
     param(
         [Parameter(Mandatory = $true)]
         [ValidateSet('Dormant', 'Active')]
-        [string]$Expect
+        [string]$Expect,
+        # Disable after a drill or failover: the registry then rightly names the DR SQL.
+        [switch]$AnyManagementServer
     )
     $results = New-Object -TypeName 'System.Collections.Generic.List[object]'
     $active = $Expect -eq 'Active'
     $mgmtServer = $ProductionMgmtServer
+    $mgmtDatabase = $ProductionMgmtDatabase
     if ($active) {
         $mgmtServer = $DrMgmtServer
+        $mgmtDatabase = $DrMgmtDatabase
     }
     $actualServer = [string](Get-DrRegistryValue -Path $AdminRegistryKey -Name 'MgmtDBServer')
+    if ($AnyManagementServer -and ($actualServer -eq $DrMgmtServer)) {
+        $mgmtServer = $DrMgmtServer
+        $mgmtDatabase = $DrMgmtDatabase
+    }
     Add-DrCheck -Results $results -Check 'management database server (registry)' -Expected $mgmtServer -Actual $actualServer
     $actualDatabase = [string](Get-DrRegistryValue -Path $AdminRegistryKey -Name 'MgmtDBName')
-    Add-DrCheck -Results $results -Check 'management database name (registry)' -Expected $ProductionMgmtDatabase -Actual $actualDatabase
+    Add-DrCheck -Results $results -Check 'management database name (registry)' -Expected $mgmtDatabase -Actual $actualDatabase
     $expectedState = 'Stopped'
     $expectedDisabled = 'True'
     $expectedStart = 'Disabled'
@@ -394,7 +499,10 @@ function Get-DrStateReport {
             Add-DrCheck -Results $results -Check ('host instance {0} state' -f $plan.HostName) -Expected $expectedState -Actual (Get-DrServiceStateName -State ([int]$instance.ServiceState))
         }
     }
-    $all = @(Get-CimInstance -Namespace $BizTalkNamespace -ClassName 'MSBTS_HostInstance')
+    $all = @()
+    if (Test-DrJoined) {
+        $all = @(Get-CimInstance -Namespace $BizTalkNamespace -ClassName 'MSBTS_HostInstance')
+    }
     foreach ($instance in $all) {
         if (($instance.RunningServer -eq $env:COMPUTERNAME) -and ($known -notcontains $instance.HostName)) {
             Add-DrCheck -Results $results -Check ('unexpected host instance {0}' -f $instance.HostName) -Expected 'absent' -Actual 'present'
@@ -403,6 +511,9 @@ function Get-DrStateReport {
     $state = Read-DrStartupState
     foreach ($name in $Services) {
         $service = Get-DrService -Name $name
+        if (($null -eq $service) -and (Test-DrOptionalService -Name $name)) {
+            continue
+        }
         if ($null -eq $service) {
             Add-DrCheck -Results $results -Check ('service {0}' -f $name) -Expected 'installed' -Actual 'missing'
             continue
@@ -411,15 +522,15 @@ function Get-DrStateReport {
         if ($active -and $state.ContainsKey($name) -and ($state[$name] -eq 'Manual')) {
             $wantedStart = 'Manual'
         }
-        Add-DrCheck -Results $results -Check ('service {0} startup type' -f $name) -Expected $wantedStart -Actual ([string]$service.StartType)
+        Add-DrCheck -Results $results -Check ('service {0} startup type' -f $name) -Expected $wantedStart -Actual (Get-DrStartType -Name $name)
         Add-DrCheck -Results $results -Check ('service {0} status' -f $name) -Expected $expectedStatus -Actual ([string]$service.Status)
     }
     if ($active -and $IsMasterSecretServer) {
-        $secret = 'absent'
+        $masterSecret = 'absent'
         if (Test-Path -LiteralPath $SsoSecretRegistryKey) {
-            $secret = 'present'
+            $masterSecret = 'present'
         }
-        Add-DrCheck -Results $results -Check 'SSO master secret (SSOSS registry key)' -Expected 'present' -Actual $secret
+        Add-DrCheck -Results $results -Check 'SSO master secret (SSOSS registry key)' -Expected 'present' -Actual $masterSecret
     }
     return $results
 }
@@ -428,13 +539,14 @@ function Assert-DrEndState {
     param(
         [Parameter(Mandatory = $true)]
         [ValidateSet('Dormant', 'Active')]
-        [string]$Expect
+        [string]$Expect,
+        [switch]$AnyManagementServer
     )
     if ($WhatIfPreference) {
         return
     }
     Write-DrStep -Message ('Checking the end state ({0})' -f $Expect)
-    $report = Get-DrStateReport -Expect $Expect
+    $report = Get-DrStateReport -Expect $Expect -AnyManagementServer:$AnyManagementServer
     $report | Format-Table -AutoSize | Out-String -Width 240 | Write-Host
     foreach ($row in $report) {
         if ($row.Result -ne 'OK') {
@@ -463,13 +575,31 @@ function Get-DrCredential {
     if ($null -eq $found) {
         throw ('No password was given for {0}.' -f $Account)
     }
+    # The prompt lets the user name be edited: the password must belong to this account.
+    if ($found.UserName -ne $Account) {
+        throw ('A credential for {0} was given, but {1} was expected.' -f $found.UserName, $Account)
+    }
     $script:CredentialCache[$key] = $found
     return $found
 }
 
+function Remove-DrStalePrivateFolders {
+    # A run cut short (power loss) may have left an answer-file copy with passwords.
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
+    param()
+    $stale = @(Get-ChildItem -LiteralPath $env:ProgramData -Directory -Filter 'drgen-*' -ErrorAction SilentlyContinue)
+    foreach ($folder in $stale) {
+        if ($PSCmdlet.ShouldProcess($folder.FullName, 'Remove a temporary folder left by an interrupted run')) {
+            Remove-Item -LiteralPath $folder.FullName -Recurse -Force
+            Write-DrChanged -Message ('removed leftover temporary folder {0}' -f $folder.FullName)
+        }
+    }
+}
+
 function New-DrPrivateFolder {
     # Only Administrators (S-1-5-32-544) and SYSTEM (S-1-5-18) may read the answer
-    # file copy that holds passwords; inheritance is cut so no other ACE applies.
+    # file copy that holds passwords. The folder is created with that ACL in one call,
+    # under a random name, directly in ProgramData (no shared parent to hijack).
     $security = New-Object -TypeName System.Security.AccessControl.DirectorySecurity
     $security.SetAccessRuleProtection($true, $false)
     foreach ($sid in @('S-1-5-32-544', 'S-1-5-18')) {
@@ -477,15 +607,16 @@ function New-DrPrivateFolder {
         $rule = New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList $identity, 'FullControl', 'ContainerInherit, ObjectInherit', 'None', 'Allow'
         $security.AddAccessRule($rule)
     }
-    $parent = Join-Path -Path $env:ProgramData -ChildPath 'drgen'
-    [void][System.IO.Directory]::CreateDirectory($parent)
-    $path = Join-Path -Path $parent -ChildPath ([guid]::NewGuid().ToString('N'))
+    $path = Join-Path -Path $env:ProgramData -ChildPath ('drgen-{0}' -f [guid]::NewGuid().ToString('N'))
     [void][System.IO.Directory]::CreateDirectory($path, $security)
     return $path
 }
 
 function Assert-DrPreflight {
     Write-DrStep -Message 'Pre-flight checks'
+    if (-not [Environment]::Is64BitProcess) {
+        throw 'Run this script from 64-bit Windows PowerShell (the BizTalk registry keys are read from the 64-bit view).'
+    }
     Assert-DrBizTalkInstalled -SkipVersionCheck:$SkipVersionCheck
     $configExe = Join-Path -Path (Get-DrInstallPath) -ChildPath 'Configuration.exe'
     if (-not (Test-Path -LiteralPath $configExe -PathType Leaf)) {
@@ -493,12 +624,13 @@ function Assert-DrPreflight {
     }
     Write-DrInPlace -Message ('Configuration.exe found at {0}' -f $configExe)
     $answers = Join-Path -Path $PSScriptRoot -ChildPath 'ConfigurationAnswers.xml'
-    if (-not (Test-Path -LiteralPath $answers -PathType Leaf)) {
-        throw ('The answer file {0} is missing; copy the whole bundle folder.' -f $answers)
-    }
+    Assert-DrFileHash -Path $answers -Sha256 $AnswerFileSha256
+    Write-DrInPlace -Message 'ConfigurationAnswers.xml is the reviewed file (SHA-256 matches)'
 }
 
 function Invoke-DrConfigurationJoin {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]
+    param()
     Write-DrStep -Message 'Join the SSO system and the BizTalk group (Configuration.exe)'
     $server = Get-DrRegistryValue -Path $AdminRegistryKey -Name 'MgmtDBServer'
     $database = Get-DrRegistryValue -Path $AdminRegistryKey -Name 'MgmtDBName'
@@ -509,12 +641,18 @@ function Invoke-DrConfigurationJoin {
         }
         throw ('This server is configured for management database {0} on {1}, not {2} on {3}. Unconfigure it first.' -f $database, $server, $ProductionMgmtDatabase, $ProductionMgmtServer)
     }
+    $ssoServer = Get-DrRegistryValue -Path 'HKLM:\SOFTWARE\Microsoft\ENTSSO\SQL' -Name 'Server'
+    if ($null -ne $ssoServer) {
+        # The wizard cannot reconfigure SSO once configured: a half-done join needs a person.
+        throw ('Enterprise SSO is already configured here (SSO database on {0}) but the group join is not. Finish or undo it in the Configuration Wizard, then run this script again.' -f $ssoServer)
+    }
     $configExe = Join-Path -Path (Get-DrInstallPath) -ChildPath 'Configuration.exe'
     $answers = Join-Path -Path $PSScriptRoot -ChildPath 'ConfigurationAnswers.xml'
     $logFolder = Join-Path -Path $PSScriptRoot -ChildPath 'logs'
     $configLog = Join-Path -Path $logFolder -ChildPath ('Configuration-{0}.log' -f (Get-Date).ToString('yyyyMMdd-HHmmss'))
     if ($PSCmdlet.ShouldProcess($env:COMPUTERNAME, ('Join group {0} (management database {1} on {2}) with Configuration.exe /S' -f $GroupName, $ProductionMgmtDatabase, $ProductionMgmtServer))) {
         $work = New-DrPrivateFolder
+        $privateLog = Join-Path -Path $work -ChildPath 'Configuration.log'
         try {
             $document = New-Object -TypeName System.Xml.XmlDocument
             $document.PreserveWhitespace = $true
@@ -529,12 +667,17 @@ function Invoke-DrConfigurationJoin {
             $temporary = Join-Path -Path $work -ChildPath 'ConfigurationAnswers.xml'
             $document.Save($temporary)
             $document = $null
-            $arguments = @('/S', ('"{0}"' -f $temporary), '/L', ('"{0}"' -f $configLog))
+            # The log is written in the private folder first: it is copied out only
+            # after the run, in case the wizard ever echoes a value it was given.
+            $arguments = @('/S', ('"{0}"' -f $temporary), '/L', ('"{0}"' -f $privateLog))
             if ($UseNoProgressBar) {
                 $arguments += '/NOPROGRESSBAR'
             }
             # Configuration.exe is a GUI program: only Start-Process -Wait waits for it.
             $process = Start-Process -FilePath $configExe -ArgumentList $arguments -Wait -PassThru
+            if (Test-Path -LiteralPath $privateLog -PathType Leaf) {
+                Copy-Item -LiteralPath $privateLog -Destination $configLog
+            }
             if ($process.ExitCode -ne 0) {
                 throw ('Configuration.exe exited with code {0}; see {1}.' -f $process.ExitCode, $configLog)
             }
@@ -542,6 +685,9 @@ function Invoke-DrConfigurationJoin {
         finally {
             # Also when Configuration.exe fails: the copy with passwords never outlives this step.
             Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
+            if (Test-Path -LiteralPath $work) {
+                Write-DrProblem -Message ('Could not delete {0}, which holds service-account passwords: delete it now.' -f $work)
+            }
         }
         if (Test-Path -LiteralPath $configLog -PathType Leaf) {
             $errors = @(Select-String -LiteralPath $configLog -SimpleMatch -Pattern $ConfigurationLogErrorPatterns)
@@ -558,7 +704,13 @@ function Invoke-DrConfigurationJoin {
 }
 
 function Install-DrHostInstance {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
     param([Parameter(Mandatory = $true)]$Plan)
+    if (-not (Test-DrJoined)) {
+        # Only reachable under -WhatIf: the join above did not really happen.
+        [void]$PSCmdlet.ShouldProcess($Plan.HostName, ('Map host to this server and install its instance as {0}, disabled and not started' -f $Plan.Account))
+        return
+    }
     $existing = Get-DrHostInstance -HostName $Plan.HostName
     if (($null -ne $existing) -and ([int]$existing.ConfigurationState -eq 1)) {
         Write-DrInPlace -Message ('host instance {0} is installed' -f $Plan.HostName)
@@ -576,7 +728,9 @@ function Install-DrHostInstance {
     }
     elseif ($PSCmdlet.ShouldProcess($Plan.HostName, 'Map host to this server (MSBTS_ServerHost.Map)')) {
         if ($null -eq $mapping) {
-            $mapping = New-CimInstance -Namespace $BizTalkNamespace -ClassName 'MSBTS_ServerHost' -ClientOnly -Property @{ HostName = $Plan.HostName; ServerName = $env:COMPUTERNAME; MgmtDbNameOverride = ''; MgmtDbServerOverride = '' }
+            # -CimClass gives the instance its key properties, so Map is an instance call.
+            $class = Get-CimClass -Namespace $BizTalkNamespace -ClassName 'MSBTS_ServerHost'
+            $mapping = New-CimInstance -CimClass $class -ClientOnly -Property @{ HostName = $Plan.HostName; ServerName = $env:COMPUTERNAME; MgmtDbNameOverride = ''; MgmtDbServerOverride = '' }
         }
         $result = Invoke-CimMethod -InputObject $mapping -MethodName 'Map'
         Assert-DrWmiResult -Result $result -Action ('Mapping host {0}' -f $Plan.HostName)
@@ -585,8 +739,9 @@ function Install-DrHostInstance {
     if ($PSCmdlet.ShouldProcess($Plan.HostName, ('Install host instance as {0}, disabled and not started' -f $Plan.Account))) {
         $instance = $existing
         if ($null -eq $instance) {
+            $class = Get-CimClass -Namespace $BizTalkNamespace -ClassName 'MSBTS_HostInstance'
             $name = 'Microsoft BizTalk Server {0} {1}' -f $Plan.HostName, $env:COMPUTERNAME
-            $instance = New-CimInstance -Namespace $BizTalkNamespace -ClassName 'MSBTS_HostInstance' -ClientOnly -Property @{ Name = $name; HostName = $Plan.HostName; MgmtDbNameOverride = ''; MgmtDbServerOverride = ''; IsDisabled = $true }
+            $instance = New-CimInstance -CimClass $class -ClientOnly -Property @{ Name = $name; HostName = $Plan.HostName; MgmtDbNameOverride = ''; MgmtDbServerOverride = '' }
         }
         $arguments = @{ Logon = $Plan.Account; Password = ''; GrantLogOnAsService = $true }
         if ($BizTalkHasGmsa) {
@@ -607,20 +762,21 @@ function Install-DrHostInstance {
 }
 
 function Save-DrStartupState {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
     param([Parameter(Mandatory = $true)][hashtable]$State)
-    $text = ''
-    if ($State.Count -gt 0) {
-        $ordered = [ordered]@{}
-        foreach ($name in ($State.Keys | Sort-Object)) {
-            $ordered[$name] = $State[$name]
-        }
-        $text = [pscustomobject]$ordered | ConvertTo-Json
+    if ($State.Count -eq 0) {
+        return
     }
+    $ordered = [ordered]@{}
+    foreach ($name in ($State.Keys | Sort-Object)) {
+        $ordered[$name] = $State[$name]
+    }
+    $text = [string]([pscustomobject]$ordered | ConvertTo-Json)
     $current = ''
     if (Test-Path -LiteralPath $StartupStateFile -PathType Leaf) {
-        $current = Get-Content -LiteralPath $StartupStateFile -Raw -Encoding UTF8
+        $current = [string](Get-Content -LiteralPath $StartupStateFile -Raw -Encoding UTF8)
     }
-    if (($State.Count -eq 0) -or ($current.Trim() -eq $text.Trim())) {
+    if ($current.Trim() -eq $text.Trim()) {
         return
     }
     if ($PSCmdlet.ShouldProcess($StartupStateFile, 'Record previous service startup types')) {
@@ -634,21 +790,33 @@ Assert-DrTargetComputer
 $logPath = Start-DrLog -ScriptName 'Initialize-DrServer'
 try {
     Assert-DrPreflight
+    Remove-DrStalePrivateFolders
     Invoke-DrConfigurationJoin
-    Write-DrStep -Message 'Host instances (created disabled, never started)'
+    $state = Read-DrStartupState
+    Write-DrStep -Message 'Host instances (installed, then at once stopped, IsDisabled and service Disabled)'
     foreach ($plan in $HostInstances) {
         Install-DrHostInstance -Plan $plan
-    }
-    foreach ($plan in $HostInstances) {
         if ($plan.InProcess) {
+            # Per host, straight after the install: no window in which a monitor
+            # that "auto-heals" stopped instances could start this one.
             Stop-DrHostInstance -Plan $plan
             Set-DrHostInstanceDisabled -Plan $plan -Disabled $true
+            Set-DrServiceDormant -Name $plan.Service -State $state
         }
     }
-    Write-DrStep -Message 'BizTalk Windows services (stopped, startup type Disabled)'
-    $state = Read-DrStartupState
-    foreach ($name in $Services) {
-        Set-DrServiceDormant -Name $name -State $state
+    Write-DrStep -Message 'Other BizTalk Windows services (stopped, startup type Disabled; Enterprise SSO last)'
+    $ordered = @($Services)
+    [array]::Reverse($ordered)
+    foreach ($name in $ordered) {
+        $isHostService = $false
+        foreach ($plan in $HostInstances) {
+            if ($plan.Service -eq $name) {
+                $isHostService = $true
+            }
+        }
+        if (-not $isHostService) {
+            Set-DrServiceDormant -Name $name -State $state
+        }
     }
     Save-DrStartupState -State $state
     Assert-DrEndState -Expect 'Dormant'

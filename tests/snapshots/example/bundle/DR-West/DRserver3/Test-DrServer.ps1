@@ -69,6 +69,10 @@ $Services = @(
     'ENTSSO'
     'BTSSvc$Orchestration'
 )
+# Services configured outside the answer file: handled when present, never required.
+$OptionalServices = @()
+# DR SQL instances: after UpdateDatabase.vbs every MessageBox must live on one of them.
+$DrSqlInstances = @('SQLDR01')
 
 # ---------------------------------------------------------------------------
 # Helpers: static code shared by the drgen scripts.
@@ -200,26 +204,66 @@ function Get-DrService {
     return Get-Service -Name $Name -ErrorAction SilentlyContinue
 }
 
+function Get-DrStartType {
+    # Win32_Service works on every .NET; ServiceController.StartType needs 4.6.1.
+    param([Parameter(Mandatory = $true)][string]$Name)
+    $wmi = Get-CimInstance -ClassName 'Win32_Service' -Filter ("Name='{0}'" -f $Name.Replace('\', '\\').Replace("'", "\'"))
+    if ($null -eq $wmi) {
+        return ''
+    }
+    $modes = @{ Auto = 'Automatic'; Manual = 'Manual'; Disabled = 'Disabled'; Boot = 'Boot'; System = 'System' }
+    $mode = [string]$wmi.StartMode
+    if ($modes.ContainsKey($mode)) {
+        return $modes[$mode]
+    }
+    return $mode
+}
+
+function Test-DrOptionalService {
+    param([Parameter(Mandatory = $true)][string]$Name)
+    return ($OptionalServices -contains $Name)
+}
+
+function Test-DrJoined {
+    # BizTalk WMI answers only once this server is configured for a group.
+    return ($null -ne (Get-DrRegistryValue -Path $AdminRegistryKey -Name 'MgmtDBServer'))
+}
+
 function Read-DrStartupState {
     $state = @{}
-    if (Test-Path -LiteralPath $StartupStateFile -PathType Leaf) {
-        $saved = Get-Content -LiteralPath $StartupStateFile -Raw -Encoding UTF8 | ConvertFrom-Json
-        foreach ($property in $saved.PSObject.Properties) {
-            $state[$property.Name] = [string]$property.Value
+    if (-not (Test-Path -LiteralPath $StartupStateFile -PathType Leaf)) {
+        return $state
+    }
+    try {
+        $text = [string](Get-Content -LiteralPath $StartupStateFile -Raw -Encoding UTF8)
+        if ($text.Trim() -ne '') {
+            $saved = $text | ConvertFrom-Json
+            foreach ($property in $saved.PSObject.Properties) {
+                $state[$property.Name] = [string]$property.Value
+            }
         }
+    }
+    catch {
+        # A damaged record must not block a failover: fall back to BizTalk defaults.
+        Write-Warning -Message ('Ignoring unreadable {0}: {1}' -f $StartupStateFile, $_.Exception.Message)
     }
     return $state
 }
 
 function Set-DrServiceDormant {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
     param(
         [Parameter(Mandatory = $true)][string]$Name,
         [Parameter(Mandatory = $true)][hashtable]$State
     )
     $service = Get-DrService -Name $Name
     if ($null -eq $service) {
+        if (Test-DrOptionalService -Name $Name) {
+            Write-Warning -Message ('service {0} is not installed here; it is configured outside the answer file (see the runbook)' -f $Name)
+            return
+        }
         if ($WhatIfPreference) {
-            Write-DrInPlace -Message ('service {0} not installed yet (expected after the steps above)' -f $Name)
+            Write-Host ('   would check: service {0} (installed by the steps above)' -f $Name)
             return
         }
         Write-DrProblem -Message ('service {0} is not installed on this server' -f $Name)
@@ -231,7 +275,7 @@ function Set-DrServiceDormant {
             Write-DrChanged -Message ('service {0} stopped' -f $Name)
         }
     }
-    $startType = [string]$service.StartType
+    $startType = Get-DrStartType -Name $Name
     if ($startType -eq 'Disabled') {
         Write-DrInPlace -Message ('service {0} is Disabled' -f $Name)
         return
@@ -247,6 +291,9 @@ function Set-DrServiceDormant {
 
 function Get-DrHostInstance {
     param([Parameter(Mandatory = $true)][string]$HostName)
+    if (-not (Test-DrJoined)) {
+        return $null
+    }
     $all = @(Get-CimInstance -Namespace $BizTalkNamespace -ClassName 'MSBTS_HostInstance')
     foreach ($instance in $all) {
         if (($instance.HostName -eq $HostName) -and ($instance.RunningServer -eq $env:COMPUTERNAME)) {
@@ -278,6 +325,7 @@ function Assert-DrWmiResult {
 }
 
 function Stop-DrHostInstance {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
     param([Parameter(Mandatory = $true)]$Plan)
     $instance = Get-DrHostInstance -HostName $Plan.HostName
     if ($null -eq $instance) {
@@ -295,13 +343,17 @@ function Stop-DrHostInstance {
 }
 
 function Set-DrHostInstanceDisabled {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
     param(
         [Parameter(Mandatory = $true)]$Plan,
         [Parameter(Mandatory = $true)][bool]$Disabled
     )
     $instance = Get-DrHostInstance -HostName $Plan.HostName
     if ($null -eq $instance) {
-        if (-not $WhatIfPreference) {
+        if ($WhatIfPreference) {
+            Write-Host ('   would set: host instance {0} IsDisabled {1} (after it is installed)' -f $Plan.HostName, $Disabled)
+        }
+        else {
             Write-DrProblem -Message ('host instance {0} does not exist on this server' -f $Plan.HostName)
         }
         return
@@ -314,6 +366,45 @@ function Set-DrHostInstanceDisabled {
     if ($PSCmdlet.ShouldProcess($Plan.HostName, ('Set host instance IsDisabled to {0}' -f $Disabled))) {
         Set-CimInstance -InputObject $instance -Property @{ IsDisabled = $Disabled }
         Write-DrChanged -Message ('host instance {0} IsDisabled -> {1}' -f $Plan.HostName, $Disabled)
+    }
+}
+
+function Invoke-DrNative {
+    # Runs a native tool, echoes its output to the console and the transcript, and
+    # returns its exit code. Stderr lines must not become terminating errors (5.1
+    # wraps them in ErrorRecords under $ErrorActionPreference = 'Stop').
+    param(
+        [Parameter(Mandatory = $true)][string]$FilePath,
+        [string[]]$ArgumentList = @()
+    )
+    $ErrorActionPreference = 'Continue'
+    & $FilePath @ArgumentList 2>&1 | ForEach-Object -Process { Write-Host ('   | {0}' -f $_) }
+    return $LASTEXITCODE
+}
+
+function Get-DrNativeOutput {
+    # Like Invoke-DrNative, but returns the output text (for read-only queries).
+    param(
+        [Parameter(Mandatory = $true)][string]$FilePath,
+        [string[]]$ArgumentList = @()
+    )
+    $ErrorActionPreference = 'Continue'
+    $lines = & $FilePath @ArgumentList 2>&1 | ForEach-Object -Process { [string]$_ }
+    return ($lines -join [Environment]::NewLine)
+}
+
+function Assert-DrFileHash {
+    # The signed script vouches for the files it reads: they must be the reviewed ones.
+    param(
+        [Parameter(Mandatory = $true)][string]$Path,
+        [Parameter(Mandatory = $true)][string]$Sha256
+    )
+    if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) {
+        throw ('{0} is missing; copy the whole site folder.' -f $Path)
+    }
+    $actual = (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash
+    if ($actual -ne $Sha256) {
+        throw ('{0} is not the file this script was generated with (SHA-256 {1}, expected {2}). Re-copy the bundle.' -f $Path, $actual, $Sha256)
     }
 }
 
@@ -338,18 +429,26 @@ function Get-DrStateReport {
     param(
         [Parameter(Mandatory = $true)]
         [ValidateSet('Dormant', 'Active')]
-        [string]$Expect
+        [string]$Expect,
+        # Disable after a drill or failover: the registry then rightly names the DR SQL.
+        [switch]$AnyManagementServer
     )
     $results = New-Object -TypeName 'System.Collections.Generic.List[object]'
     $active = $Expect -eq 'Active'
     $mgmtServer = $ProductionMgmtServer
+    $mgmtDatabase = $ProductionMgmtDatabase
     if ($active) {
         $mgmtServer = $DrMgmtServer
+        $mgmtDatabase = $DrMgmtDatabase
     }
     $actualServer = [string](Get-DrRegistryValue -Path $AdminRegistryKey -Name 'MgmtDBServer')
+    if ($AnyManagementServer -and ($actualServer -eq $DrMgmtServer)) {
+        $mgmtServer = $DrMgmtServer
+        $mgmtDatabase = $DrMgmtDatabase
+    }
     Add-DrCheck -Results $results -Check 'management database server (registry)' -Expected $mgmtServer -Actual $actualServer
     $actualDatabase = [string](Get-DrRegistryValue -Path $AdminRegistryKey -Name 'MgmtDBName')
-    Add-DrCheck -Results $results -Check 'management database name (registry)' -Expected $ProductionMgmtDatabase -Actual $actualDatabase
+    Add-DrCheck -Results $results -Check 'management database name (registry)' -Expected $mgmtDatabase -Actual $actualDatabase
     $expectedState = 'Stopped'
     $expectedDisabled = 'True'
     $expectedStart = 'Disabled'
@@ -378,7 +477,10 @@ function Get-DrStateReport {
             Add-DrCheck -Results $results -Check ('host instance {0} state' -f $plan.HostName) -Expected $expectedState -Actual (Get-DrServiceStateName -State ([int]$instance.ServiceState))
         }
     }
-    $all = @(Get-CimInstance -Namespace $BizTalkNamespace -ClassName 'MSBTS_HostInstance')
+    $all = @()
+    if (Test-DrJoined) {
+        $all = @(Get-CimInstance -Namespace $BizTalkNamespace -ClassName 'MSBTS_HostInstance')
+    }
     foreach ($instance in $all) {
         if (($instance.RunningServer -eq $env:COMPUTERNAME) -and ($known -notcontains $instance.HostName)) {
             Add-DrCheck -Results $results -Check ('unexpected host instance {0}' -f $instance.HostName) -Expected 'absent' -Actual 'present'
@@ -387,6 +489,9 @@ function Get-DrStateReport {
     $state = Read-DrStartupState
     foreach ($name in $Services) {
         $service = Get-DrService -Name $name
+        if (($null -eq $service) -and (Test-DrOptionalService -Name $name)) {
+            continue
+        }
         if ($null -eq $service) {
             Add-DrCheck -Results $results -Check ('service {0}' -f $name) -Expected 'installed' -Actual 'missing'
             continue
@@ -395,15 +500,15 @@ function Get-DrStateReport {
         if ($active -and $state.ContainsKey($name) -and ($state[$name] -eq 'Manual')) {
             $wantedStart = 'Manual'
         }
-        Add-DrCheck -Results $results -Check ('service {0} startup type' -f $name) -Expected $wantedStart -Actual ([string]$service.StartType)
+        Add-DrCheck -Results $results -Check ('service {0} startup type' -f $name) -Expected $wantedStart -Actual (Get-DrStartType -Name $name)
         Add-DrCheck -Results $results -Check ('service {0} status' -f $name) -Expected $expectedStatus -Actual ([string]$service.Status)
     }
     if ($active -and $IsMasterSecretServer) {
-        $secret = 'absent'
+        $masterSecret = 'absent'
         if (Test-Path -LiteralPath $SsoSecretRegistryKey) {
-            $secret = 'present'
+            $masterSecret = 'present'
         }
-        Add-DrCheck -Results $results -Check 'SSO master secret (SSOSS registry key)' -Expected 'present' -Actual $secret
+        Add-DrCheck -Results $results -Check 'SSO master secret (SSOSS registry key)' -Expected 'present' -Actual $masterSecret
     }
     return $results
 }
@@ -412,13 +517,14 @@ function Assert-DrEndState {
     param(
         [Parameter(Mandatory = $true)]
         [ValidateSet('Dormant', 'Active')]
-        [string]$Expect
+        [string]$Expect,
+        [switch]$AnyManagementServer
     )
     if ($WhatIfPreference) {
         return
     }
     Write-DrStep -Message ('Checking the end state ({0})' -f $Expect)
-    $report = Get-DrStateReport -Expect $Expect
+    $report = Get-DrStateReport -Expect $Expect -AnyManagementServer:$AnyManagementServer
     $report | Format-Table -AutoSize | Out-String -Width 240 | Write-Host
     foreach ($row in $report) {
         if ($row.Result -ne 'OK') {
