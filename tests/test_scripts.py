@@ -197,3 +197,17 @@ def test_services_disabled_by_prepare_match_the_plan(
         listed = re.findall(r"'([^']*)'", block)
         assert listed == [s.name for s in servers[art.path.parent.name].services]
         assert "ENTSSO" in listed
+
+
+@pytest.mark.parametrize("name", ["Test-DrServer.ps1", "Test-DrBundle.ps1"])
+def test_read_only_scripts_change_nothing(
+    all_artifacts: list[RenderedArtifact], name: str
+) -> None:
+    for art, data in scripts(all_artifacts, name):
+        cmds = ps.commands(data)
+        changing = [c.name for c in cmds if ps.is_state_changing(c)]
+        assert changing == [], art.path
+        assert not [c for c in cmds if c.invocation == "&"], art.path
+        assert "ShouldProcess(" not in art.text
+        for helper in ("Set-DrServiceDormant", "Invoke-DrNative", "Stop-DrHostInstance"):
+            assert f"function {helper}" not in art.text

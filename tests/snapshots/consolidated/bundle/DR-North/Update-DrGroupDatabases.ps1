@@ -242,6 +242,48 @@ function Read-DrStartupState {
     return $state
 }
 
+function Get-DrHostInstance {
+    param([Parameter(Mandatory = $true)][string]$HostName)
+    if (-not (Test-DrJoined)) {
+        return $null
+    }
+    $all = @(Get-CimInstance -Namespace $BizTalkNamespace -ClassName 'MSBTS_HostInstance')
+    foreach ($instance in $all) {
+        if (($instance.HostName -eq $HostName) -and ($instance.RunningServer -eq $env:COMPUTERNAME)) {
+            return $instance
+        }
+    }
+    return $null
+}
+
+function Get-DrServiceStateName {
+    param([int]$State)
+    $names = @{ 1 = 'Stopped'; 2 = 'StartPending'; 3 = 'StopPending'; 4 = 'Running'; 5 = 'ContinuePending'; 6 = 'PausePending'; 7 = 'Paused'; 8 = 'Unknown' }
+    if ($names.ContainsKey($State)) {
+        return $names[$State]
+    }
+    return ('State{0}' -f $State)
+}
+
+function Assert-DrFileHash {
+    # The signed script vouches for the files it reads: they must be the reviewed ones.
+    param(
+        [Parameter(Mandatory = $true)][string]$Path,
+        [Parameter(Mandatory = $true)][string]$Sha256
+    )
+    if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) {
+        throw ('{0} is missing; copy the whole site folder.' -f $Path)
+    }
+    $actual = (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash
+    if ($actual -ne $Sha256) {
+        throw ('{0} is not the file this script was generated with (SHA-256 {1}, expected {2}). Re-copy the bundle.' -f $Path, $actual, $Sha256)
+    }
+}
+
+# ---------------------------------------------------------------------------
+# Helpers that change state: included only by scripts that make changes, so the
+# read-only scripts contain no state-changing command at all.
+# ---------------------------------------------------------------------------
 function Set-DrServiceDormant {
     [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
     param(
@@ -279,29 +321,6 @@ function Set-DrServiceDormant {
         Set-Service -Name $Name -StartupType Disabled
         Write-DrChanged -Message ('service {0} startup type {1} -> Disabled' -f $Name, $startType)
     }
-}
-
-function Get-DrHostInstance {
-    param([Parameter(Mandatory = $true)][string]$HostName)
-    if (-not (Test-DrJoined)) {
-        return $null
-    }
-    $all = @(Get-CimInstance -Namespace $BizTalkNamespace -ClassName 'MSBTS_HostInstance')
-    foreach ($instance in $all) {
-        if (($instance.HostName -eq $HostName) -and ($instance.RunningServer -eq $env:COMPUTERNAME)) {
-            return $instance
-        }
-    }
-    return $null
-}
-
-function Get-DrServiceStateName {
-    param([int]$State)
-    $names = @{ 1 = 'Stopped'; 2 = 'StartPending'; 3 = 'StopPending'; 4 = 'Running'; 5 = 'ContinuePending'; 6 = 'PausePending'; 7 = 'Paused'; 8 = 'Unknown' }
-    if ($names.ContainsKey($State)) {
-        return $names[$State]
-    }
-    return ('State{0}' -f $State)
 }
 
 function Assert-DrWmiResult {
@@ -383,21 +402,6 @@ function Get-DrNativeOutput {
     $ErrorActionPreference = 'Continue'
     $lines = & $FilePath @ArgumentList 2>&1 | ForEach-Object -Process { [string]$_ }
     return ($lines -join [Environment]::NewLine)
-}
-
-function Assert-DrFileHash {
-    # The signed script vouches for the files it reads: they must be the reviewed ones.
-    param(
-        [Parameter(Mandatory = $true)][string]$Path,
-        [Parameter(Mandatory = $true)][string]$Sha256
-    )
-    if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) {
-        throw ('{0} is missing; copy the whole site folder.' -f $Path)
-    }
-    $actual = (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash
-    if ($actual -ne $Sha256) {
-        throw ('{0} is not the file this script was generated with (SHA-256 {1}, expected {2}). Re-copy the bundle.' -f $Path, $actual, $Sha256)
-    }
 }
 
 $UpdateInfoPath = Join-Path -Path $PSScriptRoot -ChildPath 'UpdateInfo.xml'

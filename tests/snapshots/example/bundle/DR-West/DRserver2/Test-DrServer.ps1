@@ -251,45 +251,6 @@ function Read-DrStartupState {
     return $state
 }
 
-function Set-DrServiceDormant {
-    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
-    param(
-        [Parameter(Mandatory = $true)][string]$Name,
-        [Parameter(Mandatory = $true)][hashtable]$State
-    )
-    $service = Get-DrService -Name $Name
-    if ($null -eq $service) {
-        if (Test-DrOptionalService -Name $Name) {
-            Write-Warning -Message ('service {0} is not installed here; it is configured outside the answer file (see the runbook)' -f $Name)
-            return
-        }
-        if ($WhatIfPreference) {
-            Write-Host ('   would check: service {0} (installed by the steps above)' -f $Name)
-            return
-        }
-        Write-DrProblem -Message ('service {0} is not installed on this server' -f $Name)
-        return
-    }
-    if ($service.Status -ne 'Stopped') {
-        if ($PSCmdlet.ShouldProcess($Name, 'Stop service')) {
-            Stop-Service -Name $Name -Force
-            Write-DrChanged -Message ('service {0} stopped' -f $Name)
-        }
-    }
-    $startType = Get-DrStartType -Name $Name
-    if ($startType -eq 'Disabled') {
-        Write-DrInPlace -Message ('service {0} is Disabled' -f $Name)
-        return
-    }
-    if (-not $State.ContainsKey($Name)) {
-        $State[$Name] = $startType
-    }
-    if ($PSCmdlet.ShouldProcess($Name, ('Set startup type from {0} to Disabled' -f $startType))) {
-        Set-Service -Name $Name -StartupType Disabled
-        Write-DrChanged -Message ('service {0} startup type {1} -> Disabled' -f $Name, $startType)
-    }
-}
-
 function Get-DrHostInstance {
     param([Parameter(Mandatory = $true)][string]$HostName)
     if (-not (Test-DrJoined)) {
@@ -311,87 +272,6 @@ function Get-DrServiceStateName {
         return $names[$State]
     }
     return ('State{0}' -f $State)
-}
-
-function Assert-DrWmiResult {
-    param(
-        [Parameter(Mandatory = $true)]$Result,
-        [Parameter(Mandatory = $true)][string]$Action
-    )
-    if ($null -ne $Result -and $null -ne $Result.PSObject.Properties['ReturnValue']) {
-        if ([int64]$Result.ReturnValue -ne 0) {
-            throw ('{0} failed with result 0x{1:X8}.' -f $Action, [int64]$Result.ReturnValue)
-        }
-    }
-}
-
-function Stop-DrHostInstance {
-    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
-    param([Parameter(Mandatory = $true)]$Plan)
-    $instance = Get-DrHostInstance -HostName $Plan.HostName
-    if ($null -eq $instance) {
-        return
-    }
-    if ([int]$instance.ServiceState -eq 1) {
-        Write-DrInPlace -Message ('host instance {0} is stopped' -f $Plan.HostName)
-        return
-    }
-    if ($PSCmdlet.ShouldProcess($Plan.HostName, 'Stop host instance')) {
-        $result = Invoke-CimMethod -InputObject $instance -MethodName 'Stop'
-        Assert-DrWmiResult -Result $result -Action ('Stopping host instance {0}' -f $Plan.HostName)
-        Write-DrChanged -Message ('host instance {0} stopped' -f $Plan.HostName)
-    }
-}
-
-function Set-DrHostInstanceDisabled {
-    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
-    param(
-        [Parameter(Mandatory = $true)]$Plan,
-        [Parameter(Mandatory = $true)][bool]$Disabled
-    )
-    $instance = Get-DrHostInstance -HostName $Plan.HostName
-    if ($null -eq $instance) {
-        if ($WhatIfPreference) {
-            Write-Host ('   would set: host instance {0} IsDisabled {1} (after it is installed)' -f $Plan.HostName, $Disabled)
-        }
-        else {
-            Write-DrProblem -Message ('host instance {0} does not exist on this server' -f $Plan.HostName)
-        }
-        return
-    }
-    if ([bool]$instance.IsDisabled -eq $Disabled) {
-        Write-DrInPlace -Message ('host instance {0} IsDisabled is {1}' -f $Plan.HostName, $Disabled)
-        return
-    }
-    # IsDisabled can only change while the instance is stopped (MSBTS_HostInstance docs).
-    if ($PSCmdlet.ShouldProcess($Plan.HostName, ('Set host instance IsDisabled to {0}' -f $Disabled))) {
-        Set-CimInstance -InputObject $instance -Property @{ IsDisabled = $Disabled }
-        Write-DrChanged -Message ('host instance {0} IsDisabled -> {1}' -f $Plan.HostName, $Disabled)
-    }
-}
-
-function Invoke-DrNative {
-    # Runs a native tool, echoes its output to the console and the transcript, and
-    # returns its exit code. Stderr lines must not become terminating errors (5.1
-    # wraps them in ErrorRecords under $ErrorActionPreference = 'Stop').
-    param(
-        [Parameter(Mandatory = $true)][string]$FilePath,
-        [string[]]$ArgumentList = @()
-    )
-    $ErrorActionPreference = 'Continue'
-    & $FilePath @ArgumentList 2>&1 | ForEach-Object -Process { Write-Host ('   | {0}' -f $_) }
-    return $LASTEXITCODE
-}
-
-function Get-DrNativeOutput {
-    # Like Invoke-DrNative, but returns the output text (for read-only queries).
-    param(
-        [Parameter(Mandatory = $true)][string]$FilePath,
-        [string[]]$ArgumentList = @()
-    )
-    $ErrorActionPreference = 'Continue'
-    $lines = & $FilePath @ArgumentList 2>&1 | ForEach-Object -Process { [string]$_ }
-    return ($lines -join [Environment]::NewLine)
 }
 
 function Assert-DrFileHash {
