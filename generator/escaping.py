@@ -13,12 +13,20 @@ from typing import Any
 
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
 # PowerShell treats all five as single quotes (CharTraits.IsSingleQuote), so each
 # must be doubled inside a verbatim string or it would end the literal.
 _SINGLE_QUOTES = "'\u2018\u2019\u201a\u201b"
 _QUOTE_RE = re.compile(f"([{_SINGLE_QUOTES}])")
 _LINE_BREAK = re.compile(r"[\r\n\x85\u2028\u2029]")
+# Other control characters (tab excepted) have no business in a reviewed script:
+# NUL truncates it in some editors and tools, the rest hide text from the reviewer.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+#: Context variable set by the renderer to the artifact kind ("ps1", "xml", ...), so
+#: the guard also holds in a partial whose own name does not end in ``.ps1.jinja``.
+OUTPUT_KIND_VAR = "_drgen_output_kind"
 
 
 class PsLiteral(str):
@@ -39,6 +47,9 @@ def ps_str(value: object) -> PsLiteral:
     if _LINE_BREAK.search(value):
         # A line break inside a literal would split the script's one-construct lines.
         msg = "ps_str refuses values containing line breaks"
+        raise UnsafeValueError(msg)
+    if _CONTROL.search(value):
+        msg = "ps_str refuses values containing control characters"
         raise UnsafeValueError(msg)
     return PsLiteral("'" + _QUOTE_RE.sub(r"\1\1", value) + "'")
 
@@ -64,6 +75,9 @@ def ps_array(values: Iterable[object]) -> PsLiteral:
     if isinstance(values, str):
         msg = "ps_array expects a sequence of strings, got one string"
         raise UnsafeValueError(msg)
+    if not isinstance(values, list | tuple):
+        msg = f"ps_array expects a list or tuple, got {type(values).__name__}"
+        raise UnsafeValueError(msg)
     return PsLiteral("@(" + ", ".join(ps_str(v) for v in values) + ")")
 
 
@@ -80,11 +94,28 @@ def check_xml_text(value: str) -> str:
     return value
 
 
+# XML parsers turn a literal tab, LF or CR in an attribute into a space, and a CR in
+# text into LF; as character references they come back exactly.
+_XML_WHITESPACE_REFS = (
+    ("\t", Markup("&#9;")),
+    ("\n", Markup("&#10;")),
+    ("\r", Markup("&#13;")),
+)
+
+
+def _xml_escape(value: str) -> Markup:
+    """Escape ``& < > " '`` and the whitespace XML would normalise away."""
+    escaped = escape(value)
+    for char, reference in _XML_WHITESPACE_REFS:
+        escaped = escaped.replace(char, reference)
+    return escaped
+
+
 @pass_context
 def finalize(context: Context, value: Any) -> Any:
     """Jinja ``finalize``: in PowerShell templates only ``PsLiteral`` may print."""
     name = context.name or ""
-    if name.endswith(".ps1.jinja"):
+    if name.endswith(".ps1.jinja") or context.get(OUTPUT_KIND_VAR) == "ps1":
         if not isinstance(value, PsLiteral):
             msg = (
                 f"unescaped value of type {type(value).__name__} in a PowerShell "
@@ -98,6 +129,7 @@ def finalize(context: Context, value: Any) -> Any:
     if isinstance(value, bool | int):
         return str(value)
     if isinstance(value, str):
-        return check_xml_text(value)
+        check_xml_text(value)
+        return _xml_escape(value) if context.eval_ctx.autoescape else value
     msg = f"value of type {type(value).__name__} cannot be rendered"
     raise UnsafeValueError(msg)

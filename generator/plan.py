@@ -201,6 +201,7 @@ SERVER_TEMPLATES = (
     "server/Disable-DrServer.ps1.jinja",
 )
 SITE_TEMPLATES = (
+    "site/Runbook.md.jinja",
     "site/UpdateInfo.xml.jinja",
     "site/SecretServer.xml.jinja",
     "site/Update-DrGroupDatabases.ps1.jinja",

@@ -11,8 +11,9 @@ import jinja2
 
 from generator.artifacts import ArtifactKind, RenderedArtifact
 from generator.errors import Diagnostic, Location, TemplateError
-from generator.escaping import FILTERS, UnsafeValueError, finalize
-from generator.plan import ArtifactSpec, Plan
+from generator.escaping import FILTERS, OUTPUT_KIND_VAR, UnsafeValueError, finalize
+from generator.markdown import FILTERS as MARKDOWN_FILTERS
+from generator.plan import ArtifactSpec
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -33,6 +34,7 @@ def make_environment(templates: Path = DEFAULT_TEMPLATES) -> jinja2.Environment:
         auto_reload=False,
     )
     env.filters.update(FILTERS)
+    env.filters.update(MARKDOWN_FILTERS)
     return env
 
 
@@ -77,8 +79,10 @@ def _check_xml(text: str, spec: ArtifactSpec) -> None:
 
 def render_artifact(env: jinja2.Environment, spec: ArtifactSpec) -> RenderedArtifact:
     """Render one artifact; every failure becomes a located ``TemplateError``."""
+    # The kind travels with the context into every include, for the finalize guard.
+    context = {**spec.context, OUTPUT_KIND_VAR: spec.kind.value}
     try:
-        text = env.get_template(spec.template).render(spec.context)
+        text = env.get_template(spec.template).render(context)
     except (jinja2.TemplateError, UnsafeValueError) as exc:
         where = _template_location(exc, spec)
         raise TemplateError(
@@ -88,8 +92,3 @@ def render_artifact(env: jinja2.Environment, spec: ArtifactSpec) -> RenderedArti
     if spec.kind is ArtifactKind.XML:
         _check_xml(text, spec)
     return RenderedArtifact(spec.path, spec.kind, spec.template, spec.server, text)
-
-
-def render_plan(plan: Plan, env: jinja2.Environment) -> tuple[RenderedArtifact, ...]:
-    """Render every artifact of the plan, in path order."""
-    return tuple(render_artifact(env, spec) for spec in plan.artifacts)

@@ -69,7 +69,7 @@ def test_render_twice_is_byte_identical_across_hash_seeds(tmp_path: Path) -> Non
         )
         outs.append(tree_bytes(out))
     assert outs[0] == outs[1]
-    assert len(outs[0]) == 20 + 15
+    assert len(outs[0]) == 21 + 16
 
 
 def test_manifest_lists_every_file_with_its_hash(
@@ -99,7 +99,7 @@ def test_unchanged_rerender_writes_nothing(runner: CliRunner, tmp_path: Path) ->
         app, ["render", str(INVENTORIES / "example.yaml"), "--out", str(tmp_path)]
     )
     assert result.exit_code == 0
-    assert "20 files in" in result.stderr
+    assert "21 files in" in result.stderr
     assert ", 0 written" in result.stderr
     assert {
         p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()

@@ -82,7 +82,8 @@ def test_output_layout(plans: dict[str, Plan]) -> None:
             "Disable-DrServer.ps1",
         ):
             assert f"example/DR-West/{server}/{name}" in paths
-    assert len(paths) == 3 + 3 * 5
+    assert "example/DR-West/Runbook.md" in paths
+    assert len(paths) == 4 + 3 * 5
 
 
 def test_capacity_warning_for_smaller_site(plans: dict[str, Plan]) -> None:

@@ -209,5 +209,9 @@ def test_read_only_scripts_change_nothing(
         assert changing == [], art.path
         assert not [c for c in cmds if c.invocation == "&"], art.path
         assert "ShouldProcess(" not in art.text
-        for helper in ("Set-DrServiceDormant", "Invoke-DrNative", "Stop-DrHostInstance"):
+        for helper in (
+            "Set-DrServiceDormant",
+            "Invoke-DrNative",
+            "Stop-DrHostInstance",
+        ):
             assert f"function {helper}" not in art.text

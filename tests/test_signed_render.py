@@ -126,4 +126,4 @@ def test_bundle_test_script_knows_every_file(signed_out: tuple[Path, Path]) -> N
         if p.is_file() and p.name != "Test-DrBundle.ps1"
     }
     assert listed == on_disk
-    assert len(listed) == 13
+    assert len(listed) == 14
