@@ -11,9 +11,23 @@ from typing import Annotated
 import typer
 
 from generator import __version__
-from generator.bundle import BuiltBundle, build_bundle
-from generator.errors import DrgenError, ExitCode, UsageError
+from generator.bundle import BuiltBundle, build_bundle, plan_inventory
+from generator.errors import (
+    Diagnostic,
+    DrgenError,
+    ExitCode,
+    InventoryError,
+    Location,
+    UsageError,
+)
+from generator.inspection import (
+    OutputFormat,
+    plan_inventories,
+    schema_text,
+    validate_inventories,
+)
 from generator.parallel import default_jobs
+from generator.plan import Plan
 from generator.render import DEFAULT_TEMPLATES, make_environment, template_set_sha256
 from generator.signing import DEV_IDENTITY_FOLDER, Signer, choose_signer
 from generator.writer import check_ownership, diff_bundle, write_bundle
@@ -97,6 +111,22 @@ def _run(action: object) -> None:
         raise typer.Exit(int(exc.exit_code)) from None
 
 
+def _plan_all(paths: list[Path]) -> list[tuple[Path, tuple[Plan, str]]]:
+    """Plan every inventory; one error carrying every inventory's problems."""
+    planned: list[tuple[Path, tuple[Plan, str]]] = []
+    problems: list[Diagnostic] = []
+    for path in paths:
+        try:
+            planned.append((path, plan_inventory(path)))
+        except InventoryError as exc:
+            problems += exc.diagnostics or (
+                Diagnostic(Location(str(path)), "invalid", exc.message),
+            )
+    if problems:
+        raise InventoryError("invalid inventory", tuple(problems))
+    return planned
+
+
 InventoryArg = Annotated[
     list[Path] | None,
     typer.Argument(
@@ -144,6 +174,8 @@ def render(
     """Render every artifact of the inventories into OUT/<inventory>/<site>/..."""
 
     def body() -> None:
+        # Every inventory is validated before a key is loaded or a file is touched.
+        planned = _plan_all(_inventories(inventories))
         env = make_environment(templates)
         templates_sha = template_set_sha256(templates)
         dev_folder = Path(
@@ -156,8 +188,8 @@ def render(
         for warning in choice.warnings:
             _say(f"warning: {warning}")
         built: list[BuiltBundle] = [
-            build_bundle(path, env, signer, templates_sha, jobs)
-            for path in _inventories(inventories)
+            build_bundle(path, env, signer, templates_sha, jobs, planned=plan)
+            for path, plan in planned
         ]
         for bundle in built:
             for diagnostic in bundle.warnings:
@@ -200,6 +232,66 @@ def verify(
             raise typer.Exit(int(ExitCode.VERIFICATION))
 
     _run(body)
+
+
+@app.command()
+def validate(
+    inventories: InventoryArg = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Treat warnings as errors (exit 3).")
+    ] = False,
+    output: Annotated[
+        OutputFormat,
+        typer.Option(
+            "--format",
+            case_sensitive=False,
+            help="text: diagnostics on stderr; json: a JSON list on stdout.",
+        ),
+    ] = OutputFormat.TEXT,
+) -> None:
+    """Check inventories and report every problem; exit 0 when valid, 3 when not."""
+
+    def body() -> None:
+        paths = list(inventories) if inventories else _default_inventories()
+        validate_inventories(
+            paths, strict=strict, output=output, stdout=sys.stdout, stderr=sys.stderr
+        )
+
+    _run(body)
+
+
+@app.command()
+def plan(
+    inventories: InventoryArg = None,
+    out: Annotated[
+        Path, typer.Option("--out", help="Output directory to compare with.")
+    ] = Path("out"),
+    templates: Annotated[
+        Path, typer.Option("--templates", help="Template directory.")
+    ] = DEFAULT_TEMPLATES,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Machine-readable plan on stdout.")
+    ] = False,
+) -> None:
+    """Show the DR mapping, roles, capacity and file changes; write nothing."""
+
+    def body() -> None:
+        plan_inventories(
+            _inventories(inventories),
+            out=out,
+            templates=templates,
+            as_json=as_json,
+            stdout=sys.stdout,
+            stderr=sys.stderr,
+        )
+
+    _run(body)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the inventory (schema/drgen-v1.schema.json)."""
+    sys.stdout.write(schema_text())
 
 
 def main() -> None:

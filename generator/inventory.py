@@ -1,7 +1,9 @@
 """Read an inventory YAML file into plain data plus a position index.
 
 Positions come from PyYAML's node marks so that every later diagnostic can say
-``file:line:col``. Duplicate keys, which PyYAML silently collapses, are errors.
+``file:line:col``. Duplicate keys, which PyYAML silently collapses, are errors, and
+so are keys YAML would not read as text (``on:``, ``1:``), values YAML cannot
+construct (``2020-13-45``), recursive aliases and alias bombs.
 """
 
 from __future__ import annotations
@@ -19,6 +21,22 @@ Path_ = tuple[str | int, ...]
 
 # YAML 1.1 reads these unquoted scalars as booleans; users almost always meant text.
 YAML11_BOOLEANS = frozenset({"y", "yes", "n", "no", "on", "off", "true", "false"})
+
+# More nodes than any real inventory has: stops alias bombs before they eat memory.
+MAX_NODES = 20_000
+
+_TAG = "tag:yaml.org,2002:"
+_STR_TAG = _TAG + "str"
+# What YAML made of an unquoted scalar, in words an admin understands.
+TAG_WORDS = {
+    _TAG + "bool": "a boolean",
+    _TAG + "int": "a number",
+    _TAG + "float": "a number",
+    _TAG + "null": "empty (null)",
+    _TAG + "timestamp": "a date",
+}
+# Tags an inventory may carry; !!set, !!omap, !!binary and custom tags are refused.
+_ALLOWED_TAGS = frozenset({_STR_TAG, _TAG + "seq", _TAG + "map", *TAG_WORDS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,93 +62,234 @@ class _PositionLoader(yaml.SafeLoader):
     """SafeLoader that also records where each node starts."""
 
 
-def _walk(
-    node: yaml.Node,
-    path: Path_,
-    positions: dict[Path_, tuple[int, int]],
-    plain: dict[Path_, str],
-    problems: list[Diagnostic],
-    file: str,
-) -> None:
-    positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-    if isinstance(node, yaml.MappingNode):
+def _at(file: str, mark: yaml.Mark | None) -> Location:
+    if mark is None:
+        return Location(file, 1, 1)
+    return Location(file, mark.line + 1, mark.column + 1)
+
+
+def _printable(text: str) -> str:
+    """``text`` with every non-printable character escaped: one line, always."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _shown(text: str) -> str:
+    """A scalar as it may be shown on one line of a diagnostic."""
+    shown = _printable(text)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+class _Walker:
+    """Records positions and plain spellings; collects YAML-level problems."""
+
+    def __init__(self, file: str, loader: _PositionLoader) -> None:
+        self.file = file
+        self.loader = loader
+        self.positions: dict[Path_, tuple[int, int]] = {}
+        self.plain: dict[Path_, str] = {}
+        self.problems: list[Diagnostic] = []
+        self.active: set[int] = set()
+        self.count = 0
+
+    def problem(
+        self, mark: yaml.Mark | None, code: str, message: str, hint: str | None = None
+    ) -> None:
+        self.problems.append(Diagnostic(_at(self.file, mark), code, message, hint))
+
+    def walk(self, node: yaml.Node, path: Path_) -> None:
+        self.count += 1
+        if self.count == MAX_NODES:
+            self.problem(
+                node.start_mark,
+                "too-large",
+                f"the inventory has more than {MAX_NODES} YAML nodes",
+                hint="an alias (*name) repeated inside aliases multiplies the "
+                "document; write the values out",
+            )
+        if self.count >= MAX_NODES:
+            return
+        self.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if node.tag not in _ALLOWED_TAGS:
+            self.problem(
+                node.start_mark,
+                "yaml-tag",
+                f"the YAML tag '{_shown(node.tag.replace(_TAG, '!!'))}' is not "
+                "used in an inventory",
+                hint="write plain text, lists and mappings without tags",
+            )
+            return
+        if isinstance(node, yaml.ScalarNode):
+            self.scalar(node, path)
+            return
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                self.mapping(node, path)
+            elif isinstance(node, yaml.SequenceNode):
+                for index, item in enumerate(node.value):
+                    if self.recursive(item, node.start_mark):
+                        continue
+                    self.walk(item, (*path, index))
+        finally:
+            self.active.discard(id(node))
+
+    def recursive(self, node: yaml.Node, mark: yaml.Mark) -> bool:
+        if id(node) not in self.active:
+            return False
+        self.problem(
+            mark,
+            "recursive-alias",
+            "this alias refers to a node that contains it",
+            hint="an inventory is a tree: write the value out instead of *alias",
+        )
+        return True
+
+    def mapping(self, node: yaml.MappingNode, path: Path_) -> None:
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key in seen:
-                problems.append(
-                    Diagnostic(
-                        Location(
-                            file,
-                            key_node.start_mark.line + 1,
-                            key_node.start_mark.column + 1,
-                        ),
-                        "duplicate-key",
-                        f"key '{key}' appears twice in this mapping "
-                        f"(first on line {seen[key]})",
-                        hint="YAML keeps only the last value; remove one of them",
-                    )
+            mark = key_node.start_mark
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problem(
+                    mark,
+                    "key-not-text",
+                    "a mapping key must be plain text, not a list or a mapping",
                 )
                 continue
-            seen[key] = key_node.start_mark.line + 1
-            _walk(value_node, (*path, key), positions, plain, problems, file)
+            key = str(key_node.value)
+            if key_node.tag == _TAG + "merge":
+                # "<<: *defaults" merges a mapping in; its keys are checked merged.
+                continue
+            if key_node.tag != _STR_TAG and not key:
+                self.problem(
+                    mark,
+                    "key-not-text",
+                    "this mapping has an empty key",
+                    hint="write the key name before the colon",
+                )
+                continue
+            if key_node.tag != _STR_TAG:
+                kind = TAG_WORDS.get(key_node.tag, f"a value of type {key_node.tag}")
+                self.problem(
+                    mark,
+                    "key-not-text",
+                    f"YAML reads the key '{_shown(key)}' as {kind}, not as text",
+                    hint=f"quote it: '{_shown(key)}'",
+                )
+                continue
+            if key in seen:
+                self.problem(
+                    mark,
+                    "duplicate-key",
+                    f"key '{_shown(key)}' appears twice in this mapping "
+                    f"(first on line {seen[key]})",
+                    hint="YAML keeps only the last value; remove one of them",
+                )
+                continue
+            seen[key] = mark.line + 1
+            if not self.recursive(value_node, mark):
+                self.walk(value_node, (*path, key))
             # A key's own position is more useful than its value's for messages.
-            positions[(*path, key)] = (
-                key_node.start_mark.line + 1,
-                key_node.start_mark.column + 1,
-            )
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _walk(item, (*path, index), positions, plain, problems, file)
-    elif isinstance(node, yaml.ScalarNode) and node.style is None:
-        plain[path] = str(node.value)
+            self.positions[(*path, key)] = (mark.line + 1, mark.column + 1)
+
+    def scalar(self, node: yaml.ScalarNode, path: Path_) -> None:
+        if node.style is None:
+            self.plain[path] = str(node.value)
+        if node.tag in TAG_WORDS:
+            # Construct typed scalars one by one so a bad one is reported where it is.
+            construct = self.loader.yaml_constructors[node.tag]
+            try:
+                construct(self.loader, node)
+            except (ValueError, OverflowError, KeyError, yaml.YAMLError) as exc:
+                kind = TAG_WORDS[node.tag]
+                reason = getattr(exc, "problem", None) or str(exc)
+                self.problem(
+                    node.start_mark,
+                    "yaml-value",
+                    f"YAML reads '{_shown(str(node.value))}' as {kind} but cannot "
+                    f"convert it: {_shown(str(reason))}",
+                    hint=f"quote it to keep it as text: '{_shown(str(node.value))}'",
+                )
+
+
+def _reader_location(file: str, text: str, exc: yaml.reader.ReaderError) -> Location:
+    before = text[: exc.position]
+    line = before.count("\n") + 1
+    return Location(file, line, exc.position - (before.rfind("\n") + 1) + 1)
+
+
+def _syntax_error(file: str, text: str, exc: BaseException) -> InventoryError:
+    """One located ``yaml-syntax`` diagnostic for any failure of the YAML library."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        where = _at(file, mark)
+        problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem:
+            problem = f"{exc.context}: {exc.problem}"
+    elif isinstance(exc, yaml.reader.ReaderError):
+        where = _reader_location(file, text, exc)
+        problem = (
+            f"character U+{exc.character:04X} is not allowed in YAML"
+            if isinstance(exc.character, int)
+            else str(exc.reason)
+        )
+    elif isinstance(exc, RecursionError):
+        where, problem = Location(file, 1, 1), "the document is nested too deeply"
+    else:
+        where, problem = Location(file, 1, 1), str(exc).splitlines()[0]
+    return InventoryError(
+        f"{file}: YAML syntax error",
+        (
+            Diagnostic(
+                where, "yaml-syntax", f"YAML syntax error: {_printable(problem)}"
+            ),
+        ),
+    )
 
 
 def parse_inventory_text(
     text: str, file: str, sha256: str | None = None
 ) -> RawDocument:
     """Parse YAML text; raise ``InventoryError`` with a location on any problem."""
-    digest = sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = sha256 or hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     try:
-        node = yaml.compose(text, Loader=_PositionLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise InventoryError(
-            f"{file}: YAML syntax error",
-            (
-                Diagnostic(
-                    Location(file, line, column),
-                    "yaml-syntax",
-                    f"YAML syntax error: {problem}",
-                ),
-            ),
-        ) from None
-    except yaml.YAMLError as exc:
-        raise InventoryError(
-            f"{file}: YAML error",
-            (Diagnostic(Location(file), "yaml-syntax", f"YAML error: {exc}"),),
-        ) from None
-    if node is None:
+        loader = _PositionLoader(text)
+    except yaml.YAMLError as exc:  # the reader rejects a non-printable character
+        raise _syntax_error(file, text, exc) from None
+    try:
+        node = loader.get_single_node()
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise _syntax_error(file, text, exc) from None
+    finally:
+        loader.dispose()
+    if node is None or (
+        isinstance(node, yaml.ScalarNode)
+        and node.tag == _TAG + "null"
+        and not node.value
+    ):
         raise InventoryError(
             f"{file}: empty inventory",
             (Diagnostic(Location(file, 1, 1), "empty", "the inventory file is empty"),),
         )
-    positions: dict[Path_, tuple[int, int]] = {}
-    plain: dict[Path_, str] = {}
-    problems: list[Diagnostic] = []
-    _walk(node, (), positions, plain, problems, file)
-    if problems:
-        raise InventoryError(f"{file}: invalid YAML", tuple(problems))
+    walker = _Walker(file, loader)
     try:
-        data = _PositionLoader(text).get_single_data()
-    except yaml.YAMLError as exc:  # e.g. an invalid timestamp or tag
-        raise InventoryError(
-            f"{file}: YAML error",
-            (Diagnostic(Location(file, 1, 1), "yaml-syntax", f"YAML error: {exc}"),),
-        ) from None
-    return RawDocument(file, data, positions, plain, digest)
+        walker.walk(node, ())
+    except RecursionError as exc:
+        raise _syntax_error(file, text, exc) from None
+    if walker.problems:
+        raise InventoryError(f"{file}: invalid YAML", tuple(walker.problems))
+    try:
+        data = loader.construct_document(node)
+    except (
+        yaml.YAMLError,
+        ValueError,
+        OverflowError,
+        KeyError,
+        RecursionError,
+    ) as exc:
+        raise _syntax_error(file, text, exc) from None
+    return RawDocument(file, data, walker.positions, walker.plain, digest)
 
 
 def load_inventory(path: Path) -> RawDocument:

@@ -2,10 +2,13 @@
 
 ``parse_inventory`` turns a ``RawDocument`` into an ``Inventory`` or raises one
 ``InventoryError`` carrying every problem found, each with its file position.
+``json_schema`` is the JSON Schema of the model, committed as
+``schema/drgen-v1.schema.json`` for editors.
 """
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import re
 import typing
@@ -18,74 +21,75 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    WithJsonSchema,
 )
+from pydantic_core import PydanticCustomError
 
 from generator.errors import Diagnostic, InventoryError
 from generator.inventory import YAML11_BOOLEANS, Path_, RawDocument
 
 SCHEMA_ID = "drgen/v1"
+SCHEMA_FILE = "drgen-v1.schema.json"
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
-_NETBIOS = re.compile(r"^[A-Za-z0-9-]{1,15}$")
-_HOST = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
-_SQL = re.compile(
+# Each pattern is written once and used both here (Python ``re``) and in the JSON
+# Schema (ECMA-262), so it keeps to the syntax both share.
+NETBIOS_PATTERN = r"^(?![0-9]+$)[A-Za-z0-9-]{1,15}$"
+HOST_PATTERN = r"^[A-Za-z0-9_.-]{1,80}$"
+SQL_PATTERN = (
     r"^[A-Za-z0-9-]{1,15}(\.[A-Za-z0-9-]+)*(\\[A-Za-z0-9_$#-]{1,16}|,[0-9]{1,5})?$"
 )
-_ACCOUNT = re.compile(
-    r"^[A-Za-z0-9][A-Za-z0-9.-]{0,14}\\[^\\/\"\[\]:;|=,+*?<>@]{1,64}$"
-)
-_DB = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_$#@. -]{0,127}$")
-_SITE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+ACCOUNT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9.-]{0,14}\\[^\\/\"\[\]:;|=,+*?<>@]{1,64}$"
+DB_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_$#@. -]{0,127}$"
+SITE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+_NETBIOS = re.compile(NETBIOS_PATTERN)
+_HOST = re.compile(HOST_PATTERN)
+_SQL = re.compile(SQL_PATTERN)
+_ACCOUNT = re.compile(ACCOUNT_PATTERN)
+_DB = re.compile(DB_PATTERN)
+_SITE = re.compile(SITE_PATTERN)
+# C0 and C1 controls, DEL, Unicode line breaks, lone surrogates and the two
+# non-characters XML 1.0 forbids: none belongs in a one-line inventory value.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+
+# pydantic error type -> diagnostic code, for the name rules below.
+NAME_CODES = {
+    "computer_name": "invalid-computer-name",
+    "host_name": "invalid-host-name",
+    "sql_instance": "invalid-sql-instance",
+    "account": "invalid-account",
+    "database_name": "invalid-database-name",
+    "site_name": "invalid-site-name",
+}
 
 
-def _computer_name(value: str) -> str:
-    if not _NETBIOS.match(value) or value.isdigit():
-        msg = (
-            f"'{value}' is not a valid computer name "
-            "(1-15 letters, digits or hyphens, not all digits)"
-        )
-        raise ValueError(msg)
-    return value
+def _name_check(
+    kind: str, pattern: re.Pattern[str], message: str
+) -> typing.Callable[[str], str]:
+    # The value itself is added, made printable, when the diagnostic is built.
+    def check(value: str) -> str:
+        if not pattern.match(value):
+            raise PydanticCustomError(kind, message)
+        return value
 
-
-def _host_name(value: str) -> str:
-    if not _HOST.match(value):
-        msg = (
-            f"'{value}' is not a valid BizTalk host name "
-            "(at most 80 letters, digits, '_', '-' or '.'; no spaces)"
-        )
-        raise ValueError(msg)
-    return value
+    check.__name__ = f"check_{kind}"
+    return check
 
 
 def _sql_instance(value: str) -> str:
-    if not _SQL.match(value):
-        msg = (
-            f"'{value}' is not a SQL Server instance "
-            "(SERVER, SERVER\\INSTANCE or SERVER,PORT)"
+    _name_check(
+        "sql_instance",
+        _SQL,
+        "is not a SQL Server instance (SERVER, SERVER\\INSTANCE or SERVER,PORT)",
+    )(value)
+    port = value.rpartition(",")[2] if "," in value else None
+    if port is not None and not 1 <= int(port) <= 65535:
+        raise PydanticCustomError(
+            "sql_instance",
+            "names port {port}; a TCP port is 1-65535",
+            {"port": port},
         )
-        raise ValueError(msg)
-    return value
-
-
-def _account(value: str) -> str:
-    if not _ACCOUNT.match(value):
-        msg = f"'{value}' is not a Windows account in the form DOMAIN\\name"
-        raise ValueError(msg)
-    return value
-
-
-def _database(value: str) -> str:
-    if not _DB.match(value):
-        msg = f"'{value}' is not a usable database name"
-        raise ValueError(msg)
-    return value
-
-
-def _site(value: str) -> str:
-    if not _SITE.match(value):
-        msg = f"'{value}' is not a usable site name (letters, digits, '.', '_', '-')"
-        raise ValueError(msg)
     return value
 
 
@@ -96,18 +100,84 @@ def _version(value: Any) -> Any:
     )
 
 
-ComputerName = Annotated[str, AfterValidator(_computer_name)]
-HostName = Annotated[str, AfterValidator(_host_name)]
-SqlInstance = Annotated[str, AfterValidator(_sql_instance)]
-Account = Annotated[str, AfterValidator(_account)]
-DatabaseName = Annotated[str, AfterValidator(_database)]
-SiteName = Annotated[str, AfterValidator(_site)]
+def _text(pattern: str, description: str) -> WithJsonSchema:
+    return WithJsonSchema(
+        {"type": "string", "pattern": pattern, "description": description}
+    )
+
+
+ComputerName = Annotated[
+    str,
+    AfterValidator(
+        _name_check(
+            "computer_name",
+            _NETBIOS,
+            "is not a valid computer name "
+            "(1-15 letters, digits or hyphens, not all digits)",
+        )
+    ),
+    _text(NETBIOS_PATTERN, "NetBIOS computer name: 1-15 letters, digits, hyphens"),
+]
+HostName = Annotated[
+    str,
+    AfterValidator(
+        _name_check(
+            "host_name",
+            _HOST,
+            "is not a valid BizTalk host name "
+            "(at most 80 letters, digits, '_', '-' or '.'; no spaces)",
+        )
+    ),
+    _text(HOST_PATTERN, "BizTalk host name: at most 80 characters, no spaces"),
+]
+SqlInstance = Annotated[
+    str,
+    AfterValidator(_sql_instance),
+    _text(SQL_PATTERN, "SQL Server instance: SERVER, SERVER\\INSTANCE or SERVER,PORT"),
+]
+Account = Annotated[
+    str,
+    AfterValidator(
+        _name_check(
+            "account", _ACCOUNT, "is not a Windows account in the form DOMAIN\\name"
+        )
+    ),
+    _text(ACCOUNT_PATTERN, "Windows account DOMAIN\\name (a gMSA ends in $)"),
+]
+DatabaseName = Annotated[
+    str,
+    AfterValidator(_name_check("database_name", _DB, "is not a usable database name")),
+    _text(DB_PATTERN, "SQL Server database name"),
+]
+SiteName = Annotated[
+    str,
+    AfterValidator(
+        _name_check(
+            "site_name",
+            _SITE,
+            "is not a usable site name (letters, digits, '.', '_', '-')",
+        )
+    ),
+    _text(SITE_PATTERN, "DR site name; also a folder name under out/"),
+]
 Label = Annotated[str, Field(min_length=1, max_length=128)]
+Reason = Annotated[str, Field(min_length=1, max_length=500, pattern=r"\S")]
+Version = Annotated[
+    Literal["2013R2", "2016", "2020"],
+    BeforeValidator(_version),
+    WithJsonSchema(
+        {
+            "enum": ["2013R2", "2016", "2020", 2016, 2020],
+            "description": "BizTalk Server version",
+        }
+    ),
+]
 
 Role = Literal[
     "sso_master_secret", "update_databases", "rules_engine", "iis", "bam_alerts"
 ]
 ROLES: tuple[str, ...] = typing.get_args(Role)
+DEFAULT_CAPACITY_RATIO = 1.5
 
 
 class _Model(BaseModel):
@@ -124,7 +194,7 @@ class Database(_Model):
 class MessageBox(Database):
     """A MessageBox database; exactly one is the master."""
 
-    master: bool = False
+    master: bool = Field(False, description="the master MessageBox (exactly one)")
 
 
 class OtherDatabase(Database):
@@ -173,20 +243,22 @@ class Host(_Model):
     """A BizTalk host of the group."""
 
     name: HostName
-    type: Literal["in-process", "isolated"] = "in-process"
+    type: Literal["in-process", "isolated"] = Field(
+        "in-process", description="isolated hosts run in IIS (DR role 'iis')"
+    )
     trusted: bool = False
     windows_group: Label
     account: Account
-    gmsa: bool = False
+    gmsa: bool = Field(
+        False, description="a group managed service account (BizTalk 2020 only)"
+    )
 
 
 class Group(_Model):
     """The production BizTalk group."""
 
     name: Label
-    biztalk_version: Annotated[
-        Literal["2013R2", "2016", "2020"], BeforeValidator(_version)
-    ]
+    biztalk_version: Version
     databases: Databases
     sso: Sso
     accounts: Accounts
@@ -210,35 +282,82 @@ class DrServer(_Model):
     """A DR runtime server: whom it mirrors, its roles, optionally its instances."""
 
     name: ComputerName
-    mirrors: tuple[ComputerName, ...] = ()
+    mirrors: tuple[ComputerName, ...] = Field(
+        (), description="production servers whose host instances this server takes over"
+    )
     roles: tuple[Role, ...] = ()
-    host_instances: tuple[HostName, ...] | None = None
+    host_instances: tuple[HostName, ...] | None = Field(
+        None, description="overrides the union of the mirrored servers' instances"
+    )
+
+
+class NotMirrored(_Model):
+    """A production server deliberately left without a DR server, and why."""
+
+    server: ComputerName = Field(description="the production server")
+    reason: Reason = Field(description="why no DR server takes it over")
 
 
 class DrSite(_Model):
-    """The DR site: SQL mapping and DR runtime servers."""
+    """The DR site: SQL mapping, DR runtime servers, capacity threshold."""
 
     site: SiteName
     # "production": the seed procedure, DR servers join the production group now.
     join_mode: Literal["production"] = "production"
-    sql: dict[SqlInstance, SqlInstance]
+    sql: dict[SqlInstance, SqlInstance] = Field(
+        description="production SQL instance -> DR SQL instance"
+    )
     servers: Annotated[tuple[DrServer, ...], Field(min_length=1)]
+    not_mirrored: tuple[NotMirrored, ...] = Field(
+        (), description="production servers deliberately without a DR server"
+    )
+    capacity_warning_ratio: Annotated[
+        float, Field(ge=1.0, le=100.0, strict=True, allow_inf_nan=False)
+    ] = Field(
+        DEFAULT_CAPACITY_RATIO,
+        description="warn when a DR server takes over more than this many times "
+        "the host instances of the busiest production server",
+    )
 
 
 class Inventory(_Model):
     """A whole inventory file."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        populate_by_name=True,
+        title="drgen inventory (schema drgen/v1)",
+    )
 
-    schema_id: Literal["drgen/v1"] = Field(alias="schema")
+    schema_id: Literal["drgen/v1"] = Field(
+        alias="schema", description="the inventory schema version"
+    )
     group: Group
     production: Production
     dr: DrSite
 
 
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of an inventory, as committed in ``schema/``."""
+    schema = Inventory.model_json_schema(by_alias=True)
+    return {"$schema": JSON_SCHEMA_DIALECT, **schema}
+
+
 _SECRET_KEY = re.compile(
     r"pass(word|wd|phrase)?|pwd|secret|credential|private[_-]?key|token", re.I
 )
+
+
+def _unwrap(annotation: Any) -> Any:
+    """The model class inside ``X | None``, ``tuple[X, ...]`` or ``Annotated[...]``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _unwrap(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def _schema_keys() -> frozenset[str]:
@@ -255,9 +374,41 @@ def _schema_keys() -> frozenset[str]:
     return frozenset(keys)
 
 
-def _prescan(doc: RawDocument) -> list[Diagnostic]:
-    """Problems pydantic cannot see: secret-looking keys and control characters."""
+_SCHEMA_KEYS = _schema_keys()
+
+
+def printable(text: str) -> str:
+    """``text`` with every non-printable character escaped: one line, always."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def shown(value: object) -> str:
+    """A value as it may appear on one line of a diagnostic."""
+    text = printable(str(value))
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def dotted(path: Path_) -> str:
+    """``dr.servers[2].name`` for the key path ``("dr", "servers", 2, "name")``."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + shown(part)
+    return text or "(top level)"
+
+
+def _prescan(doc: RawDocument) -> tuple[list[Diagnostic], set[Path_]]:
+    """Problems pydantic cannot see: secret-looking keys and control characters.
+
+    Also returns the paths of the secret-looking keys: nothing below them may be
+    echoed by another diagnostic.
+    """
     found: list[Diagnostic] = []
+    secrets: set[Path_] = set()
 
     def visit(value: Any, path: Path_) -> None:
         if isinstance(value, dict):
@@ -267,14 +418,25 @@ def _prescan(doc: RawDocument) -> list[Diagnostic]:
                     and key not in _SCHEMA_KEYS
                     and _SECRET_KEY.search(key)
                 ):
+                    secrets.add((*path, key))
                     found.append(
                         Diagnostic(
                             doc.locate((*path, key)),
                             "secret-in-inventory",
-                            f"'{key}' looks like a secret; an inventory never holds "
-                            "passwords",
+                            f"'{shown(key)}' looks like a secret; an inventory never "
+                            "holds passwords",
                             hint="remove it: passwords are prompted on the DR server "
                             "at run time and never stored",
+                        )
+                    )
+                if isinstance(key, str) and _CONTROL.search(key):
+                    found.append(
+                        Diagnostic(
+                            doc.locate((*path, key)),
+                            "control-character",
+                            f"key '{shown(key)}' contains a control character "
+                            "or line break",
+                            hint="inventory keys and values are single-line text",
                         )
                     )
                 visit(item, (*path, key))
@@ -286,16 +448,16 @@ def _prescan(doc: RawDocument) -> list[Diagnostic]:
                 Diagnostic(
                     doc.locate(path),
                     "control-character",
-                    "value contains a control character or line break",
+                    f"{dotted(path)}: value contains a control character or line break",
                     hint="inventory values are single-line text",
                 )
             )
 
     visit(doc.data, ())
-    return found
+    return found, secrets
 
 
-def _allowed_keys(loc: tuple[str | int, ...]) -> list[str]:
+def _allowed_keys(loc: Path_) -> list[str]:
     """Field names (aliases) accepted at the mapping that ``loc`` points into."""
     model: Any = Inventory
     for part in loc[:-1]:
@@ -314,64 +476,188 @@ def _allowed_keys(loc: tuple[str | int, ...]) -> list[str]:
     return [f.alias or n for n, f in model.model_fields.items()]
 
 
-def _unwrap(annotation: Any) -> Any:
-    """The model class inside ``X | None``, ``tuple[X, ...]`` or ``Annotated[...]``."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _unwrap(arg)
-        if found is not None:
-            return found
-    return None
+def _got(value: Any, spelled: str | None) -> str:
+    """What YAML made of a value, for "expected X, got Y" messages."""
+    if value is None:
+        return "nothing (an empty value)"
+    if isinstance(value, bool):
+        return f"the boolean {spelled or value}"
+    if isinstance(value, int | float):
+        return f"the number {spelled or value}"
+    if isinstance(value, datetime.date):
+        return f"the date {spelled or value}"
+    if isinstance(value, str):
+        return f"'{shown(value)}'"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple | set):
+        return "a list"
+    return f"a value of type {type(value).__name__}"
+
+
+_EXPECTED = {
+    "string_type": "text",
+    "tuple_type": "a list",
+    "list_type": "a list",
+    "dict_type": "a mapping (key: value)",
+    "model_type": "a mapping (key: value)",
+    "model_attributes_type": "a mapping (key: value)",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+}
+
+
+_BOUNDS = {
+    "greater_than_equal": ("at least", "ge"),
+    "greater_than": ("more than", "gt"),
+    "less_than_equal": ("at most", "le"),
+    "less_than": ("less than", "lt"),
+}
+
+
+def _yaml_hint(value: Any, spelled: str | None) -> str | None:
+    """The "quote it" hint when YAML 1.1 turned text into another type."""
+    if spelled is None or isinstance(value, str):
+        return None
+    if isinstance(value, bool) and spelled.lower() in YAML11_BOOLEANS:
+        return f"YAML reads unquoted {spelled} as a boolean; quote it: '{spelled}'"
+    if isinstance(value, int) and re.fullmatch(r"[-+]?0[0-7_]+", spelled):
+        return (
+            f"YAML reads unquoted {spelled} as the octal number {value}; "
+            f"quote it: '{spelled}'"
+        )
+    if isinstance(value, int | float) and ":" in spelled:
+        return (
+            f"YAML reads unquoted {spelled} as the base-60 number {value}; "
+            f"quote it: '{spelled}'"
+        )
+    if value is None:
+        return "write a value, or remove the key" if not spelled else None
+    return f"YAML reads unquoted {shown(spelled)} as {_got(value, spelled)}; quote it"
+
+
+def _close(word: str, choices: list[str]) -> list[str]:
+    """The choice ``word`` most likely misspells (case does not count)."""
+    by_lower = {c.lower(): c for c in choices}
+    found = difflib.get_close_matches(word.lower(), list(by_lower), n=1)
+    return [by_lower[f] for f in found]
+
+
+def _value_at(data: Any, path: Path_) -> Any:
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _document_path(error: Any, doc: RawDocument) -> Path_:
+    """The key path of a pydantic error, without pydantic's own loc entries."""
+    loc: Path_ = ()
+    for part in error["loc"]:
+        # Union members appear in loc as type names ("tuple[...]", "[key]"); a real
+        # key of the document is kept even when it contains a bracket.
+        if isinstance(part, str) and "[" in part and (*loc, part) not in doc.positions:
+            continue
+        loc = (*loc, part)
+    return loc
 
 
 def _diagnostic_for(error: Any, doc: RawDocument) -> Diagnostic:
-    loc: tuple[str | int, ...] = tuple(
-        p for p in error["loc"] if not (isinstance(p, str) and "[" in p)
-    )
-    kind = error["type"]
-    where = ".".join(str(p) for p in loc) or "(top level)"
-    hint = None
+    loc = _document_path(error, doc)
+    kind = str(error["type"])
+    where = dotted(loc)
     if kind == "missing":
         return Diagnostic(
             doc.locate(loc[:-1]),
             "missing-key",
-            f"{where}: required key '{loc[-1]}' is missing",
+            f"{dotted(loc[:-1])}: required key '{loc[-1]}' is missing",
         )
     if kind == "extra_forbidden":
         key = str(loc[-1])
-        close = difflib.get_close_matches(key, _allowed_keys(loc), n=1)
-        hint = f"did you mean '{close[0]}'?" if close else None
-        return Diagnostic(
-            doc.locate(loc), "unknown-key", f"{where}: unknown key '{key}'", hint
+        close = _close(key, _allowed_keys(loc))
+        allowed = ", ".join(_allowed_keys(loc))
+        hint = (
+            f"did you mean '{close[0]}'?"
+            if close
+            else (f"allowed here: {allowed}" if allowed else None)
         )
-    message = str(error["msg"])
-    if message.startswith("Value error, "):
-        message = message.removeprefix("Value error, ")
+        return Diagnostic(
+            doc.locate(loc),
+            "unknown-key",
+            f"{dotted(loc[:-1])}: unknown key '{shown(key)}'",
+            hint,
+        )
+    value = _value_at(doc.data, loc)
     spelled = doc.plain_scalars.get(loc)
-    if (
-        spelled is not None
-        and spelled.lower() in YAML11_BOOLEANS
-        and kind.endswith("_type")
-    ):
-        hint = f"YAML reads unquoted {spelled} as a boolean; quote it: '{spelled}'"
-    elif spelled is not None and re.fullmatch(r"0[0-9]+", spelled):
-        hint = f"YAML may read {spelled} as an octal number; quote it: '{spelled}'"
-    return Diagnostic(doc.locate(loc), "invalid-value", f"{where}: {message}", hint)
+    # Quoting helps only where text was expected.
+    hint = (
+        _yaml_hint(value, spelled)
+        if kind in {"string_type", "literal_error", *NAME_CODES}
+        else None
+    )
+    code = NAME_CODES.get(kind, "invalid-value")
+    if kind in NAME_CODES:
+        message = f"'{shown(error['input'])}' {error['msg']}"
+    elif kind in _EXPECTED:
+        message = f"expected {_EXPECTED[kind]}, got {_got(value, spelled)}"
+    elif kind == "literal_error":
+        expected = str(error.get("ctx", {}).get("expected", ""))
+        choices = re.findall(r"'([^']*)'", expected)
+        message = f"must be {expected}, not {_got(value, spelled)}"
+        if hint is None and isinstance(value, str):
+            close = _close(value, choices)
+            hint = f"did you mean '{close[0]}'?" if close else None
+    elif kind == "too_short" and isinstance(value, list | dict):
+        message = "needs at least one entry"
+    elif kind == "string_too_short":
+        message = "must not be empty"
+    elif kind in _BOUNDS:
+        bound = error.get("ctx", {}).get(_BOUNDS[kind][1])
+        message = f"must be {_BOUNDS[kind][0]} {bound}, not {_got(value, spelled)}"
+    else:
+        message = str(error["msg"]).removeprefix("Value error, ")
+    return Diagnostic(
+        doc.locate(loc),
+        code,
+        printable(f"{where}: {message}"),
+        printable(hint) if hint else None,
+    )
 
 
-_SCHEMA_KEYS = _schema_keys()
+def _misspelt(errors: Any) -> set[tuple[Any, ...]]:
+    """Locations of missing keys that an unknown sibling key is a misspelling of."""
+    found: set[tuple[Any, ...]] = set()
+    for error in errors:
+        loc = tuple(error["loc"])
+        if error["type"] != "extra_forbidden" or not isinstance(loc[-1], str):
+            continue
+        missing = {
+            tuple(e["loc"])[-1]
+            for e in errors
+            if e["type"] == "missing" and tuple(e["loc"])[:-1] == loc[:-1]
+        }
+        close = _close(loc[-1], [str(m) for m in missing])
+        if close:
+            found.add((*loc[:-1], close[0]))
+    return found
 
 
 def parse_inventory(doc: RawDocument) -> Inventory:
     """Validate raw data into an ``Inventory``; raise with every problem at once."""
-    problems = _prescan(doc)
+    problems, secrets = _prescan(doc)
     if not isinstance(doc.data, dict):
         problems.append(
             Diagnostic(
                 doc.locate(()),
                 "not-a-mapping",
-                "the inventory must be a YAML mapping (key: value)",
+                "the inventory must be a YAML mapping (key: value), "
+                f"not {_got(doc.data, None)}",
             )
         )
         raise InventoryError(f"{doc.file}: invalid inventory", tuple(problems))
@@ -379,12 +665,19 @@ def parse_inventory(doc: RawDocument) -> Inventory:
     try:
         inventory = Inventory.model_validate(doc.data)
     except ValidationError as exc:
-        secret_at = {d.location for d in problems if d.code == "secret-in-inventory"}
-        for error in exc.errors():
-            found = _diagnostic_for(error, doc)
-            # A secret-looking key is reported once, as a secret, not also as unknown.
-            if not (found.code == "unknown-key" and found.location in secret_at):
-                problems.append(found)
+        errors = exc.errors()
+        misspelt = _misspelt(errors)
+        for error in errors:
+            loc = tuple(error["loc"])
+            if error["type"] == "missing" and loc in misspelt:
+                continue  # the unknown key's "did you mean" already says it
+            if error["type"] == "string_unicode":
+                continue  # a lone surrogate: reported as a control character
+            path = _document_path(error, doc)
+            if any(path[: len(secret)] == secret for secret in secrets):
+                # Reported once, as a secret; never echo the value or its shape.
+                continue
+            problems.append(_diagnostic_for(error, doc))
     if problems or inventory is None:
         raise InventoryError(f"{doc.file}: invalid inventory", tuple(problems))
     return inventory

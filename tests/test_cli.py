@@ -76,7 +76,7 @@ def test_bad_inventory_exit_3_located_nothing_written(
         "unknown.yaml": (
             example_text.replace("  sso:\n", "  ssso:\n"),
             "error[unknown-key]",
-            ":15:3",
+            ":16:3",
         ),
         "unmirrored.yaml": (
             example_text.replace(
@@ -84,7 +84,7 @@ def test_bad_inventory_exit_3_located_nothing_written(
                 "    - {name: DRserver3, mirrors: []}\n",
             ),
             "error[not-mirrored]",
-            ":38:8",
+            ":39:8",
         ),
         "secret.yaml": (
             example_text.replace(
@@ -92,7 +92,7 @@ def test_bad_inventory_exit_3_located_nothing_written(
                 "    sso_service: CONTOSO\\svc-entsso\n    sso_password: hunter2\n",
             ),
             "error[secret-in-inventory]",
-            ":19:5",
+            ":20:5",
         ),
     }
     for name, (text, code, where) in cases.items():
