@@ -78,10 +78,11 @@ def check_ownership(out: Path, bundle: BundleFiles, *, force: bool) -> None:
 
 
 def _safe_target(base: Path, relative: PurePosixPath) -> Path:
-    target = (base / relative).resolve()
-    if base.resolve() not in target.parents:
+    # A pure check (no syscalls): the staging directory is ours and fresh, so no
+    # symlink can be inside it; only the relative path itself could escape.
+    if relative.is_absolute() or ".." in relative.parts or not relative.parts:
         raise OutputError(f"{relative}: output path escapes the output directory")
-    return target
+    return base / relative
 
 
 def write_bundle(out: Path, bundle: BundleFiles, changes: Sequence[FileChange]) -> int:
@@ -96,9 +97,12 @@ def write_bundle(out: Path, bundle: BundleFiles, changes: Sequence[FileChange]) 
     written = 0
     try:
         shutil.rmtree(staging, ignore_errors=True)
+        made: set[Path] = set()
         for path, data in bundle.files:
             target = _safe_target(staging, PurePosixPath(*path.parts[1:]))
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
             if status.get(path) == "identical":
                 os.link(root.parent / path, target)
             else:

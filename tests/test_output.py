@@ -186,3 +186,17 @@ def test_write_bundle_is_not_called_for_identical(tmp_path: Path) -> None:
     bundle = BundleFiles(PurePosixPath("x"), ())
     assert write_bundle(tmp_path, bundle, [FileChange("identical", bundle.root)]) == 0
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("bad", ["x/../../escape.txt", "x/../../../etc/passwd"])
+def test_paths_cannot_escape_the_output_directory(tmp_path: Path, bad: str) -> None:
+    from generator.errors import OutputError
+    from generator.writer import BundleFiles, FileChange
+
+    bundle = BundleFiles(PurePosixPath("x"), ((PurePosixPath(bad), b"data"),))
+    with pytest.raises(OutputError, match="escapes the output directory"):
+        write_bundle(
+            tmp_path / "out", bundle, [FileChange("create", PurePosixPath(bad))]
+        )
+    assert not (tmp_path / "escape.txt").exists()
+    assert [p.name for p in (tmp_path / "out").iterdir()] == []
