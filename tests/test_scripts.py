@@ -215,3 +215,18 @@ def test_read_only_scripts_change_nothing(
             "Stop-DrHostInstance",
         ):
             assert f"function {helper}" not in art.text
+
+
+def test_prepare_checks_the_host_before_mapping_it(
+    all_artifacts: list[RenderedArtifact],
+) -> None:
+    for art, _ in scripts(all_artifacts, "Initialize-DrServer.ps1"):
+        text = art.text
+        install = text.split("function Install-DrHostInstance {", 1)[1]
+        install = install.split("\nfunction ", 1)[0]
+        check = install.index("-ClassName 'MSBTS_HostSetting'")
+        assert check < install.index("-MethodName 'Map'")
+        assert check < install.index("-MethodName 'Install'")
+        assert "does not exist in group" in install
+        assert "HostType" in install
+        assert "Get-DrService -Name 'MSDTC'" in text

@@ -43,7 +43,7 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'FABDRBTS01\Initialize-DrServer.ps1'
-        Sha256 = 'EC7EC03DB76FC6E9D4E6A5592E8EF58CA7079AAB1A9B5AF7D0AAD314F0F92CCB'
+        Sha256 = '5B1D6EA5AAFA7AD4A49B19FC2390D79A65D53062714248CE89D0FCDF0CF8492E'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS01\Test-DrServer.ps1'
@@ -63,7 +63,7 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\Initialize-DrServer.ps1'
-        Sha256 = '1C1BEA93F68B2E6BA692E92D9A2E9D7AE831EE6183AB9EA6D9A7A193600161C8'
+        Sha256 = '9E0C6A72ACB3C3B509CCB25D33417CF20940476388890A6E7DFAFAA4291CFB32'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\Test-DrServer.ps1'

@@ -43,7 +43,7 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'DRserver1\Initialize-DrServer.ps1'
-        Sha256 = '310280BCD5E591F858DBC21DEC0529B082E06191EB314B0982686B2A860CE3DB'
+        Sha256 = '303D7645CD673275542E4759636E09EC696096D7B3DD3AFAE7507077ACF2AA0B'
     }
     [pscustomobject]@{
         Path = 'DRserver1\Test-DrServer.ps1'
@@ -63,7 +63,7 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'DRserver2\Initialize-DrServer.ps1'
-        Sha256 = 'FD6BBE5DAC04042421FB020ABE8A0060B381F6D591C6512E2123E0F7D17A4690'
+        Sha256 = '9473E8712600C1E25821752DEEB7F661E04561CB640D2D8919E3A418D8444C6A'
     }
     [pscustomobject]@{
         Path = 'DRserver2\Test-DrServer.ps1'
@@ -83,7 +83,7 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'DRserver3\Initialize-DrServer.ps1'
-        Sha256 = '045AF105ADBF1613FD4FE9C2FF2EFF1FAFA9C12B77042B8DF220EC5A377B9AAF'
+        Sha256 = '54E107256121BB59C6F4E9823FE9262296622A81AB2A3DBC6161E236ED0F7903'
     }
     [pscustomobject]@{
         Path = 'DRserver3\Test-DrServer.ps1'

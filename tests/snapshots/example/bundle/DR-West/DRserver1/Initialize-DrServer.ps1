@@ -627,6 +627,11 @@ function Assert-DrPreflight {
         throw ('Configuration.exe not found at {0} (BTSINSTALLPATH or the default BizTalk {1} folder).' -f $configExe, $BizTalkVersion)
     }
     Write-DrInPlace -Message ('Configuration.exe found at {0}' -f $configExe)
+    $dtc = Get-DrService -Name 'MSDTC'
+    if (($null -eq $dtc) -or ($dtc.Status -ne 'Running')) {
+        throw 'The Distributed Transaction Coordinator (MSDTC) is not running; BizTalk Server needs it to join the group.'
+    }
+    Write-DrInPlace -Message 'MSDTC is running'
     $answers = Join-Path -Path $PSScriptRoot -ChildPath 'ConfigurationAnswers.xml'
     Assert-DrFileHash -Path $answers -Sha256 $AnswerFileSha256
     Write-DrInPlace -Message 'ConfigurationAnswers.xml is the reviewed file (SHA-256 matches)'
@@ -719,6 +724,23 @@ function Install-DrHostInstance {
     if (($null -ne $existing) -and ([int]$existing.ConfigurationState -eq 1)) {
         Write-DrInPlace -Message ('host instance {0} is installed' -f $Plan.HostName)
         return
+    }
+    # The DR site mirrors the production hosts; it never creates or changes a host.
+    $setting = $null
+    foreach ($candidate in @(Get-CimInstance -Namespace $BizTalkNamespace -ClassName 'MSBTS_HostSetting')) {
+        if ($candidate.Name -eq $Plan.HostName) {
+            $setting = $candidate
+        }
+    }
+    if ($null -eq $setting) {
+        throw ('Host {0} does not exist in group {1}; create it in production first (the inventory names it).' -f $Plan.HostName, $GroupName)
+    }
+    $expectedType = 2
+    if ($Plan.InProcess) {
+        $expectedType = 1
+    }
+    if ([int]$setting.HostType -ne $expectedType) {
+        throw ('Host {0} has HostType {1} in the group, but the inventory says {2} (1 = in-process, 2 = isolated).' -f $Plan.HostName, $setting.HostType, $expectedType)
     }
     $mapping = $null
     $all = @(Get-CimInstance -Namespace $BizTalkNamespace -ClassName 'MSBTS_ServerHost')
