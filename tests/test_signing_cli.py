@@ -10,7 +10,15 @@ from typer.testing import CliRunner
 from generator.cli import app
 from tests import pki
 from tests.conftest import INVENTORIES, require_tool
-from tests.test_timestamp import TestAuthority, closed_port, local_server
+
+# _no_proxy is an autouse fixture: importing it applies it here too, so the local
+# TSA is reached directly whatever proxy the machine has.
+from tests.test_timestamp import (  # noqa: F401
+    TestAuthority,
+    _no_proxy,
+    closed_port,
+    local_server,
+)
 
 INVENTORY = str(INVENTORIES / "example.yaml")
 
@@ -20,11 +28,6 @@ def trust() -> pki.Pki:
     return pki.build_pki()
 
 
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("no_proxy", "127.0.0.1")
 
 
 def render(out: Path, *extra: str) -> tuple[int, str]:
