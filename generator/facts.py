@@ -27,8 +27,9 @@ PRODUCT_VERSION_PREFIX: Final = {"2013R2": "3.10.", "2016": "3.12.", "2020": "3.
 # §1.5 / §1.7: the Restore folder under the install path on a 64-bit OS.
 RESTORE_SUBFOLDER: Final = r"Bins32\Schema\Restore"
 
-# §1.8: SSO tools folder.
-SSO_TOOLS_FOLDER: Final = r"Common Files\Enterprise Single Sign-On"
+# §1.8: SSO tools (ssoconfig.exe, ssomanage.exe) live in this folder under the
+# 64-bit Common Files folder (%CommonProgramW6432%).
+SSO_TOOLS_SUBFOLDER: Final = "Enterprise Single Sign-On"
 
 # §2.1: `/noprogressbar` is observed in three public scripts but not documented.
 # UNCONFIRMED: kept off by default; flip here once a lab run shows it is accepted.
@@ -57,10 +58,10 @@ ISOHOST_NO_GUID: Final = "{5782A1A5-8578-4942-9CBB-E443A15A0B99}"
 RULES_SQL_ID: Final = "{E6C5E071-D6EB-4c31-BFE6-CA16637FBEEB}"
 RULES_SERVICE_ID: Final = "{6ABAD351-9C7B-423e-9FDE-3A5C52441C00}"
 
-# §2.7: HOST and ISOHOST answered No, so the wizard creates no host; the scripts
-# create every host instance by WMI, disabled. UNCONFIRMED that the runtime
+# §2.7: the answer file answers HOST and ISOHOST with No (the *_NO_GUID answers are
+# Selected in ConfigurationAnswers.xml.jinja), so the wizard creates no host; the
+# scripts create every host instance by WMI, disabled. UNCONFIRMED that the runtime
 # feature still registers the server in the group with both answered No.
-WIZARD_CREATES_HOSTS: Final = False
 
 # §2.1 (/ADDLOCAL examples) and §2.3: setup features a joined runtime server has.
 # The answer file lists exactly these as InstalledFeature, in this order.

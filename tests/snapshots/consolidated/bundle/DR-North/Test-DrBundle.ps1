@@ -39,7 +39,7 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'FABDRBTS01\Enable-DrServer.ps1'
-        Sha256 = '174BFAA8D00157F968703AEE09AFE5C685EC71F8360CE4225A8A4071F0712EEC'
+        Sha256 = '1C22E02E15D619B4BB0CBA30B8F3EBC1E1C6703E06973EC00FDFB1ACB1B94B2C'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS01\Initialize-DrServer.ps1'
@@ -59,7 +59,7 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\Enable-DrServer.ps1'
-        Sha256 = 'B2B82464597AB2DC4AACCFFC6B0FEF7D8767CF74AEAF741F6D1E926C41298572'
+        Sha256 = 'C79BFF767FD19AE3C2FD77A6B4683B20A8B641B2D8F397C966655333C52A5BF6'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\Initialize-DrServer.ps1'

@@ -39,7 +39,7 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'DRserver1\Enable-DrServer.ps1'
-        Sha256 = '6255C47F8D193A2BC875F047797B241AB861A39B7860DA393260BC4EC8C9997D'
+        Sha256 = 'F4E6CEE17ABD6A248385059E5A0E3AC5510DCE37A2A9D9BBA45396D1407CA0C6'
     }
     [pscustomobject]@{
         Path = 'DRserver1\Initialize-DrServer.ps1'
@@ -59,7 +59,7 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'DRserver2\Enable-DrServer.ps1'
-        Sha256 = '3E8AC6E35472E8D8A94D6454F38970950ACC75D47953F3C514A74CE4842923F7'
+        Sha256 = '8DDAE9EC6CE88BC626F3581C7967F4C0C74494A74CD5FEA1E6397650C656DF39'
     }
     [pscustomobject]@{
         Path = 'DRserver2\Initialize-DrServer.ps1'
@@ -79,7 +79,7 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'DRserver3\Enable-DrServer.ps1'
-        Sha256 = '2E831529FAD0430FB95AE07A9FA9DCE308147FD7FDF6B34BC6025D299CCD4094'
+        Sha256 = '375BC72CFD9EB6DC1BB24C2EE092718F2485AF01C96202CF80113B6F91991674'
     }
     [pscustomobject]@{
         Path = 'DRserver3\Initialize-DrServer.ps1'

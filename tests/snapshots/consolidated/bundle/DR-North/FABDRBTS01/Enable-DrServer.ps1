@@ -119,6 +119,7 @@ $SecretServerPath = Join-Path -Path (Split-Path -Path $PSScriptRoot -Parent) -Ch
 $UpdateInfoSha256 = '77177B32B3501F1BBC611C49176CBA9DA1F3BF3201D2191FE0143FEAC916D9DF'
 $SecretServerSha256 = 'B566B7CD3DCA133EDE0D977177A602308D3C75140F4428F4DC16D5ABCA61390F'
 $DisplayDbSecretServerPattern = '(?im)^\s*secret\s*server[^:\r\n]*:\s*{0}(\.[^\s]*)?\s*$'
+$SsoToolsSubfolder = 'Enterprise Single Sign-On'
 
 # ---------------------------------------------------------------------------
 # Helpers: static code shared by the drgen scripts.
@@ -635,7 +636,7 @@ function Get-DrSsoTool {
     if ([string]::IsNullOrEmpty($common)) {
         $common = $env:CommonProgramFiles
     }
-    return Join-Path -Path $common -ChildPath ('Enterprise Single Sign-On\{0}' -f $Name)
+    return Join-Path -Path (Join-Path -Path $common -ChildPath $SsoToolsSubfolder) -ChildPath $Name
 }
 
 function Test-DrSecretPresent {

@@ -96,6 +96,7 @@ $SecretServerPath = Join-Path -Path (Split-Path -Path $PSScriptRoot -Parent) -Ch
 $UpdateInfoSha256 = '05646C2E954F71696AB0E326FEC0FB2669EECD337F080C065F7D869AA46D9F3F'
 $SecretServerSha256 = 'B3F0BBFB3C04BD5DE8239BFB72A50045DA152509E438BA5E7CD6F858EB7366AC'
 $DisplayDbSecretServerPattern = '(?im)^\s*secret\s*server[^:\r\n]*:\s*{0}(\.[^\s]*)?\s*$'
+$SsoToolsSubfolder = 'Enterprise Single Sign-On'
 
 # ---------------------------------------------------------------------------
 # Helpers: static code shared by the drgen scripts.
@@ -612,7 +613,7 @@ function Get-DrSsoTool {
     if ([string]::IsNullOrEmpty($common)) {
         $common = $env:CommonProgramFiles
     }
-    return Join-Path -Path $common -ChildPath ('Enterprise Single Sign-On\{0}' -f $Name)
+    return Join-Path -Path (Join-Path -Path $common -ChildPath $SsoToolsSubfolder) -ChildPath $Name
 }
 
 function Test-DrSecretPresent {
