@@ -30,7 +30,12 @@ from generator.parallel import default_jobs
 from generator.plan import Plan
 from generator.render import DEFAULT_TEMPLATES, make_environment, template_set_sha256
 from generator.signing import DEV_IDENTITY_FOLDER, Signer, choose_signer
-from generator.writer import check_ownership, diff_bundle, write_bundle
+from generator.writer import (
+    check_out_dir,
+    check_ownership,
+    diff_bundle,
+    write_bundle,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -175,6 +180,9 @@ def render(
 
     def body() -> None:
         # Every inventory is validated before a key is loaded or a file is touched.
+        check_out_dir(out, force=force)
+        if not templates.is_dir():
+            raise UsageError(f"{templates}: --templates must be a directory")
         planned = _plan_all(_inventories(inventories))
         env = make_environment(templates)
         templates_sha = template_set_sha256(templates)

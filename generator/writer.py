@@ -14,9 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from generator.errors import OutputError
+from generator.errors import OutputError, UsageError
 
 MANIFEST_NAME = "manifest.json"
+# Written into an output directory drgen created or adopted: later renders may
+# replace bundles there without --force.
+OUT_MARKER = ".drgen-out"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,15 +66,37 @@ def diff_bundle(out: Path, bundle: BundleFiles) -> list[FileChange]:
     return sorted(changes, key=lambda c: c.path)
 
 
+def check_out_dir(out: Path, *, force: bool) -> None:
+    """Refuse an output path drgen must not write into (before any work is lost).
+
+    OUT must be a directory (or not exist yet). A non-empty OUT must be drgen's:
+    it carries the marker, or bundles with a manifest; otherwise --force is needed.
+    """
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out}: --out must be a directory, and this is a file")
+    for parent in out.parents:
+        if parent.exists() and not parent.is_dir():
+            raise UsageError(f"{out}: {parent} is a file, not a directory")
+    if force or not out.is_dir() or (out / OUT_MARKER).is_file():
+        return
+    entries = [p for p in out.iterdir() if p.name != OUT_MARKER]
+    owned = all(p.is_dir() and (p / MANIFEST_NAME).is_file() for p in entries)
+    if entries and not owned:
+        raise UsageError(
+            f"{out}: directory is not empty and was not created by drgen; "
+            "choose another --out or pass --force"
+        )
+
+
 def check_ownership(out: Path, bundle: BundleFiles, *, force: bool) -> None:
     """Refuse to replace a non-empty directory that has no drgen manifest."""
     root = out / bundle.root
     if force or not root.exists():
         return
     if not root.is_dir():
-        raise OutputError(f"{root}: exists and is not a directory")
+        raise UsageError(f"{root}: exists and is not a directory; pass --force")
     if any(root.iterdir()) and not (root / MANIFEST_NAME).is_file():
-        raise OutputError(
+        raise UsageError(
             f"{root}: directory is not empty and was not created by drgen "
             f"(no {MANIFEST_NAME}); move it away or pass --force"
         )
@@ -90,12 +115,15 @@ def write_bundle(out: Path, bundle: BundleFiles, changes: Sequence[FileChange]) 
     if all(c.status == "identical" for c in changes):
         return 0
     root = out / bundle.root
-    out.mkdir(parents=True, exist_ok=True)
     staging = out / f".{bundle.root.name}.staging-{os.getpid()}"
     retired = out / f".{bundle.root.name}.previous-{os.getpid()}"
     status = {c.path: c.status for c in changes}
     written = 0
     try:
+        out.mkdir(parents=True, exist_ok=True)
+        marker = out / OUT_MARKER
+        if not marker.is_file():
+            marker.write_bytes(b"This directory is written by drgen render.\n")
         shutil.rmtree(staging, ignore_errors=True)
         made: set[Path] = set()
         for path, data in bundle.files:

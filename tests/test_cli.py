@@ -59,7 +59,11 @@ def test_render_all_examples_by_default(
     out = tmp_path / "out"
     result = runner.invoke(app, ["render", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["consolidated", "example"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".drgen-out",
+        "consolidated",
+        "example",
+    ]
     assert "warning[smaller-dr-site]" in result.stderr
 
 

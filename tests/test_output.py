@@ -69,7 +69,7 @@ def test_render_twice_is_byte_identical_across_hash_seeds(tmp_path: Path) -> Non
         )
         outs.append(tree_bytes(out))
     assert outs[0] == outs[1]
-    assert len(outs[0]) == 21 + 16
+    assert len(outs[0]) == 21 + 16 + 1  # + the .drgen-out marker
 
 
 def test_manifest_lists_every_file_with_its_hash(
@@ -131,7 +131,7 @@ def test_refuses_foreign_directory_without_force(
     result = runner.invoke(
         app, ["render", str(INVENTORIES / "example.yaml"), "--out", str(tmp_path)]
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "not created by drgen" in result.stderr
     assert (tmp_path / "example" / "precious.txt").read_text() == "mine"
     result = runner.invoke(
@@ -176,7 +176,8 @@ def test_failure_while_writing_keeps_previous_bundle(
     assert "Traceback" not in result.output
     monkeypatch.undo()
     assert tree_bytes(out / "example") == before
-    assert sorted(p.name for p in out.iterdir()) == ["example"]  # no staging left
+    # No staging or retired directory is left behind.
+    assert sorted(p.name for p in out.iterdir()) == [".drgen-out", "example"]
 
 
 def test_write_bundle_is_not_called_for_identical(tmp_path: Path) -> None:
@@ -199,4 +200,54 @@ def test_paths_cannot_escape_the_output_directory(tmp_path: Path, bad: str) -> N
             tmp_path / "out", bundle, [FileChange("create", PurePosixPath(bad))]
         )
     assert not (tmp_path / "escape.txt").exists()
-    assert [p.name for p in (tmp_path / "out").iterdir()] == []
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [".drgen-out"]
+
+
+def test_foreign_output_directory_needs_force(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "notes.txt").write_text("someone else's")
+    inventory = str(INVENTORIES / "example.yaml")
+    result = runner.invoke(app, ["render", inventory, "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "not created by drgen" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+    result = runner.invoke(
+        app, ["render", inventory, "--out", str(tmp_path), "--force"]
+    )
+    assert result.exit_code == 0
+    # Adopted: the marker lets later renders in without --force.
+    assert (tmp_path / ".drgen-out").is_file()
+    result = runner.invoke(app, ["render", inventory, "--out", str(tmp_path), "-q"])
+    assert result.exit_code == 0
+
+
+@pytest.mark.parametrize("where", ["file", "file/sub"])
+def test_out_that_is_a_file_is_a_usage_error(
+    runner: CliRunner, tmp_path: Path, where: str
+) -> None:
+    (tmp_path / "file").write_text("x")
+    result = runner.invoke(
+        app,
+        ["render", str(INVENTORIES / "example.yaml"), "--out", str(tmp_path / where)],
+    )
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert (tmp_path / "file").read_text() == "x"
+
+
+def test_missing_templates_is_a_usage_error(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "render",
+            str(INVENTORIES / "example.yaml"),
+            "--out",
+            str(tmp_path / "o"),
+            "--templates",
+            str(tmp_path / "none"),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "--templates must be a directory" in result.stderr
+    assert not (tmp_path / "o").exists()
