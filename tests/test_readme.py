@@ -1,0 +1,32 @@
+"""The README's quick start is two commands, and CI runs the test one."""
+
+from __future__ import annotations
+
+import re
+
+from tests.conftest import ROOT
+
+
+def quick_start_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```sh\n(.*?)```", section, re.S)
+    return [line.split("#", 1)[0].strip() for line in block.splitlines() if line.strip()]
+
+
+def test_quick_start_is_exactly_two_commands() -> None:
+    assert quick_start_commands() == ["./drgen.sh render", "./drgen.sh test"]
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    test_command = quick_start_commands()[1]
+    assert re.search(rf"^{re.escape(test_command)}$", ci, re.M)
+    assert "osslsigncode" in ci
+
+
+def test_the_wrapper_knows_both_commands() -> None:
+    script = (ROOT / "drgen.sh").read_text(encoding="utf-8")
+    for command in ("render)", "test)"):
+        assert f"\n  {command}\n" in script
+    assert (ROOT / "drgen.sh").stat().st_mode & 0o111
