@@ -11,7 +11,9 @@ def quick_start_commands() -> list[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     (block,) = re.findall(r"```sh\n(.*?)```", section, re.S)
-    return [line.split("#", 1)[0].strip() for line in block.splitlines() if line.strip()]
+    return [
+        line.split("#", 1)[0].strip() for line in block.splitlines() if line.strip()
+    ]
 
 
 def test_quick_start_is_exactly_two_commands() -> None:

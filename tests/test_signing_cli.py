@@ -28,8 +28,6 @@ def trust() -> pki.Pki:
     return pki.build_pki()
 
 
-
-
 def render(out: Path, *extra: str) -> tuple[int, str]:
     result = CliRunner().invoke(
         app, ["render", INVENTORY, "--out", str(out), "-q", *extra]
