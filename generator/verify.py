@@ -47,7 +47,7 @@ def verify_bundle(root: Path, ca: x509.Certificate | None) -> list[Finding]:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         entries = {e["path"]: e for e in manifest["files"]}
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        return [Finding("manifest", str(manifest_path), str(exc))]
+        return [Finding("manifest", MANIFEST_NAME, f"unreadable: {exc}")]
     findings: list[Finding] = []
     present = {
         p.relative_to(root).as_posix()
@@ -68,7 +68,8 @@ def verify_bundle(root: Path, ca: x509.Certificate | None) -> list[Finding]:
             findings.append(
                 Finding("changed", path, "sha256 differs from the manifest")
             )
-        if entry.get("signed"):
+        # Every script is checked, whatever the (unsigned) manifest claims.
+        if entry.get("signed") or path.endswith(".ps1"):
             findings += [Finding("signature", path, p) for p in verify_script(data, ca)]
     return findings
 

@@ -73,3 +73,30 @@ def test_nothing_to_verify(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["verify", str(tmp_path)])
     assert result.exit_code == 5
     assert "no bundle" in result.stderr
+
+
+def test_a_script_marked_unsigned_is_still_verified(bundle: tuple[Path, Path]) -> None:
+    import json
+
+    out, cert = bundle
+    manifest_path = out / "example" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    script = out / "example" / "DR-West" / "DRserver1" / "Test-DrServer.ps1"
+    body = script.read_bytes().split(b"\r\n# SIG # Begin signature block")[0] + b"\r\n"
+    script.write_bytes(body)  # signature stripped
+    for entry in manifest["files"]:
+        if entry["path"] == "DR-West/DRserver1/Test-DrServer.ps1":
+            entry["signed"] = False
+            entry["sha256"] = __import__("hashlib").sha256(body).hexdigest()
+    manifest_path.write_text(json.dumps(manifest))
+    code, err = run(out, cert)
+    assert code == 5
+    assert "signature: example/DR-West/DRserver1/Test-DrServer.ps1" in err
+
+
+def test_unreadable_manifest_is_named(bundle: tuple[Path, Path]) -> None:
+    out, cert = bundle
+    (out / "example" / "manifest.json").write_text("{not json")
+    code, err = run(out, cert)
+    assert code == 5
+    assert "manifest: example/manifest.json (unreadable" in err
