@@ -48,6 +48,9 @@ class RawDocument:
     positions: dict[Path_, tuple[int, int]]
     plain_scalars: dict[Path_, str]
     sha256: str
+    # YAML-level problems that do not stop validation (duplicate keys), so that
+    # they are reported together with every other problem of the file.
+    problems: tuple[Diagnostic, ...] = ()
 
     def locate(self, path: Path_) -> Location:
         """Location of ``path``, or of its nearest ancestor that exists."""
@@ -277,7 +280,7 @@ def parse_inventory_text(
         walker.walk(node, ())
     except RecursionError as exc:
         raise _syntax_error(file, text, exc) from None
-    if walker.problems:
+    if any(p.code != "duplicate-key" for p in walker.problems):
         raise InventoryError(f"{file}: invalid YAML", tuple(walker.problems))
     try:
         data = loader.construct_document(node)
@@ -289,7 +292,9 @@ def parse_inventory_text(
         RecursionError,
     ) as exc:
         raise _syntax_error(file, text, exc) from None
-    return RawDocument(file, data, walker.positions, walker.plain, digest)
+    return RawDocument(
+        file, data, walker.positions, walker.plain, digest, tuple(walker.problems)
+    )
 
 
 def load_inventory(path: Path) -> RawDocument:

@@ -651,6 +651,7 @@ def _misspelt(errors: Any) -> set[tuple[Any, ...]]:
 def parse_inventory(doc: RawDocument) -> Inventory:
     """Validate raw data into an ``Inventory``; raise with every problem at once."""
     problems, secrets = _prescan(doc)
+    problems[:0] = doc.problems
     if not isinstance(doc.data, dict):
         problems.append(
             Diagnostic(

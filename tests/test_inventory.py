@@ -11,13 +11,19 @@ from generator.inventory import MAX_NODES, load_inventory, parse_inventory_text
 
 
 def problems(text: str) -> list[tuple[int, int, str, str]]:
-    """(line, column, code, message) of every diagnostic ``text`` raises."""
-    with pytest.raises(InventoryError) as caught:
-        parse_inventory_text(text, "inv.yaml")
-    return [
-        (d.location.line, d.location.column, d.code, d.message)
-        for d in caught.value.diagnostics
-    ]
+    """(line, column, code, message) of every YAML-level problem of ``text``.
+
+    Duplicate keys do not stop loading (they are reported with the model's
+    problems), so they come back on the document; the others are raised.
+    """
+    try:
+        doc = parse_inventory_text(text, "inv.yaml")
+    except InventoryError as caught:
+        found = caught.diagnostics
+    else:
+        found = doc.problems
+        assert found, "expected a problem"
+    return [(d.location.line, d.location.column, d.code, d.message) for d in found]
 
 
 def codes_at(text: str) -> list[tuple[int, int, str]]:
@@ -200,3 +206,18 @@ def test_load_reports_an_unreadable_file(tmp_path: Path) -> None:
     (diagnostic,) = caught.value.diagnostics
     assert diagnostic.code == "unreadable"
     assert diagnostic.location.file.endswith("missing.yaml")
+
+
+def test_duplicate_keys_are_reported_with_every_other_problem() -> None:
+    from generator.model import parse_inventory
+
+    doc = parse_inventory_text(
+        "schema: drgen/v1\ngroup:\n  name: G\n  name: H\n  biztalk_version: '2099'\n",
+        "inv.yaml",
+    )
+    with pytest.raises(InventoryError) as caught:
+        parse_inventory(doc)
+    codes = {(d.location.line, d.code) for d in caught.value.diagnostics}
+    assert (4, "duplicate-key") in codes
+    assert (5, "invalid-value") in codes
+    assert (1, "missing-key") in codes
