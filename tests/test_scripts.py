@@ -230,3 +230,14 @@ def test_prepare_checks_the_host_before_mapping_it(
         assert "does not exist in group" in install
         assert "HostType" in install
         assert "Get-DrService -Name 'MSDTC'" in text
+
+
+def test_summary_lists_changes_in_place_items_and_problems(
+    all_artifacts: list[RenderedArtifact],
+) -> None:
+    for art, _ in scripts(all_artifacts, "Initialize-DrServer.ps1"):
+        summary = art.text.split("function Write-DrSummary {", 1)[1].split("\n}\n", 1)[
+            0
+        ]
+        for collection in ("$script:Changed", "$script:InPlace", "$script:Problems"):
+            assert f"foreach ($item in {collection})" in summary

@@ -128,6 +128,9 @@ function Write-DrSummary {
     foreach ($item in $script:Changed) {
         Write-Host ('   changed:  {0}' -f $item)
     }
+    foreach ($item in $script:InPlace) {
+        Write-Host ('   in place: {0}' -f $item)
+    }
     foreach ($item in $script:Problems) {
         Write-Host ('   PROBLEM:  {0}' -f $item)
     }
