@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from tree_sitter import Node
 
 from generator.artifacts import ArtifactKind, RenderedArtifact, encode_text
 from generator.plan import Plan
@@ -30,6 +31,44 @@ def main_body(data: bytes) -> list[ps.Command]:
     found = ps.commands(data)
     start = next(i for i, c in enumerate(found) if c.name == "Assert-DrTargetComputer")
     return found[start:]
+
+
+def _nodes(node: Node, kind: str) -> list[Node]:
+    found = [node] if node.type == kind else []
+    for child in node.children:
+        found += _nodes(child, kind)
+    return found
+
+
+def _verbatim(node: Node) -> str | None:
+    """The value of a single-quoted literal node, un-doubled; None otherwise."""
+    literals = _nodes(node, "verbatim_string_characters")
+    if len(literals) != 1:
+        return None
+    text = (literals[0].text or b"").decode("utf-8")
+    return text[1:-1].replace("''", "'")
+
+
+def host_instance_table(data: bytes) -> list[dict[str, str]]:
+    """The ``$HostInstances = @(...)`` data, read from the parse tree."""
+    for assignment in _nodes(ps.parse(data).root_node, "assignment_expression"):
+        left = assignment.child_by_field_name("left") or assignment.children[0]
+        if (left.text or b"").strip() != b"$HostInstances":
+            continue
+        rows = []
+        for table in _nodes(assignment, "hash_literal_expression"):
+            row = {}
+            for entry in _nodes(table, "hash_entry"):
+                key = (entry.children[0].text or b"").decode()
+                value = _verbatim(entry.children[2])
+                row[key] = (
+                    value
+                    if value is not None
+                    else (entry.children[2].text or b"").decode()
+                )
+            rows.append(row)
+        return rows
+    raise AssertionError("no $HostInstances assignment")
 
 
 def named(commands: list[ps.Command], name: str) -> list[ps.Command]:
@@ -76,8 +115,13 @@ def test_prepare_installs_exactly_the_planned_instances(
     servers = {s.name: s for p in plans.values() for s in p.site.servers}
     for art, data in scripts(all_artifacts, "Initialize-DrServer.ps1"):
         server = servers[art.path.parent.name]
-        hosts = re.findall(r"^        HostName = '([^']*)'$", art.text, re.M)
-        assert hosts == [h.host for h in server.host_instances]
+        table = host_instance_table(data)
+        assert [e["HostName"] for e in table] == [h.host for h in server.host_instances]
+        for row, planned in zip(table, server.host_instances, strict=True):
+            assert row["Account"] == planned.account.name
+            assert row["Service"] == (planned.service or "")
+            assert row["InProcess"] == ("$true" if planned.in_process else "$false")
+            assert row["Gmsa"] == ("$true" if planned.account.gmsa else "$false")
         cmds = ps.commands(data)
         installs = [
             c for c in named(cmds, "Invoke-CimMethod") if "'Install'" in c.arguments
