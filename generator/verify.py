@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +72,41 @@ def verify_bundle(root: Path, ca: x509.Certificate | None) -> list[Finding]:
         # Every script is checked, whatever the (unsigned) manifest claims.
         if entry.get("signed") or path.endswith(".ps1"):
             findings += [Finding("signature", path, p) for p in verify_script(data, ca)]
+    reported = {(f.kind, f.path) for f in findings}
+    findings += [
+        f for f in _signed_site_hashes(root, ca) if (f.kind, f.path) not in reported
+    ]
+    return findings
+
+
+# One entry of the signed Test-DrBundle.ps1 data block (our own generated form).
+_BUNDLE_ENTRY = re.compile(r"Path = '((?:[^']|'')*)'\r\n\s+Sha256 = '([0-9A-F]{64})'")
+
+
+def _signed_site_hashes(root: Path, ca: x509.Certificate | None) -> list[Finding]:
+    """Files that differ from the hashes a valid, signed Test-DrBundle.ps1 carries.
+
+    The manifest is not signed, so an edit of a data file plus its manifest entry
+    would pass the manifest check; the signed per-site list catches it.
+    """
+    findings: list[Finding] = []
+    for script in sorted(root.glob("*/Test-DrBundle.ps1")):
+        data = script.read_bytes()
+        if verify_script(data, ca):
+            continue  # reported as a signature problem; its list proves nothing
+        text = data.decode("utf-8-sig")
+        for relative, digest in _BUNDLE_ENTRY.findall(text):
+            name = relative.replace("''", "'").replace("\\", "/")
+            target = script.parent / name
+            shown = target.relative_to(root).as_posix()
+            if not target.is_file():
+                findings.append(Finding("missing", shown))
+            elif hashlib.sha256(target.read_bytes()).hexdigest().upper() != digest:
+                findings.append(
+                    Finding(
+                        "changed", shown, "differs from the signed Test-DrBundle.ps1"
+                    )
+                )
     return findings
 
 

@@ -100,3 +100,27 @@ def test_unreadable_manifest_is_named(bundle: tuple[Path, Path]) -> None:
     code, err = run(out, cert)
     assert code == 5
     assert "manifest: example/manifest.json (unreadable" in err
+
+
+def test_editing_a_file_and_its_manifest_entry_is_still_caught(
+    bundle: tuple[Path, Path],
+) -> None:
+    import hashlib
+    import json
+
+    out, cert = bundle
+    xml = out / "example" / "DR-West" / "UpdateInfo.xml"
+    forged = xml.read_bytes().replace(b"SQLDR01", b"EVILSQL")
+    xml.write_bytes(forged)
+    manifest_path = out / "example" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    for entry in manifest["files"]:
+        if entry["path"] == "DR-West/UpdateInfo.xml":
+            entry["sha256"] = hashlib.sha256(forged).hexdigest()
+    manifest_path.write_text(json.dumps(manifest))
+    code, err = run(out, cert)
+    assert code == 5
+    assert (
+        "changed: example/DR-West/UpdateInfo.xml "
+        "(differs from the signed Test-DrBundle.ps1)" in err
+    )
