@@ -34,6 +34,7 @@ from generator.writer import (
     check_out_dir,
     check_ownership,
     diff_bundle,
+    recover_interrupted,
     write_bundle,
 )
 
@@ -204,6 +205,7 @@ def render(
                 _say(diagnostic.format())
             check_ownership(out, bundle.files, force=force)
         for bundle in built:
+            recover_interrupted(out, bundle.files)
             changes = diff_bundle(out, bundle.files)
             written = write_bundle(out, bundle.files, changes)
             if not quiet:

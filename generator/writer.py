@@ -48,6 +48,25 @@ def _existing(root: Path) -> dict[PurePosixPath, Path]:
     }
 
 
+def recover_interrupted(out: Path, bundle: BundleFiles) -> None:
+    """Undo what a render killed between its two renames may have left behind.
+
+    The swap renames OUT/<root> away, then the staging directory into place; a
+    crash in between leaves no OUT/<root> but a complete ``.<root>.previous-*``.
+    """
+    name = bundle.root.name
+    root = out / bundle.root
+    if not out.is_dir():
+        return
+    for leftover in sorted(out.glob(f".{name}.previous-*")):
+        if not root.exists():
+            leftover.rename(root)
+        else:
+            shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in out.glob(f".{name}.staging-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
 def diff_bundle(out: Path, bundle: BundleFiles) -> list[FileChange]:
     """Compare the wanted bytes with what is on disk; writes nothing."""
     root = out / bundle.root

@@ -251,3 +251,17 @@ def test_missing_templates_is_a_usage_error(runner: CliRunner, tmp_path: Path) -
     assert result.exit_code == 2
     assert "--templates must be a directory" in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_a_render_killed_between_the_two_renames_is_recovered(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    inventory = INVENTORIES / "example.yaml"
+    render(runner, tmp_path, inventory)
+    before = tree_bytes(tmp_path / "example")
+    # What a crash after the first rename leaves: the bundle moved aside, no staging.
+    (tmp_path / "example").rename(tmp_path / ".example.previous-4242")
+    (tmp_path / ".example.staging-4242").mkdir()
+    render(runner, tmp_path, inventory)
+    assert tree_bytes(tmp_path / "example") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".drgen-out", "example"]
