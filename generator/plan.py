@@ -143,6 +143,16 @@ class ServerPlan:
         return tuple(seen.values())
 
     @property
+    def role_services(self) -> tuple[str, ...]:
+        """Services of this server's roles (not ENTSSO, not a host's), start order."""
+        host_services = {h.service for h in self.host_instances}
+        return tuple(
+            s.name
+            for s in self.services
+            if s.name != facts.SSO_SERVICE and s.name not in host_services
+        )
+
+    @property
     def optional_services(self) -> tuple[str, ...]:
         """Services the answer file does not configure (BAM alerts): used if present."""
         return tuple(s.name for s in self.services if s.optional)

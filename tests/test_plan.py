@@ -90,3 +90,13 @@ def test_capacity_warning_for_smaller_site(plans: dict[str, Plan]) -> None:
     codes = [w.code for w in plans["consolidated"].warnings]
     assert "smaller-dr-site" in codes
     assert plans["example"].warnings == ()
+
+
+def test_role_services_exclude_sso_and_host_services(plans: dict[str, Plan]) -> None:
+    by_name = {s.name: s for p in plans.values() for s in p.site.servers}
+    assert by_name["DRserver1"].role_services == ()
+    assert by_name["DRserver2"].role_services == ("RuleEngineUpdateService",)
+    assert by_name["FABDRBTS02"].role_services == (
+        "RuleEngineUpdateService",
+        "BAMAlerts",
+    )

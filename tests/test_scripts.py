@@ -285,3 +285,24 @@ def test_summary_lists_changes_in_place_items_and_problems(
         ]
         for collection in ("$script:Changed", "$script:InPlace", "$script:Problems"):
             assert f"foreach ($item in {collection})" in summary
+
+
+def test_prepare_disables_every_planned_service(
+    all_artifacts: list[RenderedArtifact], plans: dict[str, Plan]
+) -> None:
+    servers = {s.name: s for p in plans.values() for s in p.site.servers}
+    for art, data in scripts(all_artifacts, "Initialize-DrServer.ps1"):
+        server = servers[art.path.parent.name]
+        block = art.text.split("$RoleServices = ", 1)[1].split("\n", 1)[0]
+        assert re.findall(r"'([^']*)'", block) == list(server.role_services)
+        body = main_body(data)
+        dormant = named(body, "Set-DrServiceDormant")
+        # Host services per host, then role services (reversed), then ENTSSO last.
+        assert [c.arguments[1] for c in dormant] == [
+            "$plan.Service",
+            "$name",
+            "$SsoService",
+        ]
+        covered = {h.service for h in server.host_instances if h.service}
+        covered |= set(server.role_services) | {"ENTSSO"}
+        assert covered == {s.name for s in server.services}

@@ -92,6 +92,8 @@ $Services = @(
     'BTSSvc$SendHost'
     'BTSSvc$TrackingHost'
 )
+# Services of this server's roles (Rule Engine, BAM alerts), in start order.
+$RoleServices = @()
 # Services configured outside the answer file: handled when present, never required.
 $OptionalServices = @()
 # DR SQL instances: after UpdateDatabase.vbs every MessageBox must live on one of them.

@@ -72,6 +72,8 @@ $Services = @(
     'RuleEngineUpdateService'
     'BAMAlerts'
 )
+# Services of this server's roles (Rule Engine, BAM alerts), in start order.
+$RoleServices = @('RuleEngineUpdateService', 'BAMAlerts')
 # Services configured outside the answer file: handled when present, never required.
 $OptionalServices = @('BAMAlerts')
 # DR SQL instances: after UpdateDatabase.vbs every MessageBox must live on one of them.

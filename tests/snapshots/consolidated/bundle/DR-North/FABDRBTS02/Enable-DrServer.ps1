@@ -98,6 +98,8 @@ $Services = @(
     'RuleEngineUpdateService'
     'BAMAlerts'
 )
+# Services of this server's roles (Rule Engine, BAM alerts), in start order.
+$RoleServices = @('RuleEngineUpdateService', 'BAMAlerts')
 # Services configured outside the answer file: handled when present, never required.
 $OptionalServices = @('BAMAlerts')
 # DR SQL instances: after UpdateDatabase.vbs every MessageBox must live on one of them.
@@ -836,16 +838,8 @@ try {
             }
         }
         Write-DrStep -Message 'Other BizTalk services'
-        foreach ($name in $Services) {
-            $isHostService = $false
-            foreach ($plan in $HostInstances) {
-                if ($plan.Service -eq $name) {
-                    $isHostService = $true
-                }
-            }
-            if (($name -ne $SsoService) -and (-not $isHostService)) {
-                Enable-DrService -Name $name -Start
-            }
+        foreach ($name in $RoleServices) {
+            Enable-DrService -Name $name -Start
         }
         Assert-DrEndState -Expect 'Active'
         Write-DrRemainingSteps

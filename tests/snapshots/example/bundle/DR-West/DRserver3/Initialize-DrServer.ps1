@@ -82,6 +82,8 @@ $Services = @(
     'ENTSSO'
     'BTSSvc$Orchestration'
 )
+# Services of this server's roles (Rule Engine, BAM alerts), in start order.
+$RoleServices = @()
 # Services configured outside the answer file: handled when present, never required.
 $OptionalServices = @()
 # DR SQL instances: after UpdateDatabase.vbs every MessageBox must live on one of them.
@@ -834,19 +836,12 @@ try {
         }
     }
     Write-DrStep -Message 'Other BizTalk Windows services (stopped, startup type Disabled; Enterprise SSO last)'
-    $ordered = @($Services)
+    $ordered = @($RoleServices)
     [array]::Reverse($ordered)
     foreach ($name in $ordered) {
-        $isHostService = $false
-        foreach ($plan in $HostInstances) {
-            if ($plan.Service -eq $name) {
-                $isHostService = $true
-            }
-        }
-        if (-not $isHostService) {
-            Set-DrServiceDormant -Name $name -State $state
-        }
+        Set-DrServiceDormant -Name $name -State $state
     }
+    Set-DrServiceDormant -Name $SsoService -State $state
     Save-DrStartupState -State $state
     Assert-DrEndState -Expect 'Dormant'
 }
