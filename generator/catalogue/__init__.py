@@ -1,0 +1,41 @@
+"""The one catalogue of names drgen uses on a BizTalk server, each with its source.
+
+Templates take names only from here (``n['svc:ENTSSO']``), tests check that every
+name a rendered file uses is here, ``drgen facts`` prints it, and the lab probe
+(Test-DrLabFacts.ps1) checks on a real server every entry below ``documented``.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from generator.catalogue import platform, registry, sql, tools, wmi, xml
+from generator.catalogue.model import (
+    PROBE_METHODS,
+    Catalogue,
+    Confidence,
+    Entry,
+    Kind,
+    Probe,
+)
+
+CATALOGUE: Final = Catalogue(
+    (
+        *wmi.ENTRIES,
+        *registry.ENTRIES,
+        *tools.ENTRIES,
+        *sql.ENTRIES,
+        *xml.ENTRIES,
+        *platform.ENTRIES,
+    )
+)
+
+__all__ = [
+    "CATALOGUE",
+    "PROBE_METHODS",
+    "Catalogue",
+    "Confidence",
+    "Entry",
+    "Kind",
+    "Probe",
+]
