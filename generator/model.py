@@ -42,6 +42,7 @@ SQL_PATTERN = (
 ACCOUNT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9.-]{0,14}\\[^\\/\"\[\]:;|=,+*?<>@]{1,64}$"
 DB_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_$#@. -]{0,127}$"
 SITE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+APP_POOL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._()-]{0,63}$"
 
 _NETBIOS = re.compile(NETBIOS_PATTERN)
 _HOST = re.compile(HOST_PATTERN)
@@ -49,6 +50,7 @@ _SQL = re.compile(SQL_PATTERN)
 _ACCOUNT = re.compile(ACCOUNT_PATTERN)
 _DB = re.compile(DB_PATTERN)
 _SITE = re.compile(SITE_PATTERN)
+_APP_POOL = re.compile(APP_POOL_PATTERN)
 # C0 and C1 controls, DEL, Unicode line breaks, lone surrogates and the two
 # non-characters XML 1.0 forbids: none belongs in a one-line inventory value.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
@@ -61,6 +63,7 @@ NAME_CODES = {
     "account": "invalid-account",
     "database_name": "invalid-database-name",
     "site_name": "invalid-site-name",
+    "app_pool": "invalid-app-pool",
 }
 
 
@@ -160,6 +163,18 @@ SiteName = Annotated[
     ),
     _text(SITE_PATTERN, "DR site name; also a folder name under out/"),
 ]
+AppPool = Annotated[
+    str,
+    AfterValidator(
+        _name_check(
+            "app_pool",
+            _APP_POOL,
+            "is not a usable IIS application pool name "
+            "(letters, digits, spaces, '.', '_', '-', '(' or ')'; at most 64)",
+        )
+    ),
+    _text(APP_POOL_PATTERN, "IIS application pool name"),
+]
 Label = Annotated[str, Field(min_length=1, max_length=128)]
 Reason = Annotated[str, Field(min_length=1, max_length=500, pattern=r"\S")]
 Version = Annotated[
@@ -200,7 +215,14 @@ class MessageBox(Database):
 class OtherDatabase(Database):
     """A custom database carried to DR by the Backup BizTalk Server job."""
 
-    label: Label
+    backup_name: Label = Field(
+        description="the name it is registered under in the Backup BizTalk Server "
+        "job (adm_OtherBackupDatabases.DefaultDatabaseName); UpdateDatabase.vbs "
+        "updates the row with exactly this name, and silently nothing otherwise"
+    )
+    label: Label | None = Field(
+        None, description="a display name for the runbook (default: backup_name)"
+    )
 
 
 class Bam(_Model):
@@ -251,6 +273,11 @@ class Host(_Model):
     account: Account
     gmsa: bool = Field(
         False, description="a group managed service account (BizTalk 2020 only)"
+    )
+    app_pools: tuple[AppPool, ...] = Field(
+        (),
+        description="isolated hosts: the IIS application pools that run their "
+        "receive locations (stopped and not auto-started while the DR site is dormant)",
     )
 
 

@@ -11,10 +11,14 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from generator import facts
+from generator.databases import RESERVED_BACKUP_NAMES
 from generator.errors import Diagnostic
 from generator.inventory import Path_, RawDocument
 from generator.model import Inventory
+
+# gmsa-config.md: "BizTalk Server 2020 and newer supports Group Managed Service
+# Accounts"; 2020 answer files also carry IsGmsaAccount in NTService elements.
+VERSIONS_WITH_GMSA = frozenset({"2020"})
 
 
 def _error(
@@ -292,9 +296,70 @@ def _roles(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
             )
 
 
+def _app_pools(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
+    """Isolated hosts name their IIS application pools; in-process hosts have none."""
+    for index, host in enumerate(inv.group.hosts):
+        path: Path_ = ("group", "hosts", index)
+        if host.type == "isolated" and not host.app_pools:
+            yield _error(
+                doc,
+                (*path, "name"),
+                "isolated-without-app-pools",
+                f"isolated host '{host.name}' names no IIS application pool",
+                hint="add app_pools: [...] with the pools that run its receive "
+                "locations; the DR scripts keep them stopped until failover",
+            )
+        if host.type == "in-process" and host.app_pools:
+            yield _error(
+                doc,
+                (*path, "app_pools"),
+                "app-pools-on-in-process",
+                f"in-process host '{host.name}' runs as a Windows service, not in "
+                "an IIS application pool",
+                hint="remove app_pools, or set type: isolated",
+            )
+        seen: set[str] = set()
+        for j, pool in enumerate(host.app_pools):
+            if pool.upper() in seen:
+                yield _error(
+                    doc,
+                    (*path, "app_pools", j),
+                    "duplicate-app-pool",
+                    f"host '{host.name}' lists application pool '{pool}' twice",
+                )
+            seen.add(pool.upper())
+
+
+def _backup_names(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
+    """Each custom database has its own Backup job name, not one BizTalk uses."""
+    seen: dict[str, int] = {}
+    for index, other in enumerate(inv.group.databases.other):
+        path: Path_ = ("group", "databases", "other", index, "backup_name")
+        key = other.backup_name.upper()
+        if key in seen:
+            yield _error(
+                doc,
+                path,
+                "duplicate-backup-name",
+                f"backup_name '{other.backup_name}' is used by two databases",
+                hint="UpdateDatabase.vbs updates the one row registered under this "
+                "name; each database is registered under its own",
+            )
+        seen[key] = index
+        if key in RESERVED_BACKUP_NAMES:
+            yield _error(
+                doc,
+                path,
+                "reserved-backup-name",
+                f"backup_name '{other.backup_name}' is the name BizTalk itself "
+                "registers; drgen writes that entry from the group's own databases",
+                hint="list only databases you added to the Backup BizTalk Server job",
+            )
+
+
 def _accounts(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
     """gMSA only on BizTalk 2020, named with '$'; never for Enterprise SSO."""
-    if inv.group.biztalk_version not in facts.VERSIONS_WITH_GMSA:
+    if inv.group.biztalk_version not in VERSIONS_WITH_GMSA:
         for index, host in enumerate(inv.group.hosts):
             if host.gmsa:
                 yield _error(
@@ -483,6 +548,8 @@ RULES = (
     _coverage,
     _roles,
     _accounts,
+    _app_pools,
+    _backup_names,
     _sql_mapping,
     _messageboxes,
     _capacity,
@@ -507,6 +574,11 @@ RULE_CODES = (
     "rules-without-account",
     "bam-without-db",
     "isolated-without-iis",
+    "isolated-without-app-pools",
+    "app-pools-on-in-process",
+    "duplicate-app-pool",
+    "duplicate-backup-name",
+    "reserved-backup-name",
     "gmsa-unsupported",
     "gmsa-name",
     "sso-gmsa",

@@ -260,7 +260,7 @@ def test_every_database_server_needs_a_mapping() -> None:
             "archive:",
             "star_schema:",
             "alerts_application:",
-            "{label: Fabrikam Orders",
+            "{backup_name: FabrikamOrders",
         )
     }
 

@@ -46,7 +46,12 @@ INVALID = [
     ("invalid-value-reason.yaml", "41:25", "invalid-value"),
     ("invalid-value-type.yaml", "33:3", "invalid-value"),
     ("invalid-value-yaml-bool.yaml", "4:3", "invalid-value"),
-    ("isolated-without-iis.yaml", "44:8", "isolated-without-iis"),
+    ("isolated-without-iis.yaml", "45:8", "isolated-without-iis"),
+    ("isolated-without-app-pools.yaml", "23:7", "isolated-without-app-pools"),
+    ("app-pools-on-in-process.yaml", "23:7", "app-pools-on-in-process"),
+    ("duplicate-app-pool.yaml", "27:32", "duplicate-app-pool"),
+    ("duplicate-backup-name.yaml", "15:10", "duplicate-backup-name"),
+    ("reserved-backup-name.yaml", "14:10", "reserved-backup-name"),
     ("key-not-text.yaml", "39:3", "key-not-text"),
     ("master-messagebox.yaml", "9:5", "master-messagebox"),
     ("mirrored-and-not-mirrored.yaml", "41:8", "mirrored-and-not-mirrored"),
@@ -157,7 +162,7 @@ def test_validate_examples_is_exit_0_with_warnings_on_stderr(
     assert "inventories/example.yaml: valid" in lines
     assert "inventories/consolidated.yaml: valid, 2 warnings" in lines
     assert any(
-        line.startswith("inventories/consolidated.yaml:64:7: warning[capacity]: ")
+        line.startswith("inventories/consolidated.yaml:66:7: warning[capacity]: ")
         for line in lines
     )
     assert any("warning[smaller-dr-site]" in line for line in lines)
