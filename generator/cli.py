@@ -298,6 +298,62 @@ def plan(
     _run(body)
 
 
+facts_app = typer.Typer(
+    name="facts",
+    help="The catalogue of names drgen uses on BizTalk servers, with sources.",
+    no_args_is_help=False,
+    invoke_without_command=True,
+)
+app.add_typer(facts_app)
+
+
+@facts_app.callback()
+def facts(
+    ctx: typer.Context,
+    output: Annotated[
+        OutputFormat,
+        typer.Option("--format", case_sensitive=False, help="text or json."),
+    ] = OutputFormat.TEXT,
+) -> None:
+    """Print every name the scripts use, with its source and confidence."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from generator.facts_report import catalogue_json, catalogue_text
+
+    text = catalogue_json() if output is OutputFormat.JSON else catalogue_text()
+    sys.stdout.write(text)
+
+
+@facts_app.command("check")
+def facts_check(
+    result: Annotated[
+        Path, typer.Argument(help="The JSON file Test-DrLabFacts.ps1 wrote.")
+    ],
+    output: Annotated[
+        OutputFormat,
+        typer.Option("--format", case_sensitive=False, help="text or json."),
+    ] = OutputFormat.TEXT,
+) -> None:
+    """Say which facts a lab probe confirmed, which failed and what to change.
+
+    Exit 0 when no fact failed, 6 when one did.
+    """
+
+    def body() -> None:
+        from generator.facts_report import report_json, report_text
+        from generator.labfacts import check_result
+
+        report = check_result(result)
+        text = (
+            report_json(report) if output is OutputFormat.JSON else report_text(report)
+        )
+        sys.stdout.write(text)
+        if report.failed:
+            raise typer.Exit(int(ExitCode.FACTS_FAILED))
+
+    _run(body)
+
+
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of the inventory (schema/drgen-v1.schema.json)."""

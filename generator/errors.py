@@ -16,6 +16,7 @@ class ExitCode(enum.IntEnum):
     INVALID_INVENTORY = 3
     SIGNING = 4
     VERIFICATION = 5
+    FACTS_FAILED = 6
 
 
 @dataclass(frozen=True, slots=True, order=True)

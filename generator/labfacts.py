@@ -1,0 +1,288 @@
+"""The lab probe: which catalogue facts a real server checks, and what its result says.
+
+``probe_items`` turns every catalogue entry below ``documented`` that a read-only
+check can settle into one item of Test-DrLabFacts.ps1. ``check_result`` reads the
+JSON the probe wrote and says, per entry, whether it held, failed (and what to
+change in drgen), was skipped, or was not checked at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from generator.catalogue import CATALOGUE, Catalogue, Entry
+from generator.errors import Diagnostic, DrgenError, ExitCode, Location
+
+RESULT_SCHEMA: Final = "drgen/lab-facts-v1"
+STATUSES: Final = ("held", "failed", "skipped")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeItem:
+    """One check of Test-DrLabFacts.ps1: a catalogue id, a method, its arguments."""
+
+    id: str
+    method: str
+    args: tuple[str, ...]
+
+
+def catalogue_sha256(catalogue: Catalogue = CATALOGUE) -> str:
+    """A hash of everything a probe result is judged by, per entry.
+
+    Id, name, confidence, probe and advice: a result from a probe whose checks or
+    whose reading differ is reported as coming from another catalogue.
+    """
+    digest = hashlib.sha256()
+    for entry in catalogue:
+        probe = entry.probe
+        fields = (
+            entry.id,
+            entry.name,
+            str(entry.confidence),
+            probe.method if probe else "",
+            *(probe.args if probe else ()),
+            entry.if_failed,
+        )
+        digest.update(json.dumps(fields).encode() + b"\n")
+    return digest.hexdigest().upper()
+
+
+def _sql_count(table: str, column: str) -> str:
+    """A read-only query that counts 1 when the table (or its column) exists."""
+    for name in (table, column):
+        if name and not _IDENTIFIER.fullmatch(name):
+            msg = f"not a SQL identifier: {name!r}"
+            raise ValueError(msg)
+    # Both names were just checked to be plain identifiers: no quoting to break.
+    if not column:
+        return (
+            "SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES "  # noqa: S608
+            f"WHERE TABLE_NAME = N'{table}'"
+        )
+    return (
+        "SELECT COUNT(*) FROM INFORMATION_SCHEMA.COLUMNS "  # noqa: S608
+        f"WHERE TABLE_NAME = N'{table}' AND COLUMN_NAME = N'{column}'"
+    )
+
+
+def _resolve(entry: Entry, catalogue: Catalogue) -> tuple[str, ...]:
+    """The probe's arguments as the script needs them (ids made into names)."""
+    assert entry.probe is not None  # noqa: S101 - callers filter
+    method, args = entry.probe.method, entry.probe.args
+    if method == "registry-value":
+        key_id, value = args
+        return (catalogue[key_id], value)
+    if method in {"sql-column", "sso-sql-column"}:
+        table, column = args
+        return (_sql_count(table, column),)
+    return args
+
+
+def _applies(entry: Entry, version: str) -> bool:
+    """Version-specific entries (``ver:2016``) apply to that version only."""
+    if entry.id.startswith("ver:"):
+        return entry.id == f"ver:{version}"
+    return True
+
+
+def probe_items(
+    version: str, catalogue: Catalogue = CATALOGUE
+) -> tuple[ProbeItem, ...]:
+    """Every read-only check the lab probe of a site of this BizTalk version makes."""
+    return tuple(
+        ProbeItem(e.id, e.probe.method, _resolve(e, catalogue))
+        for e in catalogue.below_documented()
+        if e.probe is not None and _applies(e, version)
+    )
+
+
+# ------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """What the lab result says about one catalogue entry."""
+
+    id: str
+    status: str  # held | failed | skipped | not checked | unknown
+    name: str
+    confidence: str
+    observed: str
+    advice: str
+
+    def as_json(self) -> dict[str, str]:
+        """The finding for ``--format json``."""
+        return {
+            "id": self.id,
+            "status": self.status,
+            "name": self.name,
+            "confidence": self.confidence,
+            "observed": self.observed,
+            "advice": self.advice,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LabReport:
+    """A checked probe result."""
+
+    source: str
+    computer: str
+    version: str
+    product_version: str
+    same_catalogue: bool
+    findings: tuple[Finding, ...]
+
+    @property
+    def failed(self) -> tuple[Finding, ...]:
+        """Facts the lab contradicted."""
+        return tuple(f for f in self.findings if f.status == "failed")
+
+
+class LabResultError(DrgenError):
+    """The probe result file cannot be read or is not a probe result."""
+
+    exit_code = ExitCode.USAGE
+
+
+def _located(path: Path, line: int, column: int, message: str) -> LabResultError:
+    where = Location(str(path), line, column)
+    return LabResultError(
+        f"{where}: {message}",
+        (Diagnostic(where, "lab-result", message),),
+    )
+
+
+def _position(text: str, needle: str) -> tuple[int, int]:
+    """Line and column of the first occurrence of needle (1:1 when absent).
+
+    The json module keeps no positions; the id or key as JSON writes it is a good
+    enough pointer for a person fixing the file.
+    """
+    at = text.find(needle)
+    if at < 0:
+        return 1, 1
+    line = text.count("\n", 0, at) + 1
+    return line, at - (text.rfind("\n", 0, at) + 1) + 1
+
+
+def _text(data: dict[str, Any], key: str, path: Path, text: str = "") -> str:
+    value = data.get(key, "")
+    if not isinstance(value, str):
+        line, column = _position(text, json.dumps(key))
+        message = f"'{key}' must be text, not {type(value).__name__}"
+        raise _located(path, line, column, message)
+    return value
+
+
+def load_result(path: Path) -> tuple[dict[str, Any], str]:
+    """Read a probe result (and its text); malformed input is a located error."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise LabResultError(f"{path}: cannot read: {exc.strerror}") from None
+    # ConvertTo-Json output saved by Windows PowerShell may start with a BOM.
+    text = raw.decode("utf-8-sig", errors="replace")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _located(path, exc.lineno, exc.colno, f"not JSON: {exc.msg}") from None
+    except (ValueError, RecursionError) as exc:
+        # An integer too long to convert, or nesting too deep to parse.
+        detail = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise _located(path, 1, 1, f"not a usable JSON document: {detail}") from None
+    if not isinstance(data, dict):
+        raise _located(path, 1, 1, "a probe result is a JSON object")
+    if data.get("schema") != RESULT_SCHEMA:
+        line, column = _position(text, '"schema"')
+        raise _located(
+            path,
+            line,
+            column,
+            f"schema is {data.get('schema')!r}, not {RESULT_SCHEMA!r} "
+            "(write it with Test-DrLabFacts.ps1)",
+        )
+    results = data.get("results")
+    if not isinstance(results, list):
+        line, column = _position(text, '"results"')
+        raise _located(path, line, column, "'results' must be a list")
+    ids: set[str] = set()
+    for index, item in enumerate(results):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            line, column = _position(text, '"results"')
+            raise _located(path, line, column, f"results[{index}] has no 'id'")
+        line, column = _position(text, json.dumps(item["id"]))
+        if item.get("status") not in STATUSES:
+            raise _located(
+                path,
+                line,
+                column,
+                f"results[{index}] ({item['id']}): status must be one of "
+                f"{', '.join(STATUSES)}",
+            )
+        if item["id"] in ids:
+            # Two verdicts for one fact: neither can be trusted over the other.
+            raise _located(
+                path, line, column, f"results[{index}]: {item['id']} appears twice"
+            )
+        ids.add(item["id"])
+    return data, text
+
+
+def check_result(path: Path, catalogue: Catalogue = CATALOGUE) -> LabReport:
+    """Compare a probe result with the catalogue, entry by entry."""
+    data, text = load_result(path)
+    version = _text(data, "biztalk_version", path, text)
+    seen: dict[str, dict[str, Any]] = {item["id"]: item for item in data["results"]}
+    findings: list[Finding] = []
+    for entry in catalogue.below_documented():
+        if entry.probe is None or not _applies(entry, version):
+            continue
+        item = seen.pop(entry.id, None)
+        if item is None:
+            findings.append(
+                Finding(
+                    entry.id,
+                    "not checked",
+                    entry.name,
+                    entry.confidence,
+                    "",
+                    "run the probe of the current render",
+                )
+            )
+            continue
+        status = str(item["status"])
+        observed = str(item.get("observed", ""))
+        advice = {
+            "held": "the lab confirms it",
+            "failed": entry.if_failed or "correct this entry in generator/catalogue",
+            "skipped": "run the probe where it applies (see observed)",
+        }[status]
+        findings.append(
+            Finding(entry.id, status, entry.name, entry.confidence, observed, advice)
+        )
+    findings += [
+        Finding(
+            left,
+            "unknown",
+            "",
+            "",
+            str(seen[left].get("observed", "")),
+            "not in this catalogue: the probe comes from another drgen version",
+        )
+        for left in sorted(seen)
+    ]
+    return LabReport(
+        source=str(path),
+        computer=_text(data, "computer", path, text),
+        version=version,
+        product_version=_text(data, "product_version", path, text),
+        same_catalogue=data.get("catalogue") == catalogue_sha256(catalogue),
+        findings=tuple(findings),
+    )
