@@ -15,8 +15,8 @@ from pathlib import Path, PurePosixPath
 
 import jinja2
 
-from generator import facts
 from generator.artifacts import ArtifactKind, EncodedArtifact, RenderedArtifact
+from generator.catalogue import CATALOGUE
 from generator.errors import Diagnostic
 from generator.inventory import load_inventory
 from generator.manifest import build_manifest
@@ -77,7 +77,8 @@ def _bundle_test_spec(
         None,
         {
             "site": plan.site,
-            "facts": facts,
+            "n": CATALOGUE,
+            "script": "Test-DrBundle",
             "files": files,
             "site_servers": [s.name for s in plan.site.servers],
         },

@@ -11,12 +11,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from generator import facts
 from generator.artifacts import ArtifactKind
+from generator.catalogue import CATALOGUE as N
+from generator.databases import (
+    RegistryCheck,
+    UpdateInfo,
+    dr_database,
+    reference_queries,
+    registry_checks,
+    secret_server_query,
+    update_info,
+)
 from generator.errors import Diagnostic, PlanError
 from generator.inventory import RawDocument
+from generator.labfacts import RESULT_SCHEMA, ProbeItem, catalogue_sha256, probe_items
 from generator.model import Database, DrServer, Inventory
-from generator.rules import check_rules, dr_host_instances
+from generator.rules import VERSIONS_WITH_GMSA, check_rules, dr_host_instances
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,34 +48,19 @@ class Account:
 
 
 @dataclass(frozen=True, slots=True)
-class DbMove:
-    """One database's production location and its DR location."""
+class Timeouts:
+    """How long a script waits for each thing, in seconds (every wait is bounded)."""
 
-    label: str
-    old_server: str
-    old_name: str
-    new_server: str
-    new_name: str
-    is_master: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class BamUnit:
-    """A BAM ``DeploymentUnit`` of SampleUpdateInfo.xml."""
-
-    name: str
-    properties: tuple[tuple[str, str], ...]
+    # ENTSSO can take about three minutes to start (troubleshooting-enterprise-
+    # single-sign-on.md); host instances depend on it.
+    sso_start: int = 300
+    service: int = 120
+    host_start: int = 180
+    wmi_restart: int = 120
 
 
-@dataclass(frozen=True, slots=True)
-class UpdateInfo:
-    """The content of UpdateInfo.xml (SampleUpdateInfo.xml form)."""
-
-    messageboxes: tuple[DbMove, ...]
-    tracking: DbMove
-    management: DbMove
-    bam_units: tuple[BamUnit, ...]
-    other: tuple[DbMove, ...]
+HOST_TYPE_IN_PROCESS = 1  # MSBTS_HostInstance.HostType (technical reference)
+HOST_TYPE_ISOLATED = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,11 +97,21 @@ class AnswerFile:
     installed_features: tuple[str, ...]
 
     @property
+    def password_xpath(self) -> str:
+        """XPath of an NTService's Password element; ``{0}`` is the NTService ID."""
+        element = "xml:answers/"
+        return (
+            f"/{N[element + 'Configuration']}/{N[element + 'Feature']}"
+            f"/{N[element + 'NTService']}[@{N['xml:answers@ID']}='{{0}}']"
+            f"/{N[element + 'Password']}"
+        )
+
+    @property
     def ntservices(self) -> tuple[tuple[str, Account], ...]:
         """(NTService ID, account) pairs whose passwords are injected at run time."""
-        pairs = [("ENTSSO", self.sso_account)]
+        pairs = [(N["answer:service/sso"], self.sso_account)]
         if self.rules_account is not None:
-            pairs.append((facts.RULES_SERVICE_ID, self.rules_account))
+            pairs.append((N["answer:service/rules"], self.rules_account))
         return tuple(pairs)
 
 
@@ -120,6 +125,10 @@ class ServerPlan:
     host_instances: tuple[HostInstancePlan, ...]
     services: tuple[ServicePlan, ...]  # in start order; stop order is the reverse
     answer_file: AnswerFile
+    # IIS application pools of the isolated hosts this server runs (role iis).
+    app_pools: tuple[str, ...]
+    # Registry values UpdateRegistry.vbs must have moved to DR on this server.
+    registry_checks: tuple[RegistryCheck, ...]
 
     @property
     def is_master_secret(self) -> bool:
@@ -149,7 +158,7 @@ class ServerPlan:
         return tuple(
             s.name
             for s in self.services
-            if s.name != facts.SSO_SERVICE and s.name not in host_services
+            if s.name != N["svc:ENTSSO"] and s.name not in host_services
         )
 
     @property
@@ -172,15 +181,32 @@ class SitePlan:
     version: str
     site: str
     install_path: str
-    gmsa_supported: bool
+    product_version_prefix: str
     production_mgmt: Database
     dr_mgmt: Database
+    production_sso: Database
+    dr_sso: Database
+    production_rules_server: str  # '' when the group has no Rules Engine
     production_mss: str
     master_secret_server: str
     update_databases_server: str
     update_info: UpdateInfo
     dr_sql_instances: tuple[str, ...]
+    # Update-DrGroupDatabases.ps1: rows (label, value, form) that must name DR.
+    reference_queries: tuple[str, ...]
+    secret_server_query: str
     servers: tuple[ServerPlan, ...]
+    timeouts: Timeouts = Timeouts()
+    # Configuration.exe /NOPROGRESSBAR: observed in public scripts, undocumented.
+    no_progress_bar: bool = False
+    # Test-DrLabFacts.ps1: the catalogue facts a lab server of this version checks.
+    lab_probes: tuple[ProbeItem, ...] = ()
+    catalogue_sha256: str = ""
+
+    @property
+    def failover_after_master(self) -> tuple[str, ...]:
+        """DR servers enabled after the master secret server, in inventory order."""
+        return tuple(s.name for s in self.servers if not s.is_master_secret)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +229,25 @@ class Plan:
     warnings: tuple[Diagnostic, ...]
 
 
+# Setup features a joined runtime server has; the answer file lists them, in order.
+INSTALLED_FEATURES = (
+    "WMI",
+    "BizTalk",
+    "Engine",
+    "MOT",
+    "MSMQ",
+    "Runtime",
+    "SSOAdmin",
+    "SSOServer",
+    "AdditionalApps",
+)
+# The BAM alerts service per version (gmsa-config.md; how-to-recover-bam-alerts.md).
+BAM_ALERTS_SERVICE = {
+    "2013R2": "svc:NS$BamAlerts",
+    "2016": "svc:BAMAlerts",
+    "2020": "svc:BAMAlerts",
+}
+
 SERVER_TEMPLATES = (
     "server/ConfigurationAnswers.xml.jinja",
     "server/Initialize-DrServer.ps1.jinja",
@@ -215,80 +260,8 @@ SITE_TEMPLATES = (
     "site/UpdateInfo.xml.jinja",
     "site/SecretServer.xml.jinja",
     "site/Update-DrGroupDatabases.ps1.jinja",
+    "site/Test-DrLabFacts.ps1.jinja",
 )
-
-
-def _dr_sql(inv: Inventory, server: str) -> str:
-    mapping = {k.upper(): v for k, v in inv.dr.sql.items()}
-    return mapping[server.upper()]
-
-
-def _move(inv: Inventory, label: str, db: Database, *, master: bool = False) -> DbMove:
-    return DbMove(label, db.server, db.name, _dr_sql(inv, db.server), db.name, master)
-
-
-def _bam_units(inv: Inventory) -> tuple[BamUnit, ...]:
-    bam = inv.group.databases.bam
-    if bam is None:
-        return ()
-
-    def unit(
-        name: str,
-        db: Database,
-        server_key: str = "ServerName",
-        db_key: str = "DatabaseName",
-        *,
-        old: bool = False,
-    ) -> BamUnit:
-        server = db.server if old else _dr_sql(inv, db.server)
-        return BamUnit(name, ((server_key, server), (db_key, db.name)))
-
-    # OldPrimaryImportDatabase names the production location, the others the DR
-    # one (facts §1.5). INFERENCE: the Alert unit points at the DR instance database.
-    units = [
-        unit("OldPrimaryImportDatabase", bam.primary_import, old=True),
-        unit("PrimaryImportDatabase", bam.primary_import),
-    ]
-    if bam.archive:
-        units.append(unit("ArchivingDatabase", bam.archive))
-    if bam.analysis:
-        units.append(unit("AnalysisDatabase", bam.analysis))
-    if bam.star_schema:
-        units.append(unit("StarSchemaDatabase", bam.star_schema))
-    if bam.alerts_instance:
-        units.append(
-            unit("Alert", bam.alerts_instance, "DBServer", "InstanceDatabaseName")
-        )
-    return tuple(units)
-
-
-def _update_info(inv: Inventory) -> UpdateInfo:
-    dbs = inv.group.databases
-    other = [_move(inv, facts.UPDATEINFO_SSO_LABEL, dbs.sso)]
-    if dbs.rule_engine:
-        other.append(_move(inv, facts.UPDATEINFO_RULE_ENGINE_LABEL, dbs.rule_engine))
-    if dbs.bam and dbs.bam.alerts_application:
-        other.append(
-            _move(
-                inv, facts.UPDATEINFO_BAM_ALERTS_APP_LABEL, dbs.bam.alerts_application
-            )
-        )
-    if dbs.bam and dbs.bam.alerts_instance:
-        other.append(
-            _move(
-                inv, facts.UPDATEINFO_BAM_ALERTS_INSTANCE_LABEL, dbs.bam.alerts_instance
-            )
-        )
-    other += [_move(inv, o.label, o) for o in dbs.other]
-    return UpdateInfo(
-        messageboxes=tuple(
-            _move(inv, "MessageBox", m, master=m.master) for m in dbs.messageboxes
-        ),
-        tracking=_move(inv, "Tracking", dbs.tracking),
-        management=_move(inv, "Management", dbs.management),
-        bam_units=_bam_units(inv),
-        other=tuple(other),
-    )
 
 
 def _server_plan(
@@ -313,16 +286,14 @@ def _server_plan(
             HostInstancePlan(
                 host=host.name,
                 in_process=in_process,
-                host_type=facts.HOST_TYPE_IN_PROCESS
-                if in_process
-                else facts.HOST_TYPE_ISOLATED,
+                host_type=HOST_TYPE_IN_PROCESS if in_process else HOST_TYPE_ISOLATED,
                 account=Account(host.account, host.gmsa),
-                service=facts.host_service_name(host.name) if in_process else None,
+                service=N["svc:BTSSvc"] + host.name if in_process else None,
                 replaces=tuple(replaces.get(host.name.upper(), ())),
             )
         )
     rules = "rules_engine" in server.roles
-    services = [ServicePlan(facts.SSO_SERVICE, "Enterprise Single Sign-On")]
+    services = [ServicePlan(N["svc:ENTSSO"], "Enterprise Single Sign-On")]
     services += [
         ServicePlan(h.service, f"BizTalk host instance {h.host}")
         for h in instances
@@ -330,12 +301,12 @@ def _server_plan(
     ]
     if rules:
         services.append(
-            ServicePlan(facts.RULE_ENGINE_SERVICE, "Rule Engine Update Service")
+            ServicePlan(N["svc:RuleEngineUpdateService"], "Rule Engine Update Service")
         )
     if "bam_alerts" in server.roles:
         services.append(
             ServicePlan(
-                facts.BAM_ALERTS_SERVICE[inv.group.biztalk_version],
+                N[BAM_ALERTS_SERVICE[inv.group.biztalk_version]],
                 "BAM Alerts",
                 # BAM alerts are configured with BAM tools, not by this answer file.
                 optional=True,
@@ -344,7 +315,7 @@ def _server_plan(
     dbs = inv.group.databases
     accounts = inv.group.accounts
     answer = AnswerFile(
-        gmsa_elements=inv.group.biztalk_version in facts.VERSIONS_WITH_GMSA,
+        gmsa_elements=inv.group.biztalk_version in VERSIONS_WITH_GMSA,
         sso_db=dbs.sso,
         management_db=dbs.management,
         sso_account=Account(accounts.sso_service),
@@ -354,9 +325,16 @@ def _server_plan(
             if rules and accounts.rule_engine_service
             else None
         ),
-        installed_features=facts.INSTALLED_FEATURES_BASE
-        + (facts.INSTALLED_FEATURES_RULES if rules else ()),
+        installed_features=tuple(
+            N[f"answer:installed/{f}"]
+            for f in (*INSTALLED_FEATURES, *(("RulesEngine",) if rules else ()))
+        ),
     )
+    app_pools: list[str] = []
+    if "iis" in server.roles:
+        for planned in instances:
+            if not planned.in_process:
+                app_pools += by_name[planned.host.upper()].app_pools
     return ServerPlan(
         name=server.name,
         roles=tuple(
@@ -374,6 +352,8 @@ def _server_plan(
         host_instances=tuple(instances),
         services=tuple(services),
         answer_file=answer,
+        app_pools=tuple(app_pools),
+        registry_checks=registry_checks(inv, rules_engine=rules),
     )
 
 
@@ -385,24 +365,32 @@ def build_plan(inv: Inventory, doc: RawDocument, stem: str) -> Plan:
         raise PlanError(f"{doc.file}: invalid inventory", tuple(diagnostics))
     hosts = dr_host_instances(inv)
     servers = tuple(_server_plan(inv, s, hosts[s.name]) for s in inv.dr.servers)
-    mgmt = inv.group.databases.management
+    dbs = inv.group.databases
+    version = inv.group.biztalk_version
     site = SitePlan(
         stem=stem,
         group_name=inv.group.name,
-        version=inv.group.biztalk_version,
+        version=version,
         site=inv.dr.site,
-        install_path=facts.DEFAULT_INSTALL_PATH[inv.group.biztalk_version],
-        gmsa_supported=inv.group.biztalk_version in facts.VERSIONS_WITH_GMSA,
-        production_mgmt=mgmt,
-        dr_mgmt=Database(server=_dr_sql(inv, mgmt.server), name=mgmt.name),
+        install_path=N[f"folder:install/{version}"],
+        product_version_prefix=N[f"ver:{version}"],
+        production_mgmt=dbs.management,
+        dr_mgmt=dr_database(inv, dbs.management),
+        production_sso=dbs.sso,
+        dr_sso=dr_database(inv, dbs.sso),
+        production_rules_server=dbs.rule_engine.server if dbs.rule_engine else "",
         production_mss=inv.group.sso.master_secret_server,
         master_secret_server=next(s.name for s in servers if s.is_master_secret),
         update_databases_server=next(
             s.name for s in servers if "update_databases" in s.roles
         ),
-        update_info=_update_info(inv),
+        update_info=update_info(inv),
         dr_sql_instances=tuple(sorted(set(inv.dr.sql.values()), key=str.upper)),
+        reference_queries=reference_queries(inv),
+        secret_server_query=secret_server_query(),
         servers=servers,
+        lab_probes=probe_items(version),
+        catalogue_sha256=catalogue_sha256(),
     )
     root = PurePosixPath(stem, inv.dr.site)
     specs: list[ArtifactSpec] = []
@@ -414,7 +402,12 @@ def build_plan(inv: Inventory, doc: RawDocument, stem: str) -> Plan:
                 path,
                 ArtifactKind.for_path(path),
                 None,
-                {"site": site, "facts": facts},
+                {
+                    "site": site,
+                    "n": N,
+                    "script": path.name.removesuffix(".ps1"),
+                    "result_schema": RESULT_SCHEMA,
+                },
             )
         )
     for server in servers:
@@ -428,7 +421,12 @@ def build_plan(inv: Inventory, doc: RawDocument, stem: str) -> Plan:
                     path,
                     ArtifactKind.for_path(path),
                     server.name,
-                    {"site": site, "server": server, "facts": facts},
+                    {
+                        "site": site,
+                        "server": server,
+                        "n": N,
+                        "script": path.name.removesuffix(".ps1"),
+                    },
                 )
             )
     warnings = tuple(d for d in diagnostics if d.severity == "warning")

@@ -11,8 +11,8 @@ from pathlib import PurePosixPath
 
 import pytest
 
-from generator import facts
 from generator.artifacts import RenderedArtifact
+from generator.catalogue import CATALOGUE
 from generator.plan import Plan
 
 ANSWER_ATTRS = {"Value", "GUID", "Selected"}
@@ -178,7 +178,12 @@ def test_version_specific_elements(rendered, stem: str, gmsa: bool) -> None:
         for service in services:
             children = [c.tag for c in service]
             assert children[:3] == ["UserName", "Domain", "Password"]
-            # 2020 adds IsGmsaAccount; ENTSSO and the BRE service never run as gMSA.
+            if service.get("ID") == "ENTSSO":
+                # Enterprise SSO does not support gMSA (gmsa-config.md): no real
+                # 2020 export carries IsGmsaAccount under ENTSSO.
+                assert "IsGmsaAccount" not in children
+                continue
+            # 2020 adds IsGmsaAccount to the other services (Rule Engine here).
             assert ("IsGmsaAccount" in children) is gmsa
             if gmsa:
                 assert service.findtext("IsGmsaAccount") == "false"
@@ -198,8 +203,27 @@ def test_sql_children_order(rendered) -> None:
             ]
 
 
-def test_facts_constants_match_the_reference() -> None:
+def test_catalogue_ids_match_the_reference() -> None:
     # The GUIDs are verbatim facts; a typo here would silently break every file.
-    assert facts.SSO_JOIN_GUID == "{B9432756-1620-4bec-8CD9-E6D0B7805AA5}"
-    assert facts.GROUP_JOIN_GUID == "{4D12E6A3-552E-4936-9DD3-59E1190FA324}"
-    assert facts.MGMT_DB_SQL_ID == "{D757DBF9-5D71-4995-9F20-A552B7DFE7F1}"
+    assert CATALOGUE["answer:sso/join"] == "{B9432756-1620-4bec-8CD9-E6D0B7805AA5}"
+    assert CATALOGUE["answer:group/join"] == "{4D12E6A3-552E-4936-9DD3-59E1190FA324}"
+    assert (
+        CATALOGUE["answer:sql/management"] == "{D757DBF9-5D71-4995-9F20-A552B7DFE7F1}"
+    )
+
+
+def test_every_file_carries_the_empty_mot_feature(rendered) -> None:
+    # Every real export (and Microsoft's sample) has <Feature Name="MOT" .../>.
+    for _, server, root in answer_files(rendered):
+        mot = feature(root, "MOT")
+        assert mot.get("DisplayName") == "BAM runtime", server
+        assert mot.get("Version") == "1.0"
+        assert len(list(mot)) == 0
+        assert "MOT" in [i.text for i in root.findall("InstalledFeature")]
+
+
+def test_no_gmsa_flag_under_enterprise_sso(rendered) -> None:
+    for stem, server, root in answer_files(rendered):
+        sso = feature(root, "SSOServer,Engine").find("NTService[@ID='ENTSSO']")
+        assert sso is not None
+        assert sso.find("IsGmsaAccount") is None, (stem, server)

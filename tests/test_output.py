@@ -42,7 +42,9 @@ def test_ps1_is_utf8_bom_crlf_and_xml_declares_utf8(
     )
     files = tree_bytes(tmp_path)
     scripts = [d for n, d in files.items() if n.endswith(".ps1")]
-    assert len(scripts) == 5 * 4 + 2 * 2
+    # Four scripts per DR server, three per site (bundle check, database update,
+    # lab probe).
+    assert len(scripts) == 5 * 4 + 2 * 3
     for data in scripts:
         assert data.startswith(b"\xef\xbb\xbf")
         assert data.count(b"\n") == data.count(b"\r\n") > 50
@@ -69,7 +71,7 @@ def test_render_twice_is_byte_identical_across_hash_seeds(tmp_path: Path) -> Non
         )
         outs.append(tree_bytes(out))
     assert outs[0] == outs[1]
-    assert len(outs[0]) == 21 + 16 + 1  # + the .drgen-out marker
+    assert len(outs[0]) == 22 + 17 + 1  # + the .drgen-out marker
 
 
 def test_manifest_lists_every_file_with_its_hash(
@@ -99,7 +101,7 @@ def test_unchanged_rerender_writes_nothing(runner: CliRunner, tmp_path: Path) ->
         app, ["render", str(INVENTORIES / "example.yaml"), "--out", str(tmp_path)]
     )
     assert result.exit_code == 0
-    assert "21 files in" in result.stderr
+    assert "22 files in" in result.stderr
     assert ", 0 written" in result.stderr
     assert {
         p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()

@@ -77,7 +77,9 @@ def named(commands: list[ps.Command], name: str) -> list[ps.Command]:
 
 def test_every_script_parses_clean(all_artifacts: list[RenderedArtifact]) -> None:
     checked = scripts(all_artifacts)
-    assert len(checked) == 24
+    # Four per DR server (5), three per site (2): bundle check, database update,
+    # lab probe.
+    assert len(checked) == 26
     for art, data in checked:
         assert ps.syntax_problems(data) == [], art.path
 
@@ -90,8 +92,11 @@ def test_every_script_passes_the_lint(all_artifacts: list[RenderedArtifact]) -> 
 def test_frame_of_every_script(all_artifacts: list[RenderedArtifact]) -> None:
     for art, data in scripts(all_artifacts):
         text = art.text
+        # Desktop: PowerShell 7 lacks Directory.CreateDirectory(path, security) and
+        # changes [Text.Encoding]::Default.
         assert text.startswith(
-            "#Requires -Version 5.1\n#Requires -RunAsAdministrator\n"
+            "#Requires -Version 5.1\n#Requires -PSEdition Desktop\n"
+            "#Requires -RunAsAdministrator\n"
         )
         for keyword in (".SYNOPSIS", ".DESCRIPTION", ".EXAMPLE"):
             assert keyword in text, (art.path, keyword)
@@ -103,6 +108,13 @@ def test_frame_of_every_script(all_artifacts: list[RenderedArtifact]) -> None:
             # Runs on every DR server of the site: its guard is the site's list.
             assert "if ($SiteServers -notcontains $env:COMPUTERNAME) {" in text
             assert "Start-Transcript" in text
+            continue
+        if art.path.name == "Test-DrLabFacts.ps1":
+            # Read-only and meant for any BizTalk server of the version: no guard.
+            assert (
+                "Assert-DrTargetComputer\n"
+                not in text.split("function Invoke-DrProbe")[1]
+            )
             continue
         body = main_body(data)
         assert body[0].name == "Assert-DrTargetComputer"
@@ -122,14 +134,16 @@ def test_prepare_installs_exactly_the_planned_instances(
             assert row["Service"] == (planned.service or "")
             assert row["InProcess"] == ("$true" if planned.in_process else "$false")
             assert row["Gmsa"] == ("$true" if planned.account.gmsa else "$false")
-        cmds = ps.commands(data)
-        installs = [
-            c for c in named(cmds, "Invoke-CimMethod") if "'Install'" in c.arguments
+        lines = art.text.splitlines()
+        invokes = [
+            (lines[line - 1], guarded)
+            for name, line, guarded in ps.method_calls(data)
+            if name == "InvokeMethod"
         ]
-        maps = [c for c in named(cmds, "Invoke-CimMethod") if "'Map'" in c.arguments]
-        assert len(installs) == 1
-        assert len(maps) == 1
-        assert installs[0].guarded
+        installs = [g for text, g in invokes if "InvokeMethod('Install'" in text]
+        maps = [g for text, g in invokes if "InvokeMethod('Map'" in text]
+        assert installs == [True]
+        assert maps == [True]
         loop = [c for c in main_body(data) if c.name == "Install-DrHostInstance"]
         assert len(loop) == 1  # called once per $HostInstances entry
 
@@ -138,23 +152,37 @@ def test_prepare_starts_nothing(all_artifacts: list[RenderedArtifact]) -> None:
     for art, data in scripts(all_artifacts, "Initialize-DrServer.ps1"):
         cmds = ps.commands(data)
         names = {c.name.lower() for c in cmds}
-        assert not names & {"start-service", "restart-service", "enable-drservice"}
-        for cmd in named(cmds, "Invoke-CimMethod"):
-            assert "'Start'" not in cmd.arguments, art.path
+        assert not names & {
+            "start-service",
+            "restart-service",
+            "enable-drservice",
+            "start-drservice",
+        }
         for cmd in named(cmds, "Set-Service"):
-            assert cmd.arguments[-1] == "Disabled", art.path
+            at = cmd.arguments.index("-StartupType")
+            assert cmd.arguments[at + 1] == "Disabled", art.path
+        # No start of any kind is even defined in the prepare script.
         assert ".Start(" not in art.text
+        assert "InvokeMethod('Start'" not in art.text
+        assert "function Start-DrService" not in art.text
 
 
 def test_disable_enables_nothing(all_artifacts: list[RenderedArtifact]) -> None:
     for art, data in scripts(all_artifacts, "Disable-DrServer.ps1"):
         cmds = ps.commands(data)
         names = {c.name.lower() for c in cmds}
-        assert not names & {"start-service", "restart-service", "enable-drservice"}
+        assert not names & {
+            "start-service",
+            "restart-service",
+            "enable-drservice",
+            "start-drservice",
+        }
         for cmd in named(cmds, "Set-Service"):
-            assert cmd.arguments[-1] == "Disabled"
+            at = cmd.arguments.index("-StartupType")
+            assert cmd.arguments[at + 1] == "Disabled"
         for cmd in named(cmds, "Set-DrHostInstanceDisabled"):
             assert cmd.arguments[-1] == "$true"
+        assert ".Start(" not in art.text
         assert "'Start'" not in art.text
 
 
@@ -164,32 +192,48 @@ def test_enable_steps_in_documented_order(
     servers = {s.name: s for p in plans.values() for s in p.site.servers}
     step_names = {
         "Update-DrRegistryReferences",
+        "Assert-DrRegistryReferences",
         "Restart-DrWmi",
         "Assert-DrGroupUpdated",
         "Enable-DrMasterSecretServer",
+        "Assert-DrSecretServerIsDr",
         "Enable-DrService",
+        "Assert-DrDisplayDbNamesMaster",
         "Enable-DrHostInstance",
+        "Enable-DrAppPool",
         "Assert-DrEndState",
     }
     for art, data in scripts(all_artifacts, "Enable-DrServer.ps1"):
+        server = servers[art.path.parent.name]
         steps = [c.name for c in main_body(data) if c.name in step_names]
-        # facts §1.6/§1.7/§1.10: registry -> WMI -> (databases updated?) -> SSO master
-        # secret -> ENTSSO -> host instances -> other services -> end-state check
+        # facts §1.6/§1.7/§1.10: registry -> checked -> WMI -> (databases updated?)
+        # -> SSO master secret (or: the DR SSODB names it) -> ENTSSO -> host
+        # instances -> application pools -> other services -> end-state check
+        # (Ready with -NoStart, else Active).
+        pools = ["Enable-DrAppPool"] if server.app_pools else []
         assert steps == [
             "Update-DrRegistryReferences",
+            "Assert-DrRegistryReferences",
             "Restart-DrWmi",
             "Assert-DrGroupUpdated",
             "Enable-DrMasterSecretServer",
+            "Assert-DrSecretServerIsDr",
             "Enable-DrService",
+            "Assert-DrDisplayDbNamesMaster",
             "Enable-DrHostInstance",
+            *pools,
             "Enable-DrService",
             "Assert-DrEndState",
+            "Assert-DrEndState",
         ]
-        server = servers[art.path.parent.name]
         flag = "$true" if server.is_master_secret else "$false"
         assert f"$IsMasterSecretServer = {flag}" in art.text
         cmds = ps.commands(data)
-        native = named(cmds, "Invoke-DrNative")
+        native = [
+            c
+            for c in named(cmds, "Invoke-DrNative")
+            if "(Get-DrAppCmd)" not in c.arguments
+        ]
         assert [c.arguments for c in native] == [
             (
                 "-FilePath",
@@ -199,14 +243,18 @@ def test_enable_steps_in_documented_order(
             ),
             (
                 "-FilePath",
-                "$ssomanage",
+                "(Get-DrSsoTool -Name 'ssomanage.exe')",
                 "-ArgumentList",
                 "@('-updatedb', $SecretServerPath)",
             ),
         ]
         assert all(c.guarded for c in native)
+        # Native reads only: -displaydb and appcmd list.
         queries = named(cmds, "Get-DrNativeOutput")
-        assert [c.arguments[-1] for c in queries] == ["@('-displaydb')"]
+        assert {c.arguments[-1].split(",")[0] for c in queries} == {
+            "@('-displaydb')",
+            "@('list'",
+        }
         restore = [c for c in cmds if c.name == "$ssoconfig"]
         assert [c.arguments[0] for c in restore] == ["'-restoreSecret'"]
         assert restore[0].guarded
@@ -229,7 +277,7 @@ def test_update_databases_runs_on_the_role_server(
         assert "MSOLEDBSQL" in art.text
         # Whether to run is read from the restored database, not from a marker file.
         assert "UpdateDatabase.done" not in art.text
-        assert art.text.count("Get-DrStaleMessageBoxServers") == 3
+        assert art.text.count("Get-DrStaleReferences") == 3
 
 
 def test_services_disabled_by_prepare_match_the_plan(
@@ -243,7 +291,12 @@ def test_services_disabled_by_prepare_match_the_plan(
         assert "ENTSSO" in listed
 
 
-@pytest.mark.parametrize("name", ["Test-DrServer.ps1", "Test-DrBundle.ps1"])
+READ_ONLY_NATIVE = {"'-displaydb'", "'list'"}
+
+
+@pytest.mark.parametrize(
+    "name", ["Test-DrServer.ps1", "Test-DrBundle.ps1", "Test-DrLabFacts.ps1"]
+)
 def test_read_only_scripts_change_nothing(
     all_artifacts: list[RenderedArtifact], name: str
 ) -> None:
@@ -251,7 +304,16 @@ def test_read_only_scripts_change_nothing(
         cmds = ps.commands(data)
         changing = [c.name for c in cmds if ps.is_state_changing(c)]
         assert changing == [], art.path
-        assert not [c for c in cmds if c.invocation == "&"], art.path
+        # The one native invocation is the read-only helper's, and every call of it
+        # passes a read-only first argument (ssomanage -displaydb, appcmd list).
+        natives = [c for c in cmds if c.invocation == "&"]
+        assert [c.name for c in natives] == ["$FilePath"], art.path
+        helper = art.text.split("function Get-DrNativeOutput {", 1)[1]
+        assert "& $FilePath @ArgumentList" in helper.split("\n}\n", 1)[0]
+        for call in named(cmds, "Get-DrNativeOutput"):
+            listed = call.arguments[call.arguments.index("-ArgumentList") + 1]
+            first = listed.removeprefix("@(").split(",")[0].rstrip(")")
+            assert first in READ_ONLY_NATIVE, (art.path, listed)
         assert "ShouldProcess(" not in art.text
         for helper in (
             "Set-DrServiceDormant",
@@ -268,9 +330,9 @@ def test_prepare_checks_the_host_before_mapping_it(
         text = art.text
         install = text.split("function Install-DrHostInstance {", 1)[1]
         install = install.split("\nfunction ", 1)[0]
-        check = install.index("-ClassName 'MSBTS_HostSetting'")
-        assert check < install.index("-MethodName 'Map'")
-        assert check < install.index("-MethodName 'Install'")
+        check = install.index("-Class 'MSBTS_HostSetting'")
+        assert check < install.index("InvokeMethod('Map'")
+        assert check < install.index("InvokeMethod('Install'")
         assert "does not exist in group" in install
         assert "HostType" in install
         assert "Get-DrService -Name 'MSDTC'" in text

@@ -193,6 +193,9 @@ WRITER_METHODS = {
 }
 
 
+#: Methods that put their argument into the object they are called on.
+COLLECTING_METHODS = {"add", "addrange", "insert", "push", "enqueue"}
+
 #: Members of a credential-tainted object that carry no secret.
 SAFE_MEMBERS = {"username", "exitcode", "returnvalue", "count"}
 
@@ -248,6 +251,7 @@ def tainted_variables(data: bytes) -> set[Key]:
     tainted: set[Key] = {("", name) for name in SOURCE_VARIABLES}
     pairs = list(assignments(data))
     loops = [n for n in walk(root(data)) if n.type == "foreach_statement"]
+    calls = [n for n in walk(root(data)) if n.type == "invocation_expression"]
     changed = True
     while changed:
         changed = False
@@ -270,13 +274,30 @@ def tainted_variables(data: bytes) -> set[Key]:
             if dirty:
                 taint(scope_key(target, data))
             # $node = $document.SelectSingleNode(...): $node is a part of $document.
+            # Only for a plain variable on the left: in $x.Member = $y.Other, the
+            # value is not a part of $y's owner.
             owner = next((n for n in walk(value) if n.type == "variable"), None)
             if (
                 owner is not None
+                and text(left, data).strip() == text(target, data)
                 and is_tainted(target, data, tainted)
                 and text(value, data).startswith(text(owner, data) + ".")
             ):
                 taint(scope_key(owner, data))
+        # $list.Add($secret): the collection now holds the secret.
+        for call in calls:
+            member = first_child(call, "member_name")
+            receiver = call.named_children[0] if call.named_children else None
+            arguments = first_child(call, "argument_list")
+            if (
+                member is not None
+                and text(member, data).casefold() in COLLECTING_METHODS
+                and receiver is not None
+                and receiver.type == "variable"
+                and arguments is not None
+                and tainted_references(arguments, data, tainted)
+            ):
+                taint(scope_key(receiver, data))
         for loop in loops:
             loop_var = first_child(loop, "variable")
             source = first_child(loop, "pipeline")
@@ -541,7 +562,7 @@ def test_plaintext_password_only_in_the_answer_copy_and_the_install_call(
             assert b"GetNetworkCredential" not in data, art.path
             continue
         targets = sorted(left_text(a, data) for _, a in uses)
-        assert targets == ["$arguments['Password']", "$node.InnerText"], art.path
+        assert targets == ["$parameters.Password", "$password"], art.path
         for access, _ in uses:
             # Asked for only when the change is really made (never under -WhatIf).
             assert should_process_block(access, data) is not None, art.path
@@ -563,8 +584,24 @@ def test_the_answer_copy_goes_to_the_private_folder(
         }
         assert lefts["$work"] == "New-DrPrivateFolder"
         assert lefts["$temporary"].startswith("Join-Path -Path $work ")
-        assert lefts["$node"].startswith("$document.SelectSingleNode(")
-        assert "/Password'" in lefts["$node"]
+        assert lefts["$node"] == (
+            "$document.SelectSingleNode(($PasswordXPath -f $entry.Id))"
+        )
+        xpath = re.findall(r"^\$PasswordXPath = '(.*)'\r?$", art.text, re.M)
+        assert xpath == ["/Configuration/Feature/NTService[@ID=''{0}'']/Password"]
+        # The plain text goes only into the copy and the list the log is searched for.
+        assert lefts["$node.InnerText"] == "$password"
+        uses = {
+            text(statement(n), data)
+            for n in walk(join)
+            if n.type == "variable" and var_name(n, data) == "password"
+        }
+        assert uses == {
+            "$password = (Get-DrCredential -Account $entry.Account)"
+            ".GetNetworkCredential().Password",
+            "$passwords.Add($password)",
+            "$node.InnerText = $password",
+        }, uses
         saves = [
             n
             for n in walk(join)
@@ -573,12 +610,20 @@ def test_the_answer_copy_goes_to_the_private_folder(
             and text(n, data).startswith("$document.Save(")
         ]
         assert [text(n, data) for n in saves] == ["$document.Save($temporary)"]
-        private = function_body(data, "New-DrPrivateFolder")
-        body = text(private, data)
-        assert "$security.SetAccessRuleProtection($true, $false)" in body
-        sids = re.findall(r"'(S-1-[0-9-]+)'", body)
-        assert sorted(sids) == ["S-1-5-18", "S-1-5-32-544"], art.path
-        assert "CreateDirectory($path, $security)" in body
+        private = text(function_body(data, "New-DrPrivateFolder"), data)
+        assert "New-DrProtectedFolder -Path $path" in private
+        folder = text(function_body(data, "New-DrProtectedFolder"), data)
+        assert "CreateDirectory($Path, (New-DrProtectedSecurity))" in folder
+        security = text(function_body(data, "New-DrProtectedSecurity"), data)
+        assert "$security.SetAccessRuleProtection($true, $false)" in security
+        assert "foreach ($sid in $PrivilegedSids)" in security
+        assert "$security.SetOwner($owner)" in security
+        sids = re.findall(
+            r"^\$PrivilegedSids = @\('(S-1-[0-9-]+)', '(S-1-[0-9-]+)'\)\r?$",
+            art.text,
+            re.M,
+        )
+        assert sids == [("S-1-5-32-544", "S-1-5-18")], art.path
 
 
 def try_of_finally(node: Node) -> tuple[Node, Node] | None:
@@ -637,33 +682,43 @@ def test_the_install_arguments_are_cleared_in_finally(
         calls = [
             n
             for n in walk(install)
-            if n.type == "command" and "-MethodName 'Install'" in text(n, data)
+            if n.type == "invocation_expression"
+            and text(n, data).startswith("$instance.psbase.InvokeMethod('Install'")
         ]
         assert len(calls) == 1, art.path
         (call,) = calls
-        assert "-Arguments $arguments" in text(call, data)
+        assert text(call, data).endswith("('Install', $parameters, $null)")
         try_statement = next(a for a in ancestors(call) if a.type == "try_statement")
         final = first_child(try_statement, "finally_clause")
         assert final is not None
-        assert "$arguments.Clear()" in text(final, data)
+        assert "$parameters.Password = ''" in text(final, data)
         password = next(
             a
-            for a, left, _ in assignments(data)
-            if text(left, data) == "$arguments['Password']"
+            for a, left, value in assignments(data)
+            if text(left, data).strip() == "$parameters.Password"
+            and "GetNetworkCredential" in text(value, data)
         )
-        assert password.end_byte < try_statement.start_byte
+        # Set inside the try, so the finally clears it whatever happens.
+        assert try_statement.start_byte < password.start_byte < final.start_byte
         assert same(
             should_process_block(password, data),
             should_process_block(try_statement, data),
         )
-        # $arguments is used for nothing else in the function.
+        # $parameters is used for nothing but building and making the call.
         uses = [
             text(statement(n), data)
             for n in walk(install)
-            if n.type == "variable" and var_name(n, data) == "arguments"
+            if n.type == "variable" and var_name(n, data) == "parameters"
         ]
+        assert uses
         for use in uses:
-            assert use.startswith(("$arguments", "$result = Invoke-CimMethod")), use
+            assert use.startswith(
+                (
+                    "$parameters",
+                    "foreach ($property in $parameters.psbase.Properties)",
+                    "$result = $instance.psbase.InvokeMethod('Install', $parameters",
+                )
+            ), use
 
 
 def test_no_secret_reaches_a_writer(all_artifacts: list[RenderedArtifact]) -> None:
@@ -675,7 +730,9 @@ def test_no_secret_reaches_a_writer(all_artifacts: list[RenderedArtifact]) -> No
         ("get-drcredential", "found"),
         ("invoke-drconfigurationjoin", "node"),
         ("invoke-drconfigurationjoin", "document"),
-        ("install-drhostinstance", "arguments"),
+        ("invoke-drconfigurationjoin", "password"),
+        ("invoke-drconfigurationjoin", "passwords"),
+        ("install-drhostinstance", "parameters"),
     } <= tainted_variables(data)
 
 
@@ -698,8 +755,12 @@ def test_no_secret_reaches_a_writer(all_artifacts: list[RenderedArtifact]) -> No
             "$found | Export-Clixml -Path 'c.xml'",
         ),
         (
-            "$result = Invoke-CimMethod -InputObject $instance -MethodName 'Install'",
-            "Write-Host ($arguments | Out-String)",
+            "$result = $instance.psbase.InvokeMethod('Install', $parameters, $null)",
+            "Write-Host ($parameters | Out-String)",
+        ),
+        (
+            "$passwords.Add($password)",
+            "Write-DrProblem -Message ('password: {0}' -f $passwords[0])",
         ),
     ],
 )

@@ -106,7 +106,7 @@ def test_timestamped_render_verifies(tmp_path: Path, trust: pki.Pki) -> None:
         )
     assert code == 0, output
     scripts = sorted((tmp_path / "out").rglob("*.ps1"))
-    assert len(authority.requests) == len(scripts) == 14
+    assert len(authority.requests) == len(scripts) == 15
     root = pki.write_pem(tmp_path / "root.pem", trust.root)
     tsa_root = pki.write_pem(tmp_path / "tsaroot.pem", trust.tsa_root)
     result = pki.verify_with_osslsigncode(

@@ -37,7 +37,15 @@ def test_update_info_seed_example(rendered: Rendered) -> None:
         assert elem.get("oldDBName") == elem.get("newDBName") == name
     assert root.find("BAM") is None  # no BAM in this group
     labels = [d.get("Name") for d in root.findall("OtherDatabases/Database")]
-    assert labels == ["SSO", "RuleEngineDB"]
+    assert labels == ["SSO"]
+    # UpdateDatabase.vbs reads the Rules Engine database from a top-level element.
+    (rules,) = root.findall("RuleEngineDB")
+    assert rules.attrib == {
+        "oldDBName": "BizTalkRuleEngineDb",
+        "oldDBServer": "SQLPROD01",
+        "newDBName": "BizTalkRuleEngineDb",
+        "newDBServer": "SQLDR01",
+    }
 
 
 def test_update_info_consolidated(rendered: Rendered) -> None:
@@ -66,13 +74,10 @@ def test_update_info_consolidated(rendered: Rendered) -> None:
     }
     assert units["ArchivingDatabase"]["DatabaseName"] == "BAMArchive"
     others = {d.get("Name"): d for d in root.findall("OtherDatabases/Database")}
-    assert set(others) == {
-        "SSO",
-        "RuleEngineDB",
-        "BAM Alerts Application DB",
-        "Fabrikam Orders",
-    }
-    assert others["Fabrikam Orders"].get("oldDBName") == "FabrikamOrders"
+    # Each name is the one the database is registered under in the Backup job.
+    assert set(others) == {"SSO", "BAM Alerts Application DB", "FabrikamOrders"}
+    assert others["FabrikamOrders"].get("oldDBName") == "FabrikamOrders"
+    assert root.find("RuleEngineDB") is not None
 
 
 def test_every_production_database_is_mapped(rendered: Rendered, plans) -> None:
@@ -84,10 +89,7 @@ def test_every_production_database_is_mapped(rendered: Rendered, plans) -> None:
             if "oldDBName" in e.attrib
         }
         dbs = plans[stem].site.update_info
-        expected = {
-            (m.old_server, m.old_name)
-            for m in (*dbs.messageboxes, dbs.tracking, dbs.management, *dbs.other)
-        }
+        expected = {(m.old_server, m.old_name) for m in dbs.all_moves}
         assert old == expected
         assert plan.site.dr_mgmt.server in {e.get("newDBServer") for e in root.iter()}
 

@@ -1,4 +1,5 @@
 #Requires -Version 5.1
+#Requires -PSEdition Desktop
 #Requires -RunAsAdministrator
 <#
 .SYNOPSIS
@@ -31,110 +32,628 @@ $SiteServers = @('FABDRBTS01', 'FABDRBTS02')
 $ExpectedFiles = @(
     [pscustomobject]@{
         Path = 'FABDRBTS01\ConfigurationAnswers.xml'
-        Sha256 = '9C9EE18995E4E43EBC1EE5DC158C8BEBAF0FCA29C6DE467C5BEC01663277A6FC'
+        Sha256 = '773DB0ACA332390759FB17BBC628386ECFC19C84E03017BBB7C9403EB3BB281A'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS01\Disable-DrServer.ps1'
-        Sha256 = 'A700675608583A8FF6F91FDA876FA500014DCD5641782E18DDA5E6A16346C4D9'
+        Sha256 = 'C164FEF3380DFE87FAE8788D495DF107485385737E606C6E6B31B95E0B30FB10'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS01\Enable-DrServer.ps1'
-        Sha256 = 'EE3F78C72D62CB88D287F28023DF5E979311D07D4195C0AC5BE5C9D0134C1294'
+        Sha256 = 'CA86AA0BECC3BF688A5E15EB689EB4AC2C5E538514125EDCFE5A362FEEA18FCD'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS01\Initialize-DrServer.ps1'
-        Sha256 = 'BAE3155CE93F4B331D7704A27DC2AA6F07FADA6B7F756139C88A48FF5780CA5C'
+        Sha256 = 'B40CA909166F9804FADF7E5A824E0786D2CEDF8993C59D1403506BC321F48A02'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS01\Test-DrServer.ps1'
-        Sha256 = 'AB367EE54369926049B96FB64CBD46761AEC849A3ACF2E336D3DA2B59734BD80'
+        Sha256 = '08223B979AD6F4C6304524AE6BA1BC8B71D2509075B3FA23060713E9E10987C9'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\ConfigurationAnswers.xml'
-        Sha256 = '56EA2589C9BC30626081BEEBB3D14E727E42F1EE9F1DEB3EB60D54033A9C8E14'
+        Sha256 = '8035B1684001BCE3996B6C32CC26B33470B0B7DD15AAC3F59ACE9FAD86ABAB65'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\Disable-DrServer.ps1'
-        Sha256 = 'F10F3ED138FFC97398E72520B2483993856B493747FA53E5CB9F206B60F2158A'
+        Sha256 = '0B2D5763CB3F92E228C073E86EDD9C7C11BCD53A33EB14BD3D1990863AF1641F'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\Enable-DrServer.ps1'
-        Sha256 = '928437AD040385022E6B47F417B1CED44194B76D9585A5D03F876CBB2C6D889C'
+        Sha256 = '4A5C95F7F2A09BA4BF57D0D21E83708376490C45A2F07EB9DAE45221F298A12F'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\Initialize-DrServer.ps1'
-        Sha256 = '7BFAB45254E4CA65655D3BAE7C33874289975DDAD52C014F65F40868155EFADF'
+        Sha256 = '677EE7A71003B016D372AA212EDEEEEB8DD8EE136798415082CC2973987B7B27'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\Test-DrServer.ps1'
-        Sha256 = '90BB70FE691C9792086EDE1EAF56E242643E10C47B0A3AB0A58AF34C085C85B4'
+        Sha256 = 'FBBEBAB47B7E596CEB028311351C59392752A5BC699836C6611002833C703B4C'
     }
     [pscustomobject]@{
         Path = 'Runbook.md'
-        Sha256 = '08562F88B05AB8579492BB34EE017438D03C6A57724B3C3D779E4BAEF21931C2'
+        Sha256 = 'E779E3113D05E46D0E58BC05141D6893B81B35926A3D2ECB66D727FF4C5F3D03'
     }
     [pscustomobject]@{
         Path = 'SecretServer.xml'
         Sha256 = 'B566B7CD3DCA133EDE0D977177A602308D3C75140F4428F4DC16D5ABCA61390F'
     }
     [pscustomobject]@{
+        Path = 'Test-DrLabFacts.ps1'
+        Sha256 = '8A69736AD53EB1BA3ADF0596707D40FF0B5BD5C6B4F952C743D8135D799634A4'
+    }
+    [pscustomobject]@{
         Path = 'Update-DrGroupDatabases.ps1'
-        Sha256 = 'AA4372D762CAE7EE17BF04A4D2E12CFA60DD83C766065A6D692651419F22E0C8'
+        Sha256 = '3B3EB898859735AB9159615B431885A48F2EE73FB6EAD18FAEF127DAA8E11820'
     }
     [pscustomobject]@{
         Path = 'UpdateInfo.xml'
-        Sha256 = '77177B32B3501F1BBC611C49176CBA9DA1F3BF3201D2191FE0143FEAC916D9DF'
+        Sha256 = '4668BD0561C04B8FA81DC845F71D5A7AF4C7A1BD9255C01E8602688DFDFF4E90'
     }
 )
+# Names on this computer, from drgen's catalogue (`drgen facts`).
+$BizTalkNamespace = 'root\MicrosoftBizTalkServer'
+$BizTalkRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0'
+$AdminRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0\Administration'
+$SsoSqlRegistryKey = 'HKLM:\SOFTWARE\Microsoft\ENTSSO\SQL'
+$SsoSecretRegistryKey = 'HKLM:\SOFTWARE\Microsoft\ENTSSO\SSOSS'
+$RulesRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BusinessRules\3.0'
+$MsdtcSecurityKey = 'HKLM:\SOFTWARE\Microsoft\MSDTC\Security'
+$RestoreSubfolder = 'Bins32\Schema\Restore'
+$SsoToolsSubfolder = 'Enterprise Single Sign-On'
+$InetsrvSubfolder = 'System32\inetsrv'
+$SsoService = 'ENTSSO'
+$DisplayDbSqlServerPattern = '(?im)^\s*SQL\s+Server\s*:\s*(?<value>\S+)\s*$'
+$DisplayDbDatabasePattern = '(?im)^\s*(?:Single\s+Sign-On|SSO|SQL\s+Server)\s+database\s*:\s*(?<value>\S+)\s*$'
+$DisplayDbSecretServerPattern = '(?im)^\s*(?:Single\s+Sign-On\s+|SSO\s+)?Secret\s+Server(?:\s+name)?\s*:\s*(?<value>\S+)\s*$'
+
+# ---------------------------------------------------------------------------
+# Helpers: static code shared by the drgen scripts. Read-only: none of them
+# changes this computer beyond the script's own logs\ folder.
+# ---------------------------------------------------------------------------
+$script:Changed = New-Object -TypeName 'System.Collections.Generic.List[string]'
+$script:InPlace = New-Object -TypeName 'System.Collections.Generic.List[string]'
+$script:Problems = New-Object -TypeName 'System.Collections.Generic.List[string]'
+# Computed here, not in a parameter default: under powershell.exe -File, Windows
+# PowerShell 5.1 leaves $PSScriptRoot empty while it evaluates parameter defaults.
+$LogFolder = Join-Path -Path $PSScriptRoot -ChildPath 'logs'
+# What a server must remember between runs (startup types to restore, a pending
+# WMI restart) lives outside the bundle: a newly copied bundle must not forget it.
+$StateFolder = Join-Path -Path $env:ProgramData -ChildPath 'drgen-state'
+$StartupStateFile = Join-Path -Path $StateFolder -ChildPath 'previous-startup-types.json'
+# Administrators (S-1-5-32-544) and SYSTEM (S-1-5-18): the only readers of logs\
+# and of the temporary answer-file copy.
+$PrivilegedSids = @('S-1-5-32-544', 'S-1-5-18')
+
+function Write-DrStep {
+    param([Parameter(Mandatory = $true)][string]$Message)
+    Write-Host ''
+    Write-Host ('== {0}' -f $Message)
+}
+
+function Write-DrChanged {
+    param([Parameter(Mandatory = $true)][string]$Message)
+    $script:Changed.Add($Message)
+    Write-Host ('   changed:  {0}' -f $Message)
+}
+
+function Write-DrInPlace {
+    param([Parameter(Mandatory = $true)][string]$Message)
+    $script:InPlace.Add($Message)
+    Write-Host ('   in place: {0}' -f $Message)
+}
+
+function Write-DrProblem {
+    param([Parameter(Mandatory = $true)][string]$Message)
+    $script:Problems.Add($Message)
+    Write-Warning -Message $Message
+}
+
+function Assert-DrTargetComputer {
+    # Runs before anything else: a bundle copied to the wrong server must do nothing.
+    if ($env:COMPUTERNAME -ne $TargetComputer) {
+        Write-Warning -Message ('This script was generated for computer {0}, but this is {1}. Nothing was changed.' -f $TargetComputer, $env:COMPUTERNAME)
+        exit 2
+    }
+}
+
+function New-DrProtectedSecurity {
+    # Full control for Administrators and SYSTEM only, nothing inherited, owned by
+    # Administrators (so a leftover can be told from a folder another user made).
+    $security = New-Object -TypeName System.Security.AccessControl.DirectorySecurity
+    $security.SetAccessRuleProtection($true, $false)
+    foreach ($sid in $PrivilegedSids) {
+        $identity = New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList $sid
+        $rule = New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList $identity, 'FullControl', 'ContainerInherit, ObjectInherit', 'None', 'Allow'
+        $security.AddAccessRule($rule)
+    }
+    $owner = New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList $PrivilegedSids[0]
+    $security.SetOwner($owner)
+    return $security
+}
+
+function New-DrProtectedFolder {
+    # Created with its ACL in one call: there is no moment with a wider one.
+    param([Parameter(Mandatory = $true)][string]$Path)
+    [void][System.IO.Directory]::CreateDirectory($Path, (New-DrProtectedSecurity))
+}
+
+function Test-DrFolderProtected {
+    param([Parameter(Mandatory = $true)][string]$Path)
+    $acl = Get-Acl -LiteralPath $Path
+    if (-not $acl.AreAccessRulesProtected) {
+        return $false
+    }
+    foreach ($rule in $acl.GetAccessRules($true, $true, [System.Security.Principal.SecurityIdentifier])) {
+        if ($PrivilegedSids -notcontains $rule.IdentityReference.Value) {
+            return $false
+        }
+    }
+    return $true
+}
+
+function Test-DrTrustedFolder {
+    # A folder in ProgramData that this script may rely on: a real folder (not a
+    # link), owned by Administrators or SYSTEM; any user can create one there.
+    param([Parameter(Mandatory = $true)][string]$Path)
+    $item = Get-Item -LiteralPath $Path -Force
+    if (($item.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0) {
+        return $false
+    }
+    $owner = (Get-Acl -LiteralPath $Path).GetOwner([System.Security.Principal.SecurityIdentifier]).Value
+    return ($PrivilegedSids -contains $owner)
+}
+
+function Start-DrLog {
+    param([Parameter(Mandatory = $true)][string]$ScriptName)
+    if (-not (Test-Path -LiteralPath $LogFolder -PathType Container)) {
+        New-DrProtectedFolder -Path $LogFolder
+    }
+    elseif (-not (Test-DrFolderProtected -Path $LogFolder)) {
+        Write-Warning -Message ('{0} can be read by accounts other than Administrators and SYSTEM; the scripts that make changes restrict it.' -f $LogFolder)
+    }
+    $stamp = (Get-Date).ToString('yyyyMMdd-HHmmss')
+    $path = Join-Path -Path $LogFolder -ChildPath ('{0}-{1}.log' -f $ScriptName, $stamp)
+    # The transcript is the log; no secret is ever written to the host, so none reaches it.
+    Start-Transcript -LiteralPath $path -WhatIf:$false -Confirm:$false | Out-Null
+    return $path
+}
+
+function Stop-DrLog {
+    Stop-Transcript -ErrorAction SilentlyContinue | Out-Null
+}
+
+function Write-DrSummary {
+    Write-Host ''
+    Write-Host ('Summary for {0}: {1} change(s), {2} already in place, {3} problem(s).' -f $env:COMPUTERNAME, $script:Changed.Count, $script:InPlace.Count, $script:Problems.Count)
+    foreach ($item in $script:Changed) {
+        Write-Host ('   changed:  {0}' -f $item)
+    }
+    foreach ($item in $script:InPlace) {
+        Write-Host ('   in place: {0}' -f $item)
+    }
+    foreach ($item in $script:Problems) {
+        Write-Host ('   PROBLEM:  {0}' -f $item)
+    }
+    if ($WhatIfPreference) {
+        Write-Host '   (-WhatIf: nothing was changed; the changes above are what would be done.)'
+    }
+}
+
+function Get-DrRegistryValue {
+    param(
+        [Parameter(Mandatory = $true)][string]$Path,
+        [Parameter(Mandatory = $true)][string]$Name
+    )
+    $item = Get-ItemProperty -LiteralPath $Path -ErrorAction SilentlyContinue
+    if ($null -eq $item) {
+        return $null
+    }
+    $property = $item.PSObject.Properties[$Name]
+    if ($null -eq $property) {
+        return $null
+    }
+    return $property.Value
+}
+
+function Test-DrSameComputer {
+    # A computer named in SSODB or by a tool may be a NetBIOS name or an FQDN.
+    param(
+        [AllowEmptyString()][string]$Name,
+        [Parameter(Mandatory = $true)][string]$Expected
+    )
+    $short = $Name.Trim().Split('.')[0]
+    return (($short -ne '') -and ($short -eq $Expected))
+}
+
+function Get-DrInstallPath {
+    # BizTalk setup sets BTSINSTALLPATH; the version's default folder is the fallback.
+    $path = [Environment]::GetEnvironmentVariable('BTSINSTALLPATH')
+    if ([string]::IsNullOrEmpty($path)) {
+        $path = $DefaultInstallPath
+    }
+    return $path
+}
+
+function Get-DrRestoreFolder {
+    return Join-Path -Path (Get-DrInstallPath) -ChildPath $RestoreSubfolder
+}
+
+function Get-DrSsoTool {
+    param([Parameter(Mandatory = $true)][string]$Name)
+    # The SSO tools live in the 64-bit Common Files folder.
+    $common = $env:CommonProgramW6432
+    if ([string]::IsNullOrEmpty($common)) {
+        $common = $env:CommonProgramFiles
+    }
+    return Join-Path -Path (Join-Path -Path $common -ChildPath $SsoToolsSubfolder) -ChildPath $Name
+}
+
+function Get-DrAppCmd {
+    return Join-Path -Path (Join-Path -Path $env:SystemRoot -ChildPath $InetsrvSubfolder) -ChildPath 'appcmd.exe'
+}
+
+function Get-DrCscript {
+    # UpdateDatabase.vbs and UpdateRegistry.vbs must run from 64-bit cscript.
+    $name = 'cscript.exe'
+    if ([Environment]::Is64BitProcess) {
+        return Join-Path -Path (Join-Path -Path $env:SystemRoot -ChildPath 'System32') -ChildPath $name
+    }
+    return Join-Path -Path (Join-Path -Path $env:SystemRoot -ChildPath 'Sysnative') -ChildPath $name
+}
+
+function Assert-DrBizTalkInstalled {
+    param([switch]$SkipVersionCheck)
+    $version = Get-DrRegistryValue -Path $BizTalkRegistryKey -Name 'ProductVersion'
+    if ($null -eq $version) {
+        throw ('BizTalk Server {0} is not installed on {1} (no ProductVersion under {2}).' -f $BizTalkVersion, $env:COMPUTERNAME, $BizTalkRegistryKey)
+    }
+    if (-not ([string]$version).StartsWith($ProductVersionPrefix)) {
+        $product = Get-DrRegistryValue -Path $BizTalkRegistryKey -Name 'ProductName'
+        $message = ('Installed BizTalk product version {0} ({1}) is not BizTalk Server {2} (expected {3}*).' -f $version, $product, $BizTalkVersion, $ProductVersionPrefix)
+        if ($SkipVersionCheck) {
+            Write-Warning -Message $message
+        }
+        else {
+            throw ('{0} Use -SkipVersionCheck to continue anyway.' -f $message)
+        }
+    }
+    Write-DrInPlace -Message ('BizTalk Server installed (product version {0})' -f $version)
+}
+
+function Get-DrService {
+    param([Parameter(Mandatory = $true)][string]$Name)
+    return Get-Service -Name $Name -ErrorAction SilentlyContinue
+}
+
+function Get-DrStartType {
+    # Win32_Service works on every .NET; ServiceController.StartType needs 4.6.1.
+    param([Parameter(Mandatory = $true)][string]$Name)
+    $filter = "{0}='{1}'" -f 'Name', $Name.Replace('\', '\\').Replace("'", "\'")
+    $wmi = Get-WmiObject -Class 'Win32_Service' -Filter $filter
+    if ($null -eq $wmi) {
+        return ''
+    }
+    $modes = @{ Auto = 'Automatic'; Manual = 'Manual'; Disabled = 'Disabled'; Boot = 'Boot'; System = 'System' }
+    $mode = [string]$wmi.StartMode
+    if ($modes.ContainsKey($mode)) {
+        return $modes[$mode]
+    }
+    return $mode
+}
+
+function Wait-DrServiceStatus {
+    # Bounded, and ends early: a service that falls back to Stopped while it is
+    # being started has failed, and waiting longer would only hide that.
+    param(
+        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][ValidateSet('Running', 'Stopped')][string]$Status,
+        [Parameter(Mandatory = $true)][int]$TimeoutSeconds
+    )
+    $started = [DateTime]::UtcNow
+    $deadline = $started.AddSeconds($TimeoutSeconds)
+    $sawPending = $false
+    while ($true) {
+        $service = Get-DrService -Name $Name
+        if ($null -eq $service) {
+            throw ('Service {0} disappeared while waiting for it to be {1}.' -f $Name, $Status)
+        }
+        $current = [string]$service.Status
+        if ($current -eq $Status) {
+            return
+        }
+        if ($current.EndsWith('Pending')) {
+            $sawPending = $true
+        }
+        elseif (($Status -eq 'Running') -and ($current -eq 'Stopped') -and ($sawPending -or ([DateTime]::UtcNow -gt $started.AddSeconds(5)))) {
+            throw ('Service {0} stopped again while starting; see the System event log.' -f $Name)
+        }
+        if ([DateTime]::UtcNow -gt $deadline) {
+            throw ('Service {0} is {1}, not {2}, after {3} seconds.' -f $Name, $current, $Status, $TimeoutSeconds)
+        }
+        Start-Sleep -Milliseconds 500
+    }
+}
+
+function Test-DrOptionalService {
+    param([Parameter(Mandatory = $true)][string]$Name)
+    return ($OptionalServices -contains $Name)
+}
+
+function Test-DrJoined {
+    # BizTalk WMI answers only once this server is configured for a group.
+    return ($null -ne (Get-DrRegistryValue -Path $AdminRegistryKey -Name 'MgmtDBServer'))
+}
+
+function Get-DrWmiInstances {
+    # Get-WmiObject, as Microsoft's BizTalk samples: its objects can be Put() back.
+    param([Parameter(Mandatory = $true)][string]$Class)
+    return @(Get-WmiObject -Namespace $BizTalkNamespace -Class $Class -ErrorAction Stop)
+}
+
+function Get-DrHostInstance {
+    param([Parameter(Mandatory = $true)][string]$HostName)
+    if (-not (Test-DrJoined)) {
+        return $null
+    }
+    foreach ($instance in (Get-DrWmiInstances -Class 'MSBTS_HostInstance')) {
+        if (($instance.HostName -eq $HostName) -and ($instance.RunningServer -eq $env:COMPUTERNAME)) {
+            return $instance
+        }
+    }
+    return $null
+}
+
+function Test-DrServerRegistered {
+    # MSBTS_Server lists the computers of the group.
+    if (-not (Test-DrJoined)) {
+        return $false
+    }
+    foreach ($server in (Get-DrWmiInstances -Class 'MSBTS_Server')) {
+        if ($server.Name -eq $env:COMPUTERNAME) {
+            return $true
+        }
+    }
+    return $false
+}
+
+function Get-DrServiceStateName {
+    param([int]$State)
+    $names = @{ 1 = 'Stopped'; 2 = 'StartPending'; 3 = 'StopPending'; 4 = 'Running'; 5 = 'ContinuePending'; 6 = 'PausePending'; 7 = 'Paused'; 8 = 'Unknown' }
+    if ($names.ContainsKey($State)) {
+        return $names[$State]
+    }
+    return ('State{0}' -f $State)
+}
+
+function Assert-DrFileHash {
+    # The signed script vouches for the files it reads: they must be the reviewed ones.
+    param(
+        [Parameter(Mandatory = $true)][string]$Path,
+        [Parameter(Mandatory = $true)][string]$Sha256
+    )
+    if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) {
+        throw ('{0} is missing; copy the whole site folder.' -f $Path)
+    }
+    $actual = (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash
+    if ($actual -ne $Sha256) {
+        throw ('{0} is not the file this script was generated with (SHA-256 {1}, expected {2}). Re-copy the bundle.' -f $Path, $actual, $Sha256)
+    }
+}
+
+function Test-DrSecretPresent {
+    # The one test of "this server holds the master secret", for every script:
+    # GUID-named subkeys under SSOSS (Single Sign-On event 10520).
+    return (@(Get-ChildItem -LiteralPath $SsoSecretRegistryKey -ErrorAction SilentlyContinue).Count -gt 0)
+}
+
+function Read-DrStartupState {
+    $state = @{}
+    if (-not (Test-Path -LiteralPath $StartupStateFile -PathType Leaf)) {
+        return $state
+    }
+    if (-not (Test-DrTrustedFolder -Path $StateFolder)) {
+        Write-Warning -Message ('Ignoring {0}: the folder is a link or not owned by Administrators or SYSTEM.' -f $StateFolder)
+        return $state
+    }
+    try {
+        $text = [string](Get-Content -LiteralPath $StartupStateFile -Raw -Encoding UTF8)
+        if ($text.Trim() -ne '') {
+            $saved = $text | ConvertFrom-Json
+            foreach ($property in $saved.PSObject.Properties) {
+                $state[$property.Name] = [string]$property.Value
+            }
+        }
+    }
+    catch {
+        # A damaged record must not block a failover: fall back to BizTalk defaults.
+        Write-Warning -Message ('Ignoring unreadable {0}: {1}' -f $StartupStateFile, $_.Exception.Message)
+    }
+    return $state
+}
+
+function Get-DrNativeOutput {
+    # Runs a native tool that only reads, and returns its exit code and output.
+    # Stderr lines must not become terminating errors (5.1 wraps them in
+    # ErrorRecords under $ErrorActionPreference = 'Stop').
+    param(
+        [Parameter(Mandatory = $true)][string]$FilePath,
+        [string[]]$ArgumentList = @()
+    )
+    $ErrorActionPreference = 'Continue'
+    $lines = @(& $FilePath @ArgumentList 2>&1 | ForEach-Object -Process { [string]$_ })
+    return [pscustomobject]@{ ExitCode = $LASTEXITCODE; Text = ($lines -join [Environment]::NewLine) }
+}
+
+function Get-DrMatch {
+    param(
+        [AllowEmptyString()][string]$Text,
+        [Parameter(Mandatory = $true)][string]$Pattern
+    )
+    $found = [regex]::Match($Text, $Pattern)
+    if ($found.Success) {
+        return $found.Groups['value'].Value
+    }
+    return ''
+}
+
+function Get-DrSsoDisplayDb {
+    # What the local SSO service says about its database and the master secret
+    # server. ssomanage needs the SSO service: never run while ENTSSO is stopped.
+    $service = Get-DrService -Name $SsoService
+    if (($null -eq $service) -or ([string]$service.Status -ne 'Running')) {
+        return $null
+    }
+    $tool = Get-DrSsoTool -Name 'ssomanage.exe'
+    $result = Get-DrNativeOutput -FilePath $tool -ArgumentList @('-displaydb')
+    return [pscustomobject]@{
+        ExitCode = $result.ExitCode
+        Text = $result.Text
+        SqlServer = Get-DrMatch -Text $result.Text -Pattern $DisplayDbSqlServerPattern
+        Database = Get-DrMatch -Text $result.Text -Pattern $DisplayDbDatabasePattern
+        SecretServer = Get-DrMatch -Text $result.Text -Pattern $DisplayDbSecretServerPattern
+    }
+}
+
+function Get-DrAppPoolState {
+    # 'Started', 'Stopped', ..., 'missing' when IIS does not know the pool, or
+    # 'no IIS' when appcmd.exe is not there.
+    param([Parameter(Mandatory = $true)][string]$Name)
+    if (-not (Test-Path -LiteralPath (Get-DrAppCmd) -PathType Leaf)) {
+        return 'no IIS'
+    }
+    $result = Get-DrNativeOutput -FilePath (Get-DrAppCmd) -ArgumentList @('list', 'apppool', $Name, '/text:state')
+    if ($result.ExitCode -ne 0) {
+        return 'missing'
+    }
+    return $result.Text.Trim()
+}
+
+function Get-DrAppPoolAutoStart {
+    # 'true' or 'false'; /config:* includes defaults (autoStart is true by default).
+    param([Parameter(Mandatory = $true)][string]$Name)
+    if (-not (Test-Path -LiteralPath (Get-DrAppCmd) -PathType Leaf)) {
+        return 'no IIS'
+    }
+    $result = Get-DrNativeOutput -FilePath (Get-DrAppCmd) -ArgumentList @('list', 'apppool', $Name, '/config:*')
+    if ($result.ExitCode -ne 0) {
+        return 'missing'
+    }
+    $document = New-Object -TypeName System.Xml.XmlDocument
+    $document.LoadXml($result.Text)
+    $value = $document.DocumentElement.GetAttribute('autoStart')
+    if ($value -eq '') {
+        return 'true'
+    }
+    return $value.ToLowerInvariant()
+}
+
+function Invoke-DrSqlQuery {
+    # A read-only query with Windows authentication; returns the rows as arrays.
+    param(
+        [Parameter(Mandatory = $true)][string]$Server,
+        [Parameter(Mandatory = $true)][string]$Database,
+        [Parameter(Mandatory = $true)][string]$Query
+    )
+    $builder = New-Object -TypeName System.Data.SqlClient.SqlConnectionStringBuilder
+    $builder['Data Source'] = $Server
+    $builder['Initial Catalog'] = $Database
+    $builder['Integrated Security'] = $true
+    $builder['Application Name'] = 'drgen'
+    $connection = New-Object -TypeName System.Data.SqlClient.SqlConnection -ArgumentList $builder.ConnectionString
+    $rows = New-Object -TypeName 'System.Collections.Generic.List[object]'
+    try {
+        $connection.Open()
+        $command = $connection.CreateCommand()
+        $command.CommandText = $Query
+        $command.CommandTimeout = 60
+        $reader = $command.ExecuteReader()
+        while ($reader.Read()) {
+            $values = New-Object -TypeName 'object[]' -ArgumentList $reader.FieldCount
+            [void]$reader.GetValues($values)
+            $rows.Add($values)
+        }
+        $reader.Close()
+    }
+    finally {
+        $connection.Dispose()
+    }
+    return ,$rows
+}
+
+function Get-DrDataSource {
+    # The SQL instance a connection string names ('server=' or 'Data Source=').
+    param([AllowEmptyString()][string]$ConnectionString)
+    try {
+        $builder = New-Object -TypeName System.Data.SqlClient.SqlConnectionStringBuilder -ArgumentList $ConnectionString
+        return [string]$builder.DataSource
+    }
+    catch {
+        return ''
+    }
+}
 
 if ($SiteServers -notcontains $env:COMPUTERNAME) {
     Write-Warning -Message ('This bundle is for the DR servers of site {0}; {1} is not one of them.' -f $SiteName, $env:COMPUTERNAME)
     exit 2
 }
-
-$logFolder = Join-Path -Path $PSScriptRoot -ChildPath 'logs'
-[void][System.IO.Directory]::CreateDirectory($logFolder)
-$logPath = Join-Path -Path $logFolder -ChildPath ('Test-DrBundle-{0}-{1}.log' -f $env:COMPUTERNAME, (Get-Date).ToString('yyyyMMdd-HHmmss'))
-Start-Transcript -LiteralPath $logPath -WhatIf:$false -Confirm:$false | Out-Null
-$results = New-Object -TypeName 'System.Collections.Generic.List[object]'
-$known = @{}
-foreach ($file in $ExpectedFiles) {
-    $known[$file.Path.ToUpperInvariant()] = $true
-    $path = Join-Path -Path $PSScriptRoot -ChildPath $file.Path
-    $hash = 'missing'
-    $signature = ''
-    if (Test-Path -LiteralPath $path -PathType Leaf) {
-        $hash = (Get-FileHash -LiteralPath $path -Algorithm SHA256).Hash
-        if ($path.EndsWith('.ps1')) {
-            $signature = [string](Get-AuthenticodeSignature -FilePath $path).Status
+$logPath = Start-DrLog -ScriptName 'Test-DrBundle'
+try {
+    $results = New-Object -TypeName 'System.Collections.Generic.List[object]'
+    $known = @{}
+    foreach ($file in $ExpectedFiles) {
+        $known[$file.Path.ToUpperInvariant()] = $true
+        $path = Join-Path -Path $PSScriptRoot -ChildPath $file.Path
+        $hash = 'missing'
+        $signature = ''
+        if (Test-Path -LiteralPath $path -PathType Leaf) {
+            $hash = (Get-FileHash -LiteralPath $path -Algorithm SHA256).Hash
+            if ($path.EndsWith('.ps1')) {
+                $signature = [string](Get-AuthenticodeSignature -LiteralPath $path).Status
+            }
+        }
+        $result = 'OK'
+        if ($hash -ne $file.Sha256) {
+            $result = 'FAIL'
+        }
+        if (($signature -ne '') -and ($signature -ne 'Valid')) {
+            $result = 'FAIL'
+        }
+        $results.Add([pscustomobject]@{ Result = $result; File = $file.Path; Hash = $hash; Signature = $signature })
+    }
+    $prefix = $PSScriptRoot.TrimEnd('\') + '\'
+    foreach ($item in @(Get-ChildItem -LiteralPath $PSScriptRoot -Recurse -File)) {
+        $relative = $item.FullName.Substring($prefix.Length)
+        $parts = $relative.Split('\')
+        $ignored = ($relative -eq 'Test-DrBundle.ps1') -or ($parts -contains 'logs') -or ($parts -contains 'state')
+        if ((-not $ignored) -and (-not $known.ContainsKey($relative.ToUpperInvariant()))) {
+            $results.Add([pscustomobject]@{ Result = 'FAIL'; File = $relative; Hash = 'unexpected file'; Signature = '' })
         }
     }
-    $result = 'OK'
-    if ($hash -ne $file.Sha256) {
-        $result = 'FAIL'
+    $self = [string](Get-AuthenticodeSignature -LiteralPath $PSCommandPath).Status
+    $results | Format-Table -AutoSize | Out-String -Width 240 | Write-Host
+    foreach ($row in $results) {
+        if ($row.Result -ne 'OK') {
+            Write-DrProblem -Message ('{0}: {1} {2}' -f $row.File, $row.Hash, $row.Signature)
+        }
     }
-    if (($signature -ne '') -and ($signature -ne 'Valid')) {
-        $result = 'FAIL'
+    if ($self -ne 'Valid') {
+        Write-DrProblem -Message ('this script''s own signature is {0}, not Valid' -f $self)
     }
-    $results.Add([pscustomobject]@{ Result = $result; File = $file.Path; Hash = $hash; Signature = $signature })
+    Write-Host ('{0} file(s) checked; this script''s own signature: {1}.' -f $results.Count, $self)
 }
-$prefix = $PSScriptRoot.TrimEnd('\') + '\'
-$present = @(Get-ChildItem -LiteralPath $PSScriptRoot -Recurse -File)
-foreach ($item in $present) {
-    $relative = $item.FullName.Substring($prefix.Length)
-    $top = $relative.Split('\')
-    $ignored = ($relative -eq 'Test-DrBundle.ps1') -or ($top -contains 'logs') -or ($top -contains 'state')
-    if ((-not $ignored) -and (-not $known.ContainsKey($relative.ToUpperInvariant()))) {
-        $results.Add([pscustomobject]@{ Result = 'FAIL'; File = $relative; Hash = 'unexpected file'; Signature = '' })
-    }
+catch {
+    Write-DrProblem -Message $_.Exception.Message
 }
-$self = [string](Get-AuthenticodeSignature -FilePath $PSCommandPath).Status
-$results | Format-Table -AutoSize | Out-String -Width 240 | Write-Host
-$failed = @($results | Where-Object -FilterScript { $_.Result -ne 'OK' }).Count
-Write-Host ('{0} file(s) checked, {1} problem(s); this script''s own signature: {2}.' -f $results.Count, $failed, $self)
-Write-Host ('Log: {0}' -f $logPath)
-Stop-Transcript | Out-Null
-if (($failed -gt 0) -or ($self -ne 'Valid')) {
+finally {
+    Write-DrSummary
+    Write-Host ('Log: {0}' -f $logPath)
+    Stop-DrLog
+}
+# Always an explicit exit code, so that an unattended run such as
+# powershell.exe -NoProfile -NonInteractive -Command "try { & '.\<script>.ps1' -Confirm:$false; exit $LASTEXITCODE } catch { exit 3 }"
+# returns exactly this number (a script without exit would leave $LASTEXITCODE stale).
+if ($script:Problems.Count -gt 0) {
     exit 1
 }
 exit 0

@@ -1,4 +1,5 @@
 #Requires -Version 5.1
+#Requires -PSEdition Desktop
 #Requires -RunAsAdministrator
 <#
 .SYNOPSIS
@@ -31,130 +32,648 @@ $SiteServers = @('DRserver1', 'DRserver2', 'DRserver3')
 $ExpectedFiles = @(
     [pscustomobject]@{
         Path = 'DRserver1\ConfigurationAnswers.xml'
-        Sha256 = '31BFAC666C45E22653BC23F9800360B9215636E498B40AAF3D7ADE38994149D5'
+        Sha256 = 'D6B189D2D8C09B8EF08AF557930B0D6AF288B85E60284E536E784CF0FDEF2AC6'
     }
     [pscustomobject]@{
         Path = 'DRserver1\Disable-DrServer.ps1'
-        Sha256 = 'A3B68FC52BA4F2581992CE53457E8C5892D421661A82BCCEA8DAD1F930B4C066'
+        Sha256 = 'F90687F51C65E1E0681BC863FC46406FB7C1257DD896E823106CC6ED3C8A44A4'
     }
     [pscustomobject]@{
         Path = 'DRserver1\Enable-DrServer.ps1'
-        Sha256 = 'F7DC528DDB7C7D728431E0C8A585E2B790AF0F308C93FC5C8B56A05DBBB7F3BF'
+        Sha256 = '9063F76D08888FDF4E52C5A63234DCD821A2DED7871C50DC3B8C8FA204474619'
     }
     [pscustomobject]@{
         Path = 'DRserver1\Initialize-DrServer.ps1'
-        Sha256 = 'A0C1CC0828BCCC025420BCC7C2F3ED1DB2C9BA7FA464DA9222E8B00AE5657C4E'
+        Sha256 = '92BE0201FDE54BCAF362F5DD49593A0B8931135AC1285B081D9BE601B8BF8214'
     }
     [pscustomobject]@{
         Path = 'DRserver1\Test-DrServer.ps1'
-        Sha256 = '94F84A2BA64C84519DAA192C20A88779C2D57DEE244C47F461EFBF78694D9C7F'
+        Sha256 = 'FE11804790C1E888E2CC05C884576CC08022C5FC72FE5D757AD4037D6734AE3D'
     }
     [pscustomobject]@{
         Path = 'DRserver2\ConfigurationAnswers.xml'
-        Sha256 = '0E2C992A14D193A54A6942A23572C7E78878AE301B76BA2D8B6158E2E5BB34EE'
+        Sha256 = 'F7FA611B98BA52DFCF3919B419F0B17B07E528939C96B78679134F5D5781FEC5'
     }
     [pscustomobject]@{
         Path = 'DRserver2\Disable-DrServer.ps1'
-        Sha256 = 'EC7C8E4C58FA2F4BD6774F7024C02B5A1866EB1693901013229747E8F61E5ED5'
+        Sha256 = 'D578DDF87CFE7B99F35845704740F3BA6B2CA0D16594C2ADC76F515B07D7709B'
     }
     [pscustomobject]@{
         Path = 'DRserver2\Enable-DrServer.ps1'
-        Sha256 = '2421BF0D5713F441936355326FEA0D193A7EB71782F74AD093A33819DA338F8C'
+        Sha256 = '41BAF632A02172CD317A31AB50C4A20B6A4E8EC5B32A5B8A99649BE559883233'
     }
     [pscustomobject]@{
         Path = 'DRserver2\Initialize-DrServer.ps1'
-        Sha256 = 'F31497475AD0895EC4449D9B8FD91059C36FB5F8F9F797BD703AF0FB1F309B79'
+        Sha256 = '26F18F217CB3D0C7A763C0F7AD20DCF45E075345E805B6EB3BA627F5C5E400BB'
     }
     [pscustomobject]@{
         Path = 'DRserver2\Test-DrServer.ps1'
-        Sha256 = '7868DD28B7F88B935198F45566446CF111A8DDDA5E9884932F568D25B8D40C39'
+        Sha256 = '35BB323F74D83205ED568C92DCCE5DA85A617AE25E94D929BA44D19581B93966'
     }
     [pscustomobject]@{
         Path = 'DRserver3\ConfigurationAnswers.xml'
-        Sha256 = '31BFAC666C45E22653BC23F9800360B9215636E498B40AAF3D7ADE38994149D5'
+        Sha256 = 'D6B189D2D8C09B8EF08AF557930B0D6AF288B85E60284E536E784CF0FDEF2AC6'
     }
     [pscustomobject]@{
         Path = 'DRserver3\Disable-DrServer.ps1'
-        Sha256 = 'B26AB58D3BE441D5295EE17CABEE9B7966D3641CF448CDE8179E9E978C841668'
+        Sha256 = 'D8363515D5159D2E0DBD98E4558F34BE5108DBFBF5B2691E54566C52092371B6'
     }
     [pscustomobject]@{
         Path = 'DRserver3\Enable-DrServer.ps1'
-        Sha256 = '2E2FABFABF8C5B3CA328FD49FBB7A943F013A8FC4ACD6711C894F2EA319008D4'
+        Sha256 = 'B9A7D15C8262A7E79C4F2E0BD814102025999F1232CE1085F2DBA853F7A68A9D'
     }
     [pscustomobject]@{
         Path = 'DRserver3\Initialize-DrServer.ps1'
-        Sha256 = '125A7B8F32ED9C6DD95CED6BE48FD5D931AE0CCE16F55CC627B48EA0FAC2082C'
+        Sha256 = '42F8796C8F986BC56E0F37C116FC4AD7F7DEC9CD6A9C5CFA2419087070B96A20'
     }
     [pscustomobject]@{
         Path = 'DRserver3\Test-DrServer.ps1'
-        Sha256 = '5355ED5366AF5D81B1ED8A8CC53FCE96C4ED195A64FCC3DB3AD67975F1B45C19'
+        Sha256 = 'F97B1CF1EFD701ACEB4278C142EB66B60DC74826178F47A329F9B1F1A27F1504'
     }
     [pscustomobject]@{
         Path = 'Runbook.md'
-        Sha256 = 'AE010153A9FA3D6793018BF466F0029571D24CA00A470FC0BB0BF848A958B5E2'
+        Sha256 = '23F0CC7EF3A6A6E20C6751BC12244A93821E118D3460472B8129F4BDAF7064AF'
     }
     [pscustomobject]@{
         Path = 'SecretServer.xml'
         Sha256 = 'B3F0BBFB3C04BD5DE8239BFB72A50045DA152509E438BA5E7CD6F858EB7366AC'
     }
     [pscustomobject]@{
+        Path = 'Test-DrLabFacts.ps1'
+        Sha256 = 'F92CD54C6328FB424D56AF4328C2AC46806291B1102D72F7770CAA7C26524362'
+    }
+    [pscustomobject]@{
         Path = 'Update-DrGroupDatabases.ps1'
-        Sha256 = '20EC93FED1BA4EF7A4CC3AE6DD68A086409CE079B04AA054170EEA05D758F5C2'
+        Sha256 = 'A174B544EC3FF49998EB35211727FF61B2778D3A7B5BCD9EF4BA41AC91A7EC40'
     }
     [pscustomobject]@{
         Path = 'UpdateInfo.xml'
-        Sha256 = '05646C2E954F71696AB0E326FEC0FB2669EECD337F080C065F7D869AA46D9F3F'
+        Sha256 = 'DFF73E836FC9CF2A1E03E43042F7BC5F104050F610C8FFCFEDAE40EE7926C3ED'
     }
 )
+# Names on this computer, from drgen's catalogue (`drgen facts`).
+$BizTalkNamespace = 'root\MicrosoftBizTalkServer'
+$BizTalkRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0'
+$AdminRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0\Administration'
+$SsoSqlRegistryKey = 'HKLM:\SOFTWARE\Microsoft\ENTSSO\SQL'
+$SsoSecretRegistryKey = 'HKLM:\SOFTWARE\Microsoft\ENTSSO\SSOSS'
+$RulesRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BusinessRules\3.0'
+$MsdtcSecurityKey = 'HKLM:\SOFTWARE\Microsoft\MSDTC\Security'
+$RestoreSubfolder = 'Bins32\Schema\Restore'
+$SsoToolsSubfolder = 'Enterprise Single Sign-On'
+$InetsrvSubfolder = 'System32\inetsrv'
+$SsoService = 'ENTSSO'
+$DisplayDbSqlServerPattern = '(?im)^\s*SQL\s+Server\s*:\s*(?<value>\S+)\s*$'
+$DisplayDbDatabasePattern = '(?im)^\s*(?:Single\s+Sign-On|SSO|SQL\s+Server)\s+database\s*:\s*(?<value>\S+)\s*$'
+$DisplayDbSecretServerPattern = '(?im)^\s*(?:Single\s+Sign-On\s+|SSO\s+)?Secret\s+Server(?:\s+name)?\s*:\s*(?<value>\S+)\s*$'
+
+# ---------------------------------------------------------------------------
+# Helpers: static code shared by the drgen scripts. Read-only: none of them
+# changes this computer beyond the script's own logs\ folder.
+# ---------------------------------------------------------------------------
+$script:Changed = New-Object -TypeName 'System.Collections.Generic.List[string]'
+$script:InPlace = New-Object -TypeName 'System.Collections.Generic.List[string]'
+$script:Problems = New-Object -TypeName 'System.Collections.Generic.List[string]'
+# Computed here, not in a parameter default: under powershell.exe -File, Windows
+# PowerShell 5.1 leaves $PSScriptRoot empty while it evaluates parameter defaults.
+$LogFolder = Join-Path -Path $PSScriptRoot -ChildPath 'logs'
+# What a server must remember between runs (startup types to restore, a pending
+# WMI restart) lives outside the bundle: a newly copied bundle must not forget it.
+$StateFolder = Join-Path -Path $env:ProgramData -ChildPath 'drgen-state'
+$StartupStateFile = Join-Path -Path $StateFolder -ChildPath 'previous-startup-types.json'
+# Administrators (S-1-5-32-544) and SYSTEM (S-1-5-18): the only readers of logs\
+# and of the temporary answer-file copy.
+$PrivilegedSids = @('S-1-5-32-544', 'S-1-5-18')
+
+function Write-DrStep {
+    param([Parameter(Mandatory = $true)][string]$Message)
+    Write-Host ''
+    Write-Host ('== {0}' -f $Message)
+}
+
+function Write-DrChanged {
+    param([Parameter(Mandatory = $true)][string]$Message)
+    $script:Changed.Add($Message)
+    Write-Host ('   changed:  {0}' -f $Message)
+}
+
+function Write-DrInPlace {
+    param([Parameter(Mandatory = $true)][string]$Message)
+    $script:InPlace.Add($Message)
+    Write-Host ('   in place: {0}' -f $Message)
+}
+
+function Write-DrProblem {
+    param([Parameter(Mandatory = $true)][string]$Message)
+    $script:Problems.Add($Message)
+    Write-Warning -Message $Message
+}
+
+function Assert-DrTargetComputer {
+    # Runs before anything else: a bundle copied to the wrong server must do nothing.
+    if ($env:COMPUTERNAME -ne $TargetComputer) {
+        Write-Warning -Message ('This script was generated for computer {0}, but this is {1}. Nothing was changed.' -f $TargetComputer, $env:COMPUTERNAME)
+        exit 2
+    }
+}
+
+function New-DrProtectedSecurity {
+    # Full control for Administrators and SYSTEM only, nothing inherited, owned by
+    # Administrators (so a leftover can be told from a folder another user made).
+    $security = New-Object -TypeName System.Security.AccessControl.DirectorySecurity
+    $security.SetAccessRuleProtection($true, $false)
+    foreach ($sid in $PrivilegedSids) {
+        $identity = New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList $sid
+        $rule = New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList $identity, 'FullControl', 'ContainerInherit, ObjectInherit', 'None', 'Allow'
+        $security.AddAccessRule($rule)
+    }
+    $owner = New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList $PrivilegedSids[0]
+    $security.SetOwner($owner)
+    return $security
+}
+
+function New-DrProtectedFolder {
+    # Created with its ACL in one call: there is no moment with a wider one.
+    param([Parameter(Mandatory = $true)][string]$Path)
+    [void][System.IO.Directory]::CreateDirectory($Path, (New-DrProtectedSecurity))
+}
+
+function Test-DrFolderProtected {
+    param([Parameter(Mandatory = $true)][string]$Path)
+    $acl = Get-Acl -LiteralPath $Path
+    if (-not $acl.AreAccessRulesProtected) {
+        return $false
+    }
+    foreach ($rule in $acl.GetAccessRules($true, $true, [System.Security.Principal.SecurityIdentifier])) {
+        if ($PrivilegedSids -notcontains $rule.IdentityReference.Value) {
+            return $false
+        }
+    }
+    return $true
+}
+
+function Test-DrTrustedFolder {
+    # A folder in ProgramData that this script may rely on: a real folder (not a
+    # link), owned by Administrators or SYSTEM; any user can create one there.
+    param([Parameter(Mandatory = $true)][string]$Path)
+    $item = Get-Item -LiteralPath $Path -Force
+    if (($item.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0) {
+        return $false
+    }
+    $owner = (Get-Acl -LiteralPath $Path).GetOwner([System.Security.Principal.SecurityIdentifier]).Value
+    return ($PrivilegedSids -contains $owner)
+}
+
+function Start-DrLog {
+    param([Parameter(Mandatory = $true)][string]$ScriptName)
+    if (-not (Test-Path -LiteralPath $LogFolder -PathType Container)) {
+        New-DrProtectedFolder -Path $LogFolder
+    }
+    elseif (-not (Test-DrFolderProtected -Path $LogFolder)) {
+        Write-Warning -Message ('{0} can be read by accounts other than Administrators and SYSTEM; the scripts that make changes restrict it.' -f $LogFolder)
+    }
+    $stamp = (Get-Date).ToString('yyyyMMdd-HHmmss')
+    $path = Join-Path -Path $LogFolder -ChildPath ('{0}-{1}.log' -f $ScriptName, $stamp)
+    # The transcript is the log; no secret is ever written to the host, so none reaches it.
+    Start-Transcript -LiteralPath $path -WhatIf:$false -Confirm:$false | Out-Null
+    return $path
+}
+
+function Stop-DrLog {
+    Stop-Transcript -ErrorAction SilentlyContinue | Out-Null
+}
+
+function Write-DrSummary {
+    Write-Host ''
+    Write-Host ('Summary for {0}: {1} change(s), {2} already in place, {3} problem(s).' -f $env:COMPUTERNAME, $script:Changed.Count, $script:InPlace.Count, $script:Problems.Count)
+    foreach ($item in $script:Changed) {
+        Write-Host ('   changed:  {0}' -f $item)
+    }
+    foreach ($item in $script:InPlace) {
+        Write-Host ('   in place: {0}' -f $item)
+    }
+    foreach ($item in $script:Problems) {
+        Write-Host ('   PROBLEM:  {0}' -f $item)
+    }
+    if ($WhatIfPreference) {
+        Write-Host '   (-WhatIf: nothing was changed; the changes above are what would be done.)'
+    }
+}
+
+function Get-DrRegistryValue {
+    param(
+        [Parameter(Mandatory = $true)][string]$Path,
+        [Parameter(Mandatory = $true)][string]$Name
+    )
+    $item = Get-ItemProperty -LiteralPath $Path -ErrorAction SilentlyContinue
+    if ($null -eq $item) {
+        return $null
+    }
+    $property = $item.PSObject.Properties[$Name]
+    if ($null -eq $property) {
+        return $null
+    }
+    return $property.Value
+}
+
+function Test-DrSameComputer {
+    # A computer named in SSODB or by a tool may be a NetBIOS name or an FQDN.
+    param(
+        [AllowEmptyString()][string]$Name,
+        [Parameter(Mandatory = $true)][string]$Expected
+    )
+    $short = $Name.Trim().Split('.')[0]
+    return (($short -ne '') -and ($short -eq $Expected))
+}
+
+function Get-DrInstallPath {
+    # BizTalk setup sets BTSINSTALLPATH; the version's default folder is the fallback.
+    $path = [Environment]::GetEnvironmentVariable('BTSINSTALLPATH')
+    if ([string]::IsNullOrEmpty($path)) {
+        $path = $DefaultInstallPath
+    }
+    return $path
+}
+
+function Get-DrRestoreFolder {
+    return Join-Path -Path (Get-DrInstallPath) -ChildPath $RestoreSubfolder
+}
+
+function Get-DrSsoTool {
+    param([Parameter(Mandatory = $true)][string]$Name)
+    # The SSO tools live in the 64-bit Common Files folder.
+    $common = $env:CommonProgramW6432
+    if ([string]::IsNullOrEmpty($common)) {
+        $common = $env:CommonProgramFiles
+    }
+    return Join-Path -Path (Join-Path -Path $common -ChildPath $SsoToolsSubfolder) -ChildPath $Name
+}
+
+function Get-DrAppCmd {
+    return Join-Path -Path (Join-Path -Path $env:SystemRoot -ChildPath $InetsrvSubfolder) -ChildPath 'appcmd.exe'
+}
+
+function Get-DrCscript {
+    # UpdateDatabase.vbs and UpdateRegistry.vbs must run from 64-bit cscript.
+    $name = 'cscript.exe'
+    if ([Environment]::Is64BitProcess) {
+        return Join-Path -Path (Join-Path -Path $env:SystemRoot -ChildPath 'System32') -ChildPath $name
+    }
+    return Join-Path -Path (Join-Path -Path $env:SystemRoot -ChildPath 'Sysnative') -ChildPath $name
+}
+
+function Assert-DrBizTalkInstalled {
+    param([switch]$SkipVersionCheck)
+    $version = Get-DrRegistryValue -Path $BizTalkRegistryKey -Name 'ProductVersion'
+    if ($null -eq $version) {
+        throw ('BizTalk Server {0} is not installed on {1} (no ProductVersion under {2}).' -f $BizTalkVersion, $env:COMPUTERNAME, $BizTalkRegistryKey)
+    }
+    if (-not ([string]$version).StartsWith($ProductVersionPrefix)) {
+        $product = Get-DrRegistryValue -Path $BizTalkRegistryKey -Name 'ProductName'
+        $message = ('Installed BizTalk product version {0} ({1}) is not BizTalk Server {2} (expected {3}*).' -f $version, $product, $BizTalkVersion, $ProductVersionPrefix)
+        if ($SkipVersionCheck) {
+            Write-Warning -Message $message
+        }
+        else {
+            throw ('{0} Use -SkipVersionCheck to continue anyway.' -f $message)
+        }
+    }
+    Write-DrInPlace -Message ('BizTalk Server installed (product version {0})' -f $version)
+}
+
+function Get-DrService {
+    param([Parameter(Mandatory = $true)][string]$Name)
+    return Get-Service -Name $Name -ErrorAction SilentlyContinue
+}
+
+function Get-DrStartType {
+    # Win32_Service works on every .NET; ServiceController.StartType needs 4.6.1.
+    param([Parameter(Mandatory = $true)][string]$Name)
+    $filter = "{0}='{1}'" -f 'Name', $Name.Replace('\', '\\').Replace("'", "\'")
+    $wmi = Get-WmiObject -Class 'Win32_Service' -Filter $filter
+    if ($null -eq $wmi) {
+        return ''
+    }
+    $modes = @{ Auto = 'Automatic'; Manual = 'Manual'; Disabled = 'Disabled'; Boot = 'Boot'; System = 'System' }
+    $mode = [string]$wmi.StartMode
+    if ($modes.ContainsKey($mode)) {
+        return $modes[$mode]
+    }
+    return $mode
+}
+
+function Wait-DrServiceStatus {
+    # Bounded, and ends early: a service that falls back to Stopped while it is
+    # being started has failed, and waiting longer would only hide that.
+    param(
+        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][ValidateSet('Running', 'Stopped')][string]$Status,
+        [Parameter(Mandatory = $true)][int]$TimeoutSeconds
+    )
+    $started = [DateTime]::UtcNow
+    $deadline = $started.AddSeconds($TimeoutSeconds)
+    $sawPending = $false
+    while ($true) {
+        $service = Get-DrService -Name $Name
+        if ($null -eq $service) {
+            throw ('Service {0} disappeared while waiting for it to be {1}.' -f $Name, $Status)
+        }
+        $current = [string]$service.Status
+        if ($current -eq $Status) {
+            return
+        }
+        if ($current.EndsWith('Pending')) {
+            $sawPending = $true
+        }
+        elseif (($Status -eq 'Running') -and ($current -eq 'Stopped') -and ($sawPending -or ([DateTime]::UtcNow -gt $started.AddSeconds(5)))) {
+            throw ('Service {0} stopped again while starting; see the System event log.' -f $Name)
+        }
+        if ([DateTime]::UtcNow -gt $deadline) {
+            throw ('Service {0} is {1}, not {2}, after {3} seconds.' -f $Name, $current, $Status, $TimeoutSeconds)
+        }
+        Start-Sleep -Milliseconds 500
+    }
+}
+
+function Test-DrOptionalService {
+    param([Parameter(Mandatory = $true)][string]$Name)
+    return ($OptionalServices -contains $Name)
+}
+
+function Test-DrJoined {
+    # BizTalk WMI answers only once this server is configured for a group.
+    return ($null -ne (Get-DrRegistryValue -Path $AdminRegistryKey -Name 'MgmtDBServer'))
+}
+
+function Get-DrWmiInstances {
+    # Get-WmiObject, as Microsoft's BizTalk samples: its objects can be Put() back.
+    param([Parameter(Mandatory = $true)][string]$Class)
+    return @(Get-WmiObject -Namespace $BizTalkNamespace -Class $Class -ErrorAction Stop)
+}
+
+function Get-DrHostInstance {
+    param([Parameter(Mandatory = $true)][string]$HostName)
+    if (-not (Test-DrJoined)) {
+        return $null
+    }
+    foreach ($instance in (Get-DrWmiInstances -Class 'MSBTS_HostInstance')) {
+        if (($instance.HostName -eq $HostName) -and ($instance.RunningServer -eq $env:COMPUTERNAME)) {
+            return $instance
+        }
+    }
+    return $null
+}
+
+function Test-DrServerRegistered {
+    # MSBTS_Server lists the computers of the group.
+    if (-not (Test-DrJoined)) {
+        return $false
+    }
+    foreach ($server in (Get-DrWmiInstances -Class 'MSBTS_Server')) {
+        if ($server.Name -eq $env:COMPUTERNAME) {
+            return $true
+        }
+    }
+    return $false
+}
+
+function Get-DrServiceStateName {
+    param([int]$State)
+    $names = @{ 1 = 'Stopped'; 2 = 'StartPending'; 3 = 'StopPending'; 4 = 'Running'; 5 = 'ContinuePending'; 6 = 'PausePending'; 7 = 'Paused'; 8 = 'Unknown' }
+    if ($names.ContainsKey($State)) {
+        return $names[$State]
+    }
+    return ('State{0}' -f $State)
+}
+
+function Assert-DrFileHash {
+    # The signed script vouches for the files it reads: they must be the reviewed ones.
+    param(
+        [Parameter(Mandatory = $true)][string]$Path,
+        [Parameter(Mandatory = $true)][string]$Sha256
+    )
+    if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) {
+        throw ('{0} is missing; copy the whole site folder.' -f $Path)
+    }
+    $actual = (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash
+    if ($actual -ne $Sha256) {
+        throw ('{0} is not the file this script was generated with (SHA-256 {1}, expected {2}). Re-copy the bundle.' -f $Path, $actual, $Sha256)
+    }
+}
+
+function Test-DrSecretPresent {
+    # The one test of "this server holds the master secret", for every script:
+    # GUID-named subkeys under SSOSS (Single Sign-On event 10520).
+    return (@(Get-ChildItem -LiteralPath $SsoSecretRegistryKey -ErrorAction SilentlyContinue).Count -gt 0)
+}
+
+function Read-DrStartupState {
+    $state = @{}
+    if (-not (Test-Path -LiteralPath $StartupStateFile -PathType Leaf)) {
+        return $state
+    }
+    if (-not (Test-DrTrustedFolder -Path $StateFolder)) {
+        Write-Warning -Message ('Ignoring {0}: the folder is a link or not owned by Administrators or SYSTEM.' -f $StateFolder)
+        return $state
+    }
+    try {
+        $text = [string](Get-Content -LiteralPath $StartupStateFile -Raw -Encoding UTF8)
+        if ($text.Trim() -ne '') {
+            $saved = $text | ConvertFrom-Json
+            foreach ($property in $saved.PSObject.Properties) {
+                $state[$property.Name] = [string]$property.Value
+            }
+        }
+    }
+    catch {
+        # A damaged record must not block a failover: fall back to BizTalk defaults.
+        Write-Warning -Message ('Ignoring unreadable {0}: {1}' -f $StartupStateFile, $_.Exception.Message)
+    }
+    return $state
+}
+
+function Get-DrNativeOutput {
+    # Runs a native tool that only reads, and returns its exit code and output.
+    # Stderr lines must not become terminating errors (5.1 wraps them in
+    # ErrorRecords under $ErrorActionPreference = 'Stop').
+    param(
+        [Parameter(Mandatory = $true)][string]$FilePath,
+        [string[]]$ArgumentList = @()
+    )
+    $ErrorActionPreference = 'Continue'
+    $lines = @(& $FilePath @ArgumentList 2>&1 | ForEach-Object -Process { [string]$_ })
+    return [pscustomobject]@{ ExitCode = $LASTEXITCODE; Text = ($lines -join [Environment]::NewLine) }
+}
+
+function Get-DrMatch {
+    param(
+        [AllowEmptyString()][string]$Text,
+        [Parameter(Mandatory = $true)][string]$Pattern
+    )
+    $found = [regex]::Match($Text, $Pattern)
+    if ($found.Success) {
+        return $found.Groups['value'].Value
+    }
+    return ''
+}
+
+function Get-DrSsoDisplayDb {
+    # What the local SSO service says about its database and the master secret
+    # server. ssomanage needs the SSO service: never run while ENTSSO is stopped.
+    $service = Get-DrService -Name $SsoService
+    if (($null -eq $service) -or ([string]$service.Status -ne 'Running')) {
+        return $null
+    }
+    $tool = Get-DrSsoTool -Name 'ssomanage.exe'
+    $result = Get-DrNativeOutput -FilePath $tool -ArgumentList @('-displaydb')
+    return [pscustomobject]@{
+        ExitCode = $result.ExitCode
+        Text = $result.Text
+        SqlServer = Get-DrMatch -Text $result.Text -Pattern $DisplayDbSqlServerPattern
+        Database = Get-DrMatch -Text $result.Text -Pattern $DisplayDbDatabasePattern
+        SecretServer = Get-DrMatch -Text $result.Text -Pattern $DisplayDbSecretServerPattern
+    }
+}
+
+function Get-DrAppPoolState {
+    # 'Started', 'Stopped', ..., 'missing' when IIS does not know the pool, or
+    # 'no IIS' when appcmd.exe is not there.
+    param([Parameter(Mandatory = $true)][string]$Name)
+    if (-not (Test-Path -LiteralPath (Get-DrAppCmd) -PathType Leaf)) {
+        return 'no IIS'
+    }
+    $result = Get-DrNativeOutput -FilePath (Get-DrAppCmd) -ArgumentList @('list', 'apppool', $Name, '/text:state')
+    if ($result.ExitCode -ne 0) {
+        return 'missing'
+    }
+    return $result.Text.Trim()
+}
+
+function Get-DrAppPoolAutoStart {
+    # 'true' or 'false'; /config:* includes defaults (autoStart is true by default).
+    param([Parameter(Mandatory = $true)][string]$Name)
+    if (-not (Test-Path -LiteralPath (Get-DrAppCmd) -PathType Leaf)) {
+        return 'no IIS'
+    }
+    $result = Get-DrNativeOutput -FilePath (Get-DrAppCmd) -ArgumentList @('list', 'apppool', $Name, '/config:*')
+    if ($result.ExitCode -ne 0) {
+        return 'missing'
+    }
+    $document = New-Object -TypeName System.Xml.XmlDocument
+    $document.LoadXml($result.Text)
+    $value = $document.DocumentElement.GetAttribute('autoStart')
+    if ($value -eq '') {
+        return 'true'
+    }
+    return $value.ToLowerInvariant()
+}
+
+function Invoke-DrSqlQuery {
+    # A read-only query with Windows authentication; returns the rows as arrays.
+    param(
+        [Parameter(Mandatory = $true)][string]$Server,
+        [Parameter(Mandatory = $true)][string]$Database,
+        [Parameter(Mandatory = $true)][string]$Query
+    )
+    $builder = New-Object -TypeName System.Data.SqlClient.SqlConnectionStringBuilder
+    $builder['Data Source'] = $Server
+    $builder['Initial Catalog'] = $Database
+    $builder['Integrated Security'] = $true
+    $builder['Application Name'] = 'drgen'
+    $connection = New-Object -TypeName System.Data.SqlClient.SqlConnection -ArgumentList $builder.ConnectionString
+    $rows = New-Object -TypeName 'System.Collections.Generic.List[object]'
+    try {
+        $connection.Open()
+        $command = $connection.CreateCommand()
+        $command.CommandText = $Query
+        $command.CommandTimeout = 60
+        $reader = $command.ExecuteReader()
+        while ($reader.Read()) {
+            $values = New-Object -TypeName 'object[]' -ArgumentList $reader.FieldCount
+            [void]$reader.GetValues($values)
+            $rows.Add($values)
+        }
+        $reader.Close()
+    }
+    finally {
+        $connection.Dispose()
+    }
+    return ,$rows
+}
+
+function Get-DrDataSource {
+    # The SQL instance a connection string names ('server=' or 'Data Source=').
+    param([AllowEmptyString()][string]$ConnectionString)
+    try {
+        $builder = New-Object -TypeName System.Data.SqlClient.SqlConnectionStringBuilder -ArgumentList $ConnectionString
+        return [string]$builder.DataSource
+    }
+    catch {
+        return ''
+    }
+}
 
 if ($SiteServers -notcontains $env:COMPUTERNAME) {
     Write-Warning -Message ('This bundle is for the DR servers of site {0}; {1} is not one of them.' -f $SiteName, $env:COMPUTERNAME)
     exit 2
 }
-
-$logFolder = Join-Path -Path $PSScriptRoot -ChildPath 'logs'
-[void][System.IO.Directory]::CreateDirectory($logFolder)
-$logPath = Join-Path -Path $logFolder -ChildPath ('Test-DrBundle-{0}-{1}.log' -f $env:COMPUTERNAME, (Get-Date).ToString('yyyyMMdd-HHmmss'))
-Start-Transcript -LiteralPath $logPath -WhatIf:$false -Confirm:$false | Out-Null
-$results = New-Object -TypeName 'System.Collections.Generic.List[object]'
-$known = @{}
-foreach ($file in $ExpectedFiles) {
-    $known[$file.Path.ToUpperInvariant()] = $true
-    $path = Join-Path -Path $PSScriptRoot -ChildPath $file.Path
-    $hash = 'missing'
-    $signature = ''
-    if (Test-Path -LiteralPath $path -PathType Leaf) {
-        $hash = (Get-FileHash -LiteralPath $path -Algorithm SHA256).Hash
-        if ($path.EndsWith('.ps1')) {
-            $signature = [string](Get-AuthenticodeSignature -FilePath $path).Status
+$logPath = Start-DrLog -ScriptName 'Test-DrBundle'
+try {
+    $results = New-Object -TypeName 'System.Collections.Generic.List[object]'
+    $known = @{}
+    foreach ($file in $ExpectedFiles) {
+        $known[$file.Path.ToUpperInvariant()] = $true
+        $path = Join-Path -Path $PSScriptRoot -ChildPath $file.Path
+        $hash = 'missing'
+        $signature = ''
+        if (Test-Path -LiteralPath $path -PathType Leaf) {
+            $hash = (Get-FileHash -LiteralPath $path -Algorithm SHA256).Hash
+            if ($path.EndsWith('.ps1')) {
+                $signature = [string](Get-AuthenticodeSignature -LiteralPath $path).Status
+            }
+        }
+        $result = 'OK'
+        if ($hash -ne $file.Sha256) {
+            $result = 'FAIL'
+        }
+        if (($signature -ne '') -and ($signature -ne 'Valid')) {
+            $result = 'FAIL'
+        }
+        $results.Add([pscustomobject]@{ Result = $result; File = $file.Path; Hash = $hash; Signature = $signature })
+    }
+    $prefix = $PSScriptRoot.TrimEnd('\') + '\'
+    foreach ($item in @(Get-ChildItem -LiteralPath $PSScriptRoot -Recurse -File)) {
+        $relative = $item.FullName.Substring($prefix.Length)
+        $parts = $relative.Split('\')
+        $ignored = ($relative -eq 'Test-DrBundle.ps1') -or ($parts -contains 'logs') -or ($parts -contains 'state')
+        if ((-not $ignored) -and (-not $known.ContainsKey($relative.ToUpperInvariant()))) {
+            $results.Add([pscustomobject]@{ Result = 'FAIL'; File = $relative; Hash = 'unexpected file'; Signature = '' })
         }
     }
-    $result = 'OK'
-    if ($hash -ne $file.Sha256) {
-        $result = 'FAIL'
+    $self = [string](Get-AuthenticodeSignature -LiteralPath $PSCommandPath).Status
+    $results | Format-Table -AutoSize | Out-String -Width 240 | Write-Host
+    foreach ($row in $results) {
+        if ($row.Result -ne 'OK') {
+            Write-DrProblem -Message ('{0}: {1} {2}' -f $row.File, $row.Hash, $row.Signature)
+        }
     }
-    if (($signature -ne '') -and ($signature -ne 'Valid')) {
-        $result = 'FAIL'
+    if ($self -ne 'Valid') {
+        Write-DrProblem -Message ('this script''s own signature is {0}, not Valid' -f $self)
     }
-    $results.Add([pscustomobject]@{ Result = $result; File = $file.Path; Hash = $hash; Signature = $signature })
+    Write-Host ('{0} file(s) checked; this script''s own signature: {1}.' -f $results.Count, $self)
 }
-$prefix = $PSScriptRoot.TrimEnd('\') + '\'
-$present = @(Get-ChildItem -LiteralPath $PSScriptRoot -Recurse -File)
-foreach ($item in $present) {
-    $relative = $item.FullName.Substring($prefix.Length)
-    $top = $relative.Split('\')
-    $ignored = ($relative -eq 'Test-DrBundle.ps1') -or ($top -contains 'logs') -or ($top -contains 'state')
-    if ((-not $ignored) -and (-not $known.ContainsKey($relative.ToUpperInvariant()))) {
-        $results.Add([pscustomobject]@{ Result = 'FAIL'; File = $relative; Hash = 'unexpected file'; Signature = '' })
-    }
+catch {
+    Write-DrProblem -Message $_.Exception.Message
 }
-$self = [string](Get-AuthenticodeSignature -FilePath $PSCommandPath).Status
-$results | Format-Table -AutoSize | Out-String -Width 240 | Write-Host
-$failed = @($results | Where-Object -FilterScript { $_.Result -ne 'OK' }).Count
-Write-Host ('{0} file(s) checked, {1} problem(s); this script''s own signature: {2}.' -f $results.Count, $failed, $self)
-Write-Host ('Log: {0}' -f $logPath)
-Stop-Transcript | Out-Null
-if (($failed -gt 0) -or ($self -ne 'Valid')) {
+finally {
+    Write-DrSummary
+    Write-Host ('Log: {0}' -f $logPath)
+    Stop-DrLog
+}
+# Always an explicit exit code, so that an unattended run such as
+# powershell.exe -NoProfile -NonInteractive -Command "try { & '.\<script>.ps1' -Confirm:$false; exit $LASTEXITCODE } catch { exit 3 }"
+# returns exactly this number (a script without exit would leave $LASTEXITCODE stale).
+if ($script:Problems.Count -gt 0) {
     exit 1
 }
 exit 0

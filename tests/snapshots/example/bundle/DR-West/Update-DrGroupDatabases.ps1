@@ -1,4 +1,5 @@
 #Requires -Version 5.1
+#Requires -PSEdition Desktop
 #Requires -RunAsAdministrator
 <#
 .SYNOPSIS
@@ -9,11 +10,15 @@
     update_databases role); review it, do not edit it.
     Run it once per failover, after every database is restored to the same mark on the DR SQL instances
     ("BTS Log Shipping - Restore To Mark" succeeded on each) and before Enable-DrServer.ps1 on any server.
-    It reads the MessageBox locations from the restored management database on the DR SQL instance; when
-    they already name DR SQL instances there is nothing to do (a second run changes nothing; -Force runs
-    UpdateDatabase.vbs anyway). Otherwise it copies UpdateInfo.xml (which must have the SHA-256 this
-    signed script carries) into BizTalk's Schema\Restore folder, runs UpdateDatabase.vbs there from
-    64-bit cscript, and reads the locations again to confirm.
+    It reads, from the restored management database, every reference to another database:
+    adm_Group (master MessageBox, tracking, Rules Engine and BAM where configured), adm_MessageBox,
+    TDDS_Destinations and adm_OtherBackupDatabases. When all of them already name DR SQL instances there
+    is nothing to do (a second run changes nothing; -Force runs UpdateDatabase.vbs anyway). Otherwise it
+    copies UpdateInfo.xml (which must have the SHA-256 this signed script carries) into BizTalk's
+    Schema\Restore folder and runs UpdateDatabase.vbs there from 64-bit cscript. UpdateDatabase.vbs
+    reports failures as "Error: ..." lines and still exits 0: any such line, or a script error line,
+    fails this script. Then every reference is read again, and each one that still names a production
+    instance is reported.
     With SQL Server 2016 or later, UpdateDatabase.vbs may fail with "Invalid connection string attribute":
     -UseMsOleDbSql then runs a copy of the script whose provider is MSOLEDBSQL (Microsoft OLE DB Driver 18
     for SQL Server must be installed); the installed script is not modified.
@@ -22,7 +27,7 @@
     Use the MSOLEDBSQL provider instead of SQLOLEDB (SQL Server 2016 and later).
 
 .PARAMETER Force
-    Run UpdateDatabase.vbs even though the MessageBox locations already name DR SQL instances.
+    Run UpdateDatabase.vbs even though every reference already names a DR SQL instance.
 
 .PARAMETER SkipVersionCheck
     Continue when the installed BizTalk product version is not the one in the inventory.
@@ -34,6 +39,10 @@
 .EXAMPLE
     .\Update-DrGroupDatabases.ps1 -UseMsOleDbSql
     Updates the database references with the MSOLEDBSQL provider.
+
+.EXAMPLE
+    powershell.exe -NoProfile -NonInteractive -Command "try { & '.\Update-DrGroupDatabases.ps1' -Confirm:$false; exit $LASTEXITCODE } catch { exit 3 }"
+    Unattended, with the script's exit code.
 #>
 [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]
 param(
@@ -54,26 +63,60 @@ $SiteName = 'DR-West'
 $BizTalkVersion = '2020'
 $ProductVersionPrefix = '3.13.'
 $DefaultInstallPath = 'C:\Program Files (x86)\Microsoft BizTalk Server'
-$RestoreSubfolder = 'Bins32\Schema\Restore'
-$OldProvider = 'conn.Provider = "SQLOLEDB"'
-$NewProvider = 'conn.Provider = "MSOLEDBSQL"'
 $DrMgmtServer = 'SQLDR01'
 $DrMgmtDatabase = 'BizTalkMgmtDb'
 $DrSqlInstances = @('SQLDR01')
-$MessageBoxQuery = 'SELECT DBServerName FROM dbo.adm_MessageBox'
-$UpdateInfoSha256 = '05646C2E954F71696AB0E326FEC0FB2669EECD337F080C065F7D869AA46D9F3F'
-# Read by the shared helpers; the site script has no host instances or services.
+$UpdateInfoSha256 = 'DFF73E836FC9CF2A1E03E43042F7BC5F104050F610C8FFCFEDAE40EE7926C3ED'
+# Read-only queries on the restored management database; each row is
+# (where, value, form): form 'server' is a SQL instance, 'connection' a connection string.
+$ReferenceQueries = @(
+    'SELECT N''adm_Group.SubscriptionDBServerName'', SubscriptionDBServerName, N''server'' FROM dbo.adm_Group'
+    'SELECT N''adm_Group.TrackingDBServerName'', TrackingDBServerName, N''server'' FROM dbo.adm_Group'
+    'SELECT N''adm_Group.RuleEngineDBServerName'', RuleEngineDBServerName, N''server'' FROM dbo.adm_Group'
+    'SELECT N''adm_MessageBox '' + DBName, DBServerName, N''server'' FROM dbo.adm_MessageBox'
+    'SELECT N''TDDS_Destinations'', ConnectionString, N''connection'' FROM dbo.TDDS_Destinations'
+    'SELECT N''adm_OtherBackupDatabases '' + DefaultDatabaseName, ServerName, N''server'' FROM dbo.adm_OtherBackupDatabases'
+)
+$OldProvider = 'conn.Provider = "SQLOLEDB"'
+$NewProvider = 'conn.Provider = "MSOLEDBSQL"'
+$UpdateDatabaseErrorPattern = '^\s*Error:'
+$ScriptErrorPattern = '\.vbs\(\d+, \d+\) '
+$ServiceTimeoutSeconds = 120
+# Names on this computer, from drgen's catalogue (`drgen facts`).
+$BizTalkNamespace = 'root\MicrosoftBizTalkServer'
+$BizTalkRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0'
 $AdminRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0\Administration'
+$SsoSqlRegistryKey = 'HKLM:\SOFTWARE\Microsoft\ENTSSO\SQL'
+$SsoSecretRegistryKey = 'HKLM:\SOFTWARE\Microsoft\ENTSSO\SSOSS'
+$RulesRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BusinessRules\3.0'
+$MsdtcSecurityKey = 'HKLM:\SOFTWARE\Microsoft\MSDTC\Security'
+$RestoreSubfolder = 'Bins32\Schema\Restore'
+$SsoToolsSubfolder = 'Enterprise Single Sign-On'
+$InetsrvSubfolder = 'System32\inetsrv'
+$SsoService = 'ENTSSO'
+$DisplayDbSqlServerPattern = '(?im)^\s*SQL\s+Server\s*:\s*(?<value>\S+)\s*$'
+$DisplayDbDatabasePattern = '(?im)^\s*(?:Single\s+Sign-On|SSO|SQL\s+Server)\s+database\s*:\s*(?<value>\S+)\s*$'
+$DisplayDbSecretServerPattern = '(?im)^\s*(?:Single\s+Sign-On\s+|SSO\s+)?Secret\s+Server(?:\s+name)?\s*:\s*(?<value>\S+)\s*$'
+# Read by the shared helpers; the site script has no host instances or services.
 $OptionalServices = @()
 
 # ---------------------------------------------------------------------------
-# Helpers: static code shared by the drgen scripts.
+# Helpers: static code shared by the drgen scripts. Read-only: none of them
+# changes this computer beyond the script's own logs\ folder.
 # ---------------------------------------------------------------------------
 $script:Changed = New-Object -TypeName 'System.Collections.Generic.List[string]'
 $script:InPlace = New-Object -TypeName 'System.Collections.Generic.List[string]'
 $script:Problems = New-Object -TypeName 'System.Collections.Generic.List[string]'
-$StateFolder = Join-Path -Path $PSScriptRoot -ChildPath 'state'
+# Computed here, not in a parameter default: under powershell.exe -File, Windows
+# PowerShell 5.1 leaves $PSScriptRoot empty while it evaluates parameter defaults.
+$LogFolder = Join-Path -Path $PSScriptRoot -ChildPath 'logs'
+# What a server must remember between runs (startup types to restore, a pending
+# WMI restart) lives outside the bundle: a newly copied bundle must not forget it.
+$StateFolder = Join-Path -Path $env:ProgramData -ChildPath 'drgen-state'
 $StartupStateFile = Join-Path -Path $StateFolder -ChildPath 'previous-startup-types.json'
+# Administrators (S-1-5-32-544) and SYSTEM (S-1-5-18): the only readers of logs\
+# and of the temporary answer-file copy.
+$PrivilegedSids = @('S-1-5-32-544', 'S-1-5-18')
 
 function Write-DrStep {
     param([Parameter(Mandatory = $true)][string]$Message)
@@ -107,12 +150,63 @@ function Assert-DrTargetComputer {
     }
 }
 
+function New-DrProtectedSecurity {
+    # Full control for Administrators and SYSTEM only, nothing inherited, owned by
+    # Administrators (so a leftover can be told from a folder another user made).
+    $security = New-Object -TypeName System.Security.AccessControl.DirectorySecurity
+    $security.SetAccessRuleProtection($true, $false)
+    foreach ($sid in $PrivilegedSids) {
+        $identity = New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList $sid
+        $rule = New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList $identity, 'FullControl', 'ContainerInherit, ObjectInherit', 'None', 'Allow'
+        $security.AddAccessRule($rule)
+    }
+    $owner = New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList $PrivilegedSids[0]
+    $security.SetOwner($owner)
+    return $security
+}
+
+function New-DrProtectedFolder {
+    # Created with its ACL in one call: there is no moment with a wider one.
+    param([Parameter(Mandatory = $true)][string]$Path)
+    [void][System.IO.Directory]::CreateDirectory($Path, (New-DrProtectedSecurity))
+}
+
+function Test-DrFolderProtected {
+    param([Parameter(Mandatory = $true)][string]$Path)
+    $acl = Get-Acl -LiteralPath $Path
+    if (-not $acl.AreAccessRulesProtected) {
+        return $false
+    }
+    foreach ($rule in $acl.GetAccessRules($true, $true, [System.Security.Principal.SecurityIdentifier])) {
+        if ($PrivilegedSids -notcontains $rule.IdentityReference.Value) {
+            return $false
+        }
+    }
+    return $true
+}
+
+function Test-DrTrustedFolder {
+    # A folder in ProgramData that this script may rely on: a real folder (not a
+    # link), owned by Administrators or SYSTEM; any user can create one there.
+    param([Parameter(Mandatory = $true)][string]$Path)
+    $item = Get-Item -LiteralPath $Path -Force
+    if (($item.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0) {
+        return $false
+    }
+    $owner = (Get-Acl -LiteralPath $Path).GetOwner([System.Security.Principal.SecurityIdentifier]).Value
+    return ($PrivilegedSids -contains $owner)
+}
+
 function Start-DrLog {
     param([Parameter(Mandatory = $true)][string]$ScriptName)
-    $logFolder = Join-Path -Path $PSScriptRoot -ChildPath 'logs'
-    [void][System.IO.Directory]::CreateDirectory($logFolder)
+    if (-not (Test-Path -LiteralPath $LogFolder -PathType Container)) {
+        New-DrProtectedFolder -Path $LogFolder
+    }
+    elseif (-not (Test-DrFolderProtected -Path $LogFolder)) {
+        Write-Warning -Message ('{0} can be read by accounts other than Administrators and SYSTEM; the scripts that make changes restrict it.' -f $LogFolder)
+    }
     $stamp = (Get-Date).ToString('yyyyMMdd-HHmmss')
-    $path = Join-Path -Path $logFolder -ChildPath ('{0}-{1}.log' -f $ScriptName, $stamp)
+    $path = Join-Path -Path $LogFolder -ChildPath ('{0}-{1}.log' -f $ScriptName, $stamp)
     # The transcript is the log; no secret is ever written to the host, so none reaches it.
     Start-Transcript -LiteralPath $path -WhatIf:$false -Confirm:$false | Out-Null
     return $path
@@ -124,7 +218,7 @@ function Stop-DrLog {
 
 function Write-DrSummary {
     Write-Host ''
-    Write-Host ('Summary for {0}: {1} change(s), {2} already in place, {3} problem(s).' -f $TargetComputer, $script:Changed.Count, $script:InPlace.Count, $script:Problems.Count)
+    Write-Host ('Summary for {0}: {1} change(s), {2} already in place, {3} problem(s).' -f $env:COMPUTERNAME, $script:Changed.Count, $script:InPlace.Count, $script:Problems.Count)
     foreach ($item in $script:Changed) {
         Write-Host ('   changed:  {0}' -f $item)
     }
@@ -155,9 +249,19 @@ function Get-DrRegistryValue {
     return $property.Value
 }
 
+function Test-DrSameComputer {
+    # A computer named in SSODB or by a tool may be a NetBIOS name or an FQDN.
+    param(
+        [AllowEmptyString()][string]$Name,
+        [Parameter(Mandatory = $true)][string]$Expected
+    )
+    $short = $Name.Trim().Split('.')[0]
+    return (($short -ne '') -and ($short -eq $Expected))
+}
+
 function Get-DrInstallPath {
-    # BizTalk setup sets BTSINSTALLPATH; the default folder is the fallback.
-    $path = $env:BTSINSTALLPATH
+    # BizTalk setup sets BTSINSTALLPATH; the version's default folder is the fallback.
+    $path = [Environment]::GetEnvironmentVariable('BTSINSTALLPATH')
     if ([string]::IsNullOrEmpty($path)) {
         $path = $DefaultInstallPath
     }
@@ -168,22 +272,38 @@ function Get-DrRestoreFolder {
     return Join-Path -Path (Get-DrInstallPath) -ChildPath $RestoreSubfolder
 }
 
+function Get-DrSsoTool {
+    param([Parameter(Mandatory = $true)][string]$Name)
+    # The SSO tools live in the 64-bit Common Files folder.
+    $common = $env:CommonProgramW6432
+    if ([string]::IsNullOrEmpty($common)) {
+        $common = $env:CommonProgramFiles
+    }
+    return Join-Path -Path (Join-Path -Path $common -ChildPath $SsoToolsSubfolder) -ChildPath $Name
+}
+
+function Get-DrAppCmd {
+    return Join-Path -Path (Join-Path -Path $env:SystemRoot -ChildPath $InetsrvSubfolder) -ChildPath 'appcmd.exe'
+}
+
 function Get-DrCscript {
     # UpdateDatabase.vbs and UpdateRegistry.vbs must run from 64-bit cscript.
+    $name = 'cscript.exe'
     if ([Environment]::Is64BitProcess) {
-        return Join-Path -Path $env:SystemRoot -ChildPath 'System32\cscript.exe'
+        return Join-Path -Path (Join-Path -Path $env:SystemRoot -ChildPath 'System32') -ChildPath $name
     }
-    return Join-Path -Path $env:SystemRoot -ChildPath 'Sysnative\cscript.exe'
+    return Join-Path -Path (Join-Path -Path $env:SystemRoot -ChildPath 'Sysnative') -ChildPath $name
 }
 
 function Assert-DrBizTalkInstalled {
     param([switch]$SkipVersionCheck)
-    $version = Get-DrRegistryValue -Path 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0' -Name 'ProductVersion'
+    $version = Get-DrRegistryValue -Path $BizTalkRegistryKey -Name 'ProductVersion'
     if ($null -eq $version) {
-        throw ('BizTalk Server {0} is not installed on {1} (no ProductVersion under HKLM\SOFTWARE\Microsoft\BizTalk Server\3.0).' -f $BizTalkVersion, $env:COMPUTERNAME)
+        throw ('BizTalk Server {0} is not installed on {1} (no ProductVersion under {2}).' -f $BizTalkVersion, $env:COMPUTERNAME, $BizTalkRegistryKey)
     }
     if (-not ([string]$version).StartsWith($ProductVersionPrefix)) {
-        $message = ('Installed BizTalk product version {0} is not BizTalk Server {1} (expected {2}*).' -f $version, $BizTalkVersion, $ProductVersionPrefix)
+        $product = Get-DrRegistryValue -Path $BizTalkRegistryKey -Name 'ProductName'
+        $message = ('Installed BizTalk product version {0} ({1}) is not BizTalk Server {2} (expected {3}*).' -f $version, $product, $BizTalkVersion, $ProductVersionPrefix)
         if ($SkipVersionCheck) {
             Write-Warning -Message $message
         }
@@ -202,7 +322,8 @@ function Get-DrService {
 function Get-DrStartType {
     # Win32_Service works on every .NET; ServiceController.StartType needs 4.6.1.
     param([Parameter(Mandatory = $true)][string]$Name)
-    $wmi = Get-CimInstance -ClassName 'Win32_Service' -Filter ("Name='{0}'" -f $Name.Replace('\', '\\').Replace("'", "\'"))
+    $filter = "{0}='{1}'" -f 'Name', $Name.Replace('\', '\\').Replace("'", "\'")
+    $wmi = Get-WmiObject -Class 'Win32_Service' -Filter $filter
     if ($null -eq $wmi) {
         return ''
     }
@@ -212,6 +333,39 @@ function Get-DrStartType {
         return $modes[$mode]
     }
     return $mode
+}
+
+function Wait-DrServiceStatus {
+    # Bounded, and ends early: a service that falls back to Stopped while it is
+    # being started has failed, and waiting longer would only hide that.
+    param(
+        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][ValidateSet('Running', 'Stopped')][string]$Status,
+        [Parameter(Mandatory = $true)][int]$TimeoutSeconds
+    )
+    $started = [DateTime]::UtcNow
+    $deadline = $started.AddSeconds($TimeoutSeconds)
+    $sawPending = $false
+    while ($true) {
+        $service = Get-DrService -Name $Name
+        if ($null -eq $service) {
+            throw ('Service {0} disappeared while waiting for it to be {1}.' -f $Name, $Status)
+        }
+        $current = [string]$service.Status
+        if ($current -eq $Status) {
+            return
+        }
+        if ($current.EndsWith('Pending')) {
+            $sawPending = $true
+        }
+        elseif (($Status -eq 'Running') -and ($current -eq 'Stopped') -and ($sawPending -or ([DateTime]::UtcNow -gt $started.AddSeconds(5)))) {
+            throw ('Service {0} stopped again while starting; see the System event log.' -f $Name)
+        }
+        if ([DateTime]::UtcNow -gt $deadline) {
+            throw ('Service {0} is {1}, not {2}, after {3} seconds.' -f $Name, $current, $Status, $TimeoutSeconds)
+        }
+        Start-Sleep -Milliseconds 500
+    }
 }
 
 function Test-DrOptionalService {
@@ -224,25 +378,10 @@ function Test-DrJoined {
     return ($null -ne (Get-DrRegistryValue -Path $AdminRegistryKey -Name 'MgmtDBServer'))
 }
 
-function Read-DrStartupState {
-    $state = @{}
-    if (-not (Test-Path -LiteralPath $StartupStateFile -PathType Leaf)) {
-        return $state
-    }
-    try {
-        $text = [string](Get-Content -LiteralPath $StartupStateFile -Raw -Encoding UTF8)
-        if ($text.Trim() -ne '') {
-            $saved = $text | ConvertFrom-Json
-            foreach ($property in $saved.PSObject.Properties) {
-                $state[$property.Name] = [string]$property.Value
-            }
-        }
-    }
-    catch {
-        # A damaged record must not block a failover: fall back to BizTalk defaults.
-        Write-Warning -Message ('Ignoring unreadable {0}: {1}' -f $StartupStateFile, $_.Exception.Message)
-    }
-    return $state
+function Get-DrWmiInstances {
+    # Get-WmiObject, as Microsoft's BizTalk samples: its objects can be Put() back.
+    param([Parameter(Mandatory = $true)][string]$Class)
+    return @(Get-WmiObject -Namespace $BizTalkNamespace -Class $Class -ErrorAction Stop)
 }
 
 function Get-DrHostInstance {
@@ -250,13 +389,25 @@ function Get-DrHostInstance {
     if (-not (Test-DrJoined)) {
         return $null
     }
-    $all = @(Get-CimInstance -Namespace $BizTalkNamespace -ClassName 'MSBTS_HostInstance')
-    foreach ($instance in $all) {
+    foreach ($instance in (Get-DrWmiInstances -Class 'MSBTS_HostInstance')) {
         if (($instance.HostName -eq $HostName) -and ($instance.RunningServer -eq $env:COMPUTERNAME)) {
             return $instance
         }
     }
     return $null
+}
+
+function Test-DrServerRegistered {
+    # MSBTS_Server lists the computers of the group.
+    if (-not (Test-DrJoined)) {
+        return $false
+    }
+    foreach ($server in (Get-DrWmiInstances -Class 'MSBTS_Server')) {
+        if ($server.Name -eq $env:COMPUTERNAME) {
+            return $true
+        }
+    }
+    return $false
 }
 
 function Get-DrServiceStateName {
@@ -283,162 +434,251 @@ function Assert-DrFileHash {
     }
 }
 
-# ---------------------------------------------------------------------------
-# Helpers that change state: included only by scripts that make changes, so the
-# read-only scripts contain no state-changing command at all.
-# ---------------------------------------------------------------------------
-function Set-DrServiceDormant {
-    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
-    param(
-        [Parameter(Mandatory = $true)][string]$Name,
-        [Parameter(Mandatory = $true)][hashtable]$State
-    )
-    $service = Get-DrService -Name $Name
-    if ($null -eq $service) {
-        if (Test-DrOptionalService -Name $Name) {
-            Write-Warning -Message ('service {0} is not installed here; it is configured outside the answer file (see the runbook)' -f $Name)
-            return
-        }
-        if ($WhatIfPreference) {
-            Write-Host ('   would check: service {0} (installed by the steps above)' -f $Name)
-            return
-        }
-        Write-DrProblem -Message ('service {0} is not installed on this server' -f $Name)
-        return
-    }
-    if ($service.Status -ne 'Stopped') {
-        if ($PSCmdlet.ShouldProcess($Name, 'Stop service')) {
-            Stop-Service -Name $Name -Force
-            Write-DrChanged -Message ('service {0} stopped' -f $Name)
-        }
-    }
-    $startType = Get-DrStartType -Name $Name
-    if ($startType -eq 'Disabled') {
-        Write-DrInPlace -Message ('service {0} is Disabled' -f $Name)
-        return
-    }
-    if (-not $State.ContainsKey($Name)) {
-        $State[$Name] = $startType
-    }
-    if ($PSCmdlet.ShouldProcess($Name, ('Set startup type from {0} to Disabled' -f $startType))) {
-        Set-Service -Name $Name -StartupType Disabled
-        Write-DrChanged -Message ('service {0} startup type {1} -> Disabled' -f $Name, $startType)
-    }
+function Test-DrSecretPresent {
+    # The one test of "this server holds the master secret", for every script:
+    # GUID-named subkeys under SSOSS (Single Sign-On event 10520).
+    return (@(Get-ChildItem -LiteralPath $SsoSecretRegistryKey -ErrorAction SilentlyContinue).Count -gt 0)
 }
 
-function Assert-DrWmiResult {
-    param(
-        [Parameter(Mandatory = $true)]$Result,
-        [Parameter(Mandatory = $true)][string]$Action
-    )
-    if ($null -ne $Result -and $null -ne $Result.PSObject.Properties['ReturnValue']) {
-        if ([int64]$Result.ReturnValue -ne 0) {
-            throw ('{0} failed with result 0x{1:X8}.' -f $Action, [int64]$Result.ReturnValue)
+function Read-DrStartupState {
+    $state = @{}
+    if (-not (Test-Path -LiteralPath $StartupStateFile -PathType Leaf)) {
+        return $state
+    }
+    if (-not (Test-DrTrustedFolder -Path $StateFolder)) {
+        Write-Warning -Message ('Ignoring {0}: the folder is a link or not owned by Administrators or SYSTEM.' -f $StateFolder)
+        return $state
+    }
+    try {
+        $text = [string](Get-Content -LiteralPath $StartupStateFile -Raw -Encoding UTF8)
+        if ($text.Trim() -ne '') {
+            $saved = $text | ConvertFrom-Json
+            foreach ($property in $saved.PSObject.Properties) {
+                $state[$property.Name] = [string]$property.Value
+            }
         }
     }
-}
-
-function Stop-DrHostInstance {
-    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
-    param([Parameter(Mandatory = $true)]$Plan)
-    $instance = Get-DrHostInstance -HostName $Plan.HostName
-    if ($null -eq $instance) {
-        return
+    catch {
+        # A damaged record must not block a failover: fall back to BizTalk defaults.
+        Write-Warning -Message ('Ignoring unreadable {0}: {1}' -f $StartupStateFile, $_.Exception.Message)
     }
-    if ([int]$instance.ServiceState -eq 1) {
-        Write-DrInPlace -Message ('host instance {0} is stopped' -f $Plan.HostName)
-        return
-    }
-    if ($PSCmdlet.ShouldProcess($Plan.HostName, 'Stop host instance')) {
-        $result = Invoke-CimMethod -InputObject $instance -MethodName 'Stop'
-        Assert-DrWmiResult -Result $result -Action ('Stopping host instance {0}' -f $Plan.HostName)
-        Write-DrChanged -Message ('host instance {0} stopped' -f $Plan.HostName)
-    }
-}
-
-function Set-DrHostInstanceDisabled {
-    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
-    param(
-        [Parameter(Mandatory = $true)]$Plan,
-        [Parameter(Mandatory = $true)][bool]$Disabled
-    )
-    $instance = Get-DrHostInstance -HostName $Plan.HostName
-    if ($null -eq $instance) {
-        if ($WhatIfPreference) {
-            Write-Host ('   would set: host instance {0} IsDisabled {1} (after it is installed)' -f $Plan.HostName, $Disabled)
-        }
-        else {
-            Write-DrProblem -Message ('host instance {0} does not exist on this server' -f $Plan.HostName)
-        }
-        return
-    }
-    if ([bool]$instance.IsDisabled -eq $Disabled) {
-        Write-DrInPlace -Message ('host instance {0} IsDisabled is {1}' -f $Plan.HostName, $Disabled)
-        return
-    }
-    # IsDisabled can only change while the instance is stopped (MSBTS_HostInstance docs).
-    if ($PSCmdlet.ShouldProcess($Plan.HostName, ('Set host instance IsDisabled to {0}' -f $Disabled))) {
-        Set-CimInstance -InputObject $instance -Property @{ IsDisabled = $Disabled }
-        Write-DrChanged -Message ('host instance {0} IsDisabled -> {1}' -f $Plan.HostName, $Disabled)
-    }
-}
-
-function Invoke-DrNative {
-    # Runs a native tool, echoes its output to the console and the transcript, and
-    # returns its exit code. Stderr lines must not become terminating errors (5.1
-    # wraps them in ErrorRecords under $ErrorActionPreference = 'Stop').
-    param(
-        [Parameter(Mandatory = $true)][string]$FilePath,
-        [string[]]$ArgumentList = @()
-    )
-    $ErrorActionPreference = 'Continue'
-    & $FilePath @ArgumentList 2>&1 | ForEach-Object -Process { Write-Host ('   | {0}' -f $_) }
-    return $LASTEXITCODE
+    return $state
 }
 
 function Get-DrNativeOutput {
-    # Like Invoke-DrNative, but returns the output text (for read-only queries).
+    # Runs a native tool that only reads, and returns its exit code and output.
+    # Stderr lines must not become terminating errors (5.1 wraps them in
+    # ErrorRecords under $ErrorActionPreference = 'Stop').
     param(
         [Parameter(Mandatory = $true)][string]$FilePath,
         [string[]]$ArgumentList = @()
     )
     $ErrorActionPreference = 'Continue'
-    $lines = & $FilePath @ArgumentList 2>&1 | ForEach-Object -Process { [string]$_ }
-    return ($lines -join [Environment]::NewLine)
+    $lines = @(& $FilePath @ArgumentList 2>&1 | ForEach-Object -Process { [string]$_ })
+    return [pscustomobject]@{ ExitCode = $LASTEXITCODE; Text = ($lines -join [Environment]::NewLine) }
 }
 
-$UpdateInfoPath = Join-Path -Path $PSScriptRoot -ChildPath 'UpdateInfo.xml'
+function Get-DrMatch {
+    param(
+        [AllowEmptyString()][string]$Text,
+        [Parameter(Mandatory = $true)][string]$Pattern
+    )
+    $found = [regex]::Match($Text, $Pattern)
+    if ($found.Success) {
+        return $found.Groups['value'].Value
+    }
+    return ''
+}
 
-function Get-DrMessageBoxServers {
-    # The restored management database is the truth: a marker file would survive a
-    # drill and make the real failover skip UpdateDatabase.vbs.
+function Get-DrSsoDisplayDb {
+    # What the local SSO service says about its database and the master secret
+    # server. ssomanage needs the SSO service: never run while ENTSSO is stopped.
+    $service = Get-DrService -Name $SsoService
+    if (($null -eq $service) -or ([string]$service.Status -ne 'Running')) {
+        return $null
+    }
+    $tool = Get-DrSsoTool -Name 'ssomanage.exe'
+    $result = Get-DrNativeOutput -FilePath $tool -ArgumentList @('-displaydb')
+    return [pscustomobject]@{
+        ExitCode = $result.ExitCode
+        Text = $result.Text
+        SqlServer = Get-DrMatch -Text $result.Text -Pattern $DisplayDbSqlServerPattern
+        Database = Get-DrMatch -Text $result.Text -Pattern $DisplayDbDatabasePattern
+        SecretServer = Get-DrMatch -Text $result.Text -Pattern $DisplayDbSecretServerPattern
+    }
+}
+
+function Get-DrAppPoolState {
+    # 'Started', 'Stopped', ..., 'missing' when IIS does not know the pool, or
+    # 'no IIS' when appcmd.exe is not there.
+    param([Parameter(Mandatory = $true)][string]$Name)
+    if (-not (Test-Path -LiteralPath (Get-DrAppCmd) -PathType Leaf)) {
+        return 'no IIS'
+    }
+    $result = Get-DrNativeOutput -FilePath (Get-DrAppCmd) -ArgumentList @('list', 'apppool', $Name, '/text:state')
+    if ($result.ExitCode -ne 0) {
+        return 'missing'
+    }
+    return $result.Text.Trim()
+}
+
+function Get-DrAppPoolAutoStart {
+    # 'true' or 'false'; /config:* includes defaults (autoStart is true by default).
+    param([Parameter(Mandatory = $true)][string]$Name)
+    if (-not (Test-Path -LiteralPath (Get-DrAppCmd) -PathType Leaf)) {
+        return 'no IIS'
+    }
+    $result = Get-DrNativeOutput -FilePath (Get-DrAppCmd) -ArgumentList @('list', 'apppool', $Name, '/config:*')
+    if ($result.ExitCode -ne 0) {
+        return 'missing'
+    }
+    $document = New-Object -TypeName System.Xml.XmlDocument
+    $document.LoadXml($result.Text)
+    $value = $document.DocumentElement.GetAttribute('autoStart')
+    if ($value -eq '') {
+        return 'true'
+    }
+    return $value.ToLowerInvariant()
+}
+
+function Invoke-DrSqlQuery {
+    # A read-only query with Windows authentication; returns the rows as arrays.
+    param(
+        [Parameter(Mandatory = $true)][string]$Server,
+        [Parameter(Mandatory = $true)][string]$Database,
+        [Parameter(Mandatory = $true)][string]$Query
+    )
     $builder = New-Object -TypeName System.Data.SqlClient.SqlConnectionStringBuilder
-    $builder['Data Source'] = $DrMgmtServer
-    $builder['Initial Catalog'] = $DrMgmtDatabase
+    $builder['Data Source'] = $Server
+    $builder['Initial Catalog'] = $Database
     $builder['Integrated Security'] = $true
+    $builder['Application Name'] = 'drgen'
     $connection = New-Object -TypeName System.Data.SqlClient.SqlConnection -ArgumentList $builder.ConnectionString
-    $servers = New-Object -TypeName 'System.Collections.Generic.List[string]'
+    $rows = New-Object -TypeName 'System.Collections.Generic.List[object]'
     try {
         $connection.Open()
         $command = $connection.CreateCommand()
-        $command.CommandText = $MessageBoxQuery
+        $command.CommandText = $Query
+        $command.CommandTimeout = 60
         $reader = $command.ExecuteReader()
         while ($reader.Read()) {
-            $servers.Add([string]$reader.GetValue(0))
+            $values = New-Object -TypeName 'object[]' -ArgumentList $reader.FieldCount
+            [void]$reader.GetValues($values)
+            $rows.Add($values)
         }
         $reader.Close()
     }
     finally {
         $connection.Dispose()
     }
-    return ,$servers
+    return ,$rows
 }
 
-function Get-DrStaleMessageBoxServers {
+function Get-DrDataSource {
+    # The SQL instance a connection string names ('server=' or 'Data Source=').
+    param([AllowEmptyString()][string]$ConnectionString)
+    try {
+        $builder = New-Object -TypeName System.Data.SqlClient.SqlConnectionStringBuilder -ArgumentList $ConnectionString
+        return [string]$builder.DataSource
+    }
+    catch {
+        return ''
+    }
+}
+
+# ---------------------------------------------------------------------------
+# Helpers that change state: included only by scripts that make changes, so the
+# read-only scripts contain no state-changing command at all. A cmdlet that
+# changes something runs inside an approved ShouldProcess block and carries
+# -Confirm:$false: under -Confirm, $ConfirmPreference is Low in the script, and
+# the cmdlet would ask a second time for the change just approved.
+# ---------------------------------------------------------------------------
+function Protect-DrLogFolder {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
+    param()
+    if (Test-DrFolderProtected -Path $LogFolder) {
+        return
+    }
+    if ($PSCmdlet.ShouldProcess($LogFolder, 'Restrict the logs folder to Administrators and SYSTEM')) {
+        Set-Acl -LiteralPath $LogFolder -AclObject (New-DrProtectedSecurity) -Confirm:$false
+        Write-DrChanged -Message ('{0} restricted to Administrators and SYSTEM' -f $LogFolder)
+    }
+}
+
+function Remove-DrStalePrivateFolders {
+    # A prepare run cut short (power loss) may have left an answer-file copy with
+    # passwords; every script that makes changes removes it first thing. Only a real
+    # folder named by the prepare script and owned by Administrators or SYSTEM is
+    # removed: anything else in ProgramData may belong to someone else.
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
+    param()
+    $stale = @(Get-ChildItem -LiteralPath $env:ProgramData -Directory -Filter 'drgen-*' -Force -ErrorAction SilentlyContinue)
+    foreach ($folder in $stale) {
+        if ($folder.Name -notmatch '^drgen-[0-9a-f]{32}$') {
+            continue
+        }
+        if (($folder.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0) {
+            Write-DrProblem -Message ('{0} is a link, not a folder this script made; it was left in place. Check it and delete it by hand.' -f $folder.FullName)
+            continue
+        }
+        $owner = (Get-Acl -LiteralPath $folder.FullName).GetOwner([System.Security.Principal.SecurityIdentifier]).Value
+        if ($PrivilegedSids -notcontains $owner) {
+            Write-DrProblem -Message ('{0} is owned by {1}, not by Administrators or SYSTEM; it was left in place. Check it and delete it by hand.' -f $folder.FullName, $owner)
+            continue
+        }
+        if ($PSCmdlet.ShouldProcess($folder.FullName, 'Remove a temporary folder left by an interrupted run')) {
+            Remove-Item -LiteralPath $folder.FullName -Recurse -Force -Confirm:$false
+            Write-DrChanged -Message ('removed leftover temporary folder {0}' -f $folder.FullName)
+        }
+    }
+}
+
+function Initialize-DrStateFolder {
+    # Made with the protected ACL the first time; refused when someone else made it.
+    if (-not (Test-Path -LiteralPath $StateFolder)) {
+        New-DrProtectedFolder -Path $StateFolder
+        return
+    }
+    if (-not (Test-DrTrustedFolder -Path $StateFolder)) {
+        throw ('{0} is a link or is not owned by Administrators or SYSTEM; check it, remove it, and run this script again.' -f $StateFolder)
+    }
+}
+
+function Invoke-DrNative {
+    # Runs a native tool that changes state (callers approve it first), echoes its
+    # output to the console and the transcript, and returns exit code and lines.
+    # Stderr lines must not become terminating errors (5.1 wraps them in
+    # ErrorRecords under $ErrorActionPreference = 'Stop').
+    param(
+        [Parameter(Mandatory = $true)][string]$FilePath,
+        [string[]]$ArgumentList = @()
+    )
+    $ErrorActionPreference = 'Continue'
+    $lines = @(& $FilePath @ArgumentList 2>&1 | ForEach-Object -Process { [string]$_ })
+    $code = $LASTEXITCODE
+    foreach ($line in $lines) {
+        Write-Host ('   | {0}' -f $line)
+    }
+    return [pscustomobject]@{ ExitCode = $code; Lines = $lines }
+}
+
+$UpdateInfoPath = Join-Path -Path $PSScriptRoot -ChildPath 'UpdateInfo.xml'
+
+function Get-DrStaleReferences {
+    # The restored management database is the truth: a marker file would survive a
+    # drill and make the real failover skip UpdateDatabase.vbs.
     $stale = New-Object -TypeName 'System.Collections.Generic.List[string]'
-    foreach ($server in (Get-DrMessageBoxServers)) {
-        if ($DrSqlInstances -notcontains $server) {
-            $stale.Add($server)
+    foreach ($query in $ReferenceQueries) {
+        foreach ($row in (Invoke-DrSqlQuery -Server $DrMgmtServer -Database $DrMgmtDatabase -Query $query)) {
+            $where = [string]$row[0]
+            $value = [string]$row[1]
+            $server = $value
+            if ([string]$row[2] -eq 'connection') {
+                $server = Get-DrDataSource -ConnectionString $value
+            }
+            if ($DrSqlInstances -notcontains $server) {
+                $stale.Add(('{0} names "{1}"' -f $where, $server))
+            }
         }
     }
     return ,$stale
@@ -466,19 +706,19 @@ function Update-DrGroupDatabases {
     [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]
     param()
     Write-DrStep -Message 'Update database references (UpdateDatabase.vbs, once for the site)'
-    $stale = Get-DrStaleMessageBoxServers
+    $stale = Get-DrStaleReferences
     if (($stale.Count -eq 0) -and (-not $Force)) {
-        Write-DrInPlace -Message ('every MessageBox in {0} on {1} already names a DR SQL instance' -f $DrMgmtDatabase, $DrMgmtServer)
+        Write-DrInPlace -Message ('every database reference in {0} on {1} names a DR SQL instance' -f $DrMgmtDatabase, $DrMgmtServer)
         return
     }
-    if ($PSCmdlet.ShouldProcess($SiteName, ('Run UpdateDatabase.vbs with UpdateInfo.xml (MessageBox locations now: {0})' -f ($stale -join ', ')))) {
+    if ($PSCmdlet.ShouldProcess($SiteName, ('Run UpdateDatabase.vbs with UpdateInfo.xml ({0} reference(s) to production now)' -f $stale.Count))) {
         $restore = Get-DrRestoreFolder
-        Copy-Item -LiteralPath $UpdateInfoPath -Destination (Join-Path -Path $restore -ChildPath 'UpdateInfo.xml') -Force
+        Copy-Item -LiteralPath $UpdateInfoPath -Destination (Join-Path -Path $restore -ChildPath 'UpdateInfo.xml') -Force -Confirm:$false
         $scriptName = 'UpdateDatabase.vbs'
         if ($UseMsOleDbSql) {
             # VBScript files are ANSI: read and write them in the system code page.
             $encoding = [System.Text.Encoding]::Default
-            $original = [System.IO.File]::ReadAllText((Join-Path -Path $restore -ChildPath 'UpdateDatabase.vbs'), $encoding)
+            $original = [System.IO.File]::ReadAllText((Join-Path -Path $restore -ChildPath $scriptName), $encoding)
             if (-not $original.Contains($OldProvider)) {
                 throw ('UpdateDatabase.vbs does not contain {0}; check the provider by hand.' -f $OldProvider)
             }
@@ -487,26 +727,36 @@ function Update-DrGroupDatabases {
         }
         Push-Location -LiteralPath $restore
         try {
-            $code = Invoke-DrNative -FilePath (Get-DrCscript) -ArgumentList @('//NoLogo', $scriptName, 'UpdateInfo.xml')
+            $run = Invoke-DrNative -FilePath (Get-DrCscript) -ArgumentList @('//NoLogo', $scriptName, 'UpdateInfo.xml')
         }
         finally {
             Pop-Location
         }
-        if ($code -ne 0) {
-            throw ('{0} exited with code {1}.' -f $scriptName, $code)
+        # UpdateDatabase.vbs prints "Error: ..." and still exits 0; an unhandled SQL
+        # error prints "<script>(<line>, <col>) <source>: <text>". Either fails the run.
+        $failures = @($run.Lines | Where-Object -FilterScript { ($_ -match $UpdateDatabaseErrorPattern) -or ($_ -match $ScriptErrorPattern) })
+        if ($failures.Count -gt 0) {
+            throw ('{0} reported {1} error line(s); first: {2}' -f $scriptName, $failures.Count, $failures[0].Trim())
         }
-        # A VBScript exit code of 0 proves little: read the locations again.
-        $left = Get-DrStaleMessageBoxServers
+        if ($run.ExitCode -ne 0) {
+            throw ('{0} exited with code {1}.' -f $scriptName, $run.ExitCode)
+        }
+        # An exit code of 0 proves little: read every reference again.
+        $left = Get-DrStaleReferences
         if ($left.Count -gt 0) {
-            throw ('{0} ran, but MessageBox locations still name {1}.' -f $scriptName, ($left -join ', '))
+            throw ('{0} ran, but {1} reference(s) still name production: {2}. A reference UpdateInfo.xml does not list (an adm_OtherBackupDatabases row of a database missing from the inventory) is not updated: add it to group.databases.other.' -f $scriptName, $left.Count, ($left -join '; '))
         }
         Write-DrChanged -Message ('database references updated with {0}' -f $scriptName)
+    }
+    elseif (-not $WhatIfPreference) {
+        throw ('UpdateDatabase.vbs was declined; {0} reference(s) still name production.' -f $stale.Count)
     }
 }
 
 Assert-DrTargetComputer
 $logPath = Start-DrLog -ScriptName 'Update-DrGroupDatabases'
 try {
+    Protect-DrLogFolder
     Assert-DrPreflight
     Update-DrGroupDatabases
 }
@@ -518,6 +768,9 @@ finally {
     Write-Host ('Log: {0}' -f $logPath)
     Stop-DrLog
 }
+# Always an explicit exit code, so that an unattended run such as
+# powershell.exe -NoProfile -NonInteractive -Command "try { & '.\<script>.ps1' -Confirm:$false; exit $LASTEXITCODE } catch { exit 3 }"
+# returns exactly this number (a script without exit would leave $LASTEXITCODE stale).
 if ($script:Problems.Count -gt 0) {
     exit 1
 }

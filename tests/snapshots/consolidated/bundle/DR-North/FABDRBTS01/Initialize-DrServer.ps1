@@ -1,4 +1,5 @@
 #Requires -Version 5.1
+#Requires -PSEdition Desktop
 #Requires -RunAsAdministrator
 <#
 .SYNOPSIS
@@ -12,11 +13,15 @@
       2. Configuration.exe /S with ConfigurationAnswers.xml: join the existing SSO system (NOT the master
          secret server) and join the existing BizTalk group. Service-account passwords are asked for at run
          time and written only into a temporary copy, readable by Administrators and SYSTEM, deleted afterwards.
-      3. Map and install this server's host instances with IsDisabled set; nothing is started.
-      4. Stop and disable every BizTalk-related Windows service on this server, recording the previous
-         startup types in state\previous-startup-types.json.
-    Every step checks first and changes only what differs: a second run changes nothing.
-    Nothing is ever started by this script.
+         The join is then read back: this computer in MSBTS_Server, the group and SSO registry values,
+         the Rules Engine where configured, and no error line in the Configuration log.
+      3. Map and install this server's host instances; each in-process instance's service is set to
+         Disabled and stopped, and IsDisabled is set, straight after its install. Nothing is started.
+      4. IIS application pools of isolated hosts (role iis): stopped, autoStart off.
+      5. Every other BizTalk-related Windows service: Disabled and stopped (Enterprise SSO last). The previous
+         startup types are recorded in state\previous-startup-types.json before each change.
+    Every step checks first and changes only what differs: a second run changes nothing, and a run cut
+    short is simply run again. Nothing is ever started by this script.
 
 .PARAMETER Credential
     Credentials for the service accounts, for unattended runs. Any account without one here is prompted for.
@@ -34,8 +39,10 @@
     before it runs Configuration.exe.
 
 .EXAMPLE
-    .\Initialize-DrServer.ps1 -Credential $sso, $bre, $send -Confirm:$false
-    Unattended: the credentials are given, and the Configuration.exe prompt is answered.
+    powershell.exe -NoProfile -NonInteractive -Command "try { & '.\Initialize-DrServer.ps1' -Credential (Import-Clixml .\creds.xml) -Confirm:$false; exit $LASTEXITCODE } catch { exit 3 }"
+    Unattended: the credentials are given, the Configuration.exe prompt is answered, and the exit
+    code reaches the caller (3 when the script could not start at all; -File cannot pass
+    -Confirm:$false in Windows PowerShell 5.1).
 #>
 [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]
 param(
@@ -48,7 +55,9 @@ $ErrorActionPreference = 'Stop'
 
 # ---------------------------------------------------------------------------
 # Generated from the inventory. Every value below is a single-quoted literal;
-# no inventory value appears anywhere else in this script.
+# no inventory value appears anywhere else in this script. Names used on this
+# computer (WMI classes, registry keys, services, tools) come from drgen's
+# catalogue: `drgen facts` lists each with its source and confidence.
 # ---------------------------------------------------------------------------
 $TargetComputer = 'FABDRBTS01'
 $GroupName = 'Fabrikam BizTalk Group'
@@ -56,22 +65,20 @@ $SiteName = 'DR-North'
 $BizTalkVersion = '2016'
 $ProductVersionPrefix = '3.12.'
 $DefaultInstallPath = 'C:\Program Files (x86)\Microsoft BizTalk Server 2016'
-$BizTalkHasGmsa = $false
-$BizTalkNamespace = 'root\MicrosoftBizTalkServer'
-$AdminRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0\Administration'
-$RestoreSubfolder = 'Bins32\Schema\Restore'
 $ProductionMgmtServer = 'FABSQL01\BTS'
 $ProductionMgmtDatabase = 'BizTalkMgmtDb'
 $DrMgmtServer = 'FABDRSQL01\BTS'
 $DrMgmtDatabase = 'BizTalkMgmtDb'
+$ProductionSsoServer = 'FABSQL01\BTS'
+$DrSsoServer = 'FABDRSQL01\BTS'
+$SsoDatabase = 'SSODB'
+$MasterSecretServer = 'FABDRBTS01'
 $IsMasterSecretServer = $true
-$SsoService = 'ENTSSO'
-$SsoStartTimeoutSeconds = 300
-$SsoSecretRegistryKey = 'HKLM:\SOFTWARE\Microsoft\ENTSSO\SSOSS'
 $HostInstances = @(
     [pscustomobject]@{
         HostName = 'ReceiveHost'
         InProcess = $true
+        HostType = 1
         Account = 'FABRIKAM\svc-bts-app'
         Gmsa = $false
         Service = 'BTSSvc$ReceiveHost'
@@ -79,6 +86,7 @@ $HostInstances = @(
     [pscustomobject]@{
         HostName = 'SendHost'
         InProcess = $true
+        HostType = 1
         Account = 'FABRIKAM\svc-bts-app'
         Gmsa = $false
         Service = 'BTSSvc$SendHost'
@@ -86,6 +94,7 @@ $HostInstances = @(
     [pscustomobject]@{
         HostName = 'TrackingHost'
         InProcess = $true
+        HostType = 1
         Account = 'FABRIKAM\svc-bts-track'
         Gmsa = $false
         Service = 'BTSSvc$TrackingHost'
@@ -93,6 +102,7 @@ $HostInstances = @(
     [pscustomobject]@{
         HostName = 'WebReceiveHost'
         InProcess = $false
+        HostType = 2
         Account = 'FABRIKAM\svc-bts-iso'
         Gmsa = $false
         Service = ''
@@ -109,11 +119,66 @@ $Services = @(
 $RoleServices = @()
 # Services configured outside the answer file: handled when present, never required.
 $OptionalServices = @()
+# IIS application pools of the isolated hosts on this server (role iis).
+$AppPools = @('FabrikamWebReceive')
+# Registry values UpdateRegistry.vbs must move from production to DR on this server.
+$RegistryChecks = @(
+    [pscustomobject]@{
+        Key = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0\Administration'
+        Value = 'MgmtDBServer'
+        Production = 'FABSQL01\BTS'
+        Dr = 'FABDRSQL01\BTS'
+        Optional = $false
+        Fix = 'UpdateRegistry.vbs did not update it; check its output above, correct the cause, then run this script again'
+    }
+    [pscustomobject]@{
+        Key = 'HKLM:\SOFTWARE\Wow6432Node\Microsoft\BizTalk Server\3.0\Administration'
+        Value = 'MgmtDBServer'
+        Production = 'FABSQL01\BTS'
+        Dr = 'FABDRSQL01\BTS'
+        Optional = $true
+        Fix = 'this 32-bit registry copy is read by 32-bit BizTalk processes and UpdateRegistry.vbs did not update it; no Microsoft page says how it is moved: report it, set it to the DR value by hand if you accept that, then run this script again'
+    }
+    [pscustomobject]@{
+        Key = 'HKLM:\SOFTWARE\Microsoft\ENTSSO\SQL'
+        Value = 'Server'
+        Production = 'FABSQL01\BTS'
+        Dr = 'FABDRSQL01\BTS'
+        Optional = $false
+        Fix = 'UpdateRegistry.vbs did not move the SSO database location. Point the SSO service at the DR SSO database with ''ssoconfig -setDB'' (see ''SSO event 10511'' in the BizTalk documentation), then run this script again'
+    }
+)
 # DR SQL instances: after UpdateDatabase.vbs every MessageBox must live on one of them.
 $DrSqlInstances = @('FABDRSQL01\BTS')
-$ConfigurationLogErrorPatterns = @('Error ConfigHelper')
+$SsoSecretServerQuery = 'SELECT gi_SecretServer FROM dbo.SSOX_GlobalInfo'
+# Every wait is bounded (seconds).
+$SsoStartTimeoutSeconds = 300
+$ServiceTimeoutSeconds = 120
+$HostStartTimeoutSeconds = 180
+$WmiRestartTimeoutSeconds = 120
+# Names on this computer, from drgen's catalogue (`drgen facts`).
+$BizTalkNamespace = 'root\MicrosoftBizTalkServer'
+$BizTalkRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0'
+$AdminRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0\Administration'
+$SsoSqlRegistryKey = 'HKLM:\SOFTWARE\Microsoft\ENTSSO\SQL'
+$SsoSecretRegistryKey = 'HKLM:\SOFTWARE\Microsoft\ENTSSO\SSOSS'
+$RulesRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BusinessRules\3.0'
+$MsdtcSecurityKey = 'HKLM:\SOFTWARE\Microsoft\MSDTC\Security'
+$RestoreSubfolder = 'Bins32\Schema\Restore'
+$SsoToolsSubfolder = 'Enterprise Single Sign-On'
+$InetsrvSubfolder = 'System32\inetsrv'
+$SsoService = 'ENTSSO'
+$DisplayDbSqlServerPattern = '(?im)^\s*SQL\s+Server\s*:\s*(?<value>\S+)\s*$'
+$DisplayDbDatabasePattern = '(?im)^\s*(?:Single\s+Sign-On|SSO|SQL\s+Server)\s+database\s*:\s*(?<value>\S+)\s*$'
+$DisplayDbSecretServerPattern = '(?im)^\s*(?:Single\s+Sign-On\s+|SSO\s+)?Secret\s+Server(?:\s+name)?\s*:\s*(?<value>\S+)\s*$'
+$RulesEngine = $false
+$ProductionRulesServer = 'FABSQL01\BTS'
+$ConfigurationLogErrorPattern = '(?i)^\[[^\]]*\sError\s[^\]]*\]'
 $UseNoProgressBar = $false
-$AnswerFileSha256 = '9C9EE18995E4E43EBC1EE5DC158C8BEBAF0FCA29C6DE467C5BEC01663277A6FC'
+$AnswerFileSha256 = '773DB0ACA332390759FB17BBC628386ECFC19C84E03017BBB7C9403EB3BB281A'
+# Where the answer file keeps a service account's password ({0}: the NTService ID).
+$PasswordXPath = '/Configuration/Feature/NTService[@ID=''{0}'']/Password'
+$HostInstanceNameFormat = 'Microsoft BizTalk Server {0} {1}'
 $AnswerFileServices = @(
     [pscustomobject]@{
         Id = 'ENTSSO'
@@ -122,13 +187,22 @@ $AnswerFileServices = @(
 )
 
 # ---------------------------------------------------------------------------
-# Helpers: static code shared by the drgen scripts.
+# Helpers: static code shared by the drgen scripts. Read-only: none of them
+# changes this computer beyond the script's own logs\ folder.
 # ---------------------------------------------------------------------------
 $script:Changed = New-Object -TypeName 'System.Collections.Generic.List[string]'
 $script:InPlace = New-Object -TypeName 'System.Collections.Generic.List[string]'
 $script:Problems = New-Object -TypeName 'System.Collections.Generic.List[string]'
-$StateFolder = Join-Path -Path $PSScriptRoot -ChildPath 'state'
+# Computed here, not in a parameter default: under powershell.exe -File, Windows
+# PowerShell 5.1 leaves $PSScriptRoot empty while it evaluates parameter defaults.
+$LogFolder = Join-Path -Path $PSScriptRoot -ChildPath 'logs'
+# What a server must remember between runs (startup types to restore, a pending
+# WMI restart) lives outside the bundle: a newly copied bundle must not forget it.
+$StateFolder = Join-Path -Path $env:ProgramData -ChildPath 'drgen-state'
 $StartupStateFile = Join-Path -Path $StateFolder -ChildPath 'previous-startup-types.json'
+# Administrators (S-1-5-32-544) and SYSTEM (S-1-5-18): the only readers of logs\
+# and of the temporary answer-file copy.
+$PrivilegedSids = @('S-1-5-32-544', 'S-1-5-18')
 
 function Write-DrStep {
     param([Parameter(Mandatory = $true)][string]$Message)
@@ -162,12 +236,63 @@ function Assert-DrTargetComputer {
     }
 }
 
+function New-DrProtectedSecurity {
+    # Full control for Administrators and SYSTEM only, nothing inherited, owned by
+    # Administrators (so a leftover can be told from a folder another user made).
+    $security = New-Object -TypeName System.Security.AccessControl.DirectorySecurity
+    $security.SetAccessRuleProtection($true, $false)
+    foreach ($sid in $PrivilegedSids) {
+        $identity = New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList $sid
+        $rule = New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList $identity, 'FullControl', 'ContainerInherit, ObjectInherit', 'None', 'Allow'
+        $security.AddAccessRule($rule)
+    }
+    $owner = New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList $PrivilegedSids[0]
+    $security.SetOwner($owner)
+    return $security
+}
+
+function New-DrProtectedFolder {
+    # Created with its ACL in one call: there is no moment with a wider one.
+    param([Parameter(Mandatory = $true)][string]$Path)
+    [void][System.IO.Directory]::CreateDirectory($Path, (New-DrProtectedSecurity))
+}
+
+function Test-DrFolderProtected {
+    param([Parameter(Mandatory = $true)][string]$Path)
+    $acl = Get-Acl -LiteralPath $Path
+    if (-not $acl.AreAccessRulesProtected) {
+        return $false
+    }
+    foreach ($rule in $acl.GetAccessRules($true, $true, [System.Security.Principal.SecurityIdentifier])) {
+        if ($PrivilegedSids -notcontains $rule.IdentityReference.Value) {
+            return $false
+        }
+    }
+    return $true
+}
+
+function Test-DrTrustedFolder {
+    # A folder in ProgramData that this script may rely on: a real folder (not a
+    # link), owned by Administrators or SYSTEM; any user can create one there.
+    param([Parameter(Mandatory = $true)][string]$Path)
+    $item = Get-Item -LiteralPath $Path -Force
+    if (($item.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0) {
+        return $false
+    }
+    $owner = (Get-Acl -LiteralPath $Path).GetOwner([System.Security.Principal.SecurityIdentifier]).Value
+    return ($PrivilegedSids -contains $owner)
+}
+
 function Start-DrLog {
     param([Parameter(Mandatory = $true)][string]$ScriptName)
-    $logFolder = Join-Path -Path $PSScriptRoot -ChildPath 'logs'
-    [void][System.IO.Directory]::CreateDirectory($logFolder)
+    if (-not (Test-Path -LiteralPath $LogFolder -PathType Container)) {
+        New-DrProtectedFolder -Path $LogFolder
+    }
+    elseif (-not (Test-DrFolderProtected -Path $LogFolder)) {
+        Write-Warning -Message ('{0} can be read by accounts other than Administrators and SYSTEM; the scripts that make changes restrict it.' -f $LogFolder)
+    }
     $stamp = (Get-Date).ToString('yyyyMMdd-HHmmss')
-    $path = Join-Path -Path $logFolder -ChildPath ('{0}-{1}.log' -f $ScriptName, $stamp)
+    $path = Join-Path -Path $LogFolder -ChildPath ('{0}-{1}.log' -f $ScriptName, $stamp)
     # The transcript is the log; no secret is ever written to the host, so none reaches it.
     Start-Transcript -LiteralPath $path -WhatIf:$false -Confirm:$false | Out-Null
     return $path
@@ -179,7 +304,7 @@ function Stop-DrLog {
 
 function Write-DrSummary {
     Write-Host ''
-    Write-Host ('Summary for {0}: {1} change(s), {2} already in place, {3} problem(s).' -f $TargetComputer, $script:Changed.Count, $script:InPlace.Count, $script:Problems.Count)
+    Write-Host ('Summary for {0}: {1} change(s), {2} already in place, {3} problem(s).' -f $env:COMPUTERNAME, $script:Changed.Count, $script:InPlace.Count, $script:Problems.Count)
     foreach ($item in $script:Changed) {
         Write-Host ('   changed:  {0}' -f $item)
     }
@@ -210,9 +335,19 @@ function Get-DrRegistryValue {
     return $property.Value
 }
 
+function Test-DrSameComputer {
+    # A computer named in SSODB or by a tool may be a NetBIOS name or an FQDN.
+    param(
+        [AllowEmptyString()][string]$Name,
+        [Parameter(Mandatory = $true)][string]$Expected
+    )
+    $short = $Name.Trim().Split('.')[0]
+    return (($short -ne '') -and ($short -eq $Expected))
+}
+
 function Get-DrInstallPath {
-    # BizTalk setup sets BTSINSTALLPATH; the default folder is the fallback.
-    $path = $env:BTSINSTALLPATH
+    # BizTalk setup sets BTSINSTALLPATH; the version's default folder is the fallback.
+    $path = [Environment]::GetEnvironmentVariable('BTSINSTALLPATH')
     if ([string]::IsNullOrEmpty($path)) {
         $path = $DefaultInstallPath
     }
@@ -223,22 +358,38 @@ function Get-DrRestoreFolder {
     return Join-Path -Path (Get-DrInstallPath) -ChildPath $RestoreSubfolder
 }
 
+function Get-DrSsoTool {
+    param([Parameter(Mandatory = $true)][string]$Name)
+    # The SSO tools live in the 64-bit Common Files folder.
+    $common = $env:CommonProgramW6432
+    if ([string]::IsNullOrEmpty($common)) {
+        $common = $env:CommonProgramFiles
+    }
+    return Join-Path -Path (Join-Path -Path $common -ChildPath $SsoToolsSubfolder) -ChildPath $Name
+}
+
+function Get-DrAppCmd {
+    return Join-Path -Path (Join-Path -Path $env:SystemRoot -ChildPath $InetsrvSubfolder) -ChildPath 'appcmd.exe'
+}
+
 function Get-DrCscript {
     # UpdateDatabase.vbs and UpdateRegistry.vbs must run from 64-bit cscript.
+    $name = 'cscript.exe'
     if ([Environment]::Is64BitProcess) {
-        return Join-Path -Path $env:SystemRoot -ChildPath 'System32\cscript.exe'
+        return Join-Path -Path (Join-Path -Path $env:SystemRoot -ChildPath 'System32') -ChildPath $name
     }
-    return Join-Path -Path $env:SystemRoot -ChildPath 'Sysnative\cscript.exe'
+    return Join-Path -Path (Join-Path -Path $env:SystemRoot -ChildPath 'Sysnative') -ChildPath $name
 }
 
 function Assert-DrBizTalkInstalled {
     param([switch]$SkipVersionCheck)
-    $version = Get-DrRegistryValue -Path 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0' -Name 'ProductVersion'
+    $version = Get-DrRegistryValue -Path $BizTalkRegistryKey -Name 'ProductVersion'
     if ($null -eq $version) {
-        throw ('BizTalk Server {0} is not installed on {1} (no ProductVersion under HKLM\SOFTWARE\Microsoft\BizTalk Server\3.0).' -f $BizTalkVersion, $env:COMPUTERNAME)
+        throw ('BizTalk Server {0} is not installed on {1} (no ProductVersion under {2}).' -f $BizTalkVersion, $env:COMPUTERNAME, $BizTalkRegistryKey)
     }
     if (-not ([string]$version).StartsWith($ProductVersionPrefix)) {
-        $message = ('Installed BizTalk product version {0} is not BizTalk Server {1} (expected {2}*).' -f $version, $BizTalkVersion, $ProductVersionPrefix)
+        $product = Get-DrRegistryValue -Path $BizTalkRegistryKey -Name 'ProductName'
+        $message = ('Installed BizTalk product version {0} ({1}) is not BizTalk Server {2} (expected {3}*).' -f $version, $product, $BizTalkVersion, $ProductVersionPrefix)
         if ($SkipVersionCheck) {
             Write-Warning -Message $message
         }
@@ -257,7 +408,8 @@ function Get-DrService {
 function Get-DrStartType {
     # Win32_Service works on every .NET; ServiceController.StartType needs 4.6.1.
     param([Parameter(Mandatory = $true)][string]$Name)
-    $wmi = Get-CimInstance -ClassName 'Win32_Service' -Filter ("Name='{0}'" -f $Name.Replace('\', '\\').Replace("'", "\'"))
+    $filter = "{0}='{1}'" -f 'Name', $Name.Replace('\', '\\').Replace("'", "\'")
+    $wmi = Get-WmiObject -Class 'Win32_Service' -Filter $filter
     if ($null -eq $wmi) {
         return ''
     }
@@ -267,6 +419,39 @@ function Get-DrStartType {
         return $modes[$mode]
     }
     return $mode
+}
+
+function Wait-DrServiceStatus {
+    # Bounded, and ends early: a service that falls back to Stopped while it is
+    # being started has failed, and waiting longer would only hide that.
+    param(
+        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][ValidateSet('Running', 'Stopped')][string]$Status,
+        [Parameter(Mandatory = $true)][int]$TimeoutSeconds
+    )
+    $started = [DateTime]::UtcNow
+    $deadline = $started.AddSeconds($TimeoutSeconds)
+    $sawPending = $false
+    while ($true) {
+        $service = Get-DrService -Name $Name
+        if ($null -eq $service) {
+            throw ('Service {0} disappeared while waiting for it to be {1}.' -f $Name, $Status)
+        }
+        $current = [string]$service.Status
+        if ($current -eq $Status) {
+            return
+        }
+        if ($current.EndsWith('Pending')) {
+            $sawPending = $true
+        }
+        elseif (($Status -eq 'Running') -and ($current -eq 'Stopped') -and ($sawPending -or ([DateTime]::UtcNow -gt $started.AddSeconds(5)))) {
+            throw ('Service {0} stopped again while starting; see the System event log.' -f $Name)
+        }
+        if ([DateTime]::UtcNow -gt $deadline) {
+            throw ('Service {0} is {1}, not {2}, after {3} seconds.' -f $Name, $current, $Status, $TimeoutSeconds)
+        }
+        Start-Sleep -Milliseconds 500
+    }
 }
 
 function Test-DrOptionalService {
@@ -279,25 +464,10 @@ function Test-DrJoined {
     return ($null -ne (Get-DrRegistryValue -Path $AdminRegistryKey -Name 'MgmtDBServer'))
 }
 
-function Read-DrStartupState {
-    $state = @{}
-    if (-not (Test-Path -LiteralPath $StartupStateFile -PathType Leaf)) {
-        return $state
-    }
-    try {
-        $text = [string](Get-Content -LiteralPath $StartupStateFile -Raw -Encoding UTF8)
-        if ($text.Trim() -ne '') {
-            $saved = $text | ConvertFrom-Json
-            foreach ($property in $saved.PSObject.Properties) {
-                $state[$property.Name] = [string]$property.Value
-            }
-        }
-    }
-    catch {
-        # A damaged record must not block a failover: fall back to BizTalk defaults.
-        Write-Warning -Message ('Ignoring unreadable {0}: {1}' -f $StartupStateFile, $_.Exception.Message)
-    }
-    return $state
+function Get-DrWmiInstances {
+    # Get-WmiObject, as Microsoft's BizTalk samples: its objects can be Put() back.
+    param([Parameter(Mandatory = $true)][string]$Class)
+    return @(Get-WmiObject -Namespace $BizTalkNamespace -Class $Class -ErrorAction Stop)
 }
 
 function Get-DrHostInstance {
@@ -305,13 +475,25 @@ function Get-DrHostInstance {
     if (-not (Test-DrJoined)) {
         return $null
     }
-    $all = @(Get-CimInstance -Namespace $BizTalkNamespace -ClassName 'MSBTS_HostInstance')
-    foreach ($instance in $all) {
+    foreach ($instance in (Get-DrWmiInstances -Class 'MSBTS_HostInstance')) {
         if (($instance.HostName -eq $HostName) -and ($instance.RunningServer -eq $env:COMPUTERNAME)) {
             return $instance
         }
     }
     return $null
+}
+
+function Test-DrServerRegistered {
+    # MSBTS_Server lists the computers of the group.
+    if (-not (Test-DrJoined)) {
+        return $false
+    }
+    foreach ($server in (Get-DrWmiInstances -Class 'MSBTS_Server')) {
+        if ($server.Name -eq $env:COMPUTERNAME) {
+            return $true
+        }
+    }
+    return $false
 }
 
 function Get-DrServiceStateName {
@@ -338,16 +520,279 @@ function Assert-DrFileHash {
     }
 }
 
+function Test-DrSecretPresent {
+    # The one test of "this server holds the master secret", for every script:
+    # GUID-named subkeys under SSOSS (Single Sign-On event 10520).
+    return (@(Get-ChildItem -LiteralPath $SsoSecretRegistryKey -ErrorAction SilentlyContinue).Count -gt 0)
+}
+
+function Read-DrStartupState {
+    $state = @{}
+    if (-not (Test-Path -LiteralPath $StartupStateFile -PathType Leaf)) {
+        return $state
+    }
+    if (-not (Test-DrTrustedFolder -Path $StateFolder)) {
+        Write-Warning -Message ('Ignoring {0}: the folder is a link or not owned by Administrators or SYSTEM.' -f $StateFolder)
+        return $state
+    }
+    try {
+        $text = [string](Get-Content -LiteralPath $StartupStateFile -Raw -Encoding UTF8)
+        if ($text.Trim() -ne '') {
+            $saved = $text | ConvertFrom-Json
+            foreach ($property in $saved.PSObject.Properties) {
+                $state[$property.Name] = [string]$property.Value
+            }
+        }
+    }
+    catch {
+        # A damaged record must not block a failover: fall back to BizTalk defaults.
+        Write-Warning -Message ('Ignoring unreadable {0}: {1}' -f $StartupStateFile, $_.Exception.Message)
+    }
+    return $state
+}
+
+function Get-DrNativeOutput {
+    # Runs a native tool that only reads, and returns its exit code and output.
+    # Stderr lines must not become terminating errors (5.1 wraps them in
+    # ErrorRecords under $ErrorActionPreference = 'Stop').
+    param(
+        [Parameter(Mandatory = $true)][string]$FilePath,
+        [string[]]$ArgumentList = @()
+    )
+    $ErrorActionPreference = 'Continue'
+    $lines = @(& $FilePath @ArgumentList 2>&1 | ForEach-Object -Process { [string]$_ })
+    return [pscustomobject]@{ ExitCode = $LASTEXITCODE; Text = ($lines -join [Environment]::NewLine) }
+}
+
+function Get-DrMatch {
+    param(
+        [AllowEmptyString()][string]$Text,
+        [Parameter(Mandatory = $true)][string]$Pattern
+    )
+    $found = [regex]::Match($Text, $Pattern)
+    if ($found.Success) {
+        return $found.Groups['value'].Value
+    }
+    return ''
+}
+
+function Get-DrSsoDisplayDb {
+    # What the local SSO service says about its database and the master secret
+    # server. ssomanage needs the SSO service: never run while ENTSSO is stopped.
+    $service = Get-DrService -Name $SsoService
+    if (($null -eq $service) -or ([string]$service.Status -ne 'Running')) {
+        return $null
+    }
+    $tool = Get-DrSsoTool -Name 'ssomanage.exe'
+    $result = Get-DrNativeOutput -FilePath $tool -ArgumentList @('-displaydb')
+    return [pscustomobject]@{
+        ExitCode = $result.ExitCode
+        Text = $result.Text
+        SqlServer = Get-DrMatch -Text $result.Text -Pattern $DisplayDbSqlServerPattern
+        Database = Get-DrMatch -Text $result.Text -Pattern $DisplayDbDatabasePattern
+        SecretServer = Get-DrMatch -Text $result.Text -Pattern $DisplayDbSecretServerPattern
+    }
+}
+
+function Get-DrAppPoolState {
+    # 'Started', 'Stopped', ..., 'missing' when IIS does not know the pool, or
+    # 'no IIS' when appcmd.exe is not there.
+    param([Parameter(Mandatory = $true)][string]$Name)
+    if (-not (Test-Path -LiteralPath (Get-DrAppCmd) -PathType Leaf)) {
+        return 'no IIS'
+    }
+    $result = Get-DrNativeOutput -FilePath (Get-DrAppCmd) -ArgumentList @('list', 'apppool', $Name, '/text:state')
+    if ($result.ExitCode -ne 0) {
+        return 'missing'
+    }
+    return $result.Text.Trim()
+}
+
+function Get-DrAppPoolAutoStart {
+    # 'true' or 'false'; /config:* includes defaults (autoStart is true by default).
+    param([Parameter(Mandatory = $true)][string]$Name)
+    if (-not (Test-Path -LiteralPath (Get-DrAppCmd) -PathType Leaf)) {
+        return 'no IIS'
+    }
+    $result = Get-DrNativeOutput -FilePath (Get-DrAppCmd) -ArgumentList @('list', 'apppool', $Name, '/config:*')
+    if ($result.ExitCode -ne 0) {
+        return 'missing'
+    }
+    $document = New-Object -TypeName System.Xml.XmlDocument
+    $document.LoadXml($result.Text)
+    $value = $document.DocumentElement.GetAttribute('autoStart')
+    if ($value -eq '') {
+        return 'true'
+    }
+    return $value.ToLowerInvariant()
+}
+
+function Invoke-DrSqlQuery {
+    # A read-only query with Windows authentication; returns the rows as arrays.
+    param(
+        [Parameter(Mandatory = $true)][string]$Server,
+        [Parameter(Mandatory = $true)][string]$Database,
+        [Parameter(Mandatory = $true)][string]$Query
+    )
+    $builder = New-Object -TypeName System.Data.SqlClient.SqlConnectionStringBuilder
+    $builder['Data Source'] = $Server
+    $builder['Initial Catalog'] = $Database
+    $builder['Integrated Security'] = $true
+    $builder['Application Name'] = 'drgen'
+    $connection = New-Object -TypeName System.Data.SqlClient.SqlConnection -ArgumentList $builder.ConnectionString
+    $rows = New-Object -TypeName 'System.Collections.Generic.List[object]'
+    try {
+        $connection.Open()
+        $command = $connection.CreateCommand()
+        $command.CommandText = $Query
+        $command.CommandTimeout = 60
+        $reader = $command.ExecuteReader()
+        while ($reader.Read()) {
+            $values = New-Object -TypeName 'object[]' -ArgumentList $reader.FieldCount
+            [void]$reader.GetValues($values)
+            $rows.Add($values)
+        }
+        $reader.Close()
+    }
+    finally {
+        $connection.Dispose()
+    }
+    return ,$rows
+}
+
+function Get-DrDataSource {
+    # The SQL instance a connection string names ('server=' or 'Data Source=').
+    param([AllowEmptyString()][string]$ConnectionString)
+    try {
+        $builder = New-Object -TypeName System.Data.SqlClient.SqlConnectionStringBuilder -ArgumentList $ConnectionString
+        return [string]$builder.DataSource
+    }
+    catch {
+        return ''
+    }
+}
+
 # ---------------------------------------------------------------------------
 # Helpers that change state: included only by scripts that make changes, so the
-# read-only scripts contain no state-changing command at all.
+# read-only scripts contain no state-changing command at all. A cmdlet that
+# changes something runs inside an approved ShouldProcess block and carries
+# -Confirm:$false: under -Confirm, $ConfirmPreference is Low in the script, and
+# the cmdlet would ask a second time for the change just approved.
 # ---------------------------------------------------------------------------
-function Set-DrServiceDormant {
+function Protect-DrLogFolder {
     [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
+    param()
+    if (Test-DrFolderProtected -Path $LogFolder) {
+        return
+    }
+    if ($PSCmdlet.ShouldProcess($LogFolder, 'Restrict the logs folder to Administrators and SYSTEM')) {
+        Set-Acl -LiteralPath $LogFolder -AclObject (New-DrProtectedSecurity) -Confirm:$false
+        Write-DrChanged -Message ('{0} restricted to Administrators and SYSTEM' -f $LogFolder)
+    }
+}
+
+function Remove-DrStalePrivateFolders {
+    # A prepare run cut short (power loss) may have left an answer-file copy with
+    # passwords; every script that makes changes removes it first thing. Only a real
+    # folder named by the prepare script and owned by Administrators or SYSTEM is
+    # removed: anything else in ProgramData may belong to someone else.
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
+    param()
+    $stale = @(Get-ChildItem -LiteralPath $env:ProgramData -Directory -Filter 'drgen-*' -Force -ErrorAction SilentlyContinue)
+    foreach ($folder in $stale) {
+        if ($folder.Name -notmatch '^drgen-[0-9a-f]{32}$') {
+            continue
+        }
+        if (($folder.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0) {
+            Write-DrProblem -Message ('{0} is a link, not a folder this script made; it was left in place. Check it and delete it by hand.' -f $folder.FullName)
+            continue
+        }
+        $owner = (Get-Acl -LiteralPath $folder.FullName).GetOwner([System.Security.Principal.SecurityIdentifier]).Value
+        if ($PrivilegedSids -notcontains $owner) {
+            Write-DrProblem -Message ('{0} is owned by {1}, not by Administrators or SYSTEM; it was left in place. Check it and delete it by hand.' -f $folder.FullName, $owner)
+            continue
+        }
+        if ($PSCmdlet.ShouldProcess($folder.FullName, 'Remove a temporary folder left by an interrupted run')) {
+            Remove-Item -LiteralPath $folder.FullName -Recurse -Force -Confirm:$false
+            Write-DrChanged -Message ('removed leftover temporary folder {0}' -f $folder.FullName)
+        }
+    }
+}
+
+function Initialize-DrStateFolder {
+    # Made with the protected ACL the first time; refused when someone else made it.
+    if (-not (Test-Path -LiteralPath $StateFolder)) {
+        New-DrProtectedFolder -Path $StateFolder
+        return
+    }
+    if (-not (Test-DrTrustedFolder -Path $StateFolder)) {
+        throw ('{0} is a link or is not owned by Administrators or SYSTEM; check it, remove it, and run this script again.' -f $StateFolder)
+    }
+}
+
+function Invoke-DrNative {
+    # Runs a native tool that changes state (callers approve it first), echoes its
+    # output to the console and the transcript, and returns exit code and lines.
+    # Stderr lines must not become terminating errors (5.1 wraps them in
+    # ErrorRecords under $ErrorActionPreference = 'Stop').
+    param(
+        [Parameter(Mandatory = $true)][string]$FilePath,
+        [string[]]$ArgumentList = @()
+    )
+    $ErrorActionPreference = 'Continue'
+    $lines = @(& $FilePath @ArgumentList 2>&1 | ForEach-Object -Process { [string]$_ })
+    $code = $LASTEXITCODE
+    foreach ($line in $lines) {
+        Write-Host ('   | {0}' -f $line)
+    }
+    return [pscustomobject]@{ ExitCode = $code; Lines = $lines }
+}
+
+# ---------------------------------------------------------------------------
+# Server helpers that change state (services, host instances, IIS application
+# pools): included by the DR server scripts that make changes.
+# ---------------------------------------------------------------------------
+function Save-DrStartupType {
+    # Called inside an approved change and before it is made, so the startup type to
+    # restore is on disk even when the change or the script fails halfway. The first
+    # type recorded wins: it is the one the server had before drgen touched it.
     param(
         [Parameter(Mandatory = $true)][string]$Name,
-        [Parameter(Mandatory = $true)][hashtable]$State
+        [Parameter(Mandatory = $true)][string]$StartType
     )
+    $state = Read-DrStartupState
+    if ($state.ContainsKey($Name)) {
+        return
+    }
+    $state[$Name] = $StartType
+    $ordered = [ordered]@{}
+    foreach ($key in ($state.Keys | Sort-Object)) {
+        $ordered[$key] = $state[$key]
+    }
+    Initialize-DrStateFolder
+    $text = [string]([pscustomobject]$ordered | ConvertTo-Json)
+    [System.IO.File]::WriteAllText($StartupStateFile, $text, (New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false))
+}
+
+function Stop-DrService {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
+    param([Parameter(Mandatory = $true)][string]$Name)
+    $service = Get-DrService -Name $Name
+    if (($null -eq $service) -or ([string]$service.Status -eq 'Stopped')) {
+        return
+    }
+    if ($PSCmdlet.ShouldProcess($Name, 'Stop service')) {
+        # Stop() returns once the services that depend on this one are stopped (the
+        # scripts stop those first); the wait below is bounded, Stop-Service's is not.
+        $service.Stop()
+        Wait-DrServiceStatus -Name $Name -Status 'Stopped' -TimeoutSeconds $ServiceTimeoutSeconds
+        Write-DrChanged -Message ('service {0} stopped' -f $Name)
+    }
+}
+
+function Set-DrServiceDormant {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
+    param([Parameter(Mandatory = $true)][string]$Name)
     $service = Get-DrService -Name $Name
     if ($null -eq $service) {
         if (Test-DrOptionalService -Name $Name) {
@@ -361,35 +806,39 @@ function Set-DrServiceDormant {
         Write-DrProblem -Message ('service {0} is not installed on this server' -f $Name)
         return
     }
-    if ($service.Status -ne 'Stopped') {
-        if ($PSCmdlet.ShouldProcess($Name, 'Stop service')) {
-            Stop-Service -Name $Name -Force
-            Write-DrChanged -Message ('service {0} stopped' -f $Name)
-        }
-    }
+    # Disabled first, then stopped: nothing (a monitor that "heals" stopped services,
+    # a recovery action) can start it again in between.
     $startType = Get-DrStartType -Name $Name
     if ($startType -eq 'Disabled') {
         Write-DrInPlace -Message ('service {0} is Disabled' -f $Name)
-        return
     }
-    if (-not $State.ContainsKey($Name)) {
-        $State[$Name] = $startType
-    }
-    if ($PSCmdlet.ShouldProcess($Name, ('Set startup type from {0} to Disabled' -f $startType))) {
-        Set-Service -Name $Name -StartupType Disabled
+    elseif ($PSCmdlet.ShouldProcess($Name, ('Set startup type from {0} to Disabled' -f $startType))) {
+        Save-DrStartupType -Name $Name -StartType $startType
+        Set-Service -Name $Name -StartupType Disabled -Confirm:$false
         Write-DrChanged -Message ('service {0} startup type {1} -> Disabled' -f $Name, $startType)
     }
+    Stop-DrService -Name $Name
 }
 
 function Assert-DrWmiResult {
+    # A WMI method that was not called (declined) or answered nothing is a failure:
+    # only an explicit 0 counts as done.
     param(
-        [Parameter(Mandatory = $true)]$Result,
+        [AllowNull()]$Result,
         [Parameter(Mandatory = $true)][string]$Action
     )
-    if ($null -ne $Result -and $null -ne $Result.PSObject.Properties['ReturnValue']) {
-        if ([int64]$Result.ReturnValue -ne 0) {
-            throw ('{0} failed with result 0x{1:X8}.' -f $Action, [int64]$Result.ReturnValue)
-        }
+    if ($null -eq $Result) {
+        throw ('{0} returned no result; it did not happen.' -f $Action)
+    }
+    $code = $Result
+    if ($Result -is [System.Management.ManagementBaseObject]) {
+        $code = $Result['ReturnValue']
+    }
+    if ($null -eq $code) {
+        throw ('{0} returned no result; it did not happen.' -f $Action)
+    }
+    if ([int64]$code -ne 0) {
+        throw ('{0} failed with result 0x{1:X8}.' -f $Action, [int64]$code)
     }
 }
 
@@ -405,8 +854,9 @@ function Stop-DrHostInstance {
         return
     }
     if ($PSCmdlet.ShouldProcess($Plan.HostName, 'Stop host instance')) {
-        $result = Invoke-CimMethod -InputObject $instance -MethodName 'Stop'
+        $result = $instance.psbase.InvokeMethod('Stop', $null)
         Assert-DrWmiResult -Result $result -Action ('Stopping host instance {0}' -f $Plan.HostName)
+        Wait-DrServiceStatus -Name $Plan.Service -Status 'Stopped' -TimeoutSeconds $ServiceTimeoutSeconds
         Write-DrChanged -Message ('host instance {0} stopped' -f $Plan.HostName)
     }
 }
@@ -431,39 +881,61 @@ function Set-DrHostInstanceDisabled {
         Write-DrInPlace -Message ('host instance {0} IsDisabled is {1}' -f $Plan.HostName, $Disabled)
         return
     }
-    # IsDisabled can only change while the instance is stopped (MSBTS_HostInstance docs).
+    if ([int]$instance.ServiceState -ne 1) {
+        # 'IsDisabled can only be set when the host instance is in a stopped state.'
+        throw ('Host instance {0} is {1}; IsDisabled can only change while it is stopped.' -f $Plan.HostName, (Get-DrServiceStateName -State ([int]$instance.ServiceState)))
+    }
     if ($PSCmdlet.ShouldProcess($Plan.HostName, ('Set host instance IsDisabled to {0}' -f $Disabled))) {
-        Set-CimInstance -InputObject $instance -Property @{ IsDisabled = $Disabled }
+        # Get-WmiObject and Put(), as Microsoft's samples: the CIM cmdlets refuse a
+        # property whose class lacks the Write qualifier.
+        $instance.IsDisabled = $Disabled
+        [void]$instance.Put()
+        $after = Get-DrHostInstance -HostName $Plan.HostName
+        if (($null -eq $after) -or ([bool]$after.IsDisabled -ne $Disabled)) {
+            throw ('Host instance {0}: IsDisabled was written but still reads {1}.' -f $Plan.HostName, (-not $Disabled))
+        }
         Write-DrChanged -Message ('host instance {0} IsDisabled -> {1}' -f $Plan.HostName, $Disabled)
     }
 }
 
-function Invoke-DrNative {
-    # Runs a native tool, echoes its output to the console and the transcript, and
-    # returns its exit code. Stderr lines must not become terminating errors (5.1
-    # wraps them in ErrorRecords under $ErrorActionPreference = 'Stop').
-    param(
-        [Parameter(Mandatory = $true)][string]$FilePath,
-        [string[]]$ArgumentList = @()
-    )
-    $ErrorActionPreference = 'Continue'
-    & $FilePath @ArgumentList 2>&1 | ForEach-Object -Process { Write-Host ('   | {0}' -f $_) }
-    return $LASTEXITCODE
-}
-
-function Get-DrNativeOutput {
-    # Like Invoke-DrNative, but returns the output text (for read-only queries).
-    param(
-        [Parameter(Mandatory = $true)][string]$FilePath,
-        [string[]]$ArgumentList = @()
-    )
-    $ErrorActionPreference = 'Continue'
-    $lines = & $FilePath @ArgumentList 2>&1 | ForEach-Object -Process { [string]$_ }
-    return ($lines -join [Environment]::NewLine)
+function Set-DrAppPoolDormant {
+    # Stopped and not started again by IIS: 'appcmd stop' alone lasts only until
+    # the next IIS restart, so autoStart is turned off too.
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
+    param([Parameter(Mandatory = $true)][string]$Name)
+    $state = Get-DrAppPoolState -Name $Name
+    if (@('missing', 'no IIS') -contains $state) {
+        Write-DrProblem -Message ('IIS application pool {0}: {1} on this server' -f $Name, $state)
+        return
+    }
+    if ((Get-DrAppPoolAutoStart -Name $Name) -eq 'false') {
+        Write-DrInPlace -Message ('application pool {0} does not start automatically' -f $Name)
+    }
+    elseif ($PSCmdlet.ShouldProcess($Name, 'Turn off autoStart of the application pool')) {
+        $result = Invoke-DrNative -FilePath (Get-DrAppCmd) -ArgumentList @('set', 'apppool', $Name, ('/autoStart:' + 'false'))
+        if ($result.ExitCode -ne 0) {
+            throw ('appcmd could not turn off autoStart of {0} (exit code {1}).' -f $Name, $result.ExitCode)
+        }
+        Write-DrChanged -Message ('application pool {0} autoStart -> false' -f $Name)
+    }
+    if ($state -eq 'Stopped') {
+        Write-DrInPlace -Message ('application pool {0} is stopped' -f $Name)
+    }
+    elseif ($PSCmdlet.ShouldProcess($Name, 'Stop the application pool')) {
+        $result = Invoke-DrNative -FilePath (Get-DrAppCmd) -ArgumentList @('stop', 'apppool', ('/apppool.name:' + $Name))
+        if ($result.ExitCode -ne 0) {
+            throw ('appcmd could not stop application pool {0} (exit code {1}).' -f $Name, $result.ExitCode)
+        }
+        Write-DrChanged -Message ('application pool {0} stopped' -f $Name)
+    }
 }
 
 # ---------------------------------------------------------------------------
-# End-state checks (read-only), shared by every script so that "done" means one thing.
+# End-state checks (read-only), shared by every server script so that "done"
+# means one thing. Dormant: prepared, nothing can process. Ready: failed over,
+# SSO and the role services running, host instances enabled in BizTalk but their
+# services still Disabled, application pools still stopped: nothing can process
+# yet, not even after a reboot. Active: processing.
 # ---------------------------------------------------------------------------
 function Add-DrCheck {
     param(
@@ -482,37 +954,40 @@ function Add-DrCheck {
 function Get-DrStateReport {
     param(
         [Parameter(Mandatory = $true)]
-        [ValidateSet('Dormant', 'Active')]
+        [ValidateSet('Dormant', 'Ready', 'Active')]
         [string]$Expect,
-        # Disable after a drill or failover: the registry then rightly names the DR SQL.
+        # Disable after a drill or failover: the registry then rightly names DR SQL.
         [switch]$AnyManagementServer
     )
     $results = New-Object -TypeName 'System.Collections.Generic.List[object]'
-    $active = $Expect -eq 'Active'
+    $failedOver = $Expect -ne 'Dormant'
+    $running = $Expect -eq 'Active'
+    $actualServer = [string](Get-DrRegistryValue -Path $AdminRegistryKey -Name 'MgmtDBServer')
+    $useDr = $failedOver -or ($AnyManagementServer -and ($actualServer -eq $DrMgmtServer))
     $mgmtServer = $ProductionMgmtServer
     $mgmtDatabase = $ProductionMgmtDatabase
-    if ($active) {
-        $mgmtServer = $DrMgmtServer
-        $mgmtDatabase = $DrMgmtDatabase
-    }
-    $actualServer = [string](Get-DrRegistryValue -Path $AdminRegistryKey -Name 'MgmtDBServer')
-    if ($AnyManagementServer -and ($actualServer -eq $DrMgmtServer)) {
+    if ($useDr) {
         $mgmtServer = $DrMgmtServer
         $mgmtDatabase = $DrMgmtDatabase
     }
     Add-DrCheck -Results $results -Check 'management database server (registry)' -Expected $mgmtServer -Actual $actualServer
     $actualDatabase = [string](Get-DrRegistryValue -Path $AdminRegistryKey -Name 'MgmtDBName')
     Add-DrCheck -Results $results -Check 'management database name (registry)' -Expected $mgmtDatabase -Actual $actualDatabase
-    $expectedState = 'Stopped'
-    $expectedDisabled = 'True'
-    $expectedStart = 'Disabled'
-    $expectedStatus = 'Stopped'
-    if ($active) {
-        $expectedState = 'Running'
-        $expectedDisabled = 'False'
-        $expectedStart = 'Automatic'
-        $expectedStatus = 'Running'
+    foreach ($check in $RegistryChecks) {
+        if ($check.Key -eq $AdminRegistryKey) {
+            continue
+        }
+        $value = Get-DrRegistryValue -Path $check.Key -Name $check.Value
+        if (($null -eq $value) -and $check.Optional) {
+            continue
+        }
+        $wanted = $check.Production
+        if ($useDr) {
+            $wanted = $check.Dr
+        }
+        Add-DrCheck -Results $results -Check ('{0}\{1} (registry)' -f $check.Key, $check.Value) -Expected $wanted -Actual ([string]$value)
     }
+    $state = Read-DrStartupState
     $known = @()
     foreach ($plan in $HostInstances) {
         $known += $plan.HostName
@@ -527,20 +1002,22 @@ function Get-DrStateReport {
         }
         Add-DrCheck -Results $results -Check ('host instance {0}' -f $plan.HostName) -Expected 'Installed' -Actual $configured
         if ($plan.InProcess) {
-            Add-DrCheck -Results $results -Check ('host instance {0} IsDisabled' -f $plan.HostName) -Expected $expectedDisabled -Actual ([string][bool]$instance.IsDisabled)
-            Add-DrCheck -Results $results -Check ('host instance {0} state' -f $plan.HostName) -Expected $expectedState -Actual (Get-DrServiceStateName -State ([int]$instance.ServiceState))
+            Add-DrCheck -Results $results -Check ('host instance {0} IsDisabled' -f $plan.HostName) -Expected ([string](-not $failedOver)) -Actual ([string][bool]$instance.IsDisabled)
+            $wantedState = 'Stopped'
+            if ($running) {
+                $wantedState = 'Running'
+            }
+            Add-DrCheck -Results $results -Check ('host instance {0} state' -f $plan.HostName) -Expected $wantedState -Actual (Get-DrServiceStateName -State ([int]$instance.ServiceState))
         }
     }
-    $all = @()
     if (Test-DrJoined) {
-        $all = @(Get-CimInstance -Namespace $BizTalkNamespace -ClassName 'MSBTS_HostInstance')
-    }
-    foreach ($instance in $all) {
-        if (($instance.RunningServer -eq $env:COMPUTERNAME) -and ($known -notcontains $instance.HostName)) {
-            Add-DrCheck -Results $results -Check ('unexpected host instance {0}' -f $instance.HostName) -Expected 'absent' -Actual 'present'
+        foreach ($instance in (Get-DrWmiInstances -Class 'MSBTS_HostInstance')) {
+            if (($instance.RunningServer -eq $env:COMPUTERNAME) -and ($known -notcontains $instance.HostName)) {
+                Add-DrCheck -Results $results -Check ('unexpected host instance {0}' -f $instance.HostName) -Expected 'absent' -Actual 'present'
+            }
         }
     }
-    $state = Read-DrStartupState
+    $hostServices = @($HostInstances | ForEach-Object -Process { $_.Service })
     foreach ($name in $Services) {
         $service = Get-DrService -Name $name
         if (($null -eq $service) -and (Test-DrOptionalService -Name $name)) {
@@ -550,27 +1027,51 @@ function Get-DrStateReport {
             Add-DrCheck -Results $results -Check ('service {0}' -f $name) -Expected 'installed' -Actual 'missing'
             continue
         }
-        $wantedStart = $expectedStart
-        if ($active -and $state.ContainsKey($name) -and ($state[$name] -eq 'Manual')) {
-            $wantedStart = 'Manual'
+        $wantedStart = 'Disabled'
+        $wantedStatus = 'Stopped'
+        # Ready: SSO and the role services run; the host instance services stay off.
+        if ($running -or ($failedOver -and ($hostServices -notcontains $name))) {
+            $wantedStart = 'Automatic'
+            if ($state.ContainsKey($name) -and ($state[$name] -eq 'Manual')) {
+                $wantedStart = 'Manual'
+            }
+            $wantedStatus = 'Running'
         }
         Add-DrCheck -Results $results -Check ('service {0} startup type' -f $name) -Expected $wantedStart -Actual (Get-DrStartType -Name $name)
-        Add-DrCheck -Results $results -Check ('service {0} status' -f $name) -Expected $expectedStatus -Actual ([string]$service.Status)
+        Add-DrCheck -Results $results -Check ('service {0} status' -f $name) -Expected $wantedStatus -Actual ([string]$service.Status)
     }
-    if ($active -and $IsMasterSecretServer) {
-        $masterSecret = 'absent'
-        if (Test-Path -LiteralPath $SsoSecretRegistryKey) {
-            $masterSecret = 'present'
+    foreach ($pool in $AppPools) {
+        $wantedPool = 'Stopped'
+        if ($running) {
+            $wantedPool = 'Started'
         }
-        Add-DrCheck -Results $results -Check 'SSO master secret (SSOSS registry key)' -Expected 'present' -Actual $masterSecret
+        Add-DrCheck -Results $results -Check ('application pool {0} state' -f $pool) -Expected $wantedPool -Actual (Get-DrAppPoolState -Name $pool)
+        Add-DrCheck -Results $results -Check ('application pool {0} autoStart' -f $pool) -Expected (([string]$running).ToLowerInvariant()) -Actual (Get-DrAppPoolAutoStart -Name $pool)
     }
-    return $results
+    # MSDTC network access (BizTalk prerequisite): Network DTC Access, Allow Inbound,
+    # Allow Outbound. Checked in every state: a failover needs it.
+    foreach ($name in @('NetworkDtcAccess', 'NetworkDtcAccessInbound', 'NetworkDtcAccessOutbound')) {
+        $value = Get-DrRegistryValue -Path $MsdtcSecurityKey -Name $name
+        $actual = 'disabled'
+        if (($null -ne $value) -and ([int64]$value -ne 0)) {
+            $actual = 'enabled'
+        }
+        Add-DrCheck -Results $results -Check ('MSDTC {0}' -f $name) -Expected 'enabled' -Actual $actual
+    }
+    if ($failedOver -and $IsMasterSecretServer) {
+        $secret = 'absent'
+        if (Test-DrSecretPresent) {
+            $secret = 'present'
+        }
+        Add-DrCheck -Results $results -Check 'SSO master secret (SSOSS registry key)' -Expected 'present' -Actual $secret
+    }
+    return ,$results
 }
 
 function Assert-DrEndState {
     param(
         [Parameter(Mandatory = $true)]
-        [ValidateSet('Dormant', 'Active')]
+        [ValidateSet('Dormant', 'Ready', 'Active')]
         [string]$Expect,
         [switch]$AnyManagementServer
     )
@@ -615,32 +1116,29 @@ function Get-DrCredential {
     return $found
 }
 
-function Remove-DrStalePrivateFolders {
-    # A run cut short (power loss) may have left an answer-file copy with passwords.
-    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
-    param()
-    $stale = @(Get-ChildItem -LiteralPath $env:ProgramData -Directory -Filter 'drgen-*' -ErrorAction SilentlyContinue)
-    foreach ($folder in $stale) {
-        if ($PSCmdlet.ShouldProcess($folder.FullName, 'Remove a temporary folder left by an interrupted run')) {
-            Remove-Item -LiteralPath $folder.FullName -Recurse -Force
-            Write-DrChanged -Message ('removed leftover temporary folder {0}' -f $folder.FullName)
+function Test-DrTextHoldsSecret {
+    # A log that echoes a password, as given or XML-escaped, must not leave the
+    # private folder.
+    param(
+        [AllowEmptyString()][string]$Text,
+        [Parameter(Mandatory = $true)][AllowEmptyCollection()][System.Collections.Generic.List[string]]$Secrets
+    )
+    foreach ($secret in $Secrets) {
+        if ($secret.Length -eq 0) {
+            continue
+        }
+        $escaped = [System.Security.SecurityElement]::Escape($secret)
+        if ($Text.Contains($secret) -or $Text.Contains($escaped)) {
+            return $true
         }
     }
+    return $false
 }
 
 function New-DrPrivateFolder {
-    # Only Administrators (S-1-5-32-544) and SYSTEM (S-1-5-18) may read the answer
-    # file copy that holds passwords. The folder is created with that ACL in one call,
-    # under a random name, directly in ProgramData (no shared parent to hijack).
-    $security = New-Object -TypeName System.Security.AccessControl.DirectorySecurity
-    $security.SetAccessRuleProtection($true, $false)
-    foreach ($sid in @('S-1-5-32-544', 'S-1-5-18')) {
-        $identity = New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList $sid
-        $rule = New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList $identity, 'FullControl', 'ContainerInherit, ObjectInherit', 'None', 'Allow'
-        $security.AddAccessRule($rule)
-    }
+    # Directly in ProgramData (no shared parent to hijack), under a random name.
     $path = Join-Path -Path $env:ProgramData -ChildPath ('drgen-{0}' -f [guid]::NewGuid().ToString('N'))
-    [void][System.IO.Directory]::CreateDirectory($path, $security)
+    New-DrProtectedFolder -Path $path
     return $path
 }
 
@@ -656,13 +1154,50 @@ function Assert-DrPreflight {
     }
     Write-DrInPlace -Message ('Configuration.exe found at {0}' -f $configExe)
     $dtc = Get-DrService -Name 'MSDTC'
-    if (($null -eq $dtc) -or ($dtc.Status -ne 'Running')) {
+    if (($null -eq $dtc) -or ([string]$dtc.Status -ne 'Running')) {
         throw 'The Distributed Transaction Coordinator (MSDTC) is not running; BizTalk Server needs it to join the group.'
     }
     Write-DrInPlace -Message 'MSDTC is running'
+    if (($AppPools.Count -gt 0) -and -not (Test-Path -LiteralPath (Get-DrAppCmd) -PathType Leaf)) {
+        throw ('IIS is not installed ({0} not found), but this server runs isolated hosts.' -f (Get-DrAppCmd))
+    }
     $answers = Join-Path -Path $PSScriptRoot -ChildPath 'ConfigurationAnswers.xml'
     Assert-DrFileHash -Path $answers -Sha256 $AnswerFileSha256
     Write-DrInPlace -Message 'ConfigurationAnswers.xml is the reviewed file (SHA-256 matches)'
+}
+
+function Assert-DrJoinComplete {
+    # Configuration.exe's exit code is not documented: the join is read back, feature
+    # by feature, and any part missing stops the script.
+    param([Parameter(Mandatory = $true)][string]$LogHint)
+    $missing = New-Object -TypeName 'System.Collections.Generic.List[string]'
+    $mgmt = Get-DrRegistryValue -Path $AdminRegistryKey -Name 'MgmtDBServer'
+    if ($mgmt -ne $ProductionMgmtServer) {
+        $missing.Add(('group: {0}\MgmtDBServer is "{1}", not {2}' -f $AdminRegistryKey, $mgmt, $ProductionMgmtServer))
+    }
+    $sso = Get-DrRegistryValue -Path $SsoSqlRegistryKey -Name 'Server'
+    if ($sso -ne $ProductionSsoServer) {
+        $missing.Add(('SSO: {0}\Server is "{1}", not {2}' -f $SsoSqlRegistryKey, $sso, $ProductionSsoServer))
+    }
+    if ($null -eq (Get-DrService -Name $SsoService)) {
+        $missing.Add(('SSO: service {0} is not installed' -f $SsoService))
+    }
+    if (-not (Test-DrServerRegistered)) {
+        $missing.Add(('runtime: {0} is not listed by MSBTS_Server' -f $env:COMPUTERNAME))
+    }
+    if ($RulesEngine) {
+        $rules = Get-DrRegistryValue -Path $RulesRegistryKey -Name 'DatabaseServer'
+        if ($rules -ne $ProductionRulesServer) {
+            $missing.Add(('Rules Engine: {0}\DatabaseServer is "{1}", not {2}' -f $RulesRegistryKey, $rules, $ProductionRulesServer))
+        }
+        if ($null -eq (Get-DrService -Name 'RuleEngineUpdateService')) {
+            $missing.Add('Rules Engine: the Rule Engine Update Service is not installed')
+        }
+    }
+    if ($missing.Count -gt 0) {
+        throw ('The join is incomplete: {0}. {1}' -f ($missing -join '; '), $LogHint)
+    }
+    Write-DrInPlace -Message ('joined group {0}: management database, SSO (not as master secret server), runtime registered in MSBTS_Server' -f $GroupName)
 }
 
 function Invoke-DrConfigurationJoin {
@@ -673,70 +1208,92 @@ function Invoke-DrConfigurationJoin {
     $database = Get-DrRegistryValue -Path $AdminRegistryKey -Name 'MgmtDBName'
     if ($null -ne $server) {
         if (($server -eq $ProductionMgmtServer) -and ($database -eq $ProductionMgmtDatabase)) {
-            Write-DrInPlace -Message ('already joined to {0} on {1}' -f $database, $server)
+            Write-DrInPlace -Message ('already configured for {0} on {1}' -f $database, $server)
+            Assert-DrJoinComplete -LogHint 'Finish the join in the Configuration Wizard, then run this script again.'
             return
         }
         throw ('This server is configured for management database {0} on {1}, not {2} on {3}. Unconfigure it first.' -f $database, $server, $ProductionMgmtDatabase, $ProductionMgmtServer)
     }
-    $ssoServer = Get-DrRegistryValue -Path 'HKLM:\SOFTWARE\Microsoft\ENTSSO\SQL' -Name 'Server'
+    $ssoServer = Get-DrRegistryValue -Path $SsoSqlRegistryKey -Name 'Server'
     if ($null -ne $ssoServer) {
         # The wizard cannot reconfigure SSO once configured: a half-done join needs a person.
         throw ('Enterprise SSO is already configured here (SSO database on {0}) but the group join is not. Finish or undo it in the Configuration Wizard, then run this script again.' -f $ssoServer)
     }
     $configExe = Join-Path -Path (Get-DrInstallPath) -ChildPath 'Configuration.exe'
     $answers = Join-Path -Path $PSScriptRoot -ChildPath 'ConfigurationAnswers.xml'
-    $logFolder = Join-Path -Path $PSScriptRoot -ChildPath 'logs'
-    $configLog = Join-Path -Path $logFolder -ChildPath ('Configuration-{0}.log' -f (Get-Date).ToString('yyyyMMdd-HHmmss'))
+    $configLog = Join-Path -Path $LogFolder -ChildPath ('Configuration-{0}.log' -f (Get-Date).ToString('yyyyMMdd-HHmmss'))
     if ($PSCmdlet.ShouldProcess($env:COMPUTERNAME, ('Join group {0} (management database {1} on {2}) with Configuration.exe /S' -f $GroupName, $ProductionMgmtDatabase, $ProductionMgmtServer))) {
         $work = New-DrPrivateFolder
         $privateLog = Join-Path -Path $work -ChildPath 'Configuration.log'
+        $passwords = New-Object -TypeName 'System.Collections.Generic.List[string]'
+        $exitCode = -1
+        $errors = @()
+        $firstError = ''
+        $logHint = 'The Configuration log was not kept (see above).'
         try {
             $document = New-Object -TypeName System.Xml.XmlDocument
             $document.PreserveWhitespace = $true
             $document.Load($answers)
             foreach ($entry in $AnswerFileServices) {
-                $node = $document.SelectSingleNode(('/Configuration/Feature/NTService[@ID=''{0}'']/Password' -f $entry.Id))
+                $node = $document.SelectSingleNode(($PasswordXPath -f $entry.Id))
                 if ($null -eq $node) {
                     throw ('The answer file has no Password element for service {0}.' -f $entry.Id)
                 }
-                $node.InnerText = (Get-DrCredential -Account $entry.Account).GetNetworkCredential().Password
+                $password = (Get-DrCredential -Account $entry.Account).GetNetworkCredential().Password
+                $passwords.Add($password)
+                $node.InnerText = $password
             }
             $temporary = Join-Path -Path $work -ChildPath 'ConfigurationAnswers.xml'
             $document.Save($temporary)
             $document = $null
             # The log is written in the private folder first: it is copied out only
-            # after the run, in case the wizard ever echoes a value it was given.
+            # after it has been searched for every password just used.
             $arguments = @('/S', ('"{0}"' -f $temporary), '/L', ('"{0}"' -f $privateLog))
             if ($UseNoProgressBar) {
                 $arguments += '/NOPROGRESSBAR'
             }
             # Configuration.exe is a GUI program: only Start-Process -Wait waits for it.
             $process = Start-Process -FilePath $configExe -ArgumentList $arguments -Wait -PassThru
+            $exitCode = $process.ExitCode
+            $logText = ''
             if (Test-Path -LiteralPath $privateLog -PathType Leaf) {
-                Copy-Item -LiteralPath $privateLog -Destination $configLog
+                $logText = [System.IO.File]::ReadAllText($privateLog)
             }
-            if ($process.ExitCode -ne 0) {
-                throw ('Configuration.exe exited with code {0}; see {1}.' -f $process.ExitCode, $configLog)
+            $errors = @($logText -split '\r?\n' | Where-Object -FilterScript { $_ -match $ConfigurationLogErrorPattern })
+            $firstError = ''
+            if ($errors.Count -gt 0) {
+                $firstError = $errors[0].Trim()
             }
+            if (Test-DrTextHoldsSecret -Text $logText -Secrets $passwords) {
+                # Neither the file nor any of its lines may leave the private folder.
+                $firstError = '(not shown: the log holds a password)'
+                Write-DrProblem -Message 'The Configuration.exe log contains a service-account password, so it was NOT copied to logs\; it is deleted with the temporary folder. Its error lines were still counted.'
+            }
+            elseif ($logText -ne '') {
+                Copy-Item -LiteralPath $privateLog -Destination $configLog -Confirm:$false
+                $logHint = ('See {0}.' -f $configLog)
+            }
+            $logText = $null
         }
         finally {
             # Also when Configuration.exe fails: the copy with passwords never outlives this step.
-            Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
+            $passwords.Clear()
+            Remove-Item -LiteralPath $work -Recurse -Force -Confirm:$false -ErrorAction SilentlyContinue
             if (Test-Path -LiteralPath $work) {
                 Write-DrProblem -Message ('Could not delete {0}, which holds service-account passwords: delete it now.' -f $work)
             }
         }
-        if (Test-Path -LiteralPath $configLog -PathType Leaf) {
-            $errors = @(Select-String -LiteralPath $configLog -SimpleMatch -Pattern $ConfigurationLogErrorPatterns)
-            if ($errors.Count -gt 0) {
-                throw ('Configuration.exe reported errors (first: {0}); see {1}.' -f $errors[0].Line.Trim(), $configLog)
-            }
+        if ($errors.Count -gt 0) {
+            throw ('Configuration.exe reported {0} error line(s) (first: {1}). {2}' -f $errors.Count, $firstError, $logHint)
         }
-        $server = Get-DrRegistryValue -Path $AdminRegistryKey -Name 'MgmtDBServer'
-        if ($server -ne $ProductionMgmtServer) {
-            throw ('Configuration.exe finished but this server is not joined to {0}; see {1}.' -f $ProductionMgmtServer, $configLog)
+        if ($exitCode -ne 0) {
+            throw ('Configuration.exe exited with code {0}. {1}' -f $exitCode, $logHint)
         }
+        Assert-DrJoinComplete -LogHint $logHint
         Write-DrChanged -Message ('joined group {0} and the SSO system (not as master secret server)' -f $GroupName)
+    }
+    elseif (-not $WhatIfPreference) {
+        throw 'The join was declined; nothing that needs it was done.'
     }
 }
 
@@ -755,7 +1312,7 @@ function Install-DrHostInstance {
     }
     # The DR site mirrors the production hosts; it never creates or changes a host.
     $setting = $null
-    foreach ($candidate in @(Get-CimInstance -Namespace $BizTalkNamespace -ClassName 'MSBTS_HostSetting')) {
+    foreach ($candidate in (Get-DrWmiInstances -Class 'MSBTS_HostSetting')) {
         if ($candidate.Name -eq $Plan.HostName) {
             $setting = $candidate
         }
@@ -763,16 +1320,11 @@ function Install-DrHostInstance {
     if ($null -eq $setting) {
         throw ('Host {0} does not exist in group {1}; create it in production first (the inventory names it).' -f $Plan.HostName, $GroupName)
     }
-    $expectedType = 2
-    if ($Plan.InProcess) {
-        $expectedType = 1
-    }
-    if ([int]$setting.HostType -ne $expectedType) {
-        throw ('Host {0} has HostType {1} in the group, but the inventory says {2} (1 = in-process, 2 = isolated).' -f $Plan.HostName, $setting.HostType, $expectedType)
+    if ([int]$setting.HostType -ne $Plan.HostType) {
+        throw ('Host {0} has HostType {1} in the group, but the inventory says {2} (1 = in-process, 2 = isolated).' -f $Plan.HostName, $setting.HostType, $Plan.HostType)
     }
     $mapping = $null
-    $all = @(Get-CimInstance -Namespace $BizTalkNamespace -ClassName 'MSBTS_ServerHost')
-    foreach ($candidate in $all) {
+    foreach ($candidate in (Get-DrWmiInstances -Class 'MSBTS_ServerHost')) {
         if (($candidate.HostName -eq $Plan.HostName) -and ($candidate.ServerName -eq $env:COMPUTERNAME)) {
             $mapping = $candidate
         }
@@ -782,90 +1334,91 @@ function Install-DrHostInstance {
     }
     elseif ($PSCmdlet.ShouldProcess($Plan.HostName, 'Map host to this server (MSBTS_ServerHost.Map)')) {
         if ($null -eq $mapping) {
-            # -CimClass gives the instance its key properties, so Map is an instance call.
-            $class = Get-CimClass -Namespace $BizTalkNamespace -ClassName 'MSBTS_ServerHost'
-            $mapping = New-CimInstance -CimClass $class -ClientOnly -Property @{ HostName = $Plan.HostName; ServerName = $env:COMPUTERNAME; MgmtDbNameOverride = ''; MgmtDbServerOverride = '' }
+            # As Microsoft's sample: spawn an instance, set its keys, call Map.
+            $class = New-Object -TypeName System.Management.ManagementClass -ArgumentList $BizTalkNamespace, 'MSBTS_ServerHost', $null
+            $mapping = $class.CreateInstance()
+            $mapping.HostName = $Plan.HostName
+            $mapping.ServerName = $env:COMPUTERNAME
         }
-        $result = Invoke-CimMethod -InputObject $mapping -MethodName 'Map'
+        $result = $mapping.psbase.InvokeMethod('Map', $null)
         Assert-DrWmiResult -Result $result -Action ('Mapping host {0}' -f $Plan.HostName)
         Write-DrChanged -Message ('host {0} mapped to this server' -f $Plan.HostName)
     }
     if ($PSCmdlet.ShouldProcess($Plan.HostName, ('Install host instance as {0}, disabled and not started' -f $Plan.Account))) {
         $instance = $existing
         if ($null -eq $instance) {
-            $class = Get-CimClass -Namespace $BizTalkNamespace -ClassName 'MSBTS_HostInstance'
-            $name = 'Microsoft BizTalk Server {0} {1}' -f $Plan.HostName, $env:COMPUTERNAME
-            $instance = New-CimInstance -CimClass $class -ClientOnly -Property @{ Name = $name; HostName = $Plan.HostName; MgmtDbNameOverride = ''; MgmtDbServerOverride = '' }
+            $class = New-Object -TypeName System.Management.ManagementClass -ArgumentList $BizTalkNamespace, 'MSBTS_HostInstance', $null
+            $instance = $class.CreateInstance()
+            $instance.Name = $HostInstanceNameFormat -f $Plan.HostName, $env:COMPUTERNAME
         }
-        $arguments = @{ Logon = $Plan.Account; Password = ''; GrantLogOnAsService = $true }
-        if ($BizTalkHasGmsa) {
-            $arguments['IsGmsaAccount'] = [bool]$Plan.Gmsa
+        # Install's parameters differ by version (IsGmsaAccount from BizTalk 2020):
+        # ask WMI which ones this server has and pass them by name.
+        $parameters = $instance.psbase.GetMethodParameters('Install')
+        $hasGmsa = $false
+        foreach ($property in $parameters.psbase.Properties) {
+            if ($property.Name -eq 'IsGmsaAccount') {
+                $hasGmsa = $true
+            }
         }
-        if (-not $Plan.Gmsa) {
-            $arguments['Password'] = (Get-DrCredential -Account $Plan.Account).GetNetworkCredential().Password
+        if ($Plan.Gmsa -and -not $hasGmsa) {
+            throw ('Host instance {0} runs as a gMSA, but Install on this BizTalk Server has no IsGmsaAccount parameter (BizTalk 2020 or later is needed).' -f $Plan.HostName)
+        }
+        $parameters.Logon = $Plan.Account
+        $parameters.GrantLogOnAsService = $true
+        if ($hasGmsa) {
+            $parameters.IsGmsaAccount = [bool]$Plan.Gmsa
         }
         try {
-            $result = Invoke-CimMethod -InputObject $instance -MethodName 'Install' -Arguments $arguments
+            $parameters.Password = ''
+            if (-not $Plan.Gmsa) {
+                $parameters.Password = (Get-DrCredential -Account $Plan.Account).GetNetworkCredential().Password
+            }
+            $result = $instance.psbase.InvokeMethod('Install', $parameters, $null)
         }
         finally {
-            $arguments.Clear()
+            $parameters.Password = ''
         }
         Assert-DrWmiResult -Result $result -Action ('Installing host instance {0}' -f $Plan.HostName)
         Write-DrChanged -Message ('host instance {0} installed (logon {1})' -f $Plan.HostName, $Plan.Account)
     }
 }
 
-function Save-DrStartupState {
-    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
-    param([Parameter(Mandatory = $true)][hashtable]$State)
-    if ($State.Count -eq 0) {
-        return
-    }
-    $ordered = [ordered]@{}
-    foreach ($name in ($State.Keys | Sort-Object)) {
-        $ordered[$name] = $State[$name]
-    }
-    $text = [string]([pscustomobject]$ordered | ConvertTo-Json)
-    $current = ''
-    if (Test-Path -LiteralPath $StartupStateFile -PathType Leaf) {
-        $current = [string](Get-Content -LiteralPath $StartupStateFile -Raw -Encoding UTF8)
-    }
-    if ($current.Trim() -eq $text.Trim()) {
-        return
-    }
-    if ($PSCmdlet.ShouldProcess($StartupStateFile, 'Record previous service startup types')) {
-        [void][System.IO.Directory]::CreateDirectory($StateFolder)
-        Set-Content -LiteralPath $StartupStateFile -Value $text -Encoding UTF8
-        Write-DrChanged -Message ('previous startup types recorded in {0}' -f $StartupStateFile)
-    }
-}
-
 Assert-DrTargetComputer
 $logPath = Start-DrLog -ScriptName 'Initialize-DrServer'
 try {
-    Assert-DrPreflight
+    Protect-DrLogFolder
     Remove-DrStalePrivateFolders
+    Assert-DrPreflight
     Invoke-DrConfigurationJoin
-    $state = Read-DrStartupState
-    Write-DrStep -Message 'Host instances (installed, then at once stopped, IsDisabled and service Disabled)'
+    Write-DrStep -Message 'Host instances (installed, then at once service Disabled and stopped, IsDisabled)'
     foreach ($plan in $HostInstances) {
-        Install-DrHostInstance -Plan $plan
+        try {
+            Install-DrHostInstance -Plan $plan
+        }
+        finally {
+            # Per host, straight after the install, and also when the install failed
+            # after creating the service: no window in which a reboot or a monitor
+            # that "auto-heals" stopped instances could start it against production.
+            if ($plan.InProcess -and ($null -ne (Get-DrService -Name $plan.Service))) {
+                Set-DrServiceDormant -Name $plan.Service
+            }
+        }
         if ($plan.InProcess) {
-            # Per host, straight after the install: no window in which a monitor
-            # that "auto-heals" stopped instances could start this one.
             Stop-DrHostInstance -Plan $plan
             Set-DrHostInstanceDisabled -Plan $plan -Disabled $true
-            Set-DrServiceDormant -Name $plan.Service -State $state
         }
     }
-    Write-DrStep -Message 'Other BizTalk Windows services (stopped, startup type Disabled; Enterprise SSO last)'
+    Write-DrStep -Message 'IIS application pools of isolated hosts (stopped, autoStart off)'
+    foreach ($pool in $AppPools) {
+        Set-DrAppPoolDormant -Name $pool
+    }
+    Write-DrStep -Message 'Other BizTalk Windows services (Disabled and stopped; Enterprise SSO last)'
     $ordered = @($RoleServices)
     [array]::Reverse($ordered)
     foreach ($name in $ordered) {
-        Set-DrServiceDormant -Name $name -State $state
+        Set-DrServiceDormant -Name $name
     }
-    Set-DrServiceDormant -Name $SsoService -State $state
-    Save-DrStartupState -State $state
+    Set-DrServiceDormant -Name $SsoService
     Assert-DrEndState -Expect 'Dormant'
 }
 catch {
@@ -876,6 +1429,9 @@ finally {
     Write-Host ('Log: {0}' -f $logPath)
     Stop-DrLog
 }
+# Always an explicit exit code, so that an unattended run such as
+# powershell.exe -NoProfile -NonInteractive -Command "try { & '.\<script>.ps1' -Confirm:$false; exit $LASTEXITCODE } catch { exit 3 }"
+# returns exactly this number (a script without exit would leave $LASTEXITCODE stale).
 if ($script:Problems.Count -gt 0) {
     exit 1
 }
