@@ -59,6 +59,11 @@ class SigningIdentity:
         """End of the certificate's validity (UTC)."""
         return self.certificate.not_valid_after_utc
 
+    @property
+    def key_matches(self) -> bool:
+        """Whether the private key belongs to the certificate."""
+        return _spki(self.key.public_key()) == _spki(self.certificate.public_key())
+
 
 # ---------------------------------------------------------------- loading
 
@@ -225,10 +230,11 @@ def check_identity(
     now = _as_utc(now)
     cert = identity.certificate
     who = f"signing certificate {identity.subject!r}"
-    if _spki(identity.key.public_key()) != _spki(cert.public_key()):
+    if not identity.key_matches:
         raise SigningError(f"the private key does not match the {who}")
     _require_code_signing_eku(cert, who)
-    _require_digital_signature(cert, who)
+    if not allows_digital_signature(cert):
+        raise SigningError(f"{who} has a Key Usage without digitalSignature")
     _require_key_strength(identity.key, who)
     for certificate in (cert, *identity.chain):
         _require_valid_at(certificate, now)
@@ -266,13 +272,12 @@ def _as_utc(moment: datetime) -> datetime:
 
 def _require_code_signing_eku(cert: x509.Certificate, who: str) -> None:
     # PowerShell's CertIsGoodForSigning refuses a missing EKU extension too.
-    try:
-        usages = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-    except x509.ExtensionNotFound:
+    usages = extended_key_usages(cert)
+    if usages is None:
         raise SigningError(
             f"{who} has no Extended Key Usage extension; it needs Code Signing "
             "(1.3.6.1.5.5.7.3.3)"
-        ) from None
+        )
     if ExtendedKeyUsageOID.CODE_SIGNING not in usages:
         raise SigningError(
             f"{who} is not valid for code signing (its Extended Key Usage lacks "
@@ -280,13 +285,21 @@ def _require_code_signing_eku(cert: x509.Certificate, who: str) -> None:
         )
 
 
-def _require_digital_signature(cert: x509.Certificate, who: str) -> None:
+def extended_key_usages(cert: x509.Certificate) -> x509.ExtendedKeyUsage | None:
+    """The certificate's Extended Key Usage, or None when it has no such extension."""
+    try:
+        return cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        return None
+
+
+def allows_digital_signature(cert: x509.Certificate) -> bool:
+    """False only when a Key Usage extension leaves out digitalSignature."""
     try:
         usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
     except x509.ExtensionNotFound:
-        return
-    if not usage.digital_signature:
-        raise SigningError(f"{who} has a Key Usage without digitalSignature")
+        return True
+    return usage.digital_signature
 
 
 def _require_key_strength(key: PrivateKey, who: str) -> None:

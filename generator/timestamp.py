@@ -19,22 +19,19 @@ from typing import Any
 
 from asn1crypto import cms, parser, tsp
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from generator import der
+from generator.certificates import extended_key_usages
 from generator.errors import SigningError
+from generator.signatures import HASHES, PublicKey, digest, signature_verifies
 
 CONTENT_TYPE_QUERY = "application/timestamp-query"
 CONTENT_TYPE_REPLY = "application/timestamp-reply"
 MAX_REPLY_BYTES = 1 << 20  # real tokens are a few KB; refuse to buffer more
 _GRANTED = frozenset({"granted", "granted_with_mods"})
-_HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
-    "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384,
-    "sha512": hashes.SHA512,
-}
 
 
 class _TokenError(ValueError):
@@ -186,14 +183,10 @@ def _check_token(signed: Any, imprint: bytes, nonce: int) -> None:
 
 def _check_token_signature(signed: Any, signer: Any, tst_der: bytes) -> None:
     cert = _token_certificate(signed, signer)
-    try:
-        usages = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-    except x509.ExtensionNotFound:
-        usages = x509.ExtendedKeyUsage([])
-    if ExtendedKeyUsageOID.TIME_STAMPING not in usages:
+    usages = extended_key_usages(cert)
+    if usages is None or ExtendedKeyUsageOID.TIME_STAMPING not in usages:
         raise _TokenError("the token's certificate is not valid for timestamping")
-    hash_name = signer["digest_algorithm"]["algorithm"].native
-    algorithm = _HASHES.get(hash_name)
+    algorithm = HASHES.get(signer["digest_algorithm"]["algorithm"].dotted)
     attributes = signer["signed_attrs"]
     scheme = signer["signature_algorithm"].signature_algo
     if (
@@ -207,12 +200,10 @@ def _check_token_signature(signed: Any, signer: Any, tst_der: bytes) -> None:
         for a in attributes
         if a["type"].native == "message_digest"
     ]
-    digest = hashes.Hash(algorithm())
-    digest.update(tst_der)
-    if digests != [digest.finalize()]:
+    if digests != [digest(algorithm(), tst_der)]:
         raise _TokenError("the token's messageDigest does not match its TSTInfo")
     # Signed attributes are signed as a SET OF (0x31), stored as [0] IMPLICIT.
-    data = b"\x31" + bytes(attributes.dump())[1:]
+    data = der.retag(der.SET, bytes(attributes.dump()))
     _verify(cert, bytes(signer["signature"].native), data, algorithm())
 
 
@@ -238,11 +229,9 @@ def _verify(
 ) -> None:
     try:
         key = cert.public_key()
-        if isinstance(key, rsa.RSAPublicKey):
-            key.verify(signature, data, padding.PKCS1v15(), algorithm)
-        elif isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(signature, data, ec.ECDSA(algorithm))
-        else:
-            raise _TokenError("the TSA's key type is not supported")
-    except (InvalidSignature, UnsupportedAlgorithm):
+    except UnsupportedAlgorithm:
         raise _TokenError("the token's signature does not verify") from None
+    if not isinstance(key, PublicKey):
+        raise _TokenError("the TSA's key type is not supported")
+    if not signature_verifies(key, signature, data, algorithm):
+        raise _TokenError("the token's signature does not verify")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from cryptography import x509
 
-from generator.authenticode import verify_script
+from generator.authenticode_verify import verify_script
 from generator.errors import VerificationError
 from generator.writer import MANIFEST_NAME
 

@@ -31,8 +31,8 @@ from generator.authenticode import (
     format_block,
     spc_indirect_data,
     split_signature,
-    verify_script,
 )
+from generator.authenticode_verify import verify_script
 from generator.certificates import SigningIdentity, ensure_dev_identity
 from generator.errors import SigningError, VerificationError
 from tests import pki

@@ -10,7 +10,7 @@ import pytest
 from cryptography import x509
 from typer.testing import CliRunner
 
-from generator.authenticode import verify_script
+from generator.authenticode_verify import verify_script
 from generator.cli import app
 from tests.conftest import INVENTORIES, require_tool
 

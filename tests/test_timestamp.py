@@ -22,8 +22,8 @@ from generator.authenticode import (
     BOM,
     AuthenticodeSigner,
     split_signature,
-    verify_script,
 )
+from generator.authenticode_verify import verify_script
 from generator.errors import SigningError
 from generator.timestamp import display_url, make_timestamper
 from tests import pki
