@@ -1,88 +1,81 @@
-"""The pipeline for one inventory: load, model, plan, render, encode, sign, bundle.
+"""Render a Plan into the bytes of its bundle: render, encode, sign, list, manifest.
 
-Rendering has two phases because signed scripts vouch for the data files they read
-(they carry their SHA-256): the XML files are rendered first, then the scripts, and
-last Test-DrBundle.ps1, which carries the hash of every other file of the site.
+Signed scripts vouch for the data files they read (they carry their SHA-256) and
+each site's bundle check vouches for every other file of its site, so rendering
+follows the dependencies the plan declares on each ``ArtifactSpec``: first every
+artifact that depends on nothing, then the scripts that ``read`` those files,
+then the bundle check (``lists_site``). This module fills in the hashes; which
+file reads what is the plan's decision.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 import jinja2
 
-from generator.artifacts import ArtifactKind, EncodedArtifact, RenderedArtifact
-from generator.catalogue import CATALOGUE
-from generator.errors import Diagnostic
-from generator.inventory import load_inventory
+from generator.artifact_plan import ArtifactSpec
+from generator.artifacts import EncodedArtifact, RenderedArtifact
+from generator.contexts import BundleCheck, Hashes, expected_files_block
 from generator.manifest import build_manifest
-from generator.model import parse_inventory
 from generator.parallel import render_encode_sign
-from generator.plan import ArtifactSpec, Plan, build_plan
+from generator.plan import Plan
 from generator.signing import NullSigner, Signer
 from generator.writer import MANIFEST_NAME, BundleFiles
-
-BUNDLE_TEST_TEMPLATE = "site/Test-DrBundle.ps1.jinja"
 
 
 @dataclass(frozen=True, slots=True)
 class BuiltBundle:
-    """An inventory turned into bytes, ready to be written."""
+    """A plan turned into bytes, ready to be written."""
 
-    inventory: Path
     plan: Plan
     files: BundleFiles
-    warnings: tuple[Diagnostic, ...]
 
 
-def plan_inventory(path: Path) -> tuple[Plan, str]:
-    """Load, validate and plan one inventory; returns the plan and inventory sha256."""
-    doc = load_inventory(path)
-    inventory = parse_inventory(doc)
-    return build_plan(inventory, doc, path.stem), doc.sha256
-
-
-def _sha256(data: bytes) -> str:
+def sha256_upper(data: bytes) -> str:
+    """SHA-256 as Get-FileHash prints it (upper-case hex)."""
     return hashlib.sha256(data).hexdigest().upper()
 
 
-def _with_hashes(
-    spec: ArtifactSpec, digests: dict[PurePosixPath, str], site_root: PurePosixPath
-) -> ArtifactSpec:
+def site_file_list(
+    encoded: Iterable[EncodedArtifact], site_root: PurePosixPath
+) -> tuple[tuple[str, str], ...]:
+    """(path relative to the site with backslashes, SHA-256) of every file, sorted.
+
+    ``drgen verify`` calls this on the manifest's entries to rebuild the list the
+    signed bundle check carries.
+    """
+    return tuple(
+        sorted(
+            ("\\".join(art.path.relative_to(site_root).parts), sha256_upper(art.data))
+            for art in encoded
+        )
+    )
+
+
+def _with_hashes(spec: ArtifactSpec, digests: dict[PurePosixPath, str]) -> ArtifactSpec:
     """The spec of a script, given the hashes of the data files it reads."""
-    answers = site_root / (spec.server or "") / "ConfigurationAnswers.xml"
-    hashes = {
-        "update_info": digests[site_root / "UpdateInfo.xml"],
-        "secret_server": digests[site_root / "SecretServer.xml"],
-        "answers": digests.get(answers, ""),
-    }
-    return dataclasses.replace(spec, context={**spec.context, "hashes": hashes})
+    if not spec.reads:
+        return spec
+    hashes = Hashes(**{name: digests[path] for name, path in spec.reads})
+    context = dataclasses.replace(spec.context, hashes=hashes)  # type: ignore[arg-type]
+    return dataclasses.replace(spec, context=context)
 
 
-def _bundle_test_spec(
-    plan: Plan, encoded: Sequence[EncodedArtifact], site_root: PurePosixPath
+def _with_file_list(
+    spec: ArtifactSpec, encoded: Sequence[EncodedArtifact], site_root: PurePosixPath
 ) -> ArtifactSpec:
-    files = sorted(
-        ("\\".join(art.path.relative_to(site_root).parts), _sha256(art.data))
-        for art in encoded
-    )
-    return ArtifactSpec(
-        BUNDLE_TEST_TEMPLATE,
-        site_root / "Test-DrBundle.ps1",
-        ArtifactKind.POWERSHELL,
-        None,
-        {
-            "site": plan.site,
-            "n": CATALOGUE,
-            "script": "Test-DrBundle",
-            "files": files,
-            "site_servers": [s.name for s in plan.site.servers],
-        },
-    )
+    """The bundle check, given every other file of its site."""
+    if not isinstance(spec.context, BundleCheck):
+        msg = f"{spec.template}: lists_site needs a BundleCheck context"
+        raise TypeError(msg)
+    block = expected_files_block(site_file_list(encoded, site_root))
+    context = dataclasses.replace(spec.context, expected_files=block)
+    return dataclasses.replace(spec, context=context)
 
 
 def render_bundle(
@@ -90,18 +83,18 @@ def render_bundle(
 ) -> tuple[EncodedArtifact, ...]:
     """Every artifact of the plan, rendered, encoded and signed, in path order."""
     site_root = PurePosixPath(plan.site.stem, plan.site.site)
-    data_specs = [s for s in plan.artifacts if not s.kind.signed]
-    data_files = render_encode_sign(data_specs, env, signer)
-    digests = {art.path: _sha256(art.data) for art in data_files}
-    script_specs = [
-        _with_hashes(s, digests, site_root) for s in plan.artifacts if s.kind.signed
+    first = [s for s in plan.artifacts if not s.reads and not s.lists_site]
+    done = list(render_encode_sign(first, env, signer, jobs))
+    digests = {art.path: sha256_upper(art.data) for art in done}
+    readers = [
+        _with_hashes(s, digests) for s in plan.artifacts if s.reads and not s.lists_site
     ]
-    scripts = render_encode_sign(script_specs, env, signer, jobs)
-    encoded = (*data_files, *scripts)
-    bundle_test = render_encode_sign(
-        [_bundle_test_spec(plan, encoded, site_root)], env, signer
-    )
-    return tuple(sorted((*encoded, *bundle_test), key=lambda a: a.path))
+    done += render_encode_sign(readers, env, signer, jobs)
+    checks = [
+        _with_file_list(s, done, site_root) for s in plan.artifacts if s.lists_site
+    ]
+    done += render_encode_sign(checks, env, signer)
+    return tuple(sorted(done, key=lambda a: a.path))
 
 
 def render_unsigned(
@@ -123,20 +116,18 @@ def render_unsigned(
 
 
 def build_bundle(
-    path: Path,
+    plan: Plan,
     env: jinja2.Environment,
     signer: Signer,
     templates_sha256: str,
     jobs: int = 1,
-    planned: tuple[Plan, str] | None = None,
 ) -> BuiltBundle:
-    """Everything for one inventory, in memory; touches no output file."""
-    plan, inventory_sha256 = planned or plan_inventory(path)
+    """Every file of one plan, in memory; touches no output file."""
     encoded = render_bundle(plan, env, signer, jobs)
-    root = PurePosixPath(path.stem)
+    root = PurePosixPath(plan.site.stem)
     manifest = build_manifest(
-        inventory_name=path.name,
-        inventory_sha256=inventory_sha256,
+        inventory_name=plan.inventory_name,
+        inventory_sha256=plan.inventory_sha256,
         templates_sha256=templates_sha256,
         signer=signer.description,
         artifacts=encoded,
@@ -144,4 +135,4 @@ def build_bundle(
     )
     files = tuple((art.path, art.data) for art in encoded)
     files += ((root / MANIFEST_NAME, manifest),)
-    return BuiltBundle(path, plan, BundleFiles(root, files), plan.warnings)
+    return BuiltBundle(plan, BundleFiles(root, files))

@@ -4,39 +4,25 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import UTC, datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from generator import __version__
-from generator.bundle import BuiltBundle, build_bundle, plan_inventory
-from generator.errors import (
-    Diagnostic,
-    DrgenError,
-    ExitCode,
-    InventoryError,
-    Location,
-    UsageError,
-)
+from generator import __version__, api
+from generator.errors import DrgenError, ExitCode, UsageError
 from generator.inspection import (
     OutputFormat,
-    plan_inventories,
+    plan_report,
     schema_text,
-    validate_inventories,
+    validation_error,
+    validation_report,
 )
 from generator.parallel import default_jobs
-from generator.plan import Plan
-from generator.render import DEFAULT_TEMPLATES, make_environment, template_set_sha256
-from generator.signing import DEV_IDENTITY_FOLDER, Signer, choose_signer
-from generator.writer import (
-    check_out_dir,
-    check_ownership,
-    diff_bundle,
-    recover_interrupted,
-    write_bundle,
-)
+from generator.render import DEFAULT_TEMPLATES
+from generator.signing import DEV_IDENTITY_FOLDER
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,7 +36,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_state = {"debug": False}
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """Global options, kept on the typer context (no module-level state)."""
+
+    debug: bool = False
 
 
 def _say(line: str) -> None:
@@ -66,6 +57,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
+    ctx: typer.Context,
     version: Annotated[  # noqa: ARG001 - handled eagerly by its callback
         bool,
         typer.Option(
@@ -80,7 +72,7 @@ def _main(
     ] = False,
 ) -> None:
     """drgen: BizTalk Server DR bundles from one reviewed inventory."""
-    _state["debug"] = debug
+    ctx.obj = Options(debug=debug)
 
 
 def _default_inventories() -> list[Path]:
@@ -94,43 +86,20 @@ def _default_inventories() -> list[Path]:
 
 
 def _inventories(paths: list[Path] | None) -> list[Path]:
-    chosen = list(paths) if paths else _default_inventories()
-    stems: dict[str, Path] = {}
-    for path in chosen:
-        if path.stem in stems:
-            raise UsageError(
-                f"{path} and {stems[path.stem]} would both render into '{path.stem}/'"
-            )
-        stems[path.stem] = path
-    return chosen
+    return list(paths) if paths else _default_inventories()
 
 
-def _run(action: object) -> None:
+def _run(ctx: typer.Context, action: Callable[[], None]) -> None:
     """Run a command body, turning drgen errors into diagnostics and exit codes."""
     try:
-        action()  # type: ignore[operator]
+        action()
     except DrgenError as exc:
-        if _state["debug"]:
+        options = ctx.find_root().obj
+        if isinstance(options, Options) and options.debug:
             raise
         for line in exc.lines():
             _say(line)
         raise typer.Exit(int(exc.exit_code)) from None
-
-
-def _plan_all(paths: list[Path]) -> list[tuple[Path, tuple[Plan, str]]]:
-    """Plan every inventory; one error carrying every inventory's problems."""
-    planned: list[tuple[Path, tuple[Plan, str]]] = []
-    problems: list[Diagnostic] = []
-    for path in paths:
-        try:
-            planned.append((path, plan_inventory(path)))
-        except InventoryError as exc:
-            problems += exc.diagnostics or (
-                Diagnostic(Location(str(path)), "invalid", exc.message),
-            )
-    if problems:
-        raise InventoryError("invalid inventory", tuple(problems))
-    return planned
 
 
 InventoryArg = Annotated[
@@ -139,15 +108,17 @@ InventoryArg = Annotated[
         help="Inventory files (default: every inventories/*.yaml).", show_default=False
     ),
 ]
+TemplatesOption = Annotated[
+    Path, typer.Option("--templates", help="Template directory.")
+]
 
 
 @app.command()
 def render(
+    ctx: typer.Context,
     inventories: InventoryArg = None,
     out: Annotated[Path, typer.Option("--out", help="Output directory.")] = Path("out"),
-    templates: Annotated[
-        Path, typer.Option("--templates", help="Template directory.")
-    ] = DEFAULT_TEMPLATES,
+    templates: TemplatesOption = DEFAULT_TEMPLATES,
     force: Annotated[
         bool, typer.Option("--force", help="Replace a directory drgen did not create.")
     ] = False,
@@ -180,47 +151,33 @@ def render(
     """Render every artifact of the inventories into OUT/<inventory>/<site>/..."""
 
     def body() -> None:
-        # Every inventory is validated before a key is loaded or a file is touched.
-        check_out_dir(out, force=force)
-        if not templates.is_dir():
-            raise UsageError(f"{templates}: --templates must be a directory")
-        planned = _plan_all(_inventories(inventories))
-        env = make_environment(templates)
-        templates_sha = template_set_sha256(templates)
         dev_folder = Path(
             os.environ.get("DRGEN_DEV_CERT_DIR", str(DEV_IDENTITY_FOLDER))
         )
-        choice = choose_signer(
-            cert, key, timestamp_url, datetime.now(UTC), dev_folder=dev_folder
+        written = api.render(
+            _inventories(inventories),
+            out=out,
+            templates=templates,
+            signing=api.Signing(cert, key, timestamp_url, dev_folder),
+            force=force,
+            jobs=jobs,
+            warn=_say,
         )
-        signer: Signer = choice.signer
-        for warning in choice.warnings:
-            _say(f"warning: {warning}")
-        built: list[BuiltBundle] = [
-            build_bundle(path, env, signer, templates_sha, jobs, planned=plan)
-            for path, plan in planned
-        ]
-        for bundle in built:
-            for diagnostic in bundle.warnings:
-                _say(diagnostic.format())
-            check_ownership(out, bundle.files, force=force)
-        for bundle in built:
-            recover_interrupted(out, bundle.files)
-            changes = diff_bundle(out, bundle.files)
-            written = write_bundle(out, bundle.files, changes)
+        for bundle in written:
             if not quiet:
-                for change in changes:
+                for change in bundle.changes:
                     _say(f"{change.status:>9}  {out / change.path}")
             _say(
-                f"{bundle.inventory}: {len(bundle.files.files)} files in "
-                f"{out / bundle.files.root}, {written} written"
+                f"{bundle.plan.inventory_file}: {bundle.files} files in "
+                f"{bundle.root}, {bundle.written} written"
             )
 
-    _run(body)
+    _run(ctx, body)
 
 
 @app.command()
 def verify(
+    ctx: typer.Context,
     out: Annotated[
         Path, typer.Argument(help="Output directory to check (default: out).")
     ] = Path("out"),
@@ -232,20 +189,15 @@ def verify(
     """Check every bundle in OUT against its manifest and every script signature."""
 
     def body() -> None:
-        from generator.verify import verify_out
+        count = api.verify(out, ca)
+        _say(f"{count} bundle(s) checked, 0 problem(s)")
 
-        count, findings = verify_out(out, ca)
-        for finding in findings:
-            _say(finding.format())
-        _say(f"{count} bundle(s) checked, {len(findings)} problem(s)")
-        if findings:
-            raise typer.Exit(int(ExitCode.VERIFICATION))
-
-    _run(body)
+    _run(ctx, body)
 
 
 @app.command()
 def validate(
+    ctx: typer.Context,
     inventories: InventoryArg = None,
     strict: Annotated[
         bool, typer.Option("--strict", help="Treat warnings as errors (exit 3).")
@@ -262,23 +214,25 @@ def validate(
     """Check inventories and report every problem; exit 0 when valid, 3 when not."""
 
     def body() -> None:
-        paths = list(inventories) if inventories else _default_inventories()
-        validate_inventories(
-            paths, strict=strict, output=output, stdout=sys.stdout, stderr=sys.stderr
-        )
+        validation = api.validate(_inventories(inventories), strict=strict)
+        stdout, stderr = validation_report(validation, output)
+        sys.stdout.write(stdout)
+        sys.stderr.write(stderr)
+        error = validation_error(validation)
+        if error is not None:
+            raise error
 
-    _run(body)
+    _run(ctx, body)
 
 
 @app.command()
 def plan(
+    ctx: typer.Context,
     inventories: InventoryArg = None,
     out: Annotated[
         Path, typer.Option("--out", help="Output directory to compare with.")
     ] = Path("out"),
-    templates: Annotated[
-        Path, typer.Option("--templates", help="Template directory.")
-    ] = DEFAULT_TEMPLATES,
+    templates: TemplatesOption = DEFAULT_TEMPLATES,
     as_json: Annotated[
         bool, typer.Option("--json", help="Machine-readable plan on stdout.")
     ] = False,
@@ -286,16 +240,14 @@ def plan(
     """Show the DR mapping, roles, capacity and file changes; write nothing."""
 
     def body() -> None:
-        plan_inventories(
-            _inventories(inventories),
-            out=out,
-            templates=templates,
-            as_json=as_json,
-            stdout=sys.stdout,
-            stderr=sys.stderr,
-        )
+        previews = api.preview(_inventories(inventories), out=out, templates=templates)
+        for preview in previews:
+            for warning in preview.plan.warnings:
+                _say(warning.format())
+        output = OutputFormat.JSON if as_json else OutputFormat.TEXT
+        sys.stdout.write(plan_report(previews, out, output))
 
-    _run(body)
+    _run(ctx, body)
 
 
 facts_app = typer.Typer(
@@ -326,6 +278,7 @@ def facts(
 
 @facts_app.command("check")
 def facts_check(
+    ctx: typer.Context,
     result: Annotated[
         Path, typer.Argument(help="The JSON file Test-DrLabFacts.ps1 wrote.")
     ],
@@ -341,9 +294,8 @@ def facts_check(
 
     def body() -> None:
         from generator.facts_report import report_json, report_text
-        from generator.labfacts import check_result
 
-        report = check_result(result)
+        report = api.facts_check(result)
         text = (
             report_json(report) if output is OutputFormat.JSON else report_text(report)
         )
@@ -351,7 +303,7 @@ def facts_check(
         if report.failed:
             raise typer.Exit(int(ExitCode.FACTS_FAILED))
 
-    _run(body)
+    _run(ctx, body)
 
 
 @app.command()

@@ -17,6 +17,7 @@ class ExitCode(enum.IntEnum):
     SIGNING = 4
     VERIFICATION = 5
     FACTS_FAILED = 6
+    OUTPUT = 7
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -102,15 +103,21 @@ class SigningError(DrgenError):
 
 
 class OutputError(DrgenError):
-    """The output directory cannot be written as asked."""
+    """The output directory cannot be written as asked (disk full, permissions)."""
 
-    exit_code = ExitCode.UNEXPECTED
+    exit_code = ExitCode.OUTPUT
 
 
 class VerificationError(DrgenError):
     """A rendered bundle does not match its manifest or signatures."""
 
     exit_code = ExitCode.VERIFICATION
+
+    def lines(self) -> list[str]:
+        """Each problem, then the summary (the message)."""
+        if not self.diagnostics:
+            return super().lines()
+        return [*super().lines(), self.message]
 
 
 class UsageError(DrgenError):

@@ -81,7 +81,25 @@ def ps_array(values: Iterable[object]) -> PsLiteral:
     return PsLiteral("@(" + ", ".join(ps_str(v) for v in values) + ")")
 
 
-FILTERS = {"ps_str": ps_str, "ps_int": ps_int, "ps_bool": ps_bool, "ps_array": ps_array}
+def ps_block(value: object) -> PsLiteral:
+    """Lines drgen already built from ``ps_*`` literals (a ``PsLiteral``), as is.
+
+    Anything else, including plain text, is refused: a block is never made of
+    inventory text directly.
+    """
+    if not isinstance(value, PsLiteral):
+        msg = f"ps_block expects a block built by drgen, got {type(value).__name__}"
+        raise UnsafeValueError(msg)
+    return value
+
+
+FILTERS = {
+    "ps_str": ps_str,
+    "ps_int": ps_int,
+    "ps_bool": ps_bool,
+    "ps_array": ps_array,
+    "ps_block": ps_block,
+}
 
 _XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 

@@ -7,7 +7,7 @@ from collections import Counter
 
 from generator.catalogue import CATALOGUE, Catalogue, Confidence
 from generator.labfacts import LabReport
-from generator.model import printable
+from generator.text import printable
 
 
 def catalogue_json(catalogue: Catalogue = CATALOGUE) -> str:

@@ -1,78 +1,30 @@
-"""The bodies of ``drgen validate``, ``drgen plan`` and ``drgen schema``.
+"""How ``drgen validate``, ``drgen plan`` and ``drgen schema`` show their results.
 
-None of them writes a file. ``validate`` reports every diagnostic of every
-inventory; ``plan`` shows what a render would decide and do; ``schema`` prints the
-JSON Schema of the inventory model. The CLI wraps each in its error handling.
+Presentation only: the values come from ``generator.api``; this module turns them
+into text or JSON and decides nothing.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import enum
-import hashlib
 import json
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-from typing import Any, TextIO
+from pathlib import Path
+from typing import Any
 
-from generator import __version__
-from generator.bundle import build_bundle
-from generator.errors import Diagnostic, InventoryError, Location, relative_display
-from generator.inventory import RawDocument, load_inventory
-from generator.model import Inventory, json_schema, parse_inventory
-from generator.render import make_environment, template_set_sha256
-from generator.rules import Capacity, capacity, check_rules, dr_host_instances
-from generator.signing import NullSigner
-from generator.writer import MANIFEST_NAME, BundleFiles, FileChange, diff_bundle
+from generator.api import Checked, Preview, Validation
+from generator.errors import Diagnostic, InventoryError, relative_display
+from generator.model import json_schema
 
 FILE_STATUSES = ("create", "update", "remove", "identical")
 
 
 class OutputFormat(enum.StrEnum):
-    """How ``validate`` reports diagnostics."""
+    """How a command reports: text for people, JSON for programs."""
 
     TEXT = "text"
     JSON = "json"
-
-
-@dataclass(frozen=True, slots=True)
-class Checked:
-    """One inventory after loading, modelling and the domain rules."""
-
-    path: Path
-    doc: RawDocument | None
-    inventory: Inventory | None
-    diagnostics: tuple[Diagnostic, ...]
-
-    @property
-    def errors(self) -> tuple[Diagnostic, ...]:
-        """The diagnostics that make the inventory invalid."""
-        return tuple(d for d in self.diagnostics if d.severity == "error")
-
-    @property
-    def warnings(self) -> tuple[Diagnostic, ...]:
-        """The diagnostics that do not."""
-        return tuple(d for d in self.diagnostics if d.severity != "error")
-
-
-def check_inventory(path: Path) -> Checked:
-    """Load, model and check one inventory; every problem is collected, not raised."""
-    doc: RawDocument | None = None
-    try:
-        doc = load_inventory(path)
-        inventory = parse_inventory(doc)
-    except InventoryError as exc:
-        found = exc.diagnostics or (
-            Diagnostic(Location(relative_display(path)), "invalid", exc.message),
-        )
-        return Checked(path, doc, None, _sorted(found))
-    return Checked(path, doc, inventory, _sorted(check_rules(inventory, doc)))
-
-
-def _sorted(diagnostics: Sequence[Diagnostic]) -> tuple[Diagnostic, ...]:
-    return tuple(sorted(diagnostics, key=Diagnostic.sort_key))
 
 
 def diagnostic_dict(diagnostic: Diagnostic) -> dict[str, Any]:
@@ -102,247 +54,46 @@ def _summary(checked: Checked) -> str:
     return f"{file}: valid" + (f", {_count(warnings, 'warning')}" if warnings else "")
 
 
-def validate_inventories(
-    paths: Sequence[Path],
-    *,
-    strict: bool,
-    output: OutputFormat,
-    stdout: TextIO,
-    stderr: TextIO,
-) -> None:
-    """Report every diagnostic; raise ``InventoryError`` (exit 3) if any is an error.
-
-    With ``strict`` every warning counts, and is reported, as an error.
-    """
-    results = []
-    for path in paths:
-        checked = check_inventory(path)
-        if strict:
-            promoted = tuple(
-                dataclasses.replace(d, severity="error") for d in checked.diagnostics
-            )
-            checked = dataclasses.replace(checked, diagnostics=promoted)
-        results.append(checked)
-    everything = _sorted([d for r in results for d in r.diagnostics])
+def validation_report(validation: Validation, output: OutputFormat) -> tuple[str, str]:
+    """(stdout, stderr) of ``drgen validate``: JSON on stdout, or text on stderr."""
+    everything = validation.diagnostics
     if output is OutputFormat.JSON:
-        json.dump([diagnostic_dict(d) for d in everything], stdout, indent=2)
-        stdout.write("\n")
-    else:
-        for diagnostic in everything:
-            stderr.write(diagnostic.format() + "\n")
-        for checked in results:
-            stderr.write(_summary(checked) + "\n")
-    invalid = [r for r in results if r.errors]
-    if invalid:
-        if len(results) == 1:
-            raise InventoryError(f"{relative_display(invalid[0].path)} is invalid")
-        verb = "is" if len(invalid) == 1 else "are"
-        total = _count(len(results), "inventory", "inventories")
-        raise InventoryError(f"{len(invalid)} of {total} {verb} invalid")
+        data = [diagnostic_dict(d) for d in everything]
+        return json.dumps(data, indent=2) + "\n", ""
+    lines = [d.format() for d in everything]
+    lines += [_summary(checked) for checked in validation.results]
+    return "", "".join(line + "\n" for line in lines)
 
 
-@dataclass(frozen=True, slots=True)
-class MappingRow:
-    """One host instance: where it runs in production and who takes it over."""
-
-    host: str
-    host_type: str
-    production: str | None  # None: the instance exists only on the DR site
-    dr: str | None  # None: nobody takes it over (see note)
-    note: str | None
-
-
-def host_mapping(inv: Inventory) -> tuple[MappingRow, ...]:
-    """Production -> DR for every host instance, in inventory order."""
-    instances = {
-        name: {h.upper() for h in hosts}
-        for name, hosts in dr_host_instances(inv).items()
-    }
-    mirror_of: dict[str, str] = {}
-    for server in inv.dr.servers:
-        for prod in server.mirrors:
-            mirror_of.setdefault(prod.upper(), server.name)
-    reasons = {e.server.upper(): e.reason for e in inv.dr.not_mirrored}
-    types = {h.name.upper(): h.type for h in inv.group.hosts}
-    rows: list[MappingRow] = []
-    carried: set[tuple[str, str]] = set()
-    for prod_server in inv.production.servers:
-        for host in prod_server.host_instances:
-            kind = types.get(host.upper(), "?")
-            dr = mirror_of.get(prod_server.name.upper())
-            if dr is None:
-                reason = reasons.get(prod_server.name.upper(), "no DR server")
-                row = MappingRow(host, kind, prod_server.name, None, reason)
-            elif host.upper() in instances.get(dr, set()):
-                row = MappingRow(host, kind, prod_server.name, dr, None)
-                carried.add((dr, host.upper()))
-            else:
-                row = MappingRow(
-                    host, kind, prod_server.name, None, f"{dr} does not run {host}"
-                )
-            rows.append(row)
-    for name, hosts in dr_host_instances(inv).items():
-        rows.extend(
-            MappingRow(host, types.get(host.upper(), "?"), None, name, "added on DR")
-            for host in hosts
-            if (name, host.upper()) not in carried
-        )
-    return tuple(rows)
-
-
-@dataclass(frozen=True, slots=True)
-class InventoryPlan:
-    """What ``drgen plan`` shows for one inventory."""
-
-    checked: Checked
-    inventory: Inventory
-    mapping: tuple[MappingRow, ...]
-    capacity: Capacity
-    root: Path
-    changes: tuple[FileChange, ...]
-
-
-def plan_inventories(
-    paths: Sequence[Path],
-    *,
-    out: Path,
-    templates: Path,
-    as_json: bool,
-    stdout: TextIO,
-    stderr: TextIO,
-) -> None:
-    """Show mapping, roles, capacity and file changes; write nothing.
-
-    Invalid inventories raise one ``InventoryError`` with every diagnostic, before
-    anything is shown.
-    """
-    checked = [check_inventory(path) for path in paths]
-    if any(c.errors for c in checked):
-        raise InventoryError(
-            "invalid inventory", tuple(d for c in checked for d in c.diagnostics)
-        )
-    env = make_environment(templates)
-    templates_sha = template_set_sha256(templates)
-    plans = []
-    for item in checked:
-        if item.inventory is None:  # not reached: no errors means a model
-            continue
-        built = build_bundle(item.path, env, NullSigner(), templates_sha)
-        inventory_sha = item.doc.sha256 if item.doc else ""
-        plans.append(
-            InventoryPlan(
-                item,
-                item.inventory,
-                host_mapping(item.inventory),
-                capacity(item.inventory),
-                out / built.files.root,
-                planned_changes(out, built.files, inventory_sha, templates_sha),
-            )
-        )
-    if as_json:
-        json.dump(
-            {"inventories": [_plan_dict(p, out) for p in plans]}, stdout, indent=2
-        )
-        stdout.write("\n")
-        return
-    for item in checked:
-        for warning in item.warnings:
-            stderr.write(warning.format() + "\n")
-    stdout.write("\n\n".join(_plan_text(p, out) for p in plans) + "\n")
-
-
-# Files whose bytes follow from all the others: the site self-test script (it lists
-# every file's hash) and the manifest.
-DERIVED_NAMES = frozenset({"Test-DrBundle.ps1", MANIFEST_NAME})
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _read_manifest(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+def validation_error(validation: Validation) -> InventoryError | None:
+    """The error ``drgen validate`` exits with (3), or None when all are valid."""
+    invalid = validation.invalid
+    if not invalid:
         return None
-    return data if isinstance(data, dict) else None
+    if len(validation.results) == 1:
+        return InventoryError(f"{relative_display(invalid[0].path)} is invalid")
+    verb = "is" if len(invalid) == 1 else "are"
+    total = _count(len(validation.results), "inventory", "inventories")
+    return InventoryError(f"{len(invalid)} of {total} {verb} invalid")
 
 
-def _field(data: Any, *keys: str) -> Any:
-    for key in keys:
-        data = data.get(key) if isinstance(data, dict) else None
-    return data
+def plan_report(previews: Sequence[Preview], out: Path, output: OutputFormat) -> str:
+    """What ``drgen plan`` prints on stdout."""
+    if output is OutputFormat.JSON:
+        data = {"inventories": [_plan_dict(p, out) for p in previews]}
+        return json.dumps(data, indent=2) + "\n"
+    return "\n\n".join(_plan_text(p, out) for p in previews) + "\n"
 
 
-def planned_changes(
-    out: Path, unsigned: BundleFiles, inventory_sha256: str, templates_sha256: str
-) -> tuple[FileChange, ...]:
-    """What a render would do in ``out``, judged from an unsigned in-memory bundle.
-
-    Plan does not sign (that needs the certificate and its password), so a script
-    on disk whose manifest entry records the same unsigned sha256, and whose bytes
-    still match the manifest, counts as identical. The derived files (the site
-    self-test and the manifest) are identical when every other file is and the
-    manifest names the same inventory, templates and drgen version. This assumes
-    the render signs with the same certificate as before.
-    """
-    changes = diff_bundle(out, unsigned)
-    manifest = _read_manifest(out / unsigned.root / MANIFEST_NAME)
-    if manifest is None:
-        return tuple(changes)
-    entries: dict[PurePosixPath, dict[str, Any]] = {}
-    for entry in manifest.get("files") or ():
-        if isinstance(entry, dict) and isinstance(entry.get("path"), str):
-            entries[PurePosixPath(unsigned.root, entry["path"])] = entry
-    wanted = dict(unsigned.files)
-
-    def intact(path: PurePosixPath) -> bool:
-        entry = entries.get(path, {})
-        try:
-            return entry.get("sha256") == _sha256((out / path).read_bytes())
-        except OSError:
-            return False
-
-    result = []
-    for change in changes:
-        entry = entries.get(change.path, {})
-        if (
-            change.status == "update"
-            and change.path.name not in DERIVED_NAMES
-            and entry.get("signed") is True
-            and entry.get("sha256_unsigned") == _sha256(wanted[change.path])
-            and intact(change.path)
-        ):
-            change = FileChange("identical", change.path)
-        result.append(change)
-    inputs_same = (
-        _field(manifest, "inventory", "sha256") == inventory_sha256
-        and _field(manifest, "templates_sha256") == templates_sha256
-        and _field(manifest, "generator", "version") == __version__
-    )
-    others_same = all(
-        c.status == "identical" for c in result if c.path.name not in DERIVED_NAMES
-    )
-    return tuple(
-        FileChange("identical", c.path)
-        if c.status == "update"
-        and c.path.name in DERIVED_NAMES
-        and inputs_same
-        and others_same
-        and (c.path.name == MANIFEST_NAME or intact(c.path))
-        else c
-        for c in result
-    )
-
-
-def _plan_dict(plan: InventoryPlan, out: Path) -> dict[str, Any]:
-    inv = plan.inventory
+def _plan_dict(preview: Preview, out: Path) -> dict[str, Any]:
+    plan = preview.plan
+    site = plan.site
     table = plan.capacity
     return {
-        "inventory": relative_display(plan.checked.path),
-        "group": inv.group.name,
-        "biztalk_version": inv.group.biztalk_version,
-        "site": inv.dr.site,
+        "inventory": plan.inventory_file,
+        "group": site.group_name,
+        "biztalk_version": site.version,
+        "site": site.site,
         "host_instances": [
             {
                 "host": r.host,
@@ -353,9 +104,9 @@ def _plan_dict(plan: InventoryPlan, out: Path) -> dict[str, Any]:
             }
             for r in plan.mapping
         ],
-        "roles": [{"server": s.name, "roles": list(s.roles)} for s in inv.dr.servers],
+        "roles": [{"server": r.server, "roles": list(r.roles)} for r in plan.roles],
         "not_mirrored": [
-            {"server": e.server, "reason": e.reason} for e in inv.dr.not_mirrored
+            {"server": e.server, "reason": e.reason} for e in plan.not_mirrored
         ],
         "capacity": {
             "busiest_production_server": table.busiest_server,
@@ -375,11 +126,11 @@ def _plan_dict(plan: InventoryPlan, out: Path) -> dict[str, Any]:
                 for r in table.rows
             ],
         },
-        "out": str(plan.root),
+        "out": str(preview.root),
         "files": [
-            {"status": c.status, "path": str(out / c.path)} for c in plan.changes
+            {"status": c.status, "path": str(out / c.path)} for c in preview.changes
         ],
-        "warnings": [diagnostic_dict(d) for d in plan.checked.warnings],
+        "warnings": [diagnostic_dict(d) for d in plan.warnings],
     }
 
 
@@ -395,12 +146,13 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return lines
 
 
-def _plan_text(plan: InventoryPlan, out: Path) -> str:
-    inv = plan.inventory
+def _plan_text(preview: Preview, out: Path) -> str:
+    plan = preview.plan
+    site = plan.site
     table = plan.capacity
     lines = [
-        f"{relative_display(plan.checked.path)}: {inv.group.name} "
-        f"(BizTalk Server {inv.group.biztalk_version}) -> DR site {inv.dr.site}",
+        f"{plan.inventory_file}: {site.group_name} "
+        f"(BizTalk Server {site.version}) -> DR site {site.site}",
         "",
         "Host instances, production -> DR",
     ]
@@ -414,13 +166,13 @@ def _plan_text(plan: InventoryPlan, out: Path) -> str:
     lines += ["", "Roles"]
     lines += _table(
         ("DR SERVER", "ROLES"),
-        [(s.name, ", ".join(s.roles) or "-") for s in inv.dr.servers],
+        [(r.server, ", ".join(r.roles) or "-") for r in plan.roles],
     )
-    if inv.dr.not_mirrored:
+    if plan.not_mirrored:
         lines += ["", "Not mirrored"]
         lines += _table(
             ("PRODUCTION", "REASON"),
-            [(e.server, e.reason) for e in inv.dr.not_mirrored],
+            [(e.server, e.reason) for e in plan.not_mirrored],
         )
     lines += [
         "",
@@ -446,9 +198,9 @@ def _plan_text(plan: InventoryPlan, out: Path) -> str:
         f"  {_count(table.dr_servers, 'DR server')} for "
         f"{_count(table.production_servers, 'production server')}"
     )
-    lines += ["", f"Files in {plan.root}"]
-    lines += [f"  {c.status:>9}  {out / c.path}" for c in plan.changes]
-    counts = Counter(c.status for c in plan.changes)
+    lines += ["", f"Files in {preview.root}"]
+    lines += [f"  {c.status:>9}  {out / c.path}" for c in preview.changes]
+    counts = Counter(c.status for c in preview.changes)
     lines.append(
         "  "
         + ", ".join(f"{counts[s]} {s}" for s in FILE_STATUSES)

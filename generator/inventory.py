@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from generator.errors import Diagnostic, InventoryError, Location, relative_display
+from generator.text import printable, shown
 
 Path_ = tuple[str | int, ...]
 
@@ -71,19 +72,6 @@ def _at(file: str, mark: yaml.Mark | None) -> Location:
     return Location(file, mark.line + 1, mark.column + 1)
 
 
-def _printable(text: str) -> str:
-    """``text`` with every non-printable character escaped: one line, always."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
-def _shown(text: str) -> str:
-    """A scalar as it may be shown on one line of a diagnostic."""
-    shown = _printable(text)
-    return shown if len(shown) <= 60 else shown[:57] + "..."
-
-
 class _Walker:
     """Records positions and plain spellings; collects YAML-level problems."""
 
@@ -118,7 +106,7 @@ class _Walker:
             self.problem(
                 node.start_mark,
                 "yaml-tag",
-                f"the YAML tag '{_shown(node.tag.replace(_TAG, '!!'))}' is not "
+                f"the YAML tag '{shown(node.tag.replace(_TAG, '!!'))}' is not "
                 "used in an inventory",
                 hint="write plain text, lists and mappings without tags",
             )
@@ -177,15 +165,15 @@ class _Walker:
                 self.problem(
                     mark,
                     "key-not-text",
-                    f"YAML reads the key '{_shown(key)}' as {kind}, not as text",
-                    hint=f"quote it: '{_shown(key)}'",
+                    f"YAML reads the key '{shown(key)}' as {kind}, not as text",
+                    hint=f"quote it: '{shown(key)}'",
                 )
                 continue
             if key in seen:
                 self.problem(
                     mark,
                     "duplicate-key",
-                    f"key '{_shown(key)}' appears twice in this mapping "
+                    f"key '{shown(key)}' appears twice in this mapping "
                     f"(first on line {seen[key]})",
                     hint="YAML keeps only the last value; remove one of them",
                 )
@@ -210,9 +198,9 @@ class _Walker:
                 self.problem(
                     node.start_mark,
                     "yaml-value",
-                    f"YAML reads '{_shown(str(node.value))}' as {kind} but cannot "
-                    f"convert it: {_shown(str(reason))}",
-                    hint=f"quote it to keep it as text: '{_shown(str(node.value))}'",
+                    f"YAML reads '{shown(str(node.value))}' as {kind} but cannot "
+                    f"convert it: {shown(str(reason))}",
+                    hint=f"quote it to keep it as text: '{shown(str(node.value))}'",
                 )
 
 
@@ -243,11 +231,7 @@ def _syntax_error(file: str, text: str, exc: BaseException) -> InventoryError:
         where, problem = Location(file, 1, 1), str(exc).splitlines()[0]
     return InventoryError(
         f"{file}: YAML syntax error",
-        (
-            Diagnostic(
-                where, "yaml-syntax", f"YAML syntax error: {_printable(problem)}"
-            ),
-        ),
+        (Diagnostic(where, "yaml-syntax", f"YAML syntax error: {printable(problem)}"),),
     )
 
 

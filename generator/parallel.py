@@ -14,8 +14,8 @@ from concurrent.futures import ProcessPoolExecutor
 
 import jinja2
 
+from generator.artifact_plan import ArtifactSpec
 from generator.artifacts import EncodedArtifact
-from generator.plan import ArtifactSpec
 from generator.render import render_artifact
 from generator.signing import Signer, encode_and_sign
 

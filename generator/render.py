@@ -9,11 +9,12 @@ from pathlib import Path
 
 import jinja2
 
+from generator.artifact_plan import ArtifactSpec
 from generator.artifacts import ArtifactKind, RenderedArtifact
+from generator.contexts import as_mapping
 from generator.errors import Diagnostic, Location, TemplateError
 from generator.escaping import FILTERS, OUTPUT_KIND_VAR, UnsafeValueError, finalize
 from generator.markdown import FILTERS as MARKDOWN_FILTERS
-from generator.plan import ArtifactSpec
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -80,7 +81,7 @@ def _check_xml(text: str, spec: ArtifactSpec) -> None:
 def render_artifact(env: jinja2.Environment, spec: ArtifactSpec) -> RenderedArtifact:
     """Render one artifact; every failure becomes a located ``TemplateError``."""
     # The kind travels with the context into every include, for the finalize guard.
-    context = {**spec.context, OUTPUT_KIND_VAR: spec.kind.value}
+    context = {**as_mapping(spec.context), OUTPUT_KIND_VAR: spec.kind.value}
     try:
         text = env.get_template(spec.template).render(context)
     except (jinja2.TemplateError, UnsafeValueError) as exc:

@@ -3,17 +3,22 @@
 A changed bundle is assembled in a staging directory next to it (unchanged files
 are hard-linked, so they are not rewritten) and swapped in with two renames. An
 unchanged bundle is not touched. A directory drgen did not create (no manifest)
-is never overwritten without ``force``.
+is never overwritten without ``force``. ``planned_changes`` says what a render
+would do, for ``drgen plan``, without writing.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
+from generator import __version__
 from generator.errors import OutputError, UsageError
 
 MANIFEST_NAME = "manifest.json"
@@ -171,3 +176,87 @@ def write_bundle(out: Path, bundle: BundleFiles, changes: Sequence[FileChange]) 
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(retired, ignore_errors=True)
     return written
+
+
+# Files whose bytes follow from all the others: the site self-test script (it lists
+# every file's hash) and the manifest.
+DERIVED_NAMES = frozenset({"Test-DrBundle.ps1", MANIFEST_NAME})
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_manifest(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _field(data: Any, *keys: str) -> Any:
+    for key in keys:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
+
+
+def planned_changes(
+    out: Path, unsigned: BundleFiles, inventory_sha256: str, templates_sha256: str
+) -> tuple[FileChange, ...]:
+    """What a render would do in ``out``, judged from an unsigned in-memory bundle.
+
+    Plan does not sign (that needs the certificate and its password), so a script
+    on disk whose manifest entry records the same unsigned sha256, and whose bytes
+    still match the manifest, counts as identical. The derived files (the site
+    self-test and the manifest) are identical when every other file is and the
+    manifest names the same inventory, templates and drgen version. This assumes
+    the render signs with the same certificate as before.
+    """
+    changes = diff_bundle(out, unsigned)
+    manifest = _read_manifest(out / unsigned.root / MANIFEST_NAME)
+    if manifest is None:
+        return tuple(changes)
+    entries: dict[PurePosixPath, dict[str, Any]] = {}
+    for entry in manifest.get("files") or ():
+        if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+            entries[PurePosixPath(unsigned.root, entry["path"])] = entry
+    wanted = dict(unsigned.files)
+
+    def intact(path: PurePosixPath) -> bool:
+        entry = entries.get(path, {})
+        try:
+            return entry.get("sha256") == _sha256((out / path).read_bytes())
+        except OSError:
+            return False
+
+    result = []
+    for change in changes:
+        entry = entries.get(change.path, {})
+        if (
+            change.status == "update"
+            and change.path.name not in DERIVED_NAMES
+            and entry.get("signed") is True
+            and entry.get("sha256_unsigned") == _sha256(wanted[change.path])
+            and intact(change.path)
+        ):
+            change = FileChange("identical", change.path)
+        result.append(change)
+    inputs_same = (
+        _field(manifest, "inventory", "sha256") == inventory_sha256
+        and _field(manifest, "templates_sha256") == templates_sha256
+        and _field(manifest, "generator", "version") == __version__
+    )
+    others_same = all(
+        c.status == "identical" for c in result if c.path.name not in DERIVED_NAMES
+    )
+    return tuple(
+        FileChange("identical", c.path)
+        if c.status == "update"
+        and c.path.name in DERIVED_NAMES
+        and inputs_same
+        and others_same
+        and (c.path.name == MANIFEST_NAME or intact(c.path))
+        else c
+        for c in result
+    )

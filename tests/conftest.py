@@ -11,8 +11,9 @@ from textwrap import dedent
 import pytest
 from typer.testing import CliRunner
 
+from generator.api import plan as plan_inventories
 from generator.artifacts import RenderedArtifact
-from generator.bundle import plan_inventory, render_unsigned
+from generator.bundle import render_unsigned
 from generator.plan import Plan
 from generator.render import make_environment
 
@@ -35,7 +36,9 @@ def require_tool(name: str) -> str:
 @pytest.fixture(scope="session")
 def plans() -> dict[str, Plan]:
     """The plan of every example inventory."""
-    return {stem: plan_inventory(INVENTORIES / f"{stem}.yaml")[0] for stem in EXAMPLES}
+    return {
+        stem: plan_inventories([INVENTORIES / f"{stem}.yaml"])[0] for stem in EXAMPLES
+    }
 
 
 @pytest.fixture(scope="session")

@@ -31,10 +31,11 @@ import pytest
 from tree_sitter import Node
 from typer.testing import CliRunner
 
-from generator import bundle, databases
+from generator import artifact_plan, databases, server_plan
 from generator import plan as plan_module
+from generator.api import plan as plan_inventories
 from generator.artifacts import ArtifactKind, RenderedArtifact, encode_text
-from generator.bundle import plan_inventory, render_unsigned
+from generator.bundle import render_unsigned
 from generator.catalogue import CATALOGUE, PROBE_METHODS, Catalogue, Confidence, Kind
 from generator.cli import app
 from generator.labfacts import probe_items
@@ -505,7 +506,9 @@ def render_examples(
     return [
         art
         for stem in stems
-        for art in render_unsigned(plan_inventory(INVENTORIES / f"{stem}.yaml")[0], env)
+        for art in render_unsigned(
+            plan_inventories([INVENTORIES / f"{stem}.yaml"])[0], env
+        )
     ]
 
 
@@ -515,16 +518,16 @@ def render_poisoned(
     """The examples rendered with every catalogue name replaced by a marker.
 
     Poisoned both where templates read it (``n``) and where the plan takes names
-    for its data (plan.py, databases.py, the lab probe items), so that no real name
+    for its data (plan.py, server_plan.py, databases.py, the lab probe items), so
+    that no real name
     can reach a script except by being spelled in a template.
     """
     marked = Catalogue(
         tuple(dataclasses.replace(e, name=_marker(e.id)) for e in CATALOGUE)
     )
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(plan_module, "N", marked)
-        patch.setattr(databases, "N", marked)
-        patch.setattr(bundle, "CATALOGUE", marked)
+        for module in (plan_module, server_plan, databases, artifact_plan):
+            patch.setattr(module, "N", marked)
         patch.setattr(
             plan_module, "probe_items", lambda version: probe_items(version, marked)
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from jinja2 import nodes
 
+from generator.artifact_plan import ArtifactSpec
 from generator.artifacts import ArtifactKind, RenderedArtifact
 from generator.errors import TemplateError
 from generator.escaping import (
@@ -20,11 +22,11 @@ from generator.escaping import (
     UnsafeValueError,
     check_xml_text,
     ps_array,
+    ps_block,
     ps_bool,
     ps_int,
     ps_str,
 )
-from generator.plan import ArtifactSpec
 from generator.render import DEFAULT_TEMPLATES, make_environment, render_artifact
 
 #: Every character Windows PowerShell's tokenizer accepts as a single quote.
@@ -182,12 +184,21 @@ def test_ps_array_rejects_anything_but_a_sequence_of_safe_strings(
         ps_array(value)  # type: ignore[arg-type]
 
 
+def test_ps_block_passes_only_blocks_drgen_built() -> None:
+    block = PsLiteral("$a = @(\n    'x'\n)")
+    assert ps_block(block) is block
+    for value in ("$a = 1", 1, None, ["'x'"]):
+        with pytest.raises(UnsafeValueError, match="ps_block"):
+            ps_block(value)
+
+
 def test_the_filters_are_the_ps_functions() -> None:
     expected = {
         "ps_str": ps_str,
         "ps_int": ps_int,
         "ps_bool": ps_bool,
         "ps_array": ps_array,
+        "ps_block": ps_block,
     }
     assert expected == FILTERS
     assert set(FILTERS).issubset(make_environment().filters)
@@ -208,9 +219,10 @@ def render_one(
     templates: Path, name: str, context: dict[str, object]
 ) -> RenderedArtifact:
     output = PurePosixPath("site") / name.removesuffix(".jinja")
-    spec = ArtifactSpec(
-        name, output, ArtifactKind.for_path(output), None, dict(context)
-    )
+    # Any dataclass is a template context; this one holds exactly the test's values.
+    fields = [(key, object) for key in context]
+    values = dataclasses.make_dataclass("Context", fields, frozen=True)(**context)
+    spec = ArtifactSpec(name, output, ArtifactKind.for_path(output), None, values)
     return render_artifact(make_environment(templates), spec)
 
 

@@ -22,14 +22,17 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from tree_sitter import Node
 
+from generator.api import plan as plan_inventories
 from generator.artifacts import ArtifactKind, RenderedArtifact, encode_text
-from generator.bundle import plan_inventory, render_unsigned
+from generator.bundle import render_unsigned
 from generator.catalogue import CATALOGUE, Kind
 from generator.errors import Diagnostic, InventoryError, PlanError
 from generator.inventory import load_inventory
-from generator.model import Database, Inventory, parse_inventory
-from generator.plan import Plan, ServerPlan, build_plan
+from generator.model import Database, Inventory
+from generator.plan import Plan, build_plan
 from generator.render import make_environment
+from generator.server_plan import ServerPlan
+from generator.validation import parse_inventory
 from tests import pwsh_oracle as ps
 from tests.conftest import EXAMPLES, INVENTORIES
 
@@ -630,7 +633,7 @@ def test_a2_biztalk_2013r2_scripts_check_3_11(write_inventory) -> None:
     source = edit(
         consolidated_text(), 'biztalk_version: "2016"', 'biztalk_version: "2013R2"'
     )
-    plan, _ = plan_inventory(write_inventory(source, "r2.yaml"))
+    (plan,) = plan_inventories([write_inventory(source, "r2.yaml")])
     arts = render_unsigned(plan, make_environment())
     checked = [
         script

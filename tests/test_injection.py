@@ -28,8 +28,9 @@ import yaml
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from generator.api import plan as plan_inventories
 from generator.artifacts import ArtifactKind, RenderedArtifact, encode_text
-from generator.bundle import plan_inventory, render_unsigned
+from generator.bundle import render_unsigned
 from generator.errors import DrgenError, ExitCode, relative_display
 from generator.inventory import load_inventory
 from generator.render import make_environment
@@ -327,7 +328,7 @@ class Baseline:
 def render_baseline(tmp: Path, data: Any) -> Baseline:
     path = tmp / "baseline.yaml"
     path.write_text(dump(data), encoding="utf-8")
-    plan, _ = plan_inventory(path)
+    (plan,) = plan_inventories([path])
     artifacts = {a.path: a for a in render_unsigned(plan, ENV)}
     xml = {
         PurePosixPath(*p.parts[1:]): xml_strings(a.text)
@@ -395,7 +396,7 @@ def check_case(
 def run_pipeline(path: Path, what: str) -> tuple[RenderedArtifact, ...] | DrgenError:
     """Plan and render in-process; a DrgenError is returned, anything else fails."""
     try:
-        plan, _ = plan_inventory(path)
+        (plan,) = plan_inventories([path])
         return render_unsigned(plan, ENV)
     except DrgenError as exc:
         return exc

@@ -209,7 +209,7 @@ def test_load_reports_an_unreadable_file(tmp_path: Path) -> None:
 
 
 def test_duplicate_keys_are_reported_with_every_other_problem() -> None:
-    from generator.model import parse_inventory
+    from generator.validation import parse_inventory
 
     doc = parse_inventory_text(
         "schema: drgen/v1\ngroup:\n  name: G\n  name: H\n  biztalk_version: '2099'\n",

@@ -17,8 +17,8 @@ from generator.model import (
     SCHEMA_FILE,
     Inventory,
     json_schema,
-    parse_inventory,
 )
+from generator.validation import parse_inventory
 from tests.conftest import EXAMPLES, INVENTORIES, ROOT
 
 SCHEMA_PATH = ROOT / "schema" / SCHEMA_FILE

@@ -173,7 +173,7 @@ def test_failure_while_writing_keeps_previous_bundle(
 
     monkeypatch.setattr(Path, "write_bytes", failing)
     result = runner.invoke(app, ["render", str(inventory), "--out", str(out)])
-    assert result.exit_code == 1
+    assert result.exit_code == 7  # ExitCode.OUTPUT
     assert "No space left on device" in result.stderr
     assert "Traceback" not in result.output
     monkeypatch.undo()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import parallel
+from generator import api, parallel
 from generator.bundle import build_bundle
 from generator.render import make_environment, template_set_sha256
 from generator.signing import choose_signer
@@ -22,8 +22,9 @@ def test_parallel_equals_serial(
     env = make_environment()
     sha = template_set_sha256()
     path = INVENTORIES / "consolidated.yaml"
-    serial = build_bundle(path, env, choice.signer, sha, jobs=1).files
-    forked = build_bundle(path, env, choice.signer, sha, jobs=2).files
+    (plan,) = api.plan([path])
+    serial = build_bundle(plan, env, choice.signer, sha, jobs=1).files
+    forked = build_bundle(plan, env, choice.signer, sha, jobs=2).files
     assert [p for p, _ in forked.files] == [p for p, _ in serial.files]
     assert forked == serial
     assert any(

@@ -84,7 +84,8 @@ def test_output_layout(plans: dict[str, Plan]) -> None:
             assert f"example/DR-West/{server}/{name}" in paths
     assert "example/DR-West/Runbook.md" in paths
     assert "example/DR-West/Test-DrLabFacts.ps1" in paths
-    assert len(paths) == 5 + 3 * 5
+    assert "example/DR-West/Test-DrBundle.ps1" in paths
+    assert len(paths) == 6 + 3 * 5
 
 
 def test_capacity_warning_for_smaller_site(plans: dict[str, Plan]) -> None:

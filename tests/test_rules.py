@@ -8,11 +8,12 @@ import pytest
 
 from generator import rules
 from generator.errors import Diagnostic
-from generator.inspection import host_mapping
 from generator.inventory import parse_inventory_text
-from generator.model import Inventory, parse_inventory
+from generator.mapping import capacity, dr_host_instances, host_mapping
+from generator.model import Inventory
 from generator.plan import build_plan
-from generator.rules import RULE_CODES, capacity, check_rules, dr_host_instances
+from generator.rules import RULE_CODES, check_rules
+from generator.validation import parse_inventory
 from tests.conftest import INVENTORIES, ROOT
 from tests.test_validate_cli import INVALID
 
@@ -52,7 +53,10 @@ def line_of(text: str, needle: str) -> int:
 
 
 def test_rule_codes_list_every_code_a_rule_reports() -> None:
-    source = (ROOT / "generator" / "rules.py").read_text(encoding="utf-8")
+    source = "".join(
+        p.read_text(encoding="utf-8")
+        for p in sorted((ROOT / "generator" / "rules").glob("*.py"))
+    )
     reported = set(re.findall(r'^\s+"([a-z]+(?:-[a-z]+)+|capacity)",$', source, re.M))
     assert reported == set(RULE_CODES)
 

@@ -19,8 +19,8 @@ import pytest
 from tree_sitter import Node
 from typer.testing import CliRunner
 
+from generator.api import plan as plan_inventories
 from generator.artifacts import ArtifactKind, RenderedArtifact, encode_text
-from generator.bundle import plan_inventory
 from generator.cli import app
 from generator.errors import ExitCode, InventoryError
 from tests import pwsh_oracle as ps
@@ -823,7 +823,7 @@ def test_a_secret_in_the_inventory_is_refused(
     path.write_text(text_with_secret, encoding="utf-8")
 
     with pytest.raises(InventoryError) as caught:
-        plan_inventory(path)
+        plan_inventories([path])
     assert caught.value.exit_code == ExitCode.INVALID_INVENTORY
     secrets = [d for d in caught.value.diagnostics if d.code == "secret-in-inventory"]
     assert len(secrets) == 1

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from typing import Final
 
-from generator.catalogue import platform, registry, sql, tools, wmi, xml
+from generator.catalogue import (
+    behaviour,
+    platform,
+    registry,
+    services,
+    sql,
+    tools,
+    wmi,
+    xml,
+)
 from generator.catalogue.model import (
     PROBE_METHODS,
     Catalogue,
@@ -23,7 +32,9 @@ CATALOGUE: Final = Catalogue(
     (
         *wmi.ENTRIES,
         *registry.ENTRIES,
+        *services.ENTRIES,
         *tools.ENTRIES,
+        *behaviour.ENTRIES,
         *sql.ENTRIES,
         *xml.ENTRIES,
         *platform.ENTRIES,

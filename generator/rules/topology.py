@@ -1,53 +1,15 @@
-"""Domain rules over a validated inventory: cross-references, roles, capacity.
-
-Each rule yields located diagnostics with a stable code; ``check_rules`` collects
-them all so an admin sees every problem at once. ``capacity`` is the load table
-that both the capacity warning and ``drgen plan`` use.
-"""
+"""Rules about servers and hosts: names, mirrors, coverage, roles, accounts."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 
-from generator.databases import RESERVED_BACKUP_NAMES
 from generator.errors import Diagnostic
 from generator.inventory import Path_, RawDocument
-from generator.model import Inventory
-
-# gmsa-config.md: "BizTalk Server 2020 and newer supports Group Managed Service
-# Accounts"; 2020 answer files also carry IsGmsaAccount in NTService elements.
-VERSIONS_WITH_GMSA = frozenset({"2020"})
-
-
-def _error(
-    doc: RawDocument, path: Path_, code: str, message: str, hint: str | None = None
-) -> Diagnostic:
-    return Diagnostic(doc.locate(path), code, message, hint)
-
-
-def _warning(
-    doc: RawDocument, path: Path_, code: str, message: str, hint: str | None = None
-) -> Diagnostic:
-    return Diagnostic(doc.locate(path), code, message, hint, severity="warning")
-
-
-def dr_host_instances(inv: Inventory) -> dict[str, tuple[str, ...]]:
-    """DR server -> host names it runs: its own list, else the union of its mirrors."""
-    by_prod = {s.name.upper(): s.host_instances for s in inv.production.servers}
-    result: dict[str, tuple[str, ...]] = {}
-    for server in inv.dr.servers:
-        if server.host_instances is not None:
-            result[server.name] = tuple(server.host_instances)
-            continue
-        names: list[str] = []
-        for prod in server.mirrors:
-            for host in by_prod.get(prod.upper(), ()):
-                if host not in names:
-                    names.append(host)
-        result[server.name] = tuple(names)
-    return result
+from generator.mapping import dr_host_instances
+from generator.model import VERSIONS_WITH_GMSA, Inventory
+from generator.rules.common import error
 
 
 def _unique_names(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
@@ -55,7 +17,7 @@ def _unique_names(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
     seen: dict[str, str] = {}
     for index, host in enumerate(inv.group.hosts):
         if host.name.upper() in seen:
-            yield _error(
+            yield error(
                 doc,
                 ("group", "hosts", index, "name"),
                 "duplicate-host",
@@ -65,7 +27,7 @@ def _unique_names(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
     prod = Counter(s.name.upper() for s in inv.production.servers)
     for index, server in enumerate(inv.production.servers):
         if prod[server.name.upper()] > 1:
-            yield _error(
+            yield error(
                 doc,
                 ("production", "servers", index, "name"),
                 "duplicate-server",
@@ -75,14 +37,14 @@ def _unique_names(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
     dr = Counter(s.name.upper() for s in inv.dr.servers)
     for index, dr_server in enumerate(inv.dr.servers):
         if dr[dr_server.name.upper()] > 1:
-            yield _error(
+            yield error(
                 doc,
                 ("dr", "servers", index, "name"),
                 "duplicate-server",
                 f"DR server '{dr_server.name}' is listed twice",
             )
         if dr_server.name.upper() in production_computers:
-            yield _error(
+            yield error(
                 doc,
                 ("dr", "servers", index, "name"),
                 "dr-name-is-production",
@@ -101,7 +63,7 @@ def _instances(
     """Host instances name defined hosts, each at most once per server."""
     for j, name in enumerate(names):
         if name.upper() not in hosts:
-            yield _error(
+            yield error(
                 doc,
                 (*path, j),
                 "unknown-host",
@@ -109,7 +71,7 @@ def _instances(
             )
     for j, name in enumerate(names):
         if name.upper() in {n.upper() for n in names[:j]}:
-            yield _error(
+            yield error(
                 doc,
                 (*path, j),
                 "duplicate-instance",
@@ -133,7 +95,7 @@ def _references(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
     for index, dr_server in enumerate(inv.dr.servers):
         for j, name in enumerate(dr_server.mirrors):
             if name.upper() not in prod:
-                yield _error(
+                yield error(
                     doc,
                     ("dr", "servers", index, "mirrors", j),
                     "unknown-server",
@@ -159,21 +121,21 @@ def _mirroring(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
         path: Path_ = ("dr", "not_mirrored", index, "server")
         key = entry.server.upper()
         if key not in prod:
-            yield _error(
+            yield error(
                 doc,
                 path,
                 "unknown-server",
                 f"'{entry.server}' is not a production server",
             )
         elif key in declared:
-            yield _error(
+            yield error(
                 doc,
                 path,
                 "duplicate-server",
                 f"'{entry.server}' is listed twice in dr.not_mirrored",
             )
         elif mirrored[key]:
-            yield _error(
+            yield error(
                 doc,
                 path,
                 "mirrored-and-not-mirrored",
@@ -185,7 +147,7 @@ def _mirroring(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
     for index, dr_server in enumerate(inv.dr.servers):
         for j, name in enumerate(dr_server.mirrors):
             if name.upper() in {m.upper() for m in dr_server.mirrors[:j]}:
-                yield _error(
+                yield error(
                     doc,
                     ("dr", "servers", index, "mirrors", j),
                     "duplicate-mirror",
@@ -194,7 +156,7 @@ def _mirroring(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
     for index, server in enumerate(inv.production.servers):
         count = mirrored[server.name.upper()]
         if count == 0 and server.name.upper() not in declared:
-            yield _error(
+            yield error(
                 doc,
                 ("production", "servers", index, "name"),
                 "not-mirrored",
@@ -203,7 +165,7 @@ def _mirroring(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
                 "dr.not_mirrored with a reason",
             )
         elif count > 1:
-            yield _error(
+            yield error(
                 doc,
                 ("production", "servers", index, "name"),
                 "mirrored-twice",
@@ -218,7 +180,7 @@ def _coverage(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
     used = {h.upper() for s in inv.production.servers for h in s.host_instances}
     for index, host in enumerate(inv.group.hosts):
         if host.name.upper() in used and host.name.upper() not in on_dr:
-            yield _error(
+            yield error(
                 doc,
                 ("group", "hosts", index, "name"),
                 "host-not-on-dr",
@@ -238,7 +200,7 @@ def _roles(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
                 if owners[1:]
                 else ("dr", "servers")
             )
-            yield _error(
+            yield error(
                 doc,
                 path,
                 "role-count",
@@ -251,14 +213,14 @@ def _roles(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
         roles_path: Path_ = ("dr", "servers", index, "roles")
         for j, role in enumerate(server.roles):
             if role in server.roles[:j]:
-                yield _error(
+                yield error(
                     doc,
                     (*roles_path, j),
                     "duplicate-role",
                     f"'{server.name}' lists the role '{role}' twice",
                 )
         if "rules_engine" in server.roles and inv.group.databases.rule_engine is None:
-            yield _error(
+            yield error(
                 doc,
                 roles_path,
                 "rules-without-db",
@@ -269,14 +231,14 @@ def _roles(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
             "rules_engine" in server.roles
             and inv.group.accounts.rule_engine_service is None
         ):
-            yield _error(
+            yield error(
                 doc,
                 roles_path,
                 "rules-without-account",
                 "role 'rules_engine' needs group.accounts.rule_engine_service",
             )
         if "bam_alerts" in server.roles and inv.group.databases.bam is None:
-            yield _error(
+            yield error(
                 doc,
                 roles_path,
                 "bam-without-db",
@@ -286,7 +248,7 @@ def _roles(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
             h for h in instances.get(server.name, ()) if h.upper() in isolated
         ]
         if hosted_isolated and "iis" not in server.roles:
-            yield _error(
+            yield error(
                 doc,
                 ("dr", "servers", index, "name"),
                 "isolated-without-iis",
@@ -301,7 +263,7 @@ def _app_pools(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
     for index, host in enumerate(inv.group.hosts):
         path: Path_ = ("group", "hosts", index)
         if host.type == "isolated" and not host.app_pools:
-            yield _error(
+            yield error(
                 doc,
                 (*path, "name"),
                 "isolated-without-app-pools",
@@ -310,7 +272,7 @@ def _app_pools(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
                 "locations; the DR scripts keep them stopped until failover",
             )
         if host.type == "in-process" and host.app_pools:
-            yield _error(
+            yield error(
                 doc,
                 (*path, "app_pools"),
                 "app-pools-on-in-process",
@@ -321,7 +283,7 @@ def _app_pools(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
         seen: set[str] = set()
         for j, pool in enumerate(host.app_pools):
             if pool.upper() in seen:
-                yield _error(
+                yield error(
                     doc,
                     (*path, "app_pools", j),
                     "duplicate-app-pool",
@@ -330,39 +292,12 @@ def _app_pools(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
             seen.add(pool.upper())
 
 
-def _backup_names(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
-    """Each custom database has its own Backup job name, not one BizTalk uses."""
-    seen: dict[str, int] = {}
-    for index, other in enumerate(inv.group.databases.other):
-        path: Path_ = ("group", "databases", "other", index, "backup_name")
-        key = other.backup_name.upper()
-        if key in seen:
-            yield _error(
-                doc,
-                path,
-                "duplicate-backup-name",
-                f"backup_name '{other.backup_name}' is used by two databases",
-                hint="UpdateDatabase.vbs updates the one row registered under this "
-                "name; each database is registered under its own",
-            )
-        seen[key] = index
-        if key in RESERVED_BACKUP_NAMES:
-            yield _error(
-                doc,
-                path,
-                "reserved-backup-name",
-                f"backup_name '{other.backup_name}' is the name BizTalk itself "
-                "registers; drgen writes that entry from the group's own databases",
-                hint="list only databases you added to the Backup BizTalk Server job",
-            )
-
-
 def _accounts(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
     """gMSA only on BizTalk 2020, named with '$'; never for Enterprise SSO."""
     if inv.group.biztalk_version not in VERSIONS_WITH_GMSA:
         for index, host in enumerate(inv.group.hosts):
             if host.gmsa:
-                yield _error(
+                yield error(
                     doc,
                     ("group", "hosts", index, "gmsa"),
                     "gmsa-unsupported",
@@ -371,14 +306,14 @@ def _accounts(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
                 )
     for index, host in enumerate(inv.group.hosts):
         if host.gmsa and not host.account.endswith("$"):
-            yield _error(
+            yield error(
                 doc,
                 ("group", "hosts", index, "account"),
                 "gmsa-name",
                 f"gMSA account '{host.account}' must end with '$'",
             )
     if inv.group.accounts.sso_service.endswith("$"):
-        yield _error(
+        yield error(
             doc,
             ("group", "accounts", "sso_service"),
             "sso-gmsa",
@@ -386,211 +321,3 @@ def _accounts(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
             "does not support gMSA accounts",
             hint="use a domain user account for the ENTSSO service",
         )
-
-
-def database_servers(inv: Inventory) -> list[tuple[Path_, str]]:
-    """Every (position path, SQL instance) that a production database names."""
-    dbs = inv.group.databases
-    found: list[tuple[Path_, str]] = [
-        (("group", "databases", "management", "server"), dbs.management.server),
-        (("group", "databases", "sso", "server"), dbs.sso.server),
-        (("group", "databases", "tracking", "server"), dbs.tracking.server),
-    ]
-    found += [
-        (("group", "databases", "messageboxes", i, "server"), m.server)
-        for i, m in enumerate(dbs.messageboxes)
-    ]
-    if dbs.rule_engine:
-        found.append(
-            (("group", "databases", "rule_engine", "server"), dbs.rule_engine.server)
-        )
-    if dbs.bam:
-        for field in type(dbs.bam).model_fields:
-            db = getattr(dbs.bam, field)
-            if db is not None:
-                found.append(
-                    (("group", "databases", "bam", field, "server"), db.server)
-                )
-    found += [
-        (("group", "databases", "other", i, "server"), o.server)
-        for i, o in enumerate(dbs.other)
-    ]
-    return found
-
-
-def _sql_mapping(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
-    """Every production SQL instance maps to a DR instance that is not production."""
-    mapped = {k.upper() for k in inv.dr.sql}
-    production = {server.upper() for _, server in database_servers(inv)} | mapped
-    for path, server in database_servers(inv):
-        if server.upper() not in mapped:
-            yield _error(
-                doc,
-                path,
-                "sql-not-mapped",
-                f"SQL instance '{server}' has no DR mapping in dr.sql",
-                hint=f"add '{server}: <DR instance>' under dr.sql",
-            )
-    for source, target in inv.dr.sql.items():
-        if target.upper() in production:
-            yield _error(
-                doc,
-                ("dr", "sql", source),
-                "dr-sql-is-production",
-                f"'{source}' maps to '{target}', a production SQL instance",
-                hint="dr.sql maps each production instance to the DR instance "
-                "its databases are restored to",
-            )
-
-
-def _messageboxes(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
-    """Exactly one master MessageBox."""
-    masters = [i for i, m in enumerate(inv.group.databases.messageboxes) if m.master]
-    if len(masters) != 1:
-        yield _error(
-            doc,
-            ("group", "databases", "messageboxes"),
-            "master-messagebox",
-            f"exactly one MessageBox must have master: true (found {len(masters)})",
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class CapacityRow:
-    """The load one DR server takes over at failover."""
-
-    index: int
-    server: str
-    mirrors: tuple[str, ...]
-    load: int  # host instances of the production servers it takes over (or its own)
-    runs: int  # host instances it runs itself
-    ratio: float | None  # load / busiest production server; None when that is 0
-    over: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Capacity:
-    """Per DR server load against the busiest production server."""
-
-    busiest_server: str
-    busiest_load: int
-    warning_ratio: float
-    rows: tuple[CapacityRow, ...]
-    dr_servers: int
-    production_servers: int
-
-
-def capacity(inv: Inventory) -> Capacity:
-    """The capacity table: what each DR server takes over, and how that compares."""
-    by_prod = {s.name.upper(): len(s.host_instances) for s in inv.production.servers}
-    busiest = max(inv.production.servers, key=lambda s: len(s.host_instances))
-    peak = len(busiest.host_instances)
-    limit = inv.dr.capacity_warning_ratio
-    instances = dr_host_instances(inv)
-    rows = []
-    for index, server in enumerate(inv.dr.servers):
-        taken = sum(by_prod.get(m.upper(), 0) for m in dict.fromkeys(server.mirrors))
-        runs = len(instances.get(server.name, ()))
-        load = max(taken, runs)
-        ratio = load / peak if peak else None
-        rows.append(
-            CapacityRow(
-                index,
-                server.name,
-                server.mirrors,
-                load,
-                runs,
-                ratio,
-                ratio is not None and ratio > limit,
-            )
-        )
-    return Capacity(
-        busiest.name,
-        peak,
-        limit,
-        tuple(rows),
-        len(inv.dr.servers),
-        len(inv.production.servers),
-    )
-
-
-def _capacity(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
-    """Warn when a DR server takes over too much, or the DR site is smaller."""
-    table = capacity(inv)
-    for row in table.rows:
-        if row.over and row.ratio is not None:
-            yield _warning(
-                doc,
-                ("dr", "servers", row.index, "name"),
-                "capacity",
-                f"DR server '{row.server}' takes over {row.load} host instances, "
-                f"{row.ratio:.2f} times the busiest production server "
-                f"('{table.busiest_server}', {table.busiest_load})",
-                hint=f"the warning threshold is dr.capacity_warning_ratio "
-                f"({table.warning_ratio:g}); the seed warns against overloading "
-                "a smaller DR site",
-            )
-    if table.dr_servers < table.production_servers:
-        yield _warning(
-            doc,
-            ("dr", "servers"),
-            "smaller-dr-site",
-            f"the DR site has {table.dr_servers} runtime servers for "
-            f"{table.production_servers} in production",
-            hint="check the DR servers can carry the production load",
-        )
-
-
-RULES = (
-    _unique_names,
-    _references,
-    _mirroring,
-    _coverage,
-    _roles,
-    _accounts,
-    _app_pools,
-    _backup_names,
-    _sql_mapping,
-    _messageboxes,
-    _capacity,
-)
-
-# Every code a rule can report, for documentation and tests.
-RULE_CODES = (
-    "duplicate-host",
-    "duplicate-server",
-    "dr-name-is-production",
-    "unknown-host",
-    "duplicate-instance",
-    "unknown-server",
-    "mirrored-and-not-mirrored",
-    "duplicate-mirror",
-    "not-mirrored",
-    "mirrored-twice",
-    "host-not-on-dr",
-    "role-count",
-    "duplicate-role",
-    "rules-without-db",
-    "rules-without-account",
-    "bam-without-db",
-    "isolated-without-iis",
-    "isolated-without-app-pools",
-    "app-pools-on-in-process",
-    "duplicate-app-pool",
-    "duplicate-backup-name",
-    "reserved-backup-name",
-    "gmsa-unsupported",
-    "gmsa-name",
-    "sso-gmsa",
-    "sql-not-mapped",
-    "dr-sql-is-production",
-    "master-messagebox",
-    "capacity",
-    "smaller-dr-site",
-)
-
-
-def check_rules(inv: Inventory, doc: RawDocument) -> list[Diagnostic]:
-    """Run every rule; errors and warnings together, sorted."""
-    found = [d for rule in RULES for d in rule(inv, doc)]
-    return sorted(found, key=Diagnostic.sort_key)

@@ -1,0 +1,163 @@
+"""Which files a site gets, from which template, with which context.
+
+Every artifact is an ``ArtifactSpec``: its template, output path and typed
+context, plus what it depends on that only exists once other files are rendered:
+``reads`` names the data files whose SHA-256 a signed script carries (the hash
+goes into ``Hashes``), and ``lists_site`` marks the bundle check, which carries
+the SHA-256 of every other file of its site. ``bundle.py`` renders in that
+order; it decides nothing about which file gets what.
+
+A new artifact is one template plus one line here (and, if it reads a data file,
+its ``reads``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Literal
+
+from generator.artifacts import ArtifactKind
+from generator.catalogue import CATALOGUE as N
+from generator.contexts import (
+    BundleCheck,
+    LabProbe,
+    ServerAnswers,
+    ServerScript,
+    SiteDocument,
+    SiteScript,
+    TemplateContext,
+)
+from generator.labfacts import RESULT_SCHEMA
+
+if TYPE_CHECKING:
+    from generator.plan import SitePlan
+    from generator.server_plan import ServerPlan
+
+# A field of ``Hashes``: which data file a script vouches for.
+HashField = Literal["answers", "update_info", "secret_server"]
+
+
+@dataclass(frozen=True, slots=True)
+class ArtifactSpec:
+    """One file to render: its template, output path, context and dependencies."""
+
+    template: str
+    path: PurePosixPath
+    kind: ArtifactKind
+    server: str | None
+    context: TemplateContext
+    # (Hashes field, path of the data file) for each data file this script reads.
+    reads: tuple[tuple[HashField, PurePosixPath], ...] = ()
+    # True for the bundle check: it lists every other file of its site.
+    lists_site: bool = False
+
+
+BUNDLE_CHECK = "site/Test-DrBundle.ps1.jinja"
+ANSWERS = "server/ConfigurationAnswers.xml.jinja"
+
+
+def _output_name(template: str) -> str:
+    return PurePosixPath(template).name.removesuffix(".jinja")
+
+
+def _spec(
+    template: str,
+    path: PurePosixPath,
+    server: str | None,
+    context: TemplateContext,
+    reads: tuple[tuple[HashField, PurePosixPath], ...] = (),
+    *,
+    lists_site: bool = False,
+) -> ArtifactSpec:
+    return ArtifactSpec(
+        template,
+        path,
+        ArtifactKind.for_path(path),
+        server,
+        context,
+        reads,
+        lists_site,
+    )
+
+
+def _site_specs(site: SitePlan, root: PurePosixPath) -> list[ArtifactSpec]:
+    update_info = root / "UpdateInfo.xml"
+    documents = (
+        "site/Runbook.md.jinja",
+        "site/UpdateInfo.xml.jinja",
+        "site/SecretServer.xml.jinja",
+    )
+    specs = [
+        _spec(t, root / _output_name(t), None, SiteDocument(site)) for t in documents
+    ]
+    specs.append(
+        _spec(
+            "site/Update-DrGroupDatabases.ps1.jinja",
+            root / "Update-DrGroupDatabases.ps1",
+            None,
+            SiteScript(site, N, "Update-DrGroupDatabases"),
+            (("update_info", update_info),),
+        )
+    )
+    specs.append(
+        _spec(
+            "site/Test-DrLabFacts.ps1.jinja",
+            root / "Test-DrLabFacts.ps1",
+            None,
+            LabProbe(site, N, "Test-DrLabFacts", RESULT_SCHEMA),
+        )
+    )
+    specs.append(
+        _spec(
+            BUNDLE_CHECK,
+            root / "Test-DrBundle.ps1",
+            None,
+            BundleCheck(site, N, "Test-DrBundle", tuple(s.name for s in site.servers)),
+            lists_site=True,
+        )
+    )
+    return specs
+
+
+def _server_specs(
+    site: SitePlan, server: ServerPlan, root: PurePosixPath
+) -> list[ArtifactSpec]:
+    folder = root / server.name
+    answers = folder / "ConfigurationAnswers.xml"
+    # What each script vouches for: Initialize runs the answer file through
+    # Configuration.exe; Enable feeds UpdateInfo.xml and SecretServer.xml to
+    # UpdateRegistry.vbs and ssomanage.
+    scripts: tuple[tuple[str, tuple[tuple[HashField, PurePosixPath], ...]], ...] = (
+        ("Initialize-DrServer", (("answers", answers),)),
+        ("Test-DrServer", ()),
+        (
+            "Enable-DrServer",
+            (
+                ("update_info", root / "UpdateInfo.xml"),
+                ("secret_server", root / "SecretServer.xml"),
+            ),
+        ),
+        ("Disable-DrServer", ()),
+    )
+    specs = [_spec(ANSWERS, answers, server.name, ServerAnswers(server, N))]
+    specs += [
+        _spec(
+            f"server/{name}.ps1.jinja",
+            folder / f"{name}.ps1",
+            server.name,
+            ServerScript(site, server, N, name),
+            reads,
+        )
+        for name, reads in scripts
+    ]
+    return specs
+
+
+def plan_artifacts(site: SitePlan) -> tuple[ArtifactSpec, ...]:
+    """Every artifact of the site, in output-path order."""
+    root = PurePosixPath(site.stem, site.site)
+    specs = _site_specs(site, root)
+    for server in site.servers:
+        specs += _server_specs(site, server, root)
+    return tuple(sorted(specs, key=lambda s: s.path))

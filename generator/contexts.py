@@ -1,0 +1,124 @@
+"""What each template is given: one frozen value per kind of artifact.
+
+A template prints its context; it decides nothing. The plan builds every context
+except two facts that exist only once other files are rendered: the SHA-256 of
+the data files a script vouches for (``hashes``) and the file list of the site's
+bundle check (``expected_files``). The bundle stage fills those in.
+
+Names used on the target come from the catalogue, passed as ``n``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from generator.catalogue import Catalogue
+from generator.escaping import PsLiteral, ps_str
+
+if TYPE_CHECKING:
+    from generator.plan import SitePlan
+    from generator.server_plan import ServerPlan
+
+
+# Test-DrBundle.ps1 before the bundle stage lists the site's files.
+NOT_YET_LISTED = PsLiteral("")
+
+
+@dataclass(frozen=True, slots=True)
+class Hashes:
+    """SHA-256 of the data files a script reads (empty when it reads none)."""
+
+    answers: str = ""
+    update_info: str = ""
+    secret_server: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SiteDocument:
+    """Runbook.md, UpdateInfo.xml, SecretServer.xml: the site's plan, printed."""
+
+    site: SitePlan
+
+
+@dataclass(frozen=True, slots=True)
+class ServerAnswers:
+    """ConfigurationAnswers.xml of one DR server."""
+
+    server: ServerPlan
+    n: Catalogue
+
+
+@dataclass(frozen=True, slots=True)
+class ServerScript:
+    """Initialize, Test, Enable and Disable of one DR server."""
+
+    site: SitePlan
+    server: ServerPlan
+    n: Catalogue
+    script: str
+    hashes: Hashes = field(default_factory=Hashes)
+
+
+@dataclass(frozen=True, slots=True)
+class SiteScript:
+    """Update-DrGroupDatabases.ps1: runs once per site."""
+
+    site: SitePlan
+    n: Catalogue
+    script: str
+    hashes: Hashes = field(default_factory=Hashes)
+
+
+@dataclass(frozen=True, slots=True)
+class LabProbe:
+    """Test-DrLabFacts.ps1: the read-only lab probe of the site's version."""
+
+    site: SitePlan
+    n: Catalogue
+    script: str
+    result_schema: str
+
+
+@dataclass(frozen=True, slots=True)
+class BundleCheck:
+    """Test-DrBundle.ps1: the SHA-256 of every other file of its site."""
+
+    site: SitePlan
+    n: Catalogue
+    script: str
+    site_servers: tuple[str, ...]
+    expected_files: PsLiteral = NOT_YET_LISTED
+
+
+TemplateContext = (
+    SiteDocument | ServerAnswers | ServerScript | SiteScript | LabProbe | BundleCheck
+)
+
+
+def as_mapping(context: TemplateContext) -> dict[str, object]:
+    """The context as the variables Jinja sees (shallow: values stay typed)."""
+    return {f.name: getattr(context, f.name) for f in dataclasses.fields(context)}
+
+
+def expected_files_block(files: tuple[tuple[str, str], ...]) -> PsLiteral:
+    """The ``$ExpectedFiles`` assignment of Test-DrBundle.ps1: one ``Path``/``Sha256``
+    pair per file, in the order given, LF line ends, no final line end.
+
+    The same function renders the block into the signed script and lets
+    ``drgen verify`` rebuild it from the manifest, so the two are compared as
+    text drgen produced, never by reading the script's text back as data.
+    """
+    return PsLiteral("$ExpectedFiles = @(\n" + expected_file_rows(files) + ")")
+
+
+def expected_file_rows(files: tuple[tuple[str, str], ...]) -> str:
+    """The rows of :func:`expected_files_block` alone (one row names one file)."""
+    return "".join(
+        "    [pscustomobject]@{\n"
+        f"        Path = {ps_str(path)}\n"
+        f"        Sha256 = {ps_str(digest)}\n"
+        "    }\n"
+        for path, digest in files
+    )

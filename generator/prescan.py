@@ -1,0 +1,96 @@
+"""The pre-scan: problems pydantic cannot see, found before the model is validated.
+
+Keys that look like secrets (an inventory never holds passwords) and control
+characters or line breaks in any key or value.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from generator.errors import Diagnostic
+from generator.inventory import Path_, RawDocument
+from generator.model import Inventory, nested_model
+from generator.text import dotted, shown
+
+# C0 and C1 controls, DEL, Unicode line breaks, lone surrogates and the two
+# non-characters XML 1.0 forbids: none belongs in a one-line inventory value.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+
+_SECRET_KEY = re.compile(
+    r"pass(word|wd|phrase)?|pwd|secret|credential|private[_-]?key|token", re.I
+)
+
+
+def _schema_keys() -> frozenset[str]:
+    """Every key the schema defines (some, like master_secret_server, look secret)."""
+    keys: set[str] = set()
+    pending: list[Any] = [Inventory]
+    while pending:
+        model = pending.pop()
+        for name, info in model.model_fields.items():
+            keys.add(info.alias or name)
+            inner = nested_model(info.annotation)
+            if inner is not None:
+                pending.append(inner)
+    return frozenset(keys)
+
+
+_SCHEMA_KEYS = _schema_keys()
+
+
+def prescan(doc: RawDocument) -> tuple[list[Diagnostic], set[Path_]]:
+    """Problems pydantic cannot see: secret-looking keys and control characters.
+
+    Also returns the paths of the secret-looking keys: nothing below them may be
+    echoed by another diagnostic.
+    """
+    found: list[Diagnostic] = []
+    secrets: set[Path_] = set()
+
+    def visit(value: Any, path: Path_) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if (
+                    isinstance(key, str)
+                    and key not in _SCHEMA_KEYS
+                    and _SECRET_KEY.search(key)
+                ):
+                    secrets.add((*path, key))
+                    found.append(
+                        Diagnostic(
+                            doc.locate((*path, key)),
+                            "secret-in-inventory",
+                            f"'{shown(key)}' looks like a secret; an inventory never "
+                            "holds passwords",
+                            hint="remove it: passwords are prompted on the DR server "
+                            "at run time and never stored",
+                        )
+                    )
+                if isinstance(key, str) and _CONTROL.search(key):
+                    found.append(
+                        Diagnostic(
+                            doc.locate((*path, key)),
+                            "control-character",
+                            f"key '{shown(key)}' contains a control character "
+                            "or line break",
+                            hint="inventory keys and values are single-line text",
+                        )
+                    )
+                visit(item, (*path, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                visit(item, (*path, index))
+        elif isinstance(value, str) and _CONTROL.search(value):
+            found.append(
+                Diagnostic(
+                    doc.locate(path),
+                    "control-character",
+                    f"{dotted(path)}: value contains a control character or line break",
+                    hint="inventory values are single-line text",
+                )
+            )
+
+    visit(doc.data, ())
+    return found, secrets

@@ -1,0 +1,86 @@
+"""Domain rules over a validated inventory: cross-references, roles, capacity.
+
+Each rule yields located diagnostics with a stable code; ``check_rules`` collects
+them all so an admin sees every problem at once. The rules live by theme in this
+package; what they compute about the DR site (which instances each DR server runs,
+the capacity table) is the plan's, in ``generator.mapping``.
+"""
+
+from __future__ import annotations
+
+from generator.errors import Diagnostic
+from generator.inventory import RawDocument
+from generator.model import Inventory
+from generator.rules.capacity import _capacity
+from generator.rules.sql import (
+    _backup_names,
+    _messageboxes,
+    _sql_mapping,
+    database_servers,
+)
+from generator.rules.topology import (
+    _accounts,
+    _app_pools,
+    _coverage,
+    _mirroring,
+    _references,
+    _roles,
+    _unique_names,
+)
+
+RULES = (
+    _unique_names,
+    _references,
+    _mirroring,
+    _coverage,
+    _roles,
+    _accounts,
+    _app_pools,
+    _backup_names,
+    _sql_mapping,
+    _messageboxes,
+    _capacity,
+)
+
+# Every code a rule can report, for documentation and tests.
+RULE_CODES = (
+    "duplicate-host",
+    "duplicate-server",
+    "dr-name-is-production",
+    "unknown-host",
+    "duplicate-instance",
+    "unknown-server",
+    "mirrored-and-not-mirrored",
+    "duplicate-mirror",
+    "not-mirrored",
+    "mirrored-twice",
+    "host-not-on-dr",
+    "role-count",
+    "duplicate-role",
+    "rules-without-db",
+    "rules-without-account",
+    "bam-without-db",
+    "isolated-without-iis",
+    "isolated-without-app-pools",
+    "app-pools-on-in-process",
+    "duplicate-app-pool",
+    "duplicate-backup-name",
+    "reserved-backup-name",
+    "gmsa-unsupported",
+    "gmsa-name",
+    "sso-gmsa",
+    "sql-not-mapped",
+    "dr-sql-is-production",
+    "master-messagebox",
+    "capacity",
+    "smaller-dr-site",
+)
+
+
+def check_rules(inv: Inventory, doc: RawDocument) -> list[Diagnostic]:
+    """Run every rule; errors and warnings together, sorted."""
+    found = [d for rule in RULES for d in rule(inv, doc)]
+    return sorted(found, key=Diagnostic.sort_key)
+
+
+__all__ = ["RULES", "RULE_CODES", "check_rules", "database_servers"]
