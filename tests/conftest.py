@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 from textwrap import dedent
 
@@ -21,6 +21,47 @@ ROOT = Path(__file__).resolve().parent.parent
 INVENTORIES = ROOT / "inventories"
 EXAMPLES = ("example", "consolidated")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+# Not the checkout's: caches of tools and of the test run itself.
+_NOT_OUTPUT = frozenset(
+    {".git", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+    | {".hypothesis", "drgen.egg-info"}
+)
+
+
+def _checkout_files() -> dict[str, tuple[int, int]]:
+    """Every file of the checkout (but caches) with its size and mtime."""
+    found: dict[str, tuple[int, int]] = {}
+    for folder, dirs, files in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if d not in _NOT_OUTPUT]
+        for name in files:
+            stat = Path(folder, name).stat()
+            found[os.path.relpath(Path(folder, name), ROOT)] = (
+                stat.st_size,
+                stat.st_mtime_ns,
+            )
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkout_stays_untouched(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[None]:
+    """No test writes into the checkout: renders sign with a development key kept
+    in a temporary folder (DRGEN_DEV_CERT_DIR, inherited by real processes), and
+    every file of the checkout is the same after the run as before it."""
+    before = _checkout_files()
+    keys = tmp_path_factory.mktemp("dev-signing")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DRGEN_DEV_CERT_DIR", str(keys))
+        yield
+    after = _checkout_files()
+    changed = sorted(
+        p for p in before.keys() | after.keys() if before.get(p) != after.get(p)
+    )
+    if changed:
+        pytest.fail(f"tests wrote into the checkout: {changed[:20]}")
 
 
 def require_tool(name: str) -> str:

@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+
+from generator import api
+from generator.bundle import render_bundle
+from generator.contexts import (
+    BundleCheck,
+    LabProbe,
+    ServerAnswers,
+    ServerScript,
+    SiteDocument,
+    SiteScript,
+)
 from generator.plan import Plan
+from generator.render import make_environment
+from generator.signing import NullSigner
+from tests.conftest import INVENTORIES
 
 
 def instances(plan: Plan) -> dict[str, list[str]]:
@@ -102,3 +119,148 @@ def test_role_services_exclude_sso_and_host_services(plans: dict[str, Plan]) -> 
         "RuleEngineUpdateService",
         "BAMAlerts",
     )
+
+
+# ------------------------------------------------------------- from the plan side
+
+
+def test_bam_units_in_documented_order_old_primary_import_at_production(
+    plans: dict[str, Plan],
+) -> None:
+    info = plans["consolidated"].site.update_info
+    units = [(u.name, dict(u.properties)) for u in info.bam_units]
+    assert [name for name, _ in units] == [
+        "OldPrimaryImportDatabase",
+        "PrimaryImportDatabase",
+        "ArchivingDatabase",
+        "StarSchemaDatabase",
+    ]
+    old, new, archive, star = (props for _, props in units)
+    # Only the old primary import names where the database was; the rest, DR.
+    assert old == {"ServerName": "FABSQL02\\BTS", "DatabaseName": "BAMPrimaryImport"}
+    assert new == {"ServerName": "FABDRSQL01\\BTS", "DatabaseName": "BAMPrimaryImport"}
+    assert archive["ServerName"] == star["ServerName"] == "FABDRSQL01\\BTS"
+    # No BAM in the example group: no unit at all.
+    assert plans["example"].site.update_info.bam_units == ()
+
+
+def test_isolated_host_has_no_service_and_brings_its_app_pools(
+    plans: dict[str, Plan],
+) -> None:
+    server = plans["consolidated"].site.servers[0]
+    (web,) = [h for h in server.host_instances if h.host == "WebReceiveHost"]
+    assert (web.in_process, web.host_type, web.service) == (False, 2, None)
+    assert web.replaces == ("FABWEB01",)
+    assert server.app_pools == ("FabrikamWebReceive",)
+    assert web not in server.in_process_instances
+    # Every in-process instance is type 1 with its BTSSvc$ service.
+    for host in server.in_process_instances:
+        assert (host.host_type, host.service) == (1, f"BTSSvc${host.host}")
+    # The server without the iis role gets no pools.
+    assert plans["consolidated"].site.servers[1].app_pools == ()
+    isolated = [r for r in plans["consolidated"].mapping if r.host_type == "isolated"]
+    assert [(r.host, r.production, r.dr) for r in isolated] == [
+        ("WebReceiveHost", "FABWEB01", "FABDRBTS01")
+    ]
+
+
+def test_mixed_case_sql_names_map_to_their_dr_instance(
+    write_inventory: Callable[[str, str], Path],
+) -> None:
+    # SQL instance names are case-insensitive: the databases spell the instance
+    # differently from the dr.sql table, and still map.
+    source = (INVENTORIES / "consolidated.yaml").read_text(encoding="utf-8")
+    source = source.replace(
+        "management: {server: FABSQL01\\BTS", "management: {server: fabsql01\\bts"
+    ).replace("tracking: {server: FABSQL02\\BTS", "tracking: {server: FabSql02\\Bts")
+    assert "fabsql01\\bts" in source
+    assert "FabSql02\\Bts" in source
+    (plan,) = api.plan([write_inventory(source, "consolidated.yaml")])
+    site = plan.site
+    assert site.production_mgmt.server == "fabsql01\\bts"  # as the admin wrote it
+    assert site.dr_mgmt.server == "FABDRSQL01\\BTS"
+    tracking = site.update_info.tracking
+    assert (tracking.old_server, tracking.new_server) == (
+        "FabSql02\\Bts",
+        "FABDRSQL01\\BTS",
+    )
+    assert site.dr_sql_instances == ("FABDRSQL01\\BTS",)
+
+
+def test_servers_after_the_master_are_in_inventory_order(
+    plans: dict[str, Plan],
+) -> None:
+    site = plans["example"].site
+    assert site.master_secret_server == "DRserver1"
+    assert site.failover_after_master == ("DRserver2", "DRserver3")
+    assert plans["consolidated"].site.failover_after_master == ("FABDRBTS02",)
+
+
+def test_each_script_reads_exactly_the_data_files_it_vouches_for(
+    plans: dict[str, Plan],
+) -> None:
+    plan = plans["example"]
+    reads = {
+        str(a.path).removeprefix("example/DR-West/"): {
+            (field, str(path).removeprefix("example/DR-West/"))
+            for field, path in a.reads
+        }
+        for a in plan.artifacts
+        if a.reads
+    }
+    for server in ("DRserver1", "DRserver2", "DRserver3"):
+        assert reads.pop(f"{server}/Initialize-DrServer.ps1") == {
+            ("answers", f"{server}/ConfigurationAnswers.xml")
+        }
+        assert reads.pop(f"{server}/Enable-DrServer.ps1") == {
+            ("update_info", "UpdateInfo.xml"),
+            ("secret_server", "SecretServer.xml"),
+        }
+    assert reads == {"Update-DrGroupDatabases.ps1": {("update_info", "UpdateInfo.xml")}}
+    paths = {a.path for a in plan.artifacts}
+    assert all(p in paths for a in plan.artifacts for _, p in a.reads)
+    # Only data files are read, so one rendering pass before the scripts suffices.
+    assert all(not p.name.endswith(".ps1") for a in plan.artifacts for _, p in a.reads)
+    (check,) = [a for a in plan.artifacts if a.lists_site]
+    assert check.path.name == "Test-DrBundle.ps1"
+
+
+def test_every_template_gets_a_typed_context(plans: dict[str, Plan]) -> None:
+    kinds = {
+        "Runbook.md": SiteDocument,
+        "UpdateInfo.xml": SiteDocument,
+        "SecretServer.xml": SiteDocument,
+        "ConfigurationAnswers.xml": ServerAnswers,
+        "Update-DrGroupDatabases.ps1": SiteScript,
+        "Test-DrLabFacts.ps1": LabProbe,
+        "Test-DrBundle.ps1": BundleCheck,
+    }
+    for plan in plans.values():
+        for spec in plan.artifacts:
+            wanted = kinds.get(spec.path.name, ServerScript)
+            assert type(spec.context) is wanted, spec.path
+            assert dataclasses.is_dataclass(spec.context)
+            assert spec.context.__dataclass_params__.frozen  # type: ignore[union-attr]
+            server = getattr(spec.context, "server", None)
+            assert (server.name if server else None) == spec.server, spec.path
+
+
+def test_bundle_fills_hashes_of_the_files_it_rendered(plans: dict[str, Plan]) -> None:
+    import hashlib
+
+    plan = plans["example"]
+    encoded = {a.path: a for a in render_bundle(plan, make_environment(), NullSigner())}
+    enable = encoded[PurePosixPath("example/DR-West/DRserver2/Enable-DrServer.ps1")]
+    text = enable.data.decode("utf-8-sig")
+    info = encoded[PurePosixPath("example/DR-West/UpdateInfo.xml")].data
+    digest = hashlib.sha256(info).hexdigest().upper()
+    assert f"$UpdateInfoSha256 = '{digest}'" in text
+    check = encoded[PurePosixPath("example/DR-West/Test-DrBundle.ps1")]
+    listed = check.data.decode("utf-8-sig")
+    for path, art in encoded.items():
+        if path.name == "Test-DrBundle.ps1":
+            continue
+        relative = "\\".join(path.relative_to("example/DR-West").parts)
+        digest = hashlib.sha256(art.data).hexdigest().upper()
+        row = f"Path = '{relative}'\r\n        Sha256 = '{digest}'"
+        assert row in listed, relative

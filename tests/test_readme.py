@@ -32,3 +32,15 @@ def test_the_wrapper_knows_both_commands() -> None:
     for command in ("render)", "test)"):
         assert f"\n  {command}\n" in script
     assert (ROOT / "drgen.sh").stat().st_mode & 0o111
+
+
+def test_exit_code_table_lists_every_exit_code() -> None:
+    from generator.errors import ExitCode
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = text.split("Exit codes:", 1)[1].split("\n\n", 2)[1]
+    rows = re.findall(r"^\| (\d+) \| (.+) \|$", table, re.M)
+    assert [int(code) for code, _ in rows] == [int(c) for c in ExitCode]
+    meaning = dict(rows)
+    assert "output" in meaning[str(int(ExitCode.OUTPUT))]
+    assert "verification" in meaning[str(int(ExitCode.VERIFICATION))]

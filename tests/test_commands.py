@@ -1,0 +1,198 @@
+"""Every command's exact output on the examples, and the help of every command.
+
+The expected texts in tests/data/cli/ are reviewed like snapshots; each is also
+checked against the Plan it shows, so a wrong but stable output fails too.
+Regenerate them with ``python -m tests.test_commands`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from generator import api
+from generator.cli import app
+from tests.conftest import EXAMPLES, INVENTORIES
+
+EXPECTED = Path(__file__).parent / "data" / "cli"
+ARGS = [f"inventories/{stem}.yaml" for stem in EXAMPLES]
+
+
+def _workspace(root: Path) -> None:
+    """The example inventories in ``root/inventories``, as in a user's checkout."""
+    (root / "inventories").mkdir(parents=True, exist_ok=True)
+    for stem in EXAMPLES:
+        shutil.copy(INVENTORIES / f"{stem}.yaml", root / "inventories")
+
+
+def outputs(root: Path) -> dict[str, str]:
+    """What validate and plan print on the examples, run inside ``root``."""
+    runner = CliRunner()
+    validate = runner.invoke(app, ["validate", *ARGS])
+    validate_json = runner.invoke(app, ["validate", "--format", "json", *ARGS])
+    plan = runner.invoke(app, ["plan", *ARGS, "--out", "out"])
+    plan_json = runner.invoke(app, ["plan", "--json", *ARGS, "--out", "out"])
+    for result in (validate, validate_json, plan, plan_json):
+        assert result.exit_code == 0, result.output
+    return {
+        "validate.stderr.txt": validate.stderr,
+        "validate.stdout.json": validate_json.stdout,
+        "plan.stdout.txt": plan.stdout,
+        "plan.stderr.txt": plan.stderr,
+        "plan.stdout.json": plan_json.stdout,
+    }
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    root = tmp_path_factory.mktemp("workspace")
+    _workspace(root)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        return outputs(root)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "validate.stderr.txt",
+        "validate.stdout.json",
+        "plan.stdout.txt",
+        "plan.stderr.txt",
+        "plan.stdout.json",
+    ],
+)
+def test_exact_output_on_the_examples(printed: dict[str, str], name: str) -> None:
+    expected = (EXPECTED / name).read_text(encoding="utf-8")
+    assert printed[name] == expected
+
+
+def test_validate_output_says_what_the_checks_found(printed: dict[str, str]) -> None:
+    checks = api.validate([INVENTORIES / f"{stem}.yaml" for stem in EXAMPLES])
+    reported = json.loads(printed["validate.stdout.json"])
+    assert [(d["code"], d["line"], d["column"]) for d in reported] == [
+        (d.code, d.location.line, d.location.column) for d in checks.diagnostics
+    ]
+    assert checks.diagnostics, "the consolidated example has capacity warnings"
+    lines = printed["validate.stderr.txt"].splitlines()
+    assert lines[-2:] == [
+        "inventories/example.yaml: valid",
+        f"inventories/consolidated.yaml: valid, {len(checks.diagnostics)} warnings",
+    ]
+
+
+def test_plan_output_is_the_plan(printed: dict[str, str]) -> None:
+    shown = json.loads(printed["plan.stdout.json"])["inventories"]
+    plans = api.plan([INVENTORIES / f"{stem}.yaml" for stem in EXAMPLES])
+    assert len(shown) == len(plans)
+    for data, plan in zip(shown, plans, strict=True):
+        assert data["group"] == plan.site.group_name
+        assert data["site"] == plan.site.site
+        assert [(r["host"], r["dr_server"]) for r in data["host_instances"]] == [
+            (r.host, r.dr) for r in plan.mapping
+        ]
+        assert [r["roles"] for r in data["roles"]] == [
+            list(r.roles) for r in plan.roles
+        ]
+        # Every artifact of the plan, plus the manifest, is a file to create.
+        files = {f["path"] for f in data["files"]}
+        expected = {f"out/{a.path}" for a in plan.artifacts}
+        assert files == expected | {f"out/{plan.site.stem}/manifest.json"}
+        assert {f["status"] for f in data["files"]} == {"create"}
+        text = printed["plan.stdout.txt"]
+        assert f"{len(files)} create, 0 update, 0 remove, 0 identical" in text
+
+
+def _subcommands(command: Any) -> dict[str, Any]:
+    """A command group's commands (typer's click objects, read by duck typing)."""
+    return dict(getattr(command, "commands", None) or {})
+
+
+def _commands() -> list[tuple[str, ...]]:
+    found: list[tuple[str, ...]] = []
+
+    def walk(group: Any, prefix: tuple[str, ...]) -> None:
+        for name, command in sorted(_subcommands(group).items()):
+            found.append((*prefix, name))
+            walk(command, (*prefix, name))
+
+    walk(get_command(app), ())
+    return found
+
+
+def test_every_command_is_known() -> None:
+    assert _commands() == [
+        ("facts",),
+        ("facts", "check"),
+        ("plan",),
+        ("render",),
+        ("schema",),
+        ("validate",),
+        ("verify",),
+    ]
+
+
+@pytest.mark.parametrize("command", _commands(), ids=" ".join)
+def test_help_of_every_command(runner: CliRunner, command: tuple[str, ...]) -> None:
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert f"Usage: drgen {' '.join(command)}" in result.stdout
+    leaf: Any = get_command(app)
+    for name in command:
+        leaf = _subcommands(leaf)[name]
+    # Every option of the command is described in its help.
+    options = [p for p in leaf.params if p.param_type_name == "option"]
+    for option in options:
+        if not option.hidden:
+            assert option.opts[0] in result.stdout, option.opts
+            assert option.help, option.opts
+    first = (leaf.help or "").strip().splitlines()[0]
+    assert first.split()[0] in result.stdout
+
+
+def test_the_checkout_guard_sees_a_written_file() -> None:
+    from tests.conftest import ROOT, _checkout_files
+
+    before = _checkout_files()
+    probe = ROOT / "tests" / "data" / "cli" / ".written-by-a-test"
+    probe.write_text("x", encoding="utf-8")
+    try:
+        assert set(_checkout_files()) - set(before) == {str(probe.relative_to(ROOT))}
+    finally:
+        probe.unlink()
+    assert _checkout_files() == before
+
+
+def test_renders_sign_with_a_key_outside_the_checkout() -> None:
+    import os
+
+    from tests.conftest import ROOT
+
+    keys = Path(os.environ["DRGEN_DEV_CERT_DIR"])
+    assert ROOT not in keys.resolve().parents
+
+
+def main() -> None:
+    """Rewrite tests/data/cli/ from the current code (review the diff)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        _workspace(root)
+        import os
+
+        os.chdir(root)
+        for name, text in outputs(root).items():
+            (EXPECTED / name).write_text(text, encoding="utf-8")
+            sys.stdout.write(f"wrote {EXPECTED / name}\n")
+
+
+if __name__ == "__main__":
+    main()
