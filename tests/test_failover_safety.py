@@ -30,11 +30,13 @@ from tests.test_fidelity import (
     Script,
     ancestors,
     artifact,
+    assigned_variable,
     branch_block,
     calls_should_process,
     command_nodes,
     condition,
     function,
+    functions,
     help_comment,
     is_switch,
     keyword_statements,
@@ -239,6 +241,25 @@ def evaluate(node: Node, env: Env) -> object:
             evaluate(children[0], env),
             evaluate(children[-1], env),
         )
+    if kind == "array_literal_expression":
+        return [evaluate(c, env) for c in children]
+    if kind == "array_expression":
+        # @(...) of one statement: a comma list, or one value made an array.
+        inner = statements(node)
+        if len(inner) != 1:
+            return [] if not inner else None
+        value = evaluate(inner[0], env)
+        return value if value is None or isinstance(value, list) else [value]
+    if kind == "additive_expression":
+        left_value = evaluate(node.children[0], env)
+        right_value = evaluate(node.children[-1], env)
+        if (
+            node.children[1].type == "+"
+            and isinstance(left_value, str)
+            and isinstance(right_value, str)
+        ):
+            return left_value + right_value
+        return None
     if kind == "bitwise_expression":
         left_value = evaluate(node.children[0], env)
         right_value = evaluate(node.children[-1], env)
@@ -576,11 +597,12 @@ def check_enable_host_instance(script: Script) -> None:
 
 
 def check_enable_app_pools(script: Script) -> int:
-    """Enable-DrAppPool runs only without -NoStart; returns how many calls."""
-    calls = command_nodes(script.root, "Enable-DrAppPool")
+    """Set-DrAppPool -Running $true runs only without -NoStart; returns how many."""
+    calls = command_nodes(script.root, "Set-DrAppPool")
     env = {"$whatifpreference": False, "$updated": True}
     for call in calls:
         assert not in_function(call), script
+        assert argument_text(call, "-Running").casefold() == "$true", script
         loop = next(a for a in ancestors(call) if a.type == "foreach_statement")
         assert key(loop.named_children[1]) == "$apppools", script
         ready = reachable(call, {**env, "$nostart": True}, script.root)
@@ -596,6 +618,77 @@ def check_enable_app_pools(script: Script) -> int:
         ]
         assert guards, script
     return len(calls)
+
+
+def appcmd_arguments(call: Node, env: Env) -> list[object]:
+    """The values of an ``Invoke-DrNative -ArgumentList @(...)`` under ``env``."""
+    value = argument(call, "-ArgumentList")
+    assert value is not None, text(call)[:60]
+    listed = evaluate(value, env)
+    assert isinstance(listed, list), text(value)
+    return listed
+
+
+#: (-Running, pool state, autoStart read) -> the appcmd runs Set-DrAppPool makes.
+POOL_CASES: Final[dict[tuple[bool, str, str], list[list[str]]]] = {
+    (False, "Started", "true"): [
+        ["set", "apppool", "Pool", "/autoStart:false"],
+        ["stop", "apppool", "/apppool.name:Pool"],
+    ],
+    (False, "Stopped", "true"): [["set", "apppool", "Pool", "/autoStart:false"]],
+    (False, "Started", "false"): [["stop", "apppool", "/apppool.name:Pool"]],
+    (False, "Stopped", "false"): [],
+    (True, "Stopped", "false"): [
+        ["set", "apppool", "Pool", "/autoStart:true"],
+        ["start", "apppool", "/apppool.name:Pool"],
+    ],
+    (True, "Started", "false"): [["set", "apppool", "Pool", "/autoStart:true"]],
+    (True, "Stopped", "true"): [["start", "apppool", "/apppool.name:Pool"]],
+    (True, "Started", "true"): [],
+    (False, "missing", "missing"): [],
+    (True, "no IIS", "no IIS"): [],
+}
+
+
+def check_app_pool_changes(script: Script) -> None:
+    """Set-DrAppPool: -Running $false turns autoStart off and stops the pool, $true
+    turns it on and starts it; each appcmd change asks ShouldProcess on its own and
+    runs only when the pool is not that way already."""
+    fn = function(script, "Set-DrAppPool")
+    body = nodes(fn, "script_block_body")[0]
+    natives = command_nodes(fn, "Invoke-DrNative")
+    asks = should_process_clauses(fn)
+    assert len(natives) == len(asks) == 2, script
+    for native, ask in zip(natives, asks, strict=True):
+        assert within(native, branch_block(ask)), script
+    top = statements(body)
+    tracked = dict.fromkeys(
+        key(a.named_children[0]) for a in nodes(body, "assignment_expression")
+    )
+    for (running, state, auto), expected in POOL_CASES.items():
+        for approve in (True, False):
+            env = {
+                "$running": running,
+                "$name": "Pool",
+                "get-drapppoolstate": state,
+                "get-drapppoolautostart": auto,
+                "shouldprocess()": approve,
+                "$result.exitcode": 0,
+            }
+            ran: list[list[object]] = []
+            for native in natives:
+                # The variables as the statement holding the call begins.
+                at = next(i for i, s in enumerate(top) if within(native, s))
+                cases = [{**env, **b} for b in run(top[:at], env, tracked)]
+                verdicts = {reachable(native, case, top[at]) for case in cases}
+                assert len(verdicts) < 2, (script, env)
+                assert None not in verdicts, (script, env)
+                if True in verdicts:
+                    values = [appcmd_arguments(native, case) for case in cases]
+                    assert all(v == values[0] for v in values), (script, env)
+                    ran.append(values[0])
+            wanted = expected if approve else []
+            assert ran == wanted, (script, running, state, auto, approve, ran)
 
 
 def report_env(report: Node, expect: str) -> dict[str, object]:
@@ -700,6 +793,22 @@ def test_f1_no_start_leaves_app_pools_stopped(
         assert bool(calls) == bool(planned[(script.stem, script.server)].app_pools)
         seen += calls
     assert seen >= 1
+
+
+def test_f1_app_pools_stopped_with_autostart_off_or_started_with_it_on(
+    all_artifacts: list[RenderedArtifact], plans: dict[str, Plan]
+) -> None:
+    """F1/A12: Set-DrAppPool -Running $false is autoStart off and stop, $true the
+    reverse; the scripts without application pools do not define it."""
+    planned = server_plans(plans)
+    seen = 0
+    for script in scripts(all_artifacts, *CHANGING_SERVER):
+        if not planned[(script.stem, script.server)].app_pools:
+            assert "Set-DrAppPool" not in functions(script), script
+            continue
+        check_app_pool_changes(script)
+        seen += 1
+    assert seen == 3
 
 
 def test_f1_ready_report_expects_nothing_able_to_process(
@@ -815,6 +924,45 @@ def test_f2_interactive_means_a_console_someone_can_type_into(
     """F2: a service, -NonInteractive or redirected input is not a console."""
     for script in scripts(all_artifacts, "Enable-DrServer.ps1"):
         check_test_interactive(script)
+
+
+#: The script of the restore folder each pre-flight check looks for.
+RESTORE_SCRIPTS: Final = {
+    "Enable-DrServer.ps1": "UpdateRegistry.vbs",
+    "Update-DrGroupDatabases.ps1": "UpdateDatabase.vbs",
+}
+
+
+def check_restore_script_preflight(script: Script) -> None:
+    """Pre-flight stops when the restore-folder script or 64-bit cscript is missing."""
+    preflight = function(script, "Assert-DrPreflight")
+    calls = command_nodes(preflight, "Assert-DrRestoreScript")
+    assert len(calls) == 1, script
+    call = calls[0]
+    assert argument_text(call, "-Name") == f"'{RESTORE_SCRIPTS[script.name]}'"
+    bits64 = {"[environment]::is64bitprocess": True}
+    assert reachable(call, bits64, preflight) is True, script
+    helper = function(script, "Assert-DrRestoreScript")
+    checks = [
+        s
+        for s in nodes(helper, "if_statement")
+        if keyword_statements(branch_block(s), "throw")
+    ]
+    tested = [variables(condition(s)) for s in checks]
+    for found in ("Get-DrRestoreFolder", "Get-DrCscript"):
+        (lookup,) = command_nodes(helper, found)
+        variable = assigned_variable(lookup)
+        assert any(variable in t for t in tested), (script, found)
+    assert not reached_throws(helper, {"test-path": True}), script
+    assert reached_throws(helper, {"test-path": False}), script
+
+
+def test_f2_preflight_checks_restore_script_and_cscript(
+    all_artifacts: list[RenderedArtifact],
+) -> None:
+    """Pre-flight: UpdateRegistry.vbs / UpdateDatabase.vbs and 64-bit cscript found."""
+    for script in scripts(all_artifacts, *RESTORE_SCRIPTS):
+        check_restore_script_preflight(script)
 
 
 # ================================== F3. UpdateRegistry.vbs while any value is old
@@ -1663,6 +1811,49 @@ Checker = Callable[[Script], object]
 
 #: (script, checker, rendered text, replacement): each undoes or breaks one fix.
 MUTATIONS: Final[dict[str, tuple[str, Checker, str, str]]] = {
+    "preflight-skips-restore-script": (
+        "Update-DrGroupDatabases.ps1",
+        check_restore_script_preflight,
+        "    Assert-DrRestoreScript -Name 'UpdateDatabase.vbs'\n",
+        "",
+    ),
+    "preflight-ignores-missing-cscript": (
+        "Enable-DrServer.ps1",
+        check_restore_script_preflight,
+        "        throw ('64-bit cscript.exe not found at {0}.' -f $cscript)\n",
+        "        Write-Warning ('64-bit cscript.exe not found at {0}.' -f $cscript)\n",
+    ),
+    "app-pool-dormant-keeps-autostart": (
+        "Disable-DrServer.ps1",
+        check_app_pool_changes,
+        "    $autoStart = ([string]$Running).ToLowerInvariant()\n",
+        "    $autoStart = 'true'\n",
+    ),
+    "app-pool-dormant-starts": (
+        "Initialize-DrServer.ps1",
+        check_app_pool_changes,
+        "        $verb = 'stop'\n",
+        "        $verb = 'start'\n",
+    ),
+    "app-pool-stopped-unasked": (
+        "Disable-DrServer.ps1",
+        check_app_pool_changes,
+        "    elseif ($PSCmdlet.ShouldProcess($Name, ('Set the application pool from"
+        " {0} to {1}' -f $state, $wanted))) {\n",
+        "    else {\n",
+    ),
+    "app-pool-stopped-again": (
+        "Initialize-DrServer.ps1",
+        check_app_pool_changes,
+        "    if ($state -eq $wanted) {\n",
+        "    if ($false) {\n",
+    ),
+    "app-pool-started-when-missing": (
+        "Enable-DrServer.ps1",
+        check_app_pool_changes,
+        "    if (@('missing', 'no IIS') -contains $state) {\n",
+        "    if (@('missing') -contains $state) {\n",
+    ),
     "decline-throw-removed": (
         "Enable-DrServer.ps1",
         check_declines,
@@ -1857,7 +2048,7 @@ def test_counter_app_pools_started_under_no_start(
     with_pools = [
         s
         for s in scripts(all_artifacts, "Enable-DrServer.ps1")
-        if command_nodes(s.root, "Enable-DrAppPool")
+        if command_nodes(s.root, "Set-DrAppPool")
     ]
     assert with_pools
     for script in with_pools:

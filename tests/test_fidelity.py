@@ -278,6 +278,18 @@ def first_line(commands: list[ps.Command], name: str, *arguments: str) -> int:
     return lines[0]
 
 
+def parameter_value(command: ps.Command, parameter: str) -> str | None:
+    """The argument bound to ``parameter``: ``-P value`` or ``-P:value``."""
+    for i, given in enumerate(command.arguments):
+        name, colon, value = given.partition(":")
+        if name.casefold() != parameter.casefold():
+            continue
+        if colon:
+            return value
+        return command.arguments[i + 1] if i + 1 < len(command.arguments) else None
+    return None
+
+
 def method_calls(node: Node) -> list[tuple[str, str, list[Node], Node]]:
     """``(method, target text, argument nodes, call node)`` of each method call."""
     calls = []
@@ -1551,22 +1563,30 @@ def test_a12_pools_dormant_then_enabled(
         defined = set(functions(script))
         body = main_body(script)
         if not pools:
-            assert not {"Set-DrAppPoolDormant", "Enable-DrAppPool"} & defined, script
+            assert "Set-DrAppPool" not in defined, script
             continue
         with_pools += 1
         if script.name in {"Initialize-DrServer.ps1", "Disable-DrServer.ps1"}:
-            (call,) = command_nodes(script.root, "Set-DrAppPoolDormant")
+            (call,) = command_nodes(script.root, "Set-DrAppPool")
             loop = next(a for a in ancestors(call) if a.type == "foreach_statement")
             assert "$apppools" in variables(loop.named_children[1]), script
-            dormant = function(script, "Set-DrAppPoolDormant")
-            natives = named(commands_in(script, dormant), "Invoke-DrNative")
+            (dormant,) = named(commands_in(script, call), "Set-DrAppPool")
+            assert parameter_value(dormant, "-Running") == "$false", script
+            pool = function(script, "Set-DrAppPool")
+            natives = named(commands_in(script, pool), "Invoke-DrNative")
+            assert len(natives) == 2, script
             assert all(c.guarded for c in natives), script
             arguments = [" ".join(c.arguments) for c in natives]
-            assert [a for a in arguments if "'/autoStart:'" in a and "'false'" in a]
-            assert [a for a in arguments if "'stop'" in a], script
+            assert [a for a in arguments if "'set'" in a and "'/autoStart:'" in a]
+            assert [a for a in arguments if "'/apppool.name:'" in a], script
+            # The values -Running $false gives them ('/autoStart:false', 'stop'):
+            # check_app_pool_changes of test_failover_safety evaluates the function.
+            assert "stop" in strings(pool), script
         if script.name == "Enable-DrServer.ps1":
             hosts = first_line(body, "Enable-DrHostInstance")
-            assert first_line(body, "Enable-DrAppPool") > hosts, script
+            (running,) = named(body, "Set-DrAppPool")
+            assert parameter_value(running, "-Running") == "$true", script
+            assert running.line > hosts, script
         if script.name == "Test-DrServer.ps1":
             report = function(script, "Get-DrStateReport")
             loops = [
@@ -1611,8 +1631,8 @@ def test_a13_enable_no_start_ends_ready(all_artifacts: list[RenderedArtifact]) -
         (active,) = command_nodes(otherwise, "Assert-DrEndState")
         assert "Active" in strings(active), script
         # Pools: started only outside -NoStart; Ready leaves them as prepared.
-        if "Enable-DrAppPool" in functions(script):
-            (call,) = command_nodes(script.root, "Enable-DrAppPool")
+        if "Set-DrAppPool" in functions(script):
+            (call,) = command_nodes(script.root, "Set-DrAppPool")
             guard = next(
                 s
                 for s in ancestors(call)

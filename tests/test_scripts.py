@@ -161,7 +161,11 @@ def test_prepare_starts_nothing(all_artifacts: list[RenderedArtifact]) -> None:
         for cmd in named(cmds, "Set-Service"):
             at = cmd.arguments.index("-StartupType")
             assert cmd.arguments[at + 1] == "Disabled", art.path
-        # No start of any kind is even defined in the prepare script.
+        # Set-DrAppPool, shared with Enable-DrServer.ps1, can start a pool: here it
+        # is only ever called to stop one.
+        for cmd in named(cmds, "Set-DrAppPool"):
+            assert cmd.arguments[-2:] == ("-Running", "$false"), art.path
+        # No other start of any kind is even defined in the prepare script.
         assert ".Start(" not in art.text
         assert "InvokeMethod('Start'" not in art.text
         assert "function Start-DrService" not in art.text
@@ -182,6 +186,8 @@ def test_disable_enables_nothing(all_artifacts: list[RenderedArtifact]) -> None:
             assert cmd.arguments[at + 1] == "Disabled"
         for cmd in named(cmds, "Set-DrHostInstanceDisabled"):
             assert cmd.arguments[-1] == "$true"
+        for cmd in named(cmds, "Set-DrAppPool"):
+            assert cmd.arguments[-2:] == ("-Running", "$false"), art.path
         assert ".Start(" not in art.text
         assert "'Start'" not in art.text
 
@@ -200,7 +206,7 @@ def test_enable_steps_in_documented_order(
         "Enable-DrService",
         "Assert-DrDisplayDbNamesMaster",
         "Enable-DrHostInstance",
-        "Enable-DrAppPool",
+        "Set-DrAppPool",
         "Assert-DrEndState",
     }
     for art, data in scripts(all_artifacts, "Enable-DrServer.ps1"):
@@ -210,7 +216,7 @@ def test_enable_steps_in_documented_order(
         # -> SSO master secret (or: the DR SSODB names it) -> ENTSSO -> host
         # instances -> application pools -> other services -> end-state check
         # (Ready with -NoStart, else Active).
-        pools = ["Enable-DrAppPool"] if server.app_pools else []
+        pools = ["Set-DrAppPool"] if server.app_pools else []
         assert steps == [
             "Update-DrRegistryReferences",
             "Assert-DrRegistryReferences",

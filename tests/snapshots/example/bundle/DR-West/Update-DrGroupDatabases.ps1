@@ -662,6 +662,21 @@ function Invoke-DrNative {
     return [pscustomobject]@{ ExitCode = $code; Lines = $lines }
 }
 
+function Assert-DrRestoreScript {
+    # A pre-flight check of the scripts that run a script of the BizTalk restore
+    # folder (UpdateRegistry.vbs, UpdateDatabase.vbs): the script and the 64-bit
+    # cscript.exe that runs it must both be there.
+    param([Parameter(Mandatory = $true)][string]$Name)
+    $script = Join-Path -Path (Get-DrRestoreFolder) -ChildPath $Name
+    if (-not (Test-Path -LiteralPath $script -PathType Leaf)) {
+        throw ('{0} not found at {1}.' -f $Name, $script)
+    }
+    $cscript = Get-DrCscript
+    if (-not (Test-Path -LiteralPath $cscript -PathType Leaf)) {
+        throw ('64-bit cscript.exe not found at {0}.' -f $cscript)
+    }
+}
+
 $UpdateInfoPath = Join-Path -Path $PSScriptRoot -ChildPath 'UpdateInfo.xml'
 
 function Get-DrStaleReferences {
@@ -691,14 +706,7 @@ function Assert-DrPreflight {
     }
     Assert-DrBizTalkInstalled -SkipVersionCheck:$SkipVersionCheck
     Assert-DrFileHash -Path $UpdateInfoPath -Sha256 $UpdateInfoSha256
-    $script = Join-Path -Path (Get-DrRestoreFolder) -ChildPath 'UpdateDatabase.vbs'
-    if (-not (Test-Path -LiteralPath $script -PathType Leaf)) {
-        throw ('UpdateDatabase.vbs not found at {0}.' -f $script)
-    }
-    $cscript = Get-DrCscript
-    if (-not (Test-Path -LiteralPath $cscript -PathType Leaf)) {
-        throw ('64-bit cscript.exe not found at {0}.' -f $cscript)
-    }
+    Assert-DrRestoreScript -Name 'UpdateDatabase.vbs'
     Write-DrInPlace -Message 'UpdateInfo.xml is the reviewed file; UpdateDatabase.vbs and 64-bit cscript found'
 }
 

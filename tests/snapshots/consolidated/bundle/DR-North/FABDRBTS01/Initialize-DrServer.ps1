@@ -748,6 +748,21 @@ function Invoke-DrNative {
     return [pscustomobject]@{ ExitCode = $code; Lines = $lines }
 }
 
+function Assert-DrRestoreScript {
+    # A pre-flight check of the scripts that run a script of the BizTalk restore
+    # folder (UpdateRegistry.vbs, UpdateDatabase.vbs): the script and the 64-bit
+    # cscript.exe that runs it must both be there.
+    param([Parameter(Mandatory = $true)][string]$Name)
+    $script = Join-Path -Path (Get-DrRestoreFolder) -ChildPath $Name
+    if (-not (Test-Path -LiteralPath $script -PathType Leaf)) {
+        throw ('{0} not found at {1}.' -f $Name, $script)
+    }
+    $cscript = Get-DrCscript
+    if (-not (Test-Path -LiteralPath $cscript -PathType Leaf)) {
+        throw ('64-bit cscript.exe not found at {0}.' -f $cscript)
+    }
+}
+
 # ---------------------------------------------------------------------------
 # Server helpers that change state (services, host instances, IIS application
 # pools): included by the DR server scripts that make changes.
@@ -898,35 +913,50 @@ function Set-DrHostInstanceDisabled {
     }
 }
 
-function Set-DrAppPoolDormant {
-    # Stopped and not started again by IIS: 'appcmd stop' alone lasts only until
-    # the next IIS restart, so autoStart is turned off too.
+function Set-DrAppPool {
+    # -Running $true: autoStart on, then started (failover). -Running $false: stopped
+    # and not started again by IIS: 'appcmd stop' alone lasts only until the next IIS
+    # restart, so autoStart is turned off too.
     [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param(
+        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][bool]$Running
+    )
     $state = Get-DrAppPoolState -Name $Name
     if (@('missing', 'no IIS') -contains $state) {
         Write-DrProblem -Message ('IIS application pool {0}: {1} on this server' -f $Name, $state)
         return
     }
-    if ((Get-DrAppPoolAutoStart -Name $Name) -eq 'false') {
-        Write-DrInPlace -Message ('application pool {0} does not start automatically' -f $Name)
+    # 'true' or 'false', as appcmd writes it and Get-DrAppPoolAutoStart reads it.
+    $autoStart = ([string]$Running).ToLowerInvariant()
+    if ($Running) {
+        $verb = 'start'
+        $wanted = 'Started'
     }
-    elseif ($PSCmdlet.ShouldProcess($Name, 'Turn off autoStart of the application pool')) {
-        $result = Invoke-DrNative -FilePath (Get-DrAppCmd) -ArgumentList @('set', 'apppool', $Name, ('/autoStart:' + 'false'))
+    else {
+        $verb = 'stop'
+        $wanted = 'Stopped'
+    }
+    $current = Get-DrAppPoolAutoStart -Name $Name
+    if ($current -eq $autoStart) {
+        Write-DrInPlace -Message ('application pool {0} autoStart is {1}' -f $Name, $autoStart)
+    }
+    elseif ($PSCmdlet.ShouldProcess($Name, ('Set autoStart of the application pool from {0} to {1}' -f $current, $autoStart))) {
+        $result = Invoke-DrNative -FilePath (Get-DrAppCmd) -ArgumentList @('set', 'apppool', $Name, ('/autoStart:' + $autoStart))
         if ($result.ExitCode -ne 0) {
-            throw ('appcmd could not turn off autoStart of {0} (exit code {1}).' -f $Name, $result.ExitCode)
+            throw ('appcmd could not set autoStart of {0} to {1} (exit code {2}).' -f $Name, $autoStart, $result.ExitCode)
         }
-        Write-DrChanged -Message ('application pool {0} autoStart -> false' -f $Name)
+        Write-DrChanged -Message ('application pool {0} autoStart -> {1}' -f $Name, $autoStart)
     }
-    if ($state -eq 'Stopped') {
-        Write-DrInPlace -Message ('application pool {0} is stopped' -f $Name)
+    if ($state -eq $wanted) {
+        Write-DrInPlace -Message ('application pool {0} is {1}' -f $Name, $wanted.ToLowerInvariant())
     }
-    elseif ($PSCmdlet.ShouldProcess($Name, 'Stop the application pool')) {
-        $result = Invoke-DrNative -FilePath (Get-DrAppCmd) -ArgumentList @('stop', 'apppool', ('/apppool.name:' + $Name))
+    elseif ($PSCmdlet.ShouldProcess($Name, ('Set the application pool from {0} to {1}' -f $state, $wanted))) {
+        $result = Invoke-DrNative -FilePath (Get-DrAppCmd) -ArgumentList @($verb, 'apppool', ('/apppool.name:' + $Name))
         if ($result.ExitCode -ne 0) {
-            throw ('appcmd could not stop application pool {0} (exit code {1}).' -f $Name, $result.ExitCode)
+            throw ('appcmd could not {0} application pool {1} (exit code {2}).' -f $verb, $Name, $result.ExitCode)
         }
-        Write-DrChanged -Message ('application pool {0} stopped' -f $Name)
+        Write-DrChanged -Message ('application pool {0} {1}' -f $Name, $wanted.ToLowerInvariant())
     }
 }
 
@@ -1410,7 +1440,7 @@ try {
     }
     Write-DrStep -Message 'IIS application pools of isolated hosts (stopped, autoStart off)'
     foreach ($pool in $AppPools) {
-        Set-DrAppPoolDormant -Name $pool
+        Set-DrAppPool -Name $pool -Running $false
     }
     Write-DrStep -Message 'Other BizTalk Windows services (Disabled and stopped; Enterprise SSO last)'
     $ordered = @($RoleServices)

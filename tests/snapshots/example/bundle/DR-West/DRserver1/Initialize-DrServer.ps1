@@ -722,6 +722,21 @@ function Invoke-DrNative {
     return [pscustomobject]@{ ExitCode = $code; Lines = $lines }
 }
 
+function Assert-DrRestoreScript {
+    # A pre-flight check of the scripts that run a script of the BizTalk restore
+    # folder (UpdateRegistry.vbs, UpdateDatabase.vbs): the script and the 64-bit
+    # cscript.exe that runs it must both be there.
+    param([Parameter(Mandatory = $true)][string]$Name)
+    $script = Join-Path -Path (Get-DrRestoreFolder) -ChildPath $Name
+    if (-not (Test-Path -LiteralPath $script -PathType Leaf)) {
+        throw ('{0} not found at {1}.' -f $Name, $script)
+    }
+    $cscript = Get-DrCscript
+    if (-not (Test-Path -LiteralPath $cscript -PathType Leaf)) {
+        throw ('64-bit cscript.exe not found at {0}.' -f $cscript)
+    }
+}
+
 # ---------------------------------------------------------------------------
 # Server helpers that change state (services, host instances, IIS application
 # pools): included by the DR server scripts that make changes.
