@@ -1298,3 +1298,25 @@ def test_every_environment_variable_is_in_the_catalogue(
         if node.type == "variable" and (m := ENV_VARIABLE.fullmatch(node.text or b""))
     }
     assert names - known == {"DRGEN_NOT_A_WINDOWS_VARIABLE"}
+
+
+def test_every_fix_hint_names_the_module_that_holds_the_entry() -> None:
+    """An ``if_failed`` that says where to change a name must say the right file."""
+    from generator import catalogue as package
+
+    folder = Path(package.__file__).parent
+    holders = {
+        entry.id: module.stem
+        for module in sorted(folder.glob("*.py"))
+        for entry in getattr(
+            __import__(f"generator.catalogue.{module.stem}", fromlist=["ENTRIES"]),
+            "ENTRIES",
+            (),
+        )
+    }
+    named = 0
+    for entry in CATALOGUE:
+        for file in re.findall(r"generator/catalogue/(\w+)\.py", entry.if_failed or ""):
+            named += 1
+            assert file == holders[entry.id], (entry.id, file)
+    assert named >= 3

@@ -27,7 +27,7 @@ ENTRIES: tuple[Entry, ...] = (
             f"BizTalk Server {version}: ProductVersion starts with {prefix} "
             f"({example})",
             probe=Probe("product-version", (prefix,)),
-            if_failed="change the prefix in generator/catalogue/tools.py; the "
+            if_failed="change the prefix in generator/catalogue/behaviour.py; the "
             "scripts refuse other versions unless -SkipVersionCheck",
         )
         for version, prefix, example, source in (

@@ -90,7 +90,7 @@ ENTRIES: tuple[Entry, ...] = (
         "Distributed Transaction Coordinator; BizTalk docs only say 'Restart the "
         "MSDTC service'",
         probe=Probe("service", ("MSDTC",)),
-        if_failed="change the service name in generator/catalogue/tools.py",
+        if_failed="change the service name in generator/catalogue/services.py",
     ),
     # --------------------------------------------------------------- folders
     Entry(

@@ -80,7 +80,7 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'Test-DrLabFacts.ps1'
-        Sha256 = '8A69736AD53EB1BA3ADF0596707D40FF0B5BD5C6B4F952C743D8135D799634A4'
+        Sha256 = 'B6BF52978FEFFDA91082EE18170DFF2BAE53AB68EB4592B70C3D5D8748DB08B2'
     }
     [pscustomobject]@{
         Path = 'Update-DrGroupDatabases.ps1'

@@ -100,7 +100,7 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'Test-DrLabFacts.ps1'
-        Sha256 = 'F92CD54C6328FB424D56AF4328C2AC46806291B1102D72F7770CAA7C26524362'
+        Sha256 = '2D1905DD4AD097CAB9ADF5517716EEAF0687409F01A413B3DC5317FAB596FD83'
     }
     [pscustomobject]@{
         Path = 'Update-DrGroupDatabases.ps1'

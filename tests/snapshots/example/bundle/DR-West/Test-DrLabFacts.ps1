@@ -35,7 +35,7 @@ $SiteName = 'DR-West'
 $BizTalkVersion = '2020'
 $ProductVersionPrefix = '3.13.'
 $DefaultInstallPath = 'C:\Program Files (x86)\Microsoft BizTalk Server'
-$CatalogueSha256 = '141C3924A9C13DC1A7AB0BD2199317B2259E62294BB7F6186A11EFE76667ECB9'
+$CatalogueSha256 = '9FA9980D1614CFFFA511074851492FB8E137D1208A639A2653C72BE96E6E13E0'
 $ResultSchema = 'drgen/lab-facts-v1'
 $Probes = @(
     [pscustomobject]@{
