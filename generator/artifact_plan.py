@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Literal
 
-from generator.artifacts import ArtifactKind
+from generator.artifacts import BUNDLE_CHECK_NAME, ArtifactKind
 from generator.catalogue import CATALOGUE as N
 from generator.contexts import (
     BundleCheck,
@@ -111,7 +111,7 @@ def _site_specs(site: SitePlan, root: PurePosixPath) -> list[ArtifactSpec]:
     specs.append(
         _spec(
             BUNDLE_CHECK,
-            root / "Test-DrBundle.ps1",
+            root / BUNDLE_CHECK_NAME,
             None,
             BundleCheck(site, N, "Test-DrBundle", tuple(s.name for s in site.servers)),
             lists_site=True,

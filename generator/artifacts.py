@@ -11,6 +11,9 @@ import enum
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+# The site's bundle check: it carries the SHA-256 of every other file of its site.
+BUNDLE_CHECK_NAME = "Test-DrBundle.ps1"
+
 
 class ArtifactKind(enum.Enum):
     """What an artifact is, which decides its encoding and whether it is signed."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -20,7 +20,12 @@ import jinja2
 
 from generator.artifact_plan import ArtifactSpec
 from generator.artifacts import EncodedArtifact, RenderedArtifact
-from generator.contexts import BundleCheck, Hashes, expected_files_block
+from generator.contexts import (
+    BundleCheck,
+    Hashes,
+    expected_files_block,
+    site_file_list,
+)
 from generator.manifest import build_manifest
 from generator.parallel import render_encode_sign
 from generator.plan import Plan
@@ -41,22 +46,6 @@ def sha256_upper(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest().upper()
 
 
-def site_file_list(
-    encoded: Iterable[EncodedArtifact], site_root: PurePosixPath
-) -> tuple[tuple[str, str], ...]:
-    """(path relative to the site with backslashes, SHA-256) of every file, sorted.
-
-    ``drgen verify`` calls this on the manifest's entries to rebuild the list the
-    signed bundle check carries.
-    """
-    return tuple(
-        sorted(
-            ("\\".join(art.path.relative_to(site_root).parts), sha256_upper(art.data))
-            for art in encoded
-        )
-    )
-
-
 def _with_hashes(spec: ArtifactSpec, digests: dict[PurePosixPath, str]) -> ArtifactSpec:
     """The spec of a script, given the hashes of the data files it reads."""
     if not spec.reads:
@@ -73,7 +62,10 @@ def _with_file_list(
     if not isinstance(spec.context, BundleCheck):
         msg = f"{spec.template}: lists_site needs a BundleCheck context"
         raise TypeError(msg)
-    block = expected_files_block(site_file_list(encoded, site_root))
+    files = (
+        (art.path.relative_to(site_root), sha256_upper(art.data)) for art in encoded
+    )
+    block = expected_files_block(site_file_list(files))
     context = dataclasses.replace(spec.context, expected_files=block)
     return dataclasses.replace(spec, context=context)
 

@@ -11,7 +11,9 @@ Names used on the target come from the catalogue, passed as ``n``.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from generator.catalogue import Catalogue
@@ -100,6 +102,20 @@ TemplateContext = (
 def as_mapping(context: TemplateContext) -> dict[str, object]:
     """The context as the variables Jinja sees (shallow: values stay typed)."""
     return {f.name: getattr(context, f.name) for f in dataclasses.fields(context)}
+
+
+def site_file_list(
+    files: Iterable[tuple[PurePosixPath, str]],
+) -> tuple[tuple[str, str], ...]:
+    """The bundle check's file list: (path relative to the site with backslashes,
+    upper-case SHA-256), sorted.
+
+    ``bundle.py`` calls it on the rendered files and ``drgen verify`` on the
+    manifest's entries, so both build the same list the same way.
+    """
+    return tuple(
+        sorted(("\\".join(path.parts), digest.upper()) for path, digest in files)
+    )
 
 
 def expected_files_block(files: tuple[tuple[str, str], ...]) -> PsLiteral:

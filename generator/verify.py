@@ -7,8 +7,13 @@ the user through ``VerificationError`` like any other drgen error.
 The manifest is not signed, so an edit of a data file plus its manifest entry
 would pass the manifest check. Each site's signed ``Test-DrBundle.ps1`` carries
 the SHA-256 of every other file of its site; verify rebuilds that list from the
-manifest with the very function that rendered it and checks that the signed
-script contains it, row by row and whole. The script's text is never parsed.
+manifest with the functions that rendered it and checks that the signed script
+contains it, row by row and whole. The script's text is never parsed. A site
+without its bundle check is itself a finding, so deleting the check (and its
+manifest entry) does not switch the check off.
+
+Without ``--ca`` a signature proves only that the file was not changed after
+someone signed it; with ``--ca`` it proves who signed it.
 """
 
 from __future__ import annotations
@@ -16,18 +21,22 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from cryptography import x509
 
+from generator.artifacts import BUNDLE_CHECK_NAME
 from generator.authenticode_verify import verify_script
-from generator.contexts import expected_file_rows, expected_files_block
-from generator.errors import Diagnostic, Location, VerificationError
+from generator.contexts import expected_file_rows, expected_files_block, site_file_list
+from generator.errors import Diagnostic, Location, UsageError, VerificationError
+from generator.escaping import ps_str
 from generator.writer import MANIFEST_NAME
 
-BUNDLE_CHECK_NAME = "Test-DrBundle.ps1"
-# Scripts write logs\ next to themselves on the servers.
-IGNORED_FOLDERS = frozenset({"logs", "state"})
+# Folders the scripts write next to themselves on the servers (logs\; state\ of
+# earlier versions): files there are not part of the bundle, unless the manifest
+# itself has a folder of that name (a DR server called LOGS).
+RUNTIME_FOLDERS = frozenset({"logs", "state"})
+
+Entries = dict[str, str]  # manifest path -> sha256 (lower-case hex)
 
 
 def _problem(path: str, kind: str, detail: str) -> Diagnostic:
@@ -45,13 +54,40 @@ def load_ca(path: Path) -> x509.Certificate:
         raise VerificationError(f"{path}: cannot read CA certificate: {exc}") from None
 
 
-def _entries(root: Path) -> dict[str, dict[str, Any]]:
-    manifest = json.loads((root / MANIFEST_NAME).read_text(encoding="utf-8"))
-    entries = {e["path"]: e for e in manifest["files"]}
-    for path, entry in entries.items():
-        if not isinstance(path, str) or not isinstance(entry.get("sha256"), str):
-            raise TypeError(f"entry {path!r} has no path or sha256")
-    return entries
+class _ManifestError(ValueError):
+    pass
+
+
+def _entries(root: Path) -> tuple[Entries, set[str]]:
+    """(path -> sha256, paths the manifest marks signed); raises _ManifestError."""
+    try:
+        manifest = json.loads((root / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        raise _ManifestError(str(exc)) from None
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(files, list):
+        raise _ManifestError("'files' is not a list")
+    entries: Entries = {}
+    signed: set[str] = set()
+    for entry in files:
+        path = entry.get("path") if isinstance(entry, dict) else None
+        digest = entry.get("sha256") if isinstance(entry, dict) else None
+        if not isinstance(path, str) or not isinstance(digest, str):
+            raise _ManifestError(f"entry {entry!r:.80} has no path or sha256")
+        if path in entries:
+            raise _ManifestError(f"{path} is listed twice")
+        entries[path] = digest
+        if entry.get("signed") is True:
+            signed.add(path)
+    return entries, signed
+
+
+def _runtime_file(relative: PurePosixPath, bundle_folders: set[PurePosixPath]) -> bool:
+    """A file a script wrote on a server, in a logs\\ or state\\ folder of its own."""
+    return any(
+        folder.name.casefold() in RUNTIME_FOLDERS and folder not in bundle_folders
+        for folder in relative.parents
+    )
 
 
 def verify_bundle(root: Path, ca: x509.Certificate | None) -> list[Diagnostic]:
@@ -60,76 +96,93 @@ def verify_bundle(root: Path, ca: x509.Certificate | None) -> list[Diagnostic]:
     Diagnostic files are relative to ``root``.
     """
     try:
-        entries = _entries(root)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        entries, signed = _entries(root)
+    except _ManifestError as exc:
         return [_problem(MANIFEST_NAME, "manifest", f"unreadable: {exc}")]
-    found: list[Diagnostic] = []
-    present = {
-        p.relative_to(root).as_posix()
-        for p in root.rglob("*")
-        if p.is_file()
-        and p.name != MANIFEST_NAME
-        and not IGNORED_FOLDERS & set(p.relative_to(root).parts[:-1])
-    }
-    found += [
+    folders = {p for path in entries for p in PurePosixPath(path).parents}
+    present: dict[str, Path] = {}
+    for file in root.rglob("*"):
+        relative = PurePosixPath(file.relative_to(root).as_posix())
+        if file.is_dir() or str(relative) == MANIFEST_NAME:
+            continue
+        if not _runtime_file(relative, folders):
+            present[str(relative)] = file
+    found = [
         _problem(path, "extra", "not in the manifest")
-        for path in sorted(present - set(entries))
+        for path in sorted(set(present) - set(entries))
     ]
-    for path, entry in sorted(entries.items()):
+    for path, digest in sorted(entries.items()):
         if path not in present:
             found.append(_problem(path, "missing", "listed in the manifest"))
             continue
-        data = (root / path).read_bytes()
-        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        data = present[path].read_bytes()
+        if hashlib.sha256(data).hexdigest() != digest:
             found.append(_problem(path, "changed", "sha256 differs from the manifest"))
         # Every script is checked, whatever the (unsigned) manifest claims.
-        if entry.get("signed") or path.endswith(".ps1"):
+        if path in signed or path.endswith(".ps1"):
             found += [_problem(path, "signature", p) for p in verify_script(data, ca)]
     reported = {(d.location.file, d.code) for d in found}
     found += [
         d
-        for d in _against_signed_lists(root, entries, ca)
+        for d in _against_signed_lists(present, entries, ca)
         if (d.location.file, d.code) not in reported
     ]
     return found
 
 
+def _sites(entries: Entries) -> list[str]:
+    """The site folders of the bundle (OUT/<inventory>/<site>/...)."""
+    return sorted({PurePosixPath(p).parts[0] for p in entries if "/" in p})
+
+
 def _against_signed_lists(
-    root: Path, entries: dict[str, dict[str, Any]], ca: x509.Certificate | None
+    present: dict[str, Path], entries: Entries, ca: x509.Certificate | None
 ) -> list[Diagnostic]:
     """Manifest entries that disagree with their site's signed Test-DrBundle.ps1."""
     found: list[Diagnostic] = []
-    for script in sorted(root.glob(f"*/{BUNDLE_CHECK_NAME}")):
+    for name in _sites(entries):
+        site = PurePosixPath(name)
+        check = site / BUNDLE_CHECK_NAME
+        # Read from the files found under the bundle, never from a manifest path.
+        script = present.get(str(check))
+        if str(check) not in entries or script is None:
+            found.append(
+                _problem(
+                    str(check),
+                    "missing",
+                    "every site has a signed bundle check; without it the site's "
+                    "files cannot be checked against a signed list",
+                )
+            )
+            continue
         data = script.read_bytes()
         if verify_script(data, ca):
             continue  # reported as a signature problem; its list proves nothing
-        site = PurePosixPath(script.parent.relative_to(root).as_posix())
         text = data.decode("utf-8-sig").replace("\r\n", "\n")
-        files: list[tuple[str, str]] = []
-        differs = len(found)
-        for path, entry in entries.items():
-            relative = PurePosixPath(path)
-            if relative.parent == site and relative.name == BUNDLE_CHECK_NAME:
+        files = [
+            (PurePosixPath(path).relative_to(site), digest)
+            for path, digest in entries.items()
+            if site in PurePosixPath(path).parents and path != str(check)
+        ]
+        listed = site_file_list(files)
+        before = len(found)
+        for row in listed:
+            if expected_file_rows((row,)) in text:
                 continue
-            if site not in relative.parents:
-                continue
-            row = ("\\".join(relative.relative_to(site).parts), entry["sha256"].upper())
-            files.append(row)
-            if expected_file_rows((row,)) not in text:
-                found.append(
-                    _problem(
-                        path, "changed", f"differs from the signed {BUNDLE_CHECK_NAME}"
-                    )
-                )
-        whole = expected_files_block(tuple(sorted(files)))
-        if len(found) == differs and whole not in text:
+            path = str(site / PurePosixPath(row[0].replace("\\", "/")))
+            # The path line is ours too: present means the hash differs.
+            if f"Path = {ps_str(row[0])}\n" in text:
+                detail = f"differs from the signed {BUNDLE_CHECK_NAME}"
+                found.append(_problem(path, "changed", detail))
+            else:
+                detail = f"not in the signed {BUNDLE_CHECK_NAME}"
+                found.append(_problem(path, "extra", detail))
+        if len(found) == before and expected_files_block(listed) not in text:
             # Every listed file matches, so the signed list names a file the
             # manifest no longer has.
             found.append(
                 _problem(
-                    f"{site}/{BUNDLE_CHECK_NAME}",
-                    "missing",
-                    "names a file that is not in the manifest",
+                    str(check), "missing", "names a file that is not in the manifest"
                 )
             )
     return found
@@ -139,10 +192,13 @@ def verify_out(out: Path, ca_path: Path | None) -> int:
     """Verify every bundle under ``out``; returns how many were checked.
 
     Raises:
+        UsageError: ``out`` is not a directory.
         VerificationError: one diagnostic per problem, or no bundle at all.
     """
+    if not out.is_dir():
+        raise UsageError(f"{out}: no such directory")
     ca = load_ca(ca_path) if ca_path else None
-    roots = sorted(p.parent for p in out.glob(f"*/{MANIFEST_NAME}"))
+    roots = sorted(p.parent for p in out.glob(f"*/{MANIFEST_NAME}") if p.is_file())
     if not roots:
         raise VerificationError(f"{out}: no bundle (no */{MANIFEST_NAME}) to verify")
     found = [

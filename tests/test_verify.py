@@ -159,3 +159,123 @@ def test_verify_reads_no_script_text_as_data() -> None:
     source = (Path(__file__).parent.parent / "generator" / "verify.py").read_text()
     assert "import re" not in source
     assert "expected_file_rows" in source
+
+
+def _forge_entry(out: Path, path: str, data: bytes | None) -> None:
+    """Set (or, with None, drop) a manifest entry, as someone covering tracks would."""
+    import hashlib
+    import json
+
+    manifest_path = out / "example" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    files = [e for e in manifest["files"] if e["path"] != path]
+    if data is not None:
+        files.append(
+            {"path": path, "sha256": hashlib.sha256(data).hexdigest(), "signed": False}
+        )
+    manifest["files"] = files
+    manifest_path.write_text(json.dumps(manifest))
+
+
+def test_deleting_the_bundle_check_does_not_switch_it_off(
+    bundle: tuple[Path, Path],
+) -> None:
+    out, cert = bundle
+    site = out / "example" / "DR-West"
+    (site / "Test-DrBundle.ps1").unlink()
+    _forge_entry(out, "DR-West/Test-DrBundle.ps1", None)
+    xml = site / "UpdateInfo.xml"
+    forged = xml.read_bytes().replace(b"SQLDR01", b"EVILSQL")
+    xml.write_bytes(forged)
+    _forge_entry(out, "DR-West/UpdateInfo.xml", forged)
+    code, err = run(out, cert)
+    assert code == 5
+    assert err.splitlines()[0].startswith(
+        "example/DR-West/Test-DrBundle.ps1: error[missing]: every site has a signed"
+    )
+
+
+def test_a_file_added_to_disk_and_manifest_is_not_in_the_signed_list(
+    bundle: tuple[Path, Path],
+) -> None:
+    out, cert = bundle
+    extra = out / "example" / "DR-West" / "DRserver1" / "O'Brien.ps1"
+    extra.write_bytes(b"\xef\xbb\xbfWrite-Host 'hello'\r\n")
+    _forge_entry(out, "DR-West/DRserver1/O'Brien.ps1", extra.read_bytes())
+    code, err = run(out, cert)
+    assert code == 5
+    assert (
+        "example/DR-West/DRserver1/O'Brien.ps1: error[extra]: "
+        "not in the signed Test-DrBundle.ps1"
+    ) in err
+
+
+def test_a_folder_where_the_bundle_check_should_be_is_reported(
+    bundle: tuple[Path, Path],
+) -> None:
+    out, cert = bundle
+    check = out / "example" / "DR-West" / "Test-DrBundle.ps1"
+    check.unlink()
+    check.mkdir()
+    (check / "x.txt").write_text("x")
+    code, err = run(out, cert)
+    assert code == 5
+    assert "Traceback" not in err
+    assert "example/DR-West/Test-DrBundle.ps1: error[missing]" in err
+    assert "example/DR-West/Test-DrBundle.ps1/x.txt: error[extra]" in err
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        "[" * 100_000 + "]" * 100_000,
+        '{"files": {"a": 1}}',
+        '{"files": [{"path": "a", "sha256": 1}]}',
+        '{"files": [{"path": "a", "sha256": "00"}, {"path": "a", "sha256": "11"}]}',
+    ],
+    ids=["deeply-nested", "files-not-a-list", "sha256-not-text", "duplicate-entry"],
+)
+def test_a_malformed_manifest_is_one_finding(
+    bundle: tuple[Path, Path], manifest: str
+) -> None:
+    out, cert = bundle
+    (out / "example" / "manifest.json").write_text(manifest)
+    code, err = run(out, cert)
+    assert code == 5
+    assert err.splitlines() == [
+        err.splitlines()[0],
+        "1 bundle(s) checked, 1 problem(s)",
+    ]
+    assert err.startswith("example/manifest.json: error[manifest]: unreadable: ")
+
+
+def test_verify_of_a_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["verify", str(tmp_path / "nope")])
+    assert result.exit_code == 2
+    assert "no such directory" in result.stderr
+
+
+def test_a_site_or_server_named_like_a_log_folder_is_still_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Scripts write logs\ next to themselves; a DR site called "logs" is still
+    # part of the bundle, and only a logs\ folder the bundle does not have is skipped.
+    source = (INVENTORIES / "example.yaml").read_text(encoding="utf-8")
+    source = source.replace("site: DR-West", "site: logs")
+    assert "site: logs" in source
+    inventory = tmp_path / "example.yaml"
+    inventory.write_text(source, encoding="utf-8")
+    monkeypatch.setenv("DRGEN_DEV_CERT_DIR", str(tmp_path / "dev"))
+    out = tmp_path / "out"
+    rendered = CliRunner().invoke(app, ["render", str(inventory), "--out", str(out)])
+    assert rendered.exit_code == 0, rendered.output
+    (cert,) = (tmp_path / "dev").glob("*cert*.pem")
+    server_logs = out / "example" / "logs" / "DRserver1" / "logs"
+    server_logs.mkdir()
+    (server_logs / "run.log").write_text("written by a script")
+    code, err = run(out, cert)
+    assert code == 0, err
+    (out / "example" / "logs" / "Runbook.md").write_text("edited")
+    code, err = run(out, cert)
+    assert code == 5
+    assert "example/logs/Runbook.md: error[changed]" in err
