@@ -1,9 +1,9 @@
 """drgen as a library: each command of the CLI is one call here.
 
 Every function returns a value or raises a ``DrgenError`` (whose ``exit_code``
-the CLI uses); none prints and none reads the command line. Key material is
-loaded only after every inventory is valid, and nothing is written until every
-bundle is built.
+the CLI uses); none prints, prompts, or reads the command line or the
+environment. Key material is loaded only after every inventory is valid, and
+nothing is written into the output folder until every bundle is built.
 
     plans = api.plan([Path("inventories/example.yaml")])
     report = api.render([Path("inventories/example.yaml")], out=Path("out"))
@@ -13,22 +13,26 @@ bundle is built.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from generator.bundle import build_bundle
+from generator.catalogue import CATALOGUE, Catalogue
 from generator.errors import (
     Diagnostic,
     InventoryError,
     Location,
+    OutputError,
     UsageError,
     relative_display,
 )
 from generator.inventory import RawDocument, load_inventory
 from generator.labfacts import LabReport, check_result
-from generator.model import Inventory
+from generator.model import Inventory, json_schema
 from generator.plan import Plan, build_plan
 from generator.render import DEFAULT_TEMPLATES, make_environment, template_set_sha256
 from generator.rules import check_rules
@@ -37,6 +41,7 @@ from generator.validation import parse_inventory
 from generator.writer import (
     FileChange,
     check_out_dir,
+    check_out_path,
     check_ownership,
     diff_bundle,
     planned_changes,
@@ -69,6 +74,13 @@ def _sorted(diagnostics: Sequence[Diagnostic]) -> tuple[Diagnostic, ...]:
     return tuple(sorted(diagnostics, key=Diagnostic.sort_key))
 
 
+def _problems(path: Path, exc: InventoryError) -> tuple[Diagnostic, ...]:
+    """An inventory error's diagnostics; one naming the file when it has none."""
+    return exc.diagnostics or (
+        Diagnostic(Location(relative_display(path)), "invalid", exc.message),
+    )
+
+
 def load(path: Path) -> Checked:
     """Load, model and check one inventory; every problem is collected, not raised."""
     doc: RawDocument | None = None
@@ -76,10 +88,7 @@ def load(path: Path) -> Checked:
         doc = load_inventory(path)
         inventory = parse_inventory(doc)
     except InventoryError as exc:
-        found = exc.diagnostics or (
-            Diagnostic(Location(relative_display(path)), "invalid", exc.message),
-        )
-        return Checked(path, doc, None, _sorted(found))
+        return Checked(path, doc, None, _sorted(_problems(path, exc)))
     return Checked(path, doc, inventory, _sorted(check_rules(inventory, doc)))
 
 
@@ -114,6 +123,20 @@ def validate(paths: Sequence[Path], *, strict: bool = False) -> Validation:
     return Validation(tuple(results))
 
 
+def _check_templates(templates: Path) -> None:
+    if not templates.is_dir():
+        raise UsageError(f"{templates}: --templates must be a directory")
+
+
+@contextmanager
+def _writing(where: Path) -> Iterator[None]:
+    """An operating-system failure while reading or changing the output folder."""
+    try:
+        yield
+    except OSError as exc:
+        raise OutputError(f"{where}: {exc.strerror or exc}") from None
+
+
 def _distinct_stems(paths: Sequence[Path]) -> None:
     stems: dict[str, Path] = {}
     for path in paths:
@@ -138,9 +161,7 @@ def plan(paths: Sequence[Path]) -> tuple[Plan, ...]:
             doc = load_inventory(path)
             plans.append(build_plan(parse_inventory(doc), doc, path.stem))
         except InventoryError as exc:
-            problems += exc.diagnostics or (
-                Diagnostic(Location(relative_display(path)), "invalid", exc.message),
-            )
+            problems += _problems(path, exc)
     if problems:
         raise InventoryError("invalid inventory", tuple(problems))
     return tuple(plans)
@@ -159,6 +180,8 @@ def preview(
     paths: Sequence[Path], *, out: Path, templates: Path = DEFAULT_TEMPLATES
 ) -> tuple[Preview, ...]:
     """Plan every inventory; compare an unsigned render with ``out``; write nothing."""
+    check_out_path(out)
+    _check_templates(templates)
     plans = plan(paths)
     env = make_environment(templates)
     templates_sha = template_set_sha256(templates)
@@ -174,12 +197,17 @@ def preview(
 
 @dataclass(frozen=True, slots=True)
 class Signing:
-    """Where the code-signing identity comes from (``None``: the dev identity)."""
+    """Where the code-signing identity comes from (no ``cert``: the dev identity).
+
+    ``password`` is called only when the certificate or key needs one; without it
+    such a certificate is a ``SigningError`` (the library never prompts).
+    """
 
     cert: Path | None = None
     key: Path | None = None
     timestamp_url: str | None = None
     dev_folder: Path = DEV_IDENTITY_FOLDER
+    password: Callable[[], bytes | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,14 +238,15 @@ def render(
 ) -> tuple[Written, ...]:
     """Render, sign and write the bundle of every inventory into ``out``.
 
-    Every inventory is valid and every bundle built in memory before a file is
-    touched; each bundle directory is then replaced whole or not at all.
+    Every inventory is valid and every bundle built in memory before a file of
+    ``out`` is touched; each bundle directory is then replaced whole or not at
+    all. (Without ``signing.cert``, the development key is created in
+    ``signing.dev_folder`` on first use.)
     ``warn`` receives each warning (signing identity, inventory) as it is known,
     so a caller sees them even when writing fails.
     """
     check_out_dir(out, force=force)
-    if not templates.is_dir():
-        raise UsageError(f"{templates}: --templates must be a directory")
+    _check_templates(templates)
     plans = plan(paths)
     env = make_environment(templates)
     templates_sha = template_set_sha256(templates)
@@ -228,6 +257,7 @@ def render(
         signing.timestamp_url,
         now or datetime.now(UTC),
         dev_folder=signing.dev_folder,
+        password=signing.password,
     )
     for warning in choice.warnings:
         warn(f"warning: {warning}")
@@ -238,8 +268,9 @@ def render(
         check_ownership(out, bundle.files, force=force)
     results = []
     for bundle in built:
-        recover_interrupted(out, bundle.files)
-        changes = tuple(diff_bundle(out, bundle.files))
+        with _writing(out / bundle.files.root):
+            recover_interrupted(out, bundle.files)
+            changes = tuple(diff_bundle(out, bundle.files))
         written = write_bundle(out, bundle.files, changes)
         results.append(
             Written(
@@ -263,6 +294,16 @@ def verify(out: Path, ca: Path | None = None) -> int:
     from generator.verify import verify_out
 
     return verify_out(out, ca)
+
+
+def catalogue() -> Catalogue:
+    """Every name the generated files use on a BizTalk server, with its source."""
+    return CATALOGUE
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of the inventory (``drgen/v1``)."""
+    return json_schema()
 
 
 def facts_check(result: Path) -> LabReport:

@@ -22,7 +22,7 @@ from generator.inspection import (
 )
 from generator.parallel import default_jobs
 from generator.render import DEFAULT_TEMPLATES
-from generator.signing import DEV_IDENTITY_FOLDER
+from generator.signing import DEV_FOLDER_VARIABLE, DEV_IDENTITY_FOLDER, ask_password
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -131,7 +131,8 @@ def render(
             "--cert",
             help="Code-signing certificate: .pfx/.p12 (password from "
             "DRGEN_CERT_PASSWORD or a prompt) or PEM (with --key). Default: a local "
-            "development certificate, for evaluation only.",
+            "development certificate, for evaluation only, kept in .drgen/dev-signing "
+            "(or in DRGEN_DEV_CERT_DIR).",
         ),
     ] = None,
     key: Annotated[
@@ -151,14 +152,14 @@ def render(
     """Render every artifact of the inventories into OUT/<inventory>/<site>/..."""
 
     def body() -> None:
-        dev_folder = Path(
-            os.environ.get("DRGEN_DEV_CERT_DIR", str(DEV_IDENTITY_FOLDER))
-        )
+        dev_folder = Path(os.environ.get(DEV_FOLDER_VARIABLE, str(DEV_IDENTITY_FOLDER)))
         written = api.render(
             _inventories(inventories),
             out=out,
             templates=templates,
-            signing=api.Signing(cert, key, timestamp_url, dev_folder),
+            signing=api.Signing(
+                cert, key, timestamp_url, dev_folder, password=ask_password
+            ),
             force=force,
             jobs=jobs,
             warn=_say,
@@ -272,7 +273,10 @@ def facts(
         return
     from generator.facts_report import catalogue_json, catalogue_text
 
-    text = catalogue_json() if output is OutputFormat.JSON else catalogue_text()
+    names = api.catalogue()
+    text = (
+        catalogue_json(names) if output is OutputFormat.JSON else catalogue_text(names)
+    )
     sys.stdout.write(text)
 
 
@@ -309,7 +313,7 @@ def facts_check(
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of the inventory (schema/drgen-v1.schema.json)."""
-    sys.stdout.write(schema_text())
+    sys.stdout.write(schema_text(api.schema()))
 
 
 def main() -> None:

@@ -15,7 +15,6 @@ from typing import Any
 
 from generator.api import Checked, Preview, Validation
 from generator.errors import Diagnostic, InventoryError, relative_display
-from generator.model import json_schema
 
 FILE_STATUSES = ("create", "update", "remove", "identical")
 
@@ -209,6 +208,6 @@ def _plan_text(preview: Preview, out: Path) -> str:
     return "\n".join(lines)
 
 
-def schema_text() -> str:
-    """The JSON Schema of ``drgen/v1``, byte for byte as committed in ``schema/``."""
-    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+def schema_text(schema: dict[str, Any]) -> str:
+    """The JSON Schema as ``drgen schema`` prints it (and ``schema/`` commits it)."""
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"

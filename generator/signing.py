@@ -6,6 +6,7 @@ import getpass
 import hashlib
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +17,8 @@ from generator.errors import SigningError
 
 PASSWORD_VARIABLE = "DRGEN_CERT_PASSWORD"  # noqa: S105 - a variable name
 DEV_IDENTITY_FOLDER = Path(".drgen") / "dev-signing"
+# Where the command line keeps the development key instead (tests, CI).
+DEV_FOLDER_VARIABLE = "DRGEN_DEV_CERT_DIR"
 
 
 class Signer(Protocol):
@@ -77,7 +80,11 @@ class SignerChoice:
     warnings: tuple[str, ...]
 
 
-def _password() -> bytes | None:
+def ask_password() -> bytes | None:
+    """The certificate password: DRGEN_CERT_PASSWORD, else a prompt on a terminal.
+
+    The command line passes this to ``choose_signer``; the library never prompts.
+    """
     value = os.environ.get(PASSWORD_VARIABLE)
     if value is not None:
         return value.encode("utf-8")
@@ -94,8 +101,11 @@ def choose_signer(
     timestamp_url: str | None,
     now: datetime,
     dev_folder: Path = DEV_IDENTITY_FOLDER,
+    password: Callable[[], bytes | None] | None = None,
 ) -> SignerChoice:
     """Load and check the signing identity once; the dev identity when none is given.
+
+    ``password`` is asked only when the certificate or key needs one.
 
     Raises:
         SigningError: an unusable certificate or key, before anything is written.
@@ -123,9 +133,9 @@ def choose_signer(
         try:
             identity = load_identity(cert, key, None)
         except SigningError:
-            if not needs_password:
+            if not needs_password or password is None:
                 raise
-            identity = load_identity(cert, key, _password())
+            identity = load_identity(cert, key, password())
     warnings += check_identity(identity, now, timestamped=bool(timestamp_url))
     return SignerChoice(ScriptSigner(identity, timestamp_url), tuple(warnings))
 

@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from generator import __version__
+from generator.artifacts import BUNDLE_CHECK_NAME
 from generator.errors import OutputError, UsageError
 
 MANIFEST_NAME = "manifest.json"
@@ -90,20 +91,28 @@ def diff_bundle(out: Path, bundle: BundleFiles) -> list[FileChange]:
     return sorted(changes, key=lambda c: c.path)
 
 
+def check_out_path(out: Path) -> None:
+    """Refuse an output path that is a file, or below one."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out}: --out must be a directory, and this is a file")
+    for parent in out.parents:
+        if parent.exists() and not parent.is_dir():
+            raise UsageError(f"{out}: {parent} is a file, not a directory")
+
+
 def check_out_dir(out: Path, *, force: bool) -> None:
     """Refuse an output path drgen must not write into (before any work is lost).
 
     OUT must be a directory (or not exist yet). A non-empty OUT must be drgen's:
     it carries the marker, or bundles with a manifest; otherwise --force is needed.
     """
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"{out}: --out must be a directory, and this is a file")
-    for parent in out.parents:
-        if parent.exists() and not parent.is_dir():
-            raise UsageError(f"{out}: {parent} is a file, not a directory")
+    check_out_path(out)
     if force or not out.is_dir() or (out / OUT_MARKER).is_file():
         return
-    entries = [p for p in out.iterdir() if p.name != OUT_MARKER]
+    try:
+        entries = [p for p in out.iterdir() if p.name != OUT_MARKER]
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot read: {exc.strerror or exc}") from None
     owned = all(p.is_dir() and (p / MANIFEST_NAME).is_file() for p in entries)
     if entries and not owned:
         raise UsageError(
@@ -180,7 +189,7 @@ def write_bundle(out: Path, bundle: BundleFiles, changes: Sequence[FileChange]) 
 
 # Files whose bytes follow from all the others: the site self-test script (it lists
 # every file's hash) and the manifest.
-DERIVED_NAMES = frozenset({"Test-DrBundle.ps1", MANIFEST_NAME})
+DERIVED_NAMES = frozenset({BUNDLE_CHECK_NAME, MANIFEST_NAME})
 
 
 def _sha256(data: bytes) -> str:

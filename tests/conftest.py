@@ -30,14 +30,14 @@ _NOT_OUTPUT = frozenset(
 )
 
 
-def _checkout_files() -> dict[str, tuple[int, int]]:
+def checkout_files(root: Path = ROOT) -> dict[str, tuple[int, int]]:
     """Every file of the checkout (but caches) with its size and mtime."""
     found: dict[str, tuple[int, int]] = {}
-    for folder, dirs, files in os.walk(ROOT):
+    for folder, dirs, files in os.walk(root):
         dirs[:] = [d for d in dirs if d not in _NOT_OUTPUT]
         for name in files:
             stat = Path(folder, name).stat()
-            found[os.path.relpath(Path(folder, name), ROOT)] = (
+            found[os.path.relpath(Path(folder, name), root)] = (
                 stat.st_size,
                 stat.st_mtime_ns,
             )
@@ -51,12 +51,12 @@ def checkout_stays_untouched(
     """No test writes into the checkout: renders sign with a development key kept
     in a temporary folder (DRGEN_DEV_CERT_DIR, inherited by real processes), and
     every file of the checkout is the same after the run as before it."""
-    before = _checkout_files()
+    before = checkout_files()
     keys = tmp_path_factory.mktemp("dev-signing")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DRGEN_DEV_CERT_DIR", str(keys))
         yield
-    after = _checkout_files()
+    after = checkout_files()
     changed = sorted(
         p for p in before.keys() | after.keys() if before.get(p) != after.get(p)
     )

@@ -157,17 +157,19 @@ def test_help_of_every_command(runner: CliRunner, command: tuple[str, ...]) -> N
     assert first.split()[0] in result.stdout
 
 
-def test_the_checkout_guard_sees_a_written_file() -> None:
-    from tests.conftest import ROOT, _checkout_files
+def test_the_checkout_guard_sees_a_written_file(tmp_path: Path) -> None:
+    from tests.conftest import checkout_files
 
-    before = _checkout_files()
-    probe = ROOT / "tests" / "data" / "cli" / ".written-by-a-test"
-    probe.write_text("x", encoding="utf-8")
-    try:
-        assert set(_checkout_files()) - set(before) == {str(probe.relative_to(ROOT))}
-    finally:
-        probe.unlink()
-    assert _checkout_files() == before
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "a.jinja").write_text("a", encoding="utf-8")
+    (tmp_path / ".venv").mkdir()
+    before = checkout_files(tmp_path)
+    assert set(before) == {"templates/a.jinja"}
+    (tmp_path / "out.txt").write_text("x", encoding="utf-8")
+    (tmp_path / ".venv" / "ignored").write_text("x", encoding="utf-8")
+    assert set(checkout_files(tmp_path)) - set(before) == {"out.txt"}
+    (tmp_path / "templates" / "a.jinja").write_text("changed", encoding="utf-8")
+    assert checkout_files(tmp_path)["templates/a.jinja"] != before["templates/a.jinja"]
 
 
 def test_renders_sign_with_a_key_outside_the_checkout() -> None:
@@ -196,3 +198,49 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def test_plan_and_render_refuse_a_missing_template_folder_or_a_file_as_out(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    inventory = str(INVENTORIES / "example.yaml")
+    afile = tmp_path / "a-file"
+    afile.write_text("x", encoding="utf-8")
+    for command in ("plan", "render"):
+        missing = runner.invoke(
+            app,
+            [
+                command,
+                inventory,
+                "--out",
+                str(tmp_path / "out"),
+                "--templates",
+                str(tmp_path / "nope"),
+            ],
+        )
+        assert missing.exit_code == 2, (command, missing.output)
+        assert "--templates must be a directory" in missing.stderr
+        as_file = runner.invoke(app, [command, inventory, "--out", str(afile)])
+        assert as_file.exit_code == 2, (command, as_file.output)
+        assert "--out must be a directory" in as_file.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unreadable_file_in_the_bundle_is_an_output_error(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    inventory = str(INVENTORIES / "example.yaml")
+    assert runner.invoke(app, ["render", inventory, "--out", str(out)]).exit_code == 0
+    original = Path.read_bytes
+
+    def unreadable(self: Path) -> bytes:
+        if self.name == "Runbook.md":
+            raise PermissionError(13, "Permission denied")
+        return original(self)
+
+    monkeypatch.setattr(Path, "read_bytes", unreadable)
+    result = runner.invoke(app, ["render", inventory, "--out", str(out)])
+    assert result.exit_code == 7, result.output
+    assert "Permission denied" in result.stderr
+    assert "Traceback" not in result.output

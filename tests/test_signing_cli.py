@@ -126,3 +126,34 @@ def test_unreachable_tsa_exit_4_nothing_written(tmp_path: Path, trust: pki.Pki) 
     assert code == 4, output
     assert "127.0.0.1" in output
     assert not (tmp_path / "out").exists()
+
+
+def test_the_library_asks_for_a_password_only_through_its_caller(
+    tmp_path: Path, trust: pki.Pki, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator import api
+    from generator.errors import SigningError
+
+    pfx = pki.write_pfx(tmp_path / "signer.pfx", trust.leaf, (trust.intermediate.cert,))
+    # Even with the variable set and a terminal, the library neither reads nor prompts.
+    monkeypatch.setenv("DRGEN_CERT_PASSWORD", pki.PFX_PASSWORD.decode())
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr(
+        "getpass.getpass", lambda *_: pytest.fail("the library prompted")
+    )
+    inventory = [INVENTORIES / "example.yaml"]
+    out = tmp_path / "out"
+    with pytest.raises(SigningError):
+        api.render(inventory, out=out, signing=api.Signing(cert=pfx))
+    assert not out.exists()
+    asked: list[str] = []
+
+    def password() -> bytes:
+        asked.append("once")
+        return pki.PFX_PASSWORD
+
+    written = api.render(
+        inventory, out=out, signing=api.Signing(cert=pfx, password=password)
+    )
+    assert asked == ["once"]
+    assert written[0].written == len(written[0].changes) == 22
