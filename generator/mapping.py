@@ -20,9 +20,12 @@ def dr_host_instances(inv: Inventory) -> dict[str, tuple[str, ...]]:
             result[server.name] = tuple(server.host_instances)
             continue
         names: list[str] = []
+        seen: set[str] = set()
         for prod in server.mirrors:
             for host in by_prod.get(prod.upper(), ()):
-                if host not in names:
+                # Host names are case-insensitive in BizTalk: Send and SEND are one.
+                if host.upper() not in seen:
+                    seen.add(host.upper())
                     names.append(host)
         result[server.name] = tuple(names)
     return result

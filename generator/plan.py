@@ -64,7 +64,6 @@ class SitePlan:
     production_sso: Database
     dr_sso: Database
     production_rules_server: str  # '' when the group has no Rules Engine
-    production_mss: str
     master_secret_server: str
     update_databases_server: str
     update_info: UpdateInfo
@@ -79,6 +78,11 @@ class SitePlan:
     # Test-DrLabFacts.ps1: the catalogue facts a lab server of this version checks.
     lab_probes: tuple[ProbeItem, ...] = ()
     catalogue_sha256: str = ""
+
+    @property
+    def has_bam(self) -> bool:
+        """The group uses BAM: the runbook adds the BAM steps."""
+        return bool(self.update_info.bam_units)
 
     @property
     def failover_after_master(self) -> tuple[str, ...]:
@@ -139,7 +143,6 @@ def _site_plan(inv: Inventory, stem: str) -> SitePlan:
         production_sso=dbs.sso,
         dr_sso=dr_database(inv, dbs.sso),
         production_rules_server=dbs.rule_engine.server if dbs.rule_engine else "",
-        production_mss=inv.group.sso.master_secret_server,
         master_secret_server=next(s.name for s in servers if s.is_master_secret),
         update_databases_server=next(
             s.name for s in servers if "update_databases" in s.roles

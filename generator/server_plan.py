@@ -46,6 +46,11 @@ class HostInstancePlan:
     service: str | None
     replaces: tuple[str, ...]
 
+    @property
+    def service_name(self) -> str:
+        """The Windows service, or '' for an isolated host (it runs in IIS)."""
+        return self.service or ""
+
 
 @dataclass(frozen=True, slots=True)
 class ServicePlan:
@@ -67,6 +72,11 @@ class AnswerFile:
     rules_db: Database | None
     rules_account: Account | None
     installed_features: tuple[str, ...]
+
+    @property
+    def rules_feature(self) -> bool:
+        """The answer file configures the Rules Engine (database and its service)."""
+        return self.rules_db is not None and self.rules_account is not None
 
     @property
     def password_xpath(self) -> str:
@@ -137,6 +147,11 @@ class ServerPlan:
     def optional_services(self) -> tuple[str, ...]:
         """Services the answer file does not configure (BAM alerts): used if present."""
         return tuple(s.name for s in self.services if s.optional)
+
+    @property
+    def host_names(self) -> tuple[str, ...]:
+        """The hosts this server runs an instance of, in plan order."""
+        return tuple(h.host for h in self.host_instances)
 
     @property
     def in_process_instances(self) -> tuple[HostInstancePlan, ...]:

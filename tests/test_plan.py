@@ -264,3 +264,26 @@ def test_bundle_fills_hashes_of_the_files_it_rendered(plans: dict[str, Plan]) ->
         digest = hashlib.sha256(art.data).hexdigest().upper()
         row = f"Path = '{relative}'\r\n        Sha256 = '{digest}'"
         assert row in listed, relative
+
+
+def test_host_names_differing_only_in_case_are_one_host(
+    write_inventory: Callable[[str, str], Path],
+) -> None:
+    source = (INVENTORIES / "consolidated.yaml").read_text(encoding="utf-8")
+    edited = source.replace(
+        "{name: FABBTS02, host_instances: [ReceiveHost, SendHost]}",
+        "{name: FABBTS02, host_instances: [receivehost, SENDHOST]}",
+    )
+    assert edited != source
+    (plan,) = api.plan([write_inventory(edited, "consolidated.yaml")])
+    server = plan.site.servers[0]
+    assert [h.host for h in server.host_instances] == [
+        "ReceiveHost",
+        "SendHost",
+        "TrackingHost",
+        "WebReceiveHost",
+    ]
+    services = [s.name for s in server.services]
+    assert len(services) == len(set(services))
+    (row,) = [r for r in plan.capacity.rows if r.server == server.name]
+    assert row.runs == 4
