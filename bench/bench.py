@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from bench.synthetic import synthetic_inventory
 from generator import api
 from generator.bundle import build_bundle
-from generator.parallel import default_jobs
+from generator.defaults import default_jobs
 from generator.render import make_environment, template_set_sha256
 from generator.signing import SignerChoice, choose_signer
 from generator.writer import diff_bundle, write_bundle

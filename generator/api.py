@@ -20,8 +20,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import jinja2
+
 from generator.bundle import build_bundle
 from generator.catalogue import CATALOGUE, Catalogue
+from generator.defaults import DEFAULT_TEMPLATES
 from generator.errors import (
     Diagnostic,
     InventoryError,
@@ -34,7 +37,7 @@ from generator.inventory import RawDocument, load_inventory
 from generator.labfacts import LabReport, check_result
 from generator.model import Inventory, json_schema
 from generator.plan import Plan, build_plan
-from generator.render import DEFAULT_TEMPLATES, make_environment, template_set_sha256
+from generator.render import make_environment, template_set_sha256
 from generator.rules import check_rules
 from generator.signing import DEV_IDENTITY_FOLDER, NullSigner, choose_signer
 from generator.validation import parse_inventory
@@ -123,9 +126,15 @@ def validate(paths: Sequence[Path], *, strict: bool = False) -> Validation:
     return Validation(tuple(results))
 
 
-def _check_templates(templates: Path) -> None:
+def _prepare(
+    paths: Sequence[Path], templates: Path
+) -> tuple[tuple[Plan, ...], jinja2.Environment, str]:
+    """What preview and render both start from: the plans, the environment and the
+    hash of the template set (in that order: a bad inventory is reported first)."""
     if not templates.is_dir():
         raise UsageError(f"{templates}: --templates must be a directory")
+    plans = plan(paths)
+    return plans, make_environment(templates), template_set_sha256(templates)
 
 
 @contextmanager
@@ -181,10 +190,7 @@ def preview(
 ) -> tuple[Preview, ...]:
     """Plan every inventory; compare an unsigned render with ``out``; write nothing."""
     check_out_path(out)
-    _check_templates(templates)
-    plans = plan(paths)
-    env = make_environment(templates)
-    templates_sha = template_set_sha256(templates)
+    plans, env, templates_sha = _prepare(paths, templates)
     previews = []
     for each in plans:
         built = build_bundle(each, env, NullSigner(), templates_sha)
@@ -246,10 +252,7 @@ def render(
     so a caller sees them even when writing fails.
     """
     check_out_dir(out, force=force)
-    _check_templates(templates)
-    plans = plan(paths)
-    env = make_environment(templates)
-    templates_sha = template_set_sha256(templates)
+    plans, env, templates_sha = _prepare(paths, templates)
     signing = signing or Signing()
     choice = choose_signer(
         signing.cert,

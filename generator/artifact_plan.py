@@ -18,7 +18,6 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Literal
 
 from generator.artifacts import BUNDLE_CHECK_NAME, ArtifactKind
-from generator.catalogue import CATALOGUE as N
 from generator.contexts import (
     BundleCheck,
     LabProbe,
@@ -96,7 +95,7 @@ def _site_specs(site: SitePlan, root: PurePosixPath) -> list[ArtifactSpec]:
             "site/Update-DrGroupDatabases.ps1.jinja",
             root / "Update-DrGroupDatabases.ps1",
             None,
-            SiteScript(site, N, "Update-DrGroupDatabases"),
+            SiteScript(site, "Update-DrGroupDatabases"),
             (("update_info", update_info),),
         )
     )
@@ -105,7 +104,7 @@ def _site_specs(site: SitePlan, root: PurePosixPath) -> list[ArtifactSpec]:
             "site/Test-DrLabFacts.ps1.jinja",
             root / "Test-DrLabFacts.ps1",
             None,
-            LabProbe(site, N, "Test-DrLabFacts", RESULT_SCHEMA),
+            LabProbe(site, "Test-DrLabFacts", RESULT_SCHEMA),
         )
     )
     specs.append(
@@ -113,7 +112,7 @@ def _site_specs(site: SitePlan, root: PurePosixPath) -> list[ArtifactSpec]:
             BUNDLE_CHECK,
             root / BUNDLE_CHECK_NAME,
             None,
-            BundleCheck(site, N, "Test-DrBundle", tuple(s.name for s in site.servers)),
+            BundleCheck(site, "Test-DrBundle"),
             lists_site=True,
         )
     )
@@ -140,13 +139,13 @@ def _server_specs(
         ),
         ("Disable-DrServer", ()),
     )
-    specs = [_spec(ANSWERS, answers, server.name, ServerAnswers(server, N))]
+    specs = [_spec(ANSWERS, answers, server.name, ServerAnswers(server))]
     specs += [
         _spec(
             f"server/{name}.ps1.jinja",
             folder / f"{name}.ps1",
             server.name,
-            ServerScript(site, server, N, name),
+            ServerScript(site, server, name),
             reads,
         )
         for name, reads in scripts

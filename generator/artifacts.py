@@ -67,6 +67,9 @@ class EncodedArtifact:
     unsigned_sha256: str
     signed: bool
     data: bytes
+    # SHA-256 of ``data`` (lower-case hex), computed once where it is encoded:
+    # the scripts that vouch for it, the bundle check and the manifest all use it.
+    sha256: str
 
 
 def encode_text(text: str, kind: ArtifactKind) -> bytes:

@@ -11,7 +11,6 @@ file reads what is the plan's decision.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -41,11 +40,6 @@ class BuiltBundle:
     files: BundleFiles
 
 
-def sha256_upper(data: bytes) -> str:
-    """SHA-256 as Get-FileHash prints it (upper-case hex)."""
-    return hashlib.sha256(data).hexdigest().upper()
-
-
 def _with_hashes(spec: ArtifactSpec, digests: dict[PurePosixPath, str]) -> ArtifactSpec:
     """The spec of a script, given the hashes of the data files it reads."""
     if not spec.reads:
@@ -62,9 +56,7 @@ def _with_file_list(
     if not isinstance(spec.context, BundleCheck):
         msg = f"{spec.template}: lists_site needs a BundleCheck context"
         raise TypeError(msg)
-    files = (
-        (art.path.relative_to(site_root), sha256_upper(art.data)) for art in encoded
-    )
+    files = ((art.path.relative_to(site_root), art.sha256) for art in encoded)
     block = expected_files_block(site_file_list(files))
     context = dataclasses.replace(spec.context, expected_files=block)
     return dataclasses.replace(spec, context=context)
@@ -77,7 +69,7 @@ def render_bundle(
     site_root = PurePosixPath(plan.site.stem, plan.site.site)
     first = [s for s in plan.artifacts if not s.reads and not s.lists_site]
     done = list(render_encode_sign(first, env, signer, jobs))
-    digests = {art.path: sha256_upper(art.data) for art in done}
+    digests = {art.path: art.sha256.upper() for art in done}
     readers = [
         _with_hashes(s, digests) for s in plan.artifacts if s.reads and not s.lists_site
     ]

@@ -11,7 +11,8 @@ from typing import Annotated
 
 import typer
 
-from generator import __version__, api
+from generator import __version__
+from generator.defaults import DEFAULT_TEMPLATES, default_jobs
 from generator.errors import DrgenError, ExitCode, UsageError
 from generator.inspection import (
     OutputFormat,
@@ -20,9 +21,6 @@ from generator.inspection import (
     validation_error,
     validation_report,
 )
-from generator.parallel import default_jobs
-from generator.render import DEFAULT_TEMPLATES
-from generator.signing import DEV_FOLDER_VARIABLE, DEV_IDENTITY_FOLDER, ask_password
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -108,6 +106,10 @@ InventoryArg = Annotated[
         help="Inventory files (default: every inventories/*.yaml).", show_default=False
     ),
 ]
+FormatOption = Annotated[
+    OutputFormat,
+    typer.Option("--format", case_sensitive=False, help="text or json."),
+]
 TemplatesOption = Annotated[
     Path, typer.Option("--templates", help="Template directory.")
 ]
@@ -152,6 +154,13 @@ def render(
     """Render every artifact of the inventories into OUT/<inventory>/<site>/..."""
 
     def body() -> None:
+        from generator import api
+        from generator.signing import (
+            DEV_FOLDER_VARIABLE,
+            DEV_IDENTITY_FOLDER,
+            ask_password,
+        )
+
         dev_folder = Path(os.environ.get(DEV_FOLDER_VARIABLE, str(DEV_IDENTITY_FOLDER)))
         written = api.render(
             _inventories(inventories),
@@ -190,6 +199,8 @@ def verify(
     """Check every bundle in OUT against its manifest and every script signature."""
 
     def body() -> None:
+        from generator import api
+
         count = api.verify(out, ca)
         _say(f"{count} bundle(s) checked, 0 problem(s)")
 
@@ -215,6 +226,8 @@ def validate(
     """Check inventories and report every problem; exit 0 when valid, 3 when not."""
 
     def body() -> None:
+        from generator import api
+
         validation = api.validate(_inventories(inventories), strict=strict)
         stdout, stderr = validation_report(validation, output)
         sys.stdout.write(stdout)
@@ -241,6 +254,8 @@ def plan(
     """Show the DR mapping, roles, capacity and file changes; write nothing."""
 
     def body() -> None:
+        from generator import api
+
         previews = api.preview(_inventories(inventories), out=out, templates=templates)
         for preview in previews:
             for warning in preview.plan.warnings:
@@ -263,14 +278,12 @@ app.add_typer(facts_app)
 @facts_app.callback()
 def facts(
     ctx: typer.Context,
-    output: Annotated[
-        OutputFormat,
-        typer.Option("--format", case_sensitive=False, help="text or json."),
-    ] = OutputFormat.TEXT,
+    output: FormatOption = OutputFormat.TEXT,
 ) -> None:
     """Print every name the scripts use, with its source and confidence."""
     if ctx.invoked_subcommand is not None:
         return
+    from generator import api
     from generator.facts_report import catalogue_json, catalogue_text
 
     names = api.catalogue()
@@ -286,10 +299,7 @@ def facts_check(
     result: Annotated[
         Path, typer.Argument(help="The JSON file Test-DrLabFacts.ps1 wrote.")
     ],
-    output: Annotated[
-        OutputFormat,
-        typer.Option("--format", case_sensitive=False, help="text or json."),
-    ] = OutputFormat.TEXT,
+    output: FormatOption = OutputFormat.TEXT,
 ) -> None:
     """Say which facts a lab probe confirmed, which failed and what to change.
 
@@ -297,6 +307,7 @@ def facts_check(
     """
 
     def body() -> None:
+        from generator import api
         from generator.facts_report import report_json, report_text
 
         report = api.facts_check(result)
@@ -313,6 +324,8 @@ def facts_check(
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of the inventory (schema/drgen-v1.schema.json)."""
+    from generator import api
+
     sys.stdout.write(schema_text(api.schema()))
 
 

@@ -5,7 +5,8 @@ except two facts that exist only once other files are rendered: the SHA-256 of
 the data files a script vouches for (``hashes``) and the file list of the site's
 bundle check (``expected_files``). The bundle stage fills those in.
 
-Names used on the target come from the catalogue, passed as ``n``.
+Names used on the target come from the catalogue, which every template sees as
+the Jinja global ``n`` (``render.make_environment``), not as a context field.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from generator.catalogue import Catalogue
 from generator.escaping import PsLiteral, ps_str
 
 if TYPE_CHECKING:
@@ -49,7 +49,6 @@ class ServerAnswers:
     """ConfigurationAnswers.xml of one DR server."""
 
     server: ServerPlan
-    n: Catalogue
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +57,6 @@ class ServerScript:
 
     site: SitePlan
     server: ServerPlan
-    n: Catalogue
     script: str
     hashes: Hashes = field(default_factory=Hashes)
 
@@ -68,7 +66,6 @@ class SiteScript:
     """Update-DrGroupDatabases.ps1: runs once per site."""
 
     site: SitePlan
-    n: Catalogue
     script: str
     hashes: Hashes = field(default_factory=Hashes)
 
@@ -78,7 +75,6 @@ class LabProbe:
     """Test-DrLabFacts.ps1: the read-only lab probe of the site's version."""
 
     site: SitePlan
-    n: Catalogue
     script: str
     result_schema: str
 
@@ -88,9 +84,7 @@ class BundleCheck:
     """Test-DrBundle.ps1: the SHA-256 of every other file of its site."""
 
     site: SitePlan
-    n: Catalogue
     script: str
-    site_servers: tuple[str, ...]
     expected_files: PsLiteral = NOT_YET_LISTED
 
 

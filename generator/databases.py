@@ -13,10 +13,10 @@ Three decisions about databases, taken once for the plan:
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
 
 from generator.catalogue import CATALOGUE as N
+from generator.catalogue.model import sql_identifier
 from generator.model import Database, Inventory
 
 
@@ -180,20 +180,13 @@ RESERVED_BACKUP_NAMES = frozenset(
 )
 
 
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
 def sql_name(entry_id: str) -> str:
-    """A table or column name from the catalogue, checked to be a plain identifier.
-
-    Queries are built from these constants only (never from inventory text), so
-    the check makes the string building below safe by construction.
-    """
-    name = N[entry_id]
-    if not _IDENTIFIER.fullmatch(name):
-        msg = f"catalogue entry {entry_id} is not a SQL identifier: {name!r}"
-        raise ValueError(msg)
-    return name
+    """A table or column name from the catalogue, checked to be a plain identifier."""
+    try:
+        return sql_identifier(N[entry_id])
+    except ValueError as exc:
+        msg = f"catalogue entry {entry_id}: {exc}"
+        raise ValueError(msg) from None
 
 
 def _select(label: str, column: str, table: str, form: str = "server") -> str:

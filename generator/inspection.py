@@ -11,10 +11,12 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from generator.api import Checked, Preview, Validation
 from generator.errors import Diagnostic, InventoryError, relative_display
+
+if TYPE_CHECKING:
+    from generator.api import Checked, Preview, Validation
 
 FILE_STATUSES = ("create", "update", "remove", "identical")
 

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
-from generator.catalogue import CATALOGUE, Catalogue, Entry
+from generator.catalogue import CATALOGUE, Catalogue, Entry, Probe
+from generator.catalogue.model import sql_identifier
 from generator.errors import Diagnostic, DrgenError, ExitCode, Location
 
 RESULT_SCHEMA: Final = "drgen/lab-facts-v1"
 STATUSES: Final = ("held", "failed", "skipped")
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,7 @@ class ProbeItem:
     args: tuple[str, ...]
 
 
+@cache
 def catalogue_sha256(catalogue: Catalogue = CATALOGUE) -> str:
     """A hash of everything a probe result is judged by, per entry.
 
@@ -55,10 +57,9 @@ def catalogue_sha256(catalogue: Catalogue = CATALOGUE) -> str:
 
 def _sql_count(table: str, column: str) -> str:
     """A read-only query that counts 1 when the table (or its column) exists."""
-    for name in (table, column):
-        if name and not _IDENTIFIER.fullmatch(name):
-            msg = f"not a SQL identifier: {name!r}"
-            raise ValueError(msg)
+    sql_identifier(table)
+    if column:
+        sql_identifier(column)
     # Both names were just checked to be plain identifiers: no quoting to break.
     if not column:
         return (
@@ -91,14 +92,21 @@ def _applies(entry: Entry, version: str) -> bool:
     return True
 
 
+def _probed(version: str, catalogue: Catalogue) -> Iterator[tuple[Entry, Probe]]:
+    """The entries the lab probe of this BizTalk version checks, with their probe."""
+    for entry in catalogue.below_documented():
+        if entry.probe is not None and _applies(entry, version):
+            yield entry, entry.probe
+
+
+@cache
 def probe_items(
     version: str, catalogue: Catalogue = CATALOGUE
 ) -> tuple[ProbeItem, ...]:
     """Every read-only check the lab probe of a site of this BizTalk version makes."""
     return tuple(
-        ProbeItem(e.id, e.probe.method, _resolve(e, catalogue))
-        for e in catalogue.below_documented()
-        if e.probe is not None and _applies(e, version)
+        ProbeItem(e.id, probe.method, _resolve(e, catalogue))
+        for e, probe in _probed(version, catalogue)
     )
 
 
@@ -241,9 +249,7 @@ def check_result(path: Path, catalogue: Catalogue = CATALOGUE) -> LabReport:
     version = _text(data, "biztalk_version", path, text)
     seen: dict[str, dict[str, Any]] = {item["id"]: item for item in data["results"]}
     findings: list[Finding] = []
-    for entry in catalogue.below_documented():
-        if entry.probe is None or not _applies(entry, version):
-            continue
+    for entry, _ in _probed(version, catalogue):
         item = seen.pop(entry.id, None)
         if item is None:
             findings.append(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import PurePosixPath
@@ -30,7 +29,7 @@ def build_manifest(
             "server": art.server,
             "template": art.template,
             "signed": art.signed,
-            "sha256": hashlib.sha256(art.data).hexdigest(),
+            "sha256": art.sha256,
             "sha256_unsigned": art.unsigned_sha256,
         }
         for art in sorted(artifacts, key=lambda a: a.path)

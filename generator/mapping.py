@@ -56,13 +56,15 @@ class Capacity:
     production_servers: int
 
 
-def capacity(inv: Inventory) -> Capacity:
+def capacity(
+    inv: Inventory, instances: dict[str, tuple[str, ...]] | None = None
+) -> Capacity:
     """The capacity table: what each DR server takes over, and how that compares."""
     by_prod = {s.name.upper(): len(s.host_instances) for s in inv.production.servers}
     busiest = max(inv.production.servers, key=lambda s: len(s.host_instances))
     peak = len(busiest.host_instances)
     limit = inv.dr.capacity_warning_ratio
-    instances = dr_host_instances(inv)
+    instances = instances if instances is not None else dr_host_instances(inv)
     rows = []
     for index, server in enumerate(inv.dr.servers):
         taken = sum(by_prod.get(m.upper(), 0) for m in dict.fromkeys(server.mirrors))
@@ -101,12 +103,12 @@ class MappingRow:
     note: str | None
 
 
-def host_mapping(inv: Inventory) -> tuple[MappingRow, ...]:
+def host_mapping(
+    inv: Inventory, instances: dict[str, tuple[str, ...]] | None = None
+) -> tuple[MappingRow, ...]:
     """Production -> DR for every host instance, in inventory order."""
-    instances = {
-        name: {h.upper() for h in hosts}
-        for name, hosts in dr_host_instances(inv).items()
-    }
+    runs = instances if instances is not None else dr_host_instances(inv)
+    upper = {name: {h.upper() for h in hosts} for name, hosts in runs.items()}
     mirror_of: dict[str, str] = {}
     for server in inv.dr.servers:
         for prod in server.mirrors:
@@ -122,7 +124,7 @@ def host_mapping(inv: Inventory) -> tuple[MappingRow, ...]:
             if dr is None:
                 reason = reasons.get(prod_server.name.upper(), "no DR server")
                 row = MappingRow(host, kind, prod_server.name, None, reason)
-            elif host.upper() in instances.get(dr, set()):
+            elif host.upper() in upper.get(dr, set()):
                 row = MappingRow(host, kind, prod_server.name, dr, None)
                 carried.add((dr, host.upper()))
             else:
@@ -130,7 +132,7 @@ def host_mapping(inv: Inventory) -> tuple[MappingRow, ...]:
                     host, kind, prod_server.name, None, f"{dr} does not run {host}"
                 )
             rows.append(row)
-    for name, hosts in dr_host_instances(inv).items():
+    for name, hosts in runs.items():
         rows.extend(
             MappingRow(host, types.get(host.upper(), "?"), None, name, "added on DR")
             for host in hosts

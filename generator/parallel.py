@@ -38,14 +38,6 @@ def _work(bounds: tuple[int, int]) -> tuple[EncodedArtifact, ...]:
     )
 
 
-def default_jobs() -> int:
-    """Cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def render_encode_sign(
     specs: Sequence[ArtifactSpec],
     env: jinja2.Environment,

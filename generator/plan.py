@@ -34,7 +34,7 @@ from generator.mapping import (
 )
 from generator.model import Database, Inventory
 from generator.rules import check_rules
-from generator.server_plan import ServerPlan, build_server_plan
+from generator.server_plan import ServerPlan, build_server_plans
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +63,6 @@ class SitePlan:
     dr_mgmt: Database
     production_sso: Database
     dr_sso: Database
-    production_rules_server: str  # '' when the group has no Rules Engine
     master_secret_server: str
     update_databases_server: str
     update_info: UpdateInfo
@@ -78,6 +77,17 @@ class SitePlan:
     # Test-DrLabFacts.ps1: the catalogue facts a lab server of this version checks.
     lab_probes: tuple[ProbeItem, ...] = ()
     catalogue_sha256: str = ""
+
+    @property
+    def server_names(self) -> tuple[str, ...]:
+        """The site's DR servers, in inventory order."""
+        return tuple(s.name for s in self.servers)
+
+    @property
+    def production_rules_server(self) -> str:
+        """The Rules Engine's production SQL instance; '' without a Rules Engine."""
+        rules = self.update_info.rule_engine
+        return rules.old_server if rules else ""
 
     @property
     def has_bam(self) -> bool:
@@ -126,9 +136,10 @@ class Plan:
         return PurePath(self.inventory_file).name
 
 
-def _site_plan(inv: Inventory, stem: str) -> SitePlan:
-    hosts = dr_host_instances(inv)
-    servers = tuple(build_server_plan(inv, s, hosts[s.name]) for s in inv.dr.servers)
+def _site_plan(
+    inv: Inventory, stem: str, hosts: dict[str, tuple[str, ...]]
+) -> SitePlan:
+    servers = build_server_plans(inv, hosts)
     dbs = inv.group.databases
     version = inv.group.biztalk_version
     return SitePlan(
@@ -142,7 +153,6 @@ def _site_plan(inv: Inventory, stem: str) -> SitePlan:
         dr_mgmt=dr_database(inv, dbs.management),
         production_sso=dbs.sso,
         dr_sso=dr_database(inv, dbs.sso),
-        production_rules_server=dbs.rule_engine.server if dbs.rule_engine else "",
         master_secret_server=next(s.name for s in servers if s.is_master_secret),
         update_databases_server=next(
             s.name for s in servers if "update_databases" in s.roles
@@ -162,13 +172,14 @@ def build_plan(inv: Inventory, doc: RawDocument, stem: str) -> Plan:
     diagnostics = check_rules(inv, doc)
     if any(d.severity == "error" for d in diagnostics):
         raise PlanError(f"{doc.file}: invalid inventory", tuple(diagnostics))
-    site = _site_plan(inv, stem)
+    hosts = dr_host_instances(inv)
+    site = _site_plan(inv, stem, hosts)
     return Plan(
         inventory_file=doc.file,
         inventory_sha256=doc.sha256,
         site=site,
-        mapping=host_mapping(inv),
-        capacity=capacity(inv),
+        mapping=host_mapping(inv, hosts),
+        capacity=capacity(inv, hosts),
         roles=tuple(RoleRow(s.name, tuple(s.roles)) for s in inv.dr.servers),
         not_mirrored=tuple(
             NotMirrored(e.server, e.reason) for e in inv.dr.not_mirrored

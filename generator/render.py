@@ -11,16 +11,22 @@ import jinja2
 
 from generator.artifact_plan import ArtifactSpec
 from generator.artifacts import ArtifactKind, RenderedArtifact
+from generator.catalogue import CATALOGUE, Catalogue
 from generator.contexts import as_mapping
+from generator.defaults import DEFAULT_TEMPLATES
 from generator.errors import Diagnostic, Location, TemplateError
 from generator.escaping import FILTERS, OUTPUT_KIND_VAR, UnsafeValueError, finalize
 from generator.markdown import FILTERS as MARKDOWN_FILTERS
 
-DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
+def make_environment(
+    templates: Path = DEFAULT_TEMPLATES, catalogue: Catalogue = CATALOGUE
+) -> jinja2.Environment:
+    """The one Jinja environment drgen renders with.
 
-def make_environment(templates: Path = DEFAULT_TEMPLATES) -> jinja2.Environment:
-    """The one Jinja environment drgen renders with."""
+    Every template sees the catalogue as ``n``: names on the target are printed
+    as ``n['svc:ENTSSO']`` and come from nowhere else.
+    """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates)),
         undefined=jinja2.StrictUndefined,
@@ -36,6 +42,7 @@ def make_environment(templates: Path = DEFAULT_TEMPLATES) -> jinja2.Environment:
     )
     env.filters.update(FILTERS)
     env.filters.update(MARKDOWN_FILTERS)
+    env.globals["n"] = catalogue
     return env
 
 

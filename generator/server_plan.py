@@ -1,6 +1,6 @@
 """What one DR server gets: host instances, services, answer file, checks.
 
-``build_server_plan`` takes every per-server decision the scripts print; the
+``build_server_plans`` takes every per-server decision the scripts print; the
 templates read the resulting ``ServerPlan`` and decide nothing.
 """
 
@@ -10,7 +10,14 @@ from dataclasses import dataclass
 
 from generator.catalogue import CATALOGUE as N
 from generator.databases import RegistryCheck, registry_checks
-from generator.model import VERSIONS_WITH_GMSA, Database, DrServer, Inventory
+from generator.model import (
+    VERSIONS_WITH_GMSA,
+    Database,
+    DrServer,
+    Host,
+    Inventory,
+    ProductionServer,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,17 +186,38 @@ BAM_ALERTS_SERVICE = {
 }
 
 
-def build_server_plan(
-    inv: Inventory, server: DrServer, hosts: tuple[str, ...]
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """Lookups every DR server's plan uses, built once per inventory."""
+
+    hosts: dict[str, Host]  # by upper-case name
+    production: dict[str, ProductionServer]  # by upper-case name
+    order: dict[str, int]  # production server (upper-case) -> inventory position
+
+
+def build_server_plans(
+    inv: Inventory, hosts: dict[str, tuple[str, ...]]
+) -> tuple[ServerPlan, ...]:
+    """Every DR server's plan, in inventory order; ``hosts``: its host instances."""
+    index = _Index(
+        {h.name.upper(): h for h in inv.group.hosts},
+        {p.name.upper(): p for p in inv.production.servers},
+        {p.name.upper(): i for i, p in enumerate(inv.production.servers)},
+    )
+    return tuple(_server_plan(inv, s, hosts[s.name], index) for s in inv.dr.servers)
+
+
+def _server_plan(
+    inv: Inventory, server: DrServer, hosts: tuple[str, ...], index: _Index
 ) -> ServerPlan:
     """Every decision about one DR server, from the inventory and its instances."""
-    by_name = {h.name.upper(): h for h in inv.group.hosts}
-    production = {p.name.upper(): p for p in inv.production.servers}
+    by_name = index.hosts
+    production = index.production
     replaces: dict[str, list[str]] = {}
     # Production order, not mirror order, so the plan reads like the inventory.
     mirrored = sorted(
         (production[m.upper()] for m in server.mirrors if m.upper() in production),
-        key=inv.production.servers.index,
+        key=lambda p: index.order[p.name.upper()],
     )
     for prod in mirrored:
         for instance in prod.host_instances:

@@ -147,16 +147,19 @@ def encode_and_sign(
     out = []
     for art in artifacts:
         unsigned = encode_text(art.text, art.kind)
+        unsigned_sha256 = hashlib.sha256(unsigned).hexdigest()
         data = signer.sign(unsigned) if art.kind.signed else unsigned
+        signed = data != unsigned
         out.append(
             EncodedArtifact(
                 art.path,
                 art.kind,
                 art.template,
                 art.server,
-                hashlib.sha256(unsigned).hexdigest(),
-                data != unsigned,
+                unsigned_sha256,
+                signed,
                 data,
+                hashlib.sha256(data).hexdigest() if signed else unsigned_sha256,
             )
         )
     return tuple(out)

@@ -111,6 +111,8 @@ def verify_bundle(root: Path, ca: x509.Certificate | None) -> list[Diagnostic]:
         _problem(path, "extra", "not in the manifest")
         for path in sorted(set(present) - set(entries))
     ]
+    # Each site's bundle check with a valid signature: its text vouches for the site.
+    valid_checks: dict[str, str] = {}
     for path, digest in sorted(entries.items()):
         if path not in present:
             found.append(_problem(path, "missing", "listed in the manifest"))
@@ -120,11 +122,14 @@ def verify_bundle(root: Path, ca: x509.Certificate | None) -> list[Diagnostic]:
             found.append(_problem(path, "changed", "sha256 differs from the manifest"))
         # Every script is checked, whatever the (unsigned) manifest claims.
         if path in signed or path.endswith(".ps1"):
-            found += [_problem(path, "signature", p) for p in verify_script(data, ca)]
+            problems = verify_script(data, ca)
+            found += [_problem(path, "signature", p) for p in problems]
+            if not problems and PurePosixPath(path).name == BUNDLE_CHECK_NAME:
+                valid_checks[path] = data.decode("utf-8-sig").replace("\r\n", "\n")
     reported = {(d.location.file, d.code) for d in found}
     found += [
         d
-        for d in _against_signed_lists(present, entries, ca)
+        for d in _against_signed_lists(entries, valid_checks)
         if (d.location.file, d.code) not in reported
     ]
     return found
@@ -136,16 +141,18 @@ def _sites(entries: Entries) -> list[str]:
 
 
 def _against_signed_lists(
-    present: dict[str, Path], entries: Entries, ca: x509.Certificate | None
+    entries: Entries, valid_checks: dict[str, str]
 ) -> list[Diagnostic]:
-    """Manifest entries that disagree with their site's signed Test-DrBundle.ps1."""
+    """Manifest entries that disagree with their site's signed Test-DrBundle.ps1.
+
+    ``valid_checks``: the text of each bundle check whose signature is valid (an
+    invalid one is reported as a signature problem; its list proves nothing).
+    """
     found: list[Diagnostic] = []
     for name in _sites(entries):
         site = PurePosixPath(name)
         check = site / BUNDLE_CHECK_NAME
-        # Read from the files found under the bundle, never from a manifest path.
-        script = present.get(str(check))
-        if str(check) not in entries or script is None:
+        if str(check) not in entries:
             found.append(
                 _problem(
                     str(check),
@@ -155,10 +162,9 @@ def _against_signed_lists(
                 )
             )
             continue
-        data = script.read_bytes()
-        if verify_script(data, ca):
-            continue  # reported as a signature problem; its list proves nothing
-        text = data.decode("utf-8-sig").replace("\r\n", "\n")
+        text = valid_checks.get(str(check))
+        if text is None:
+            continue  # missing on disk or badly signed: reported above
         files = [
             (PurePosixPath(path).relative_to(site), digest)
             for path, digest in entries.items()

@@ -31,15 +31,16 @@ import pytest
 from tree_sitter import Node
 from typer.testing import CliRunner
 
-from generator import artifact_plan, databases, server_plan
+from generator import databases, server_plan
 from generator import plan as plan_module
 from generator.api import plan as plan_inventories
 from generator.artifacts import ArtifactKind, RenderedArtifact, encode_text
 from generator.bundle import render_unsigned
 from generator.catalogue import CATALOGUE, PROBE_METHODS, Catalogue, Confidence, Kind
 from generator.cli import app
+from generator.defaults import DEFAULT_TEMPLATES
 from generator.labfacts import probe_items
-from generator.render import DEFAULT_TEMPLATES, make_environment
+from generator.render import make_environment
 from tests import pwsh_oracle as ps
 from tests.conftest import EXAMPLES, INVENTORIES
 
@@ -499,10 +500,12 @@ def _marker(entry_id: str) -> str:
 
 
 def render_examples(
-    templates: Path = DEFAULT_TEMPLATES, stems: tuple[str, ...] = EXAMPLES
+    templates: Path = DEFAULT_TEMPLATES,
+    stems: tuple[str, ...] = EXAMPLES,
+    catalogue: Catalogue = CATALOGUE,
 ) -> list[RenderedArtifact]:
     """The example inventories rendered (unsigned) from a templates folder."""
-    env = make_environment(templates)
+    env = make_environment(templates, catalogue)
     return [
         art
         for stem in stems
@@ -526,12 +529,12 @@ def render_poisoned(
         tuple(dataclasses.replace(e, name=_marker(e.id)) for e in CATALOGUE)
     )
     with pytest.MonkeyPatch.context() as patch:
-        for module in (plan_module, server_plan, databases, artifact_plan):
+        for module in (plan_module, server_plan, databases):
             patch.setattr(module, "N", marked)
         patch.setattr(
             plan_module, "probe_items", lambda version: probe_items(version, marked)
         )
-        return render_examples(templates, stems)
+        return render_examples(templates, stems, marked)
 
 
 @pytest.fixture(scope="module")

@@ -181,25 +181,6 @@ def test_renders_sign_with_a_key_outside_the_checkout() -> None:
     assert ROOT not in keys.resolve().parents
 
 
-def main() -> None:
-    """Rewrite tests/data/cli/ from the current code (review the diff)."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        _workspace(root)
-        import os
-
-        os.chdir(root)
-        for name, text in outputs(root).items():
-            (EXPECTED / name).write_text(text, encoding="utf-8")
-            sys.stdout.write(f"wrote {EXPECTED / name}\n")
-
-
-if __name__ == "__main__":
-    main()
-
-
 def test_plan_and_render_refuse_a_missing_template_folder_or_a_file_as_out(
     runner: CliRunner, tmp_path: Path
 ) -> None:
@@ -244,3 +225,22 @@ def test_an_unreadable_file_in_the_bundle_is_an_output_error(
     assert result.exit_code == 7, result.output
     assert "Permission denied" in result.stderr
     assert "Traceback" not in result.output
+
+
+def main() -> None:
+    """Rewrite tests/data/cli/ from the current code (review the diff)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        _workspace(root)
+        import os
+
+        os.chdir(root)
+        for name, text in outputs(root).items():
+            (EXPECTED / name).write_text(text, encoding="utf-8")
+            sys.stdout.write(f"wrote {EXPECTED / name}\n")
+
+
+if __name__ == "__main__":
+    main()

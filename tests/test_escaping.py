@@ -15,6 +15,7 @@ from jinja2 import nodes
 
 from generator.artifact_plan import ArtifactSpec
 from generator.artifacts import ArtifactKind, RenderedArtifact
+from generator.defaults import DEFAULT_TEMPLATES
 from generator.errors import TemplateError
 from generator.escaping import (
     FILTERS,
@@ -27,7 +28,7 @@ from generator.escaping import (
     ps_int,
     ps_str,
 )
-from generator.render import DEFAULT_TEMPLATES, make_environment, render_artifact
+from generator.render import make_environment, render_artifact
 
 #: Every character Windows PowerShell's tokenizer accepts as a single quote.
 QUOTES = "'\u2018\u2019\u201a\u201b"

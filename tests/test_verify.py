@@ -153,14 +153,6 @@ def test_removing_a_file_and_its_manifest_entry_is_still_caught(
     ]
 
 
-def test_verify_reads_no_script_text_as_data() -> None:
-    # The per-site list is rebuilt from the manifest by the function that
-    # rendered it; verify has no pattern to read a script with.
-    source = (Path(__file__).parent.parent / "generator" / "verify.py").read_text()
-    assert "import re" not in source
-    assert "expected_file_rows" in source
-
-
 def _forge_entry(out: Path, path: str, data: bytes | None) -> None:
     """Set (or, with None, drop) a manifest entry, as someone covering tracks would."""
     import hashlib
@@ -242,11 +234,10 @@ def test_a_malformed_manifest_is_one_finding(
     (out / "example" / "manifest.json").write_text(manifest)
     code, err = run(out, cert)
     assert code == 5
-    assert err.splitlines() == [
-        err.splitlines()[0],
-        "1 bundle(s) checked, 1 problem(s)",
-    ]
-    assert err.startswith("example/manifest.json: error[manifest]: unreadable: ")
+    lines = err.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("example/manifest.json: error[manifest]: unreadable: ")
+    assert lines[1] == "1 bundle(s) checked, 1 problem(s)"
 
 
 def test_verify_of_a_missing_folder_is_a_usage_error(tmp_path: Path) -> None:

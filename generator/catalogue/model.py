@@ -10,6 +10,7 @@ from and how sure we are; entries below ``documented`` say how a lab settles the
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -199,6 +200,21 @@ class Catalogue:
     def below_documented(self) -> tuple[Entry, ...]:
         """Entries a lab or a drill still has to confirm."""
         return tuple(e for e in self.entries if e.below_documented)
+
+
+_SQL_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def sql_identifier(name: str) -> str:
+    """``name`` itself, checked to be a plain SQL identifier (no quoting needed).
+
+    Queries are built from catalogue names only, never from inventory text; this
+    check makes that string building safe by construction.
+    """
+    if not _SQL_IDENTIFIER.fullmatch(name):
+        msg = f"not a SQL identifier: {name!r}"
+        raise ValueError(msg)
+    return name
 
 
 def ids(entries: Iterable[Entry]) -> tuple[str, ...]:
