@@ -31,10 +31,10 @@ from generator.errors import Diagnostic, Location, UsageError, VerificationError
 from generator.escaping import ps_str
 from generator.writer import MANIFEST_NAME
 
-# Folders the scripts write next to themselves on the servers (logs\; state\ of
-# earlier versions): files there are not part of the bundle, unless the manifest
-# itself has a folder of that name (a DR server called LOGS).
-RUNTIME_FOLDERS = frozenset({"logs", "state"})
+# The folder the scripts write next to themselves on the servers (logs\): files
+# there are not part of the bundle, unless the manifest itself has a folder of
+# that name (a DR server called LOGS). Test-DrBundle.ps1 applies the same rule.
+RUNTIME_FOLDERS = frozenset({"logs"})
 
 Entries = dict[str, str]  # manifest path -> sha256 (lower-case hex)
 
@@ -83,7 +83,7 @@ def _entries(root: Path) -> tuple[Entries, set[str]]:
 
 
 def _runtime_file(relative: PurePosixPath, bundle_folders: set[PurePosixPath]) -> bool:
-    """A file a script wrote on a server, in a logs\\ or state\\ folder of its own."""
+    """A file a script wrote on a server, in a logs\\ folder of its own."""
     return any(
         folder.name.casefold() in RUNTIME_FOLDERS and folder not in bundle_folders
         for folder in relative.parents

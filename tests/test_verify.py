@@ -270,3 +270,17 @@ def test_a_site_or_server_named_like_a_log_folder_is_still_checked(
     code, err = run(out, cert)
     assert code == 5
     assert "example/logs/Runbook.md: error[changed]" in err
+
+
+def test_a_state_folder_is_not_skipped(bundle: tuple[Path, Path]) -> None:
+    # Scripts keep their state in %ProgramData%; only logs\ is theirs in the bundle,
+    # as Test-DrBundle.ps1 decides too.
+    out, cert = bundle
+    state = out / "example" / "DR-West" / "DRserver1" / "state"
+    state.mkdir()
+    (state / "previous-startup-types.json").write_text("{}")
+    code, err = run(out, cert)
+    assert code == 5
+    assert (
+        "example/DR-West/DRserver1/state/previous-startup-types.json: error[extra]"
+    ) in err
