@@ -47,6 +47,10 @@ class Timeouts:
     service: int = 120
     host_start: int = 180
     wmi_restart: int = 120
+    # Configuration.exe /S joining the group (Initialize-DrServer.ps1): SSO and the
+    # runtime configured in one unattended run; killed after this, never waited on
+    # without a bound.
+    configuration: int = 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +81,19 @@ class SitePlan:
     # Test-DrLabFacts.ps1: the catalogue facts a lab server of this version checks.
     lab_probes: tuple[ProbeItem, ...] = ()
     catalogue_sha256: str = ""
+    # Runbook, failover step 1: where production may still process, in inventory
+    # order, and the SQL instances of the production databases (BAM's Analysis
+    # Services instance left out: it runs no SQL Agent jobs).
+    production_servers: tuple[str, ...] = ()
+    production_sql_instances: tuple[str, ...] = ()
+    # Runbook, BAM (None or () without them): the BAM Primary Import database at DR,
+    # which the portal's Web.config and bm.exe.config must name; the Analysis
+    # Services database and the Archive and Star Schema databases, which the DBA
+    # restores from backups older than the BAM Primary Import one
+    # (how-to-restore-your-databases.md, "Before you begin").
+    dr_bam_primary_import: Database | None = None
+    dr_bam_analysis: Database | None = None
+    dr_bam_sql_copies: tuple[Database, ...] = ()
 
     @property
     def server_names(self) -> tuple[str, ...]:
@@ -93,6 +110,22 @@ class SitePlan:
     def has_bam(self) -> bool:
         """The group uses BAM: the runbook adds the BAM steps."""
         return bool(self.update_info.bam_units)
+
+    @property
+    def has_bam_analysis(self) -> bool:
+        """The group has a BAM Analysis database: the runbook's BAM step names it."""
+        return self.dr_bam_analysis is not None
+
+    @property
+    def messagebox_cleanup_jobs(self) -> tuple[str, ...]:
+        """The MessageBox_Message_Cleanup_<MessageBox> SQL Agent job of each MessageBox.
+
+        The one BizTalk job that must stay disabled at DR: the MessageBox's
+        ManageRefCountLog job starts it (database-structure-and-jobs.md). Its name
+        ends in the MessageBox database name, which DR keeps.
+        """
+        prefix = N["answer:job-prefix/MessageBoxMessageCleanup"]
+        return tuple(prefix + m.new_name for m in self.update_info.messageboxes)
 
     @property
     def failover_after_master(self) -> tuple[str, ...]:
@@ -136,12 +169,41 @@ class Plan:
         return PurePath(self.inventory_file).name
 
 
+def _production_sql_instances(inv: Inventory) -> tuple[str, ...]:
+    """The SQL instances of every production database (not BAM Analysis), sorted."""
+    dbs = inv.group.databases
+    found: list[Database | None] = [
+        dbs.management,
+        dbs.sso,
+        *dbs.messageboxes,
+        dbs.tracking,
+        dbs.rule_engine,
+        *dbs.other,
+    ]
+    if dbs.bam is not None:
+        bam = dbs.bam
+        found += [
+            bam.primary_import,
+            bam.archive,
+            bam.star_schema,
+            bam.alerts_application,
+            bam.alerts_instance,
+        ]
+    servers = {db.server.upper(): db.server for db in found if db is not None}
+    return tuple(servers[key] for key in sorted(servers))
+
+
 def _site_plan(
     inv: Inventory, stem: str, hosts: dict[str, tuple[str, ...]]
 ) -> SitePlan:
     servers = build_server_plans(inv, hosts)
     dbs = inv.group.databases
     version = inv.group.biztalk_version
+    bam = dbs.bam
+
+    def at_dr(db: Database | None) -> Database | None:
+        return None if db is None else dr_database(inv, db)
+
     return SitePlan(
         stem=stem,
         group_name=inv.group.name,
@@ -164,6 +226,15 @@ def _site_plan(
         servers=servers,
         lab_probes=probe_items(version),
         catalogue_sha256=catalogue_sha256(),
+        production_servers=tuple(p.name for p in inv.production.servers),
+        production_sql_instances=_production_sql_instances(inv),
+        dr_bam_primary_import=at_dr(bam.primary_import) if bam else None,
+        dr_bam_analysis=at_dr(bam.analysis) if bam else None,
+        dr_bam_sql_copies=tuple(
+            dr_database(inv, db)
+            for db in ((bam.archive, bam.star_schema) if bam else ())
+            if db is not None
+        ),
     )
 
 

@@ -1071,7 +1071,11 @@ def test_f4_declined_prerequisite_stops_the_run(
 
 
 def check_wmi_restart(script: Script) -> None:
-    """Stop BizTalk, remember and stop dependents, start WMI bounded, restart them."""
+    """Stop BizTalk, remember and stop dependents, restart WMI bounded, restart them.
+
+    WMI itself is restarted by Restart-DrWinmgmt (race-safe against an on-demand
+    start; tests/test_enable_review.py checks it), not Stop-DrService and Start().
+    """
     fn = function(script, "Restart-DrWmi")
     (clause,) = should_process_clauses(fn)
     block = branch_block(clause)
@@ -1082,8 +1086,16 @@ def check_wmi_restart(script: Script) -> None:
     ]
     assert len(winmgmt) == 1, script
     name = winmgmt[0]
-    stops = command_nodes(block, "Stop-DrService")
-    (stop_wmi,) = [s for s in stops if argument_text(s, "-Name").casefold() == name]
+    assert not [
+        s
+        for s in command_nodes(block, "Stop-DrService")
+        if argument_text(s, "-Name").casefold() == name
+    ], script
+    (stop_wmi,) = [
+        s
+        for s in command_nodes(block, "Restart-DrWinmgmt")
+        if argument_text(s, "-Name").casefold() == name
+    ]
     assert reachable(stop_wmi, {}, block) is True, script
     # Every BizTalk service first, in reverse start order.
     biztalk = [
@@ -1145,26 +1157,12 @@ def check_wmi_restart(script: Script) -> None:
         for s in command_nodes(stop_loop, "Stop-DrService")
         if argument_text(s, "-Name").casefold() == loop_variable(stop_loop)
     ], script
-    # WMI is started and waited for, with a bound.
-    waits = [
-        w
-        for w in command_nodes(block, "Wait-DrServiceStatus")
-        if argument_text(w, "-Name").casefold() == name
-        and verbatim(argument(w, "-Status") or w) == "Running"
-    ]
-    assert len(waits) == 1, script
-    wait = waits[0]
-    bound = argument_text(wait, "-TimeoutSeconds")
+    # WMI is restarted with a bound, before the dependents start again.
+    bound = argument_text(stop_wmi, "-TimeoutSeconds")
     seconds = int(text(top_assignment(script, bound.lstrip("$"))).strip())
     assert seconds > 0, script
-    started = [
-        call
-        for method, _, arguments, call in method_calls(block)
-        if method == "Start" and not arguments
-    ]
-    assert [c for c in started if stop_wmi.end_byte < c.start_byte < wait.start_byte]
-    assert wait.end_byte < start_loop.start_byte, script
-    for node in (marker, stop_loop, wait, start_loop):
+    assert stop_wmi.end_byte < start_loop.start_byte, script
+    for node in (marker, stop_loop, stop_wmi, start_loop):
         assert reachable(node, {}, block) is True, (script, text(node)[:40])
     # Each dependent comes back inside its own try; a failure only warns.
     (attempt,) = statements(loop_body(start_loop))
@@ -1933,7 +1931,8 @@ MUTATIONS: Final[dict[str, tuple[str, Checker, str, str]]] = {
     "restart-service-for-wmi": (
         "Enable-DrServer.ps1",
         check_no_restart_service,
-        "        Stop-DrService -Name $name -Confirm:$false\n",
+        "        Restart-DrWinmgmt -Name $name"
+        " -TimeoutSeconds $WmiRestartTimeoutSeconds -Confirm:$false\n",
         "        Restart-Service -Name $name -Force\n",
     ),
     "dependents-left-running": (

@@ -50,6 +50,7 @@ from generator.model import Version
 from generator.plan import Plan
 from tests import pwsh_oracle as ps
 from tests.conftest import EXAMPLES
+from tests.test_failover_safety import NULL, as_string, reachable
 
 DATA: Final = Path(__file__).resolve().parent / "data" / "lab-facts"
 SAMPLE: Final = DATA / "sample-2020.json"
@@ -840,6 +841,98 @@ def test_failing_ssomanage_settles_nothing(lab: tuple[Script, Plan]) -> None:
     script, _ = lab
     clause = probe_clause(script, "displaydb-label")
     assert "$display.ExitCode -ne 0" in clause, clause
+
+
+def clause_node(script: Script, method: str) -> Node:
+    """The statement block of the Invoke-DrProbe switch clause for one method."""
+    invoke = script.functions()["Invoke-DrProbe"]
+    (clause,) = (
+        c for c in _nodes(invoke, "switch_clause") if method in _strings(c.children[0])
+    )
+    (block,) = (c for c in clause.named_children if c.type == "statement_block")
+    return block
+
+
+def statuses(script: Script, method: str, env: dict[str, object]) -> set[str]:
+    """The statuses a probe clause may report, given some of its values.
+
+    Every New-DrProbeResult call the three-valued evaluator of
+    tests.test_failover_safety does not rule out (reached, or maybe reached).
+    """
+    block = clause_node(script, method)
+    found = set()
+    for call in _nodes(block, "command"):
+        if command_name(call) != "New-DrProbeResult":
+            continue
+        if reachable(call, env, block) is not False:
+            status = _verbatim(parameter(call, "Status"))
+            assert status is not None, _text(call)
+            found.add(status)
+    return found
+
+
+def test_unreadable_product_version_settles_nothing(lab: tuple[Script, Plan]) -> None:
+    """No ProductVersion (not installed, or not readable): skipped, not failed."""
+    script, _ = lab
+    for missing in (NULL, ""):
+        env = {"$version": missing, "[string]$version": as_string(missing)}
+        assert statuses(script, "product-version", env) == {"skipped"}, missing
+    version = SAMPLE_PRODUCT_VERSION
+    env = {"$version": version, "[string]$version": version}
+    assert statuses(script, "product-version", env) == {"held", "failed"}
+
+
+def test_ssomanage_error_with_exit_code_0_settles_nothing(
+    lab: tuple[Script, Plan],
+) -> None:
+    """ssomanage may print ERROR and exit 0: no label to judge, so skipped."""
+    script, _ = lab
+    error = CATALOGUE["out:ssomanage-error"]
+    block = clause_node(script, "displaydb-label")
+    assert error in _strings(block)
+    # The message troubleshooting-enterprise-single-sign-on.md quotes, after the
+    # line the SSO tools print first.
+    failed = (
+        "Using SSO server on this computer\r\n\r\n"
+        "ERROR: 0x800706BA: The RPC server is unavailable."
+    )
+    for text, exit_code, wanted in (
+        (failed, 0, {"skipped"}),
+        ("ERROR: 0xC0002A0F: Could not contact the SSO server.", 0, {"skipped"}),
+        (failed, 1, {"skipped"}),
+        (_DISPLAYDB, 1, {"skipped"}),
+        (_DISPLAYDB, 0, {"held", "failed"}),
+    ):
+        env = {
+            "$display": "ssomanage output",
+            "$display.exitcode": exit_code,
+            "$display.text": text,
+        }
+        assert statuses(script, "displaydb-label", env) == wanted, (text, exit_code)
+    for line in _DISPLAYDB.split("\r\n"):
+        assert not re.search(error, line, re.IGNORECASE), line
+
+
+def test_script_refuses_a_32_bit_process(lab: tuple[Script, Plan]) -> None:
+    """In a 32-bit process the registry probes would read the WOW64 view."""
+    script, _ = lab
+    body = [c for c in _nodes(script.root, "command") if _function_name(c) is None]
+    probes = [c for c in body if command_name(c) == "Invoke-DrProbe"]
+    starts = [c for c in body if command_name(c) == "Start-DrLog"]
+    assert len(probes) == len(starts) == 1
+    for is64, reached in ((False, {False}), (True, {True, None})):
+        env = {"[environment]::is64bitprocess": is64}
+        assert reachable(probes[0], env, script.root) in reached, is64
+        # The refusal is logged: Start-DrLog runs first either way.
+        assert reachable(starts[0], env, script.root) is not False
+    (refusal,) = (
+        s
+        for s in _nodes(script.root, "if_statement")
+        if re.sub(r"\s+", " ", _text(s.child_by_field_name("condition") or s))
+        == "-not [Environment]::Is64BitProcess"
+        and _function_name(s) is None
+    )
+    assert re.match(r"\{\s*throw '", _text(refusal.named_children[-1])), _text(refusal)
 
 
 # ---------------------------------------------------------------- check_result

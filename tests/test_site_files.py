@@ -1,11 +1,30 @@
-"""UpdateInfo.xml and SecretServer.xml checked against the inventory and the facts."""
+"""UpdateInfo.xml and SecretServer.xml checked against the inventory and the facts;
+what Test-DrBundle.ps1 lists, ignores and documents."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import PurePosixPath
 
-from generator.artifacts import RenderedArtifact
+from tree_sitter import Node
+
+from generator.artifacts import BUNDLE_CHECK_NAME, RenderedArtifact
+from generator.verify import _runtime_file
+from tests.conftest import EXAMPLES
+from tests.test_failover_safety import holds
+from tests.test_fidelity import (
+    Script,
+    ancestors,
+    branch_block,
+    command_nodes,
+    function,
+    help_comment,
+    nodes,
+    scripts,
+    strings,
+    text,
+)
 
 Rendered = dict[str, dict[PurePosixPath, RenderedArtifact]]
 
@@ -103,3 +122,114 @@ def test_secret_server_file_names_only_the_dr_master(rendered: Rendered, plans) 
         assert [c.tag for c in info] == ["secretServer"]
         assert info.findtext("secretServer") == plan.site.master_secret_server
     assert plans["example"].site.master_secret_server == "DRserver1"
+
+
+# ------------------------------------------------------------ Test-DrBundle.ps1
+# Read through the tree-sitter-pwsh parse tree, with the helpers of
+# tests.test_fidelity and the three-valued evaluator of tests.test_failover_safety.
+
+
+def bundle_checks(all_artifacts: list[RenderedArtifact]) -> list[Script]:
+    found = scripts(all_artifacts, BUNDLE_CHECK_NAME)
+    assert len(found) == len(EXAMPLES)
+    return found
+
+
+def listing_loop(script: Script) -> Node:
+    """The ``foreach`` over every file under the bundle folder."""
+    (loop,) = [
+        loop
+        for loop in nodes(script.root, "foreach_statement")
+        if command_nodes(loop.named_children[1], "Get-ChildItem")
+    ]
+    return loop
+
+
+def test_bundle_check_lists_hidden_files(
+    all_artifacts: list[RenderedArtifact],
+) -> None:
+    """Without -Force, Get-ChildItem skips hidden files and hidden folders."""
+    for script in bundle_checks(all_artifacts):
+        (listing,) = command_nodes(listing_loop(script), "Get-ChildItem")
+        arguments = text(listing).split()
+        assert arguments[1:3] == ["-LiteralPath", "$PSScriptRoot"], script
+        for switch in ("-Recurse", "-File", "-Force"):
+            assert switch in arguments, (script, switch)
+
+
+def test_bundle_check_ignores_only_logs_folders_outside_the_bundle(
+    all_artifacts: list[RenderedArtifact],
+) -> None:
+    """As drgen verify: a file is not the bundle's when a parent folder is named
+    logs (any case) and is no folder of an expected file. Nothing else is ignored
+    (the scripts keep their state in %ProgramData% since there is no state\\)."""
+    for script in bundle_checks(all_artifacts):
+        # What the listing loop ignores: itself, and what Test-DrRuntimeFile says.
+        loop = listing_loop(script)
+        rule_function = function(script, "Test-DrRuntimeFile")
+        assert "logs" not in strings(loop), script
+        for scope in (loop, rule_function):
+            assert "state" not in [s.casefold() for s in strings(scope)], script
+        (ignored,) = [
+            a
+            for a in nodes(loop, "assignment_expression")
+            if text(a.named_children[0]).strip() == "$ignored"
+        ]
+        assert strings(ignored) == [BUNDLE_CHECK_NAME], script
+        (call,) = command_nodes(ignored, "Test-DrRuntimeFile")
+        assert text(call).split()[1:] == [
+            "-Relative",
+            "$relative",
+            "-BundleFolders",
+            "$bundleFolders",
+        ], script
+        # The bundle folders: every parent folder of every expected file.
+        (expected,) = [
+            loop
+            for loop in nodes(script.root, "foreach_statement")
+            if text(loop.named_children[1]).strip() == "$ExpectedFiles"
+        ]
+        (parents,) = command_nodes(expected, "Get-DrParentFolders")
+        assert text(parents).split()[1:] == ["-Relative", "$file.Path"], script
+        each = next(a for a in ancestors(parents) if a.type == "foreach_statement")
+        assert text(each.named_children[0]) == "$folder", script
+        fills = re.findall(
+            r"\$bundleFolders\[\$folder\.ToUpperInvariant\(\)\] = \$true",
+            text(each),
+        )
+        assert len(fills) == 1, script
+        # The rule, for each parent folder of the file: the leaf is named logs, in
+        # any case, and the folder is not one of the bundle's.
+        (walk_parents,) = command_nodes(rule_function, "Get-DrParentFolders")
+        assert text(walk_parents).split()[1:] == ["-Relative", "$Relative"], script
+        assert "$name = $folder.Split('\\')[-1]" in text(rule_function), script
+        (rule,) = nodes(rule_function, "if_statement")
+        assert text(branch_block(rule)).split() == ["{", "return", "$true", "}"]
+        for name in ("logs", "LOGS", "Logs", "log", "state", "DRserver1"):
+            for in_bundle in (True, False):
+                env = {"$name": name, "containskey()": in_bundle}
+                wanted = name.casefold() == "logs" and not in_bundle
+                assert holds(rule, env) is wanted, (script, name, in_bundle)
+        # The same rule as drgen verify's, on the Python side.
+        bundle = {PurePosixPath("LOGS"), PurePosixPath("DRserver1")}
+        assert _runtime_file(PurePosixPath("DRserver1/logs/x.log"), bundle)
+        assert _runtime_file(PurePosixPath("LOGS/Logs/x.log"), bundle)
+        assert not _runtime_file(PurePosixPath("LOGS/Enable-DrServer.ps1"), bundle)
+
+
+def test_bundle_check_documents_every_exit_code(
+    all_artifacts: list[RenderedArtifact],
+) -> None:
+    """Its help names each code it can exit with, 2 (wrong computer) included."""
+    for script in bundle_checks(all_artifacts):
+        codes = {
+            int(found.group(1))
+            for statement in nodes(script.root, "flow_control_statement")
+            if (found := re.fullmatch(r"exit\s+(\d+)", text(statement).strip()))
+        }
+        assert codes == {0, 1, 2}, script
+        help_ = re.sub(r"\s+", " ", help_comment(script))
+        said = help_[help_.index("Exit code") :].split(".EXAMPLE", 1)[0]
+        for code in sorted(codes):
+            assert re.search(rf"(?<![\w.]){code}(?![\w.])", said), (script, code)
+        assert "2 (nothing checked) on a computer that is not a DR server" in said

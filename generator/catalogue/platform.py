@@ -72,6 +72,7 @@ _TABLE: tuple[tuple[str, str, str], ...] = (
     ("System.Guid", "NewGuid", "the random name of the private folder"),
     ("System.Console", "IsInputRedirected", "whether a person can answer a prompt"),
     ("System.Array", "Reverse", "stop order is the reverse of start order"),
+    ("System.Array", "Clone", "the copy that is reversed: the start order stays"),
     (
         "System.Text.RegularExpressions.Regex",
         "IsMatch Match",
@@ -91,8 +92,8 @@ _TABLE: tuple[tuple[str, str, str], ...] = (
     ("System.StringComparison", "OrdinalIgnoreCase", "file-mentions probe"),
     (
         "System.IO.File",
-        "ReadAllLines ReadAllText WriteAllText",
-        "logs, UpdateDatabase.vbs, the state and result files",
+        "ReadAllBytes ReadAllLines ReadAllText WriteAllText",
+        "logs, UpdateDatabase.vbs, the state and result files; a hashed file read once",
     ),
     ("System.IO.Directory", "CreateDirectory", "folders created with their ACL"),
     ("System.IO.FileAttributes", "ReparsePoint", "a leftover folder that is a link"),
@@ -150,8 +151,9 @@ _TABLE: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "System.Diagnostics.Process",
-        "ExitCode",
-        "Start-Process -PassThru of Configuration.exe",
+        "ExitCode Handle Kill WaitForExit",
+        "Start-Process -PassThru of Configuration.exe: a bounded wait, "
+        "ended on time-out",
     ),
     ("Microsoft.PowerShell.Commands.FileHashInfo", "Hash", "Get-FileHash results"),
     (

@@ -4,12 +4,13 @@ Microsoft documents the WMI view of the group (``MSBTS_GroupSetting``) but not t
 tables; the table and column names are those UpdateDatabase.vbs updates (public
 copies) and a public scripted copy of the BizTalkMgmtDb schema. Scripts only read
 them, after UpdateDatabase.vbs ran, to prove every reference names a DR instance.
+The runbook names the SQL Agent job of each MessageBox that must stay disabled.
 """
 
 from __future__ import annotations
 
 from generator.catalogue.model import Confidence, Entry, Kind, Probe
-from generator.catalogue.sources import UPDATEDATABASE_VBS, core, public
+from generator.catalogue.sources import UPDATEDATABASE_VBS, core, guide, public
 
 DOC = Confidence.DOCUMENTED
 OBS = Confidence.OBSERVED
@@ -156,6 +157,26 @@ ENTRIES: tuple[Entry, ...] = (
         OBS,
         "a legacy name BizTalk registered (reserved: a custom database may not use it)",
         settle="reserved only; no script reads it",
+    ),
+    Entry(
+        "answer:job-prefix/MessageBoxMessageCleanup",
+        Kind.ANSWER_VALUE,
+        "MessageBox_Message_Cleanup_",
+        core("database-structure-and-jobs.md"),
+        DOC,
+        "the SQL Agent job MessageBox_Message_Cleanup_<MessageBox database>, one per "
+        "MessageBox ('The names of the jobs change depending on the database names "
+        "given during configuration. If you have deployed multiple MessageBox "
+        "databases ... there will be several jobs for each MessageBox'); 'an "
+        "unscheduled job which is started by the "
+        "MessageBox_Message_ManageRefCountLog_BizTalkMsgBoxDb job. Do not manually "
+        "start this job.' It is 'the only job that should not be manually enabled' ("
+        + guide("checklist-maintaining-and-troubleshooting-biztalk-server-databases.md")
+        + "; also "
+        + guide("monitoring-sql-server-agent-jobs.md")
+        + ": 'this job should not be enabled, scheduled, or manually started'). The "
+        "checklist's table says 'All ... except MessageBox_Message_ManageRefCountLog' "
+        "instead, against its own text and the job table; the runbook follows those",
     ),
     Entry(
         "sql:SSOX_GlobalInfo",

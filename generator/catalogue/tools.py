@@ -147,21 +147,33 @@ ENTRIES: tuple[Entry, ...] = (
         settle="drgen's own file name: nothing to confirm",
     ),
     Entry(
-        "text:provider-sqloledb",
+        "text:provider-line",
         Kind.OUTPUT,
-        'conn.Provider = "SQLOLEDB"',
+        r'(?i)(?<lead>conn\.Provider[ \t]*=[ \t]*")(?<value>[^"\r\n]+)(?<trail>")',
         _RESTORE_PAGE,
         DOC,
-        '\'In UpdateDatabase.vbs, go to conn.Provider = "SQLOLEDB". Change SQLOLEDB '
-        "to MSOLEDBSQL' (SQL Server 2016 and later)",
+        "the documented line 'conn.Provider = \"SQLOLEDB\"' of UpdateDatabase.vbs as "
+        "a pattern: any spacing and case (VBScript ignores both), any provider "
+        "(group value); -UseMsOleDbSql replaces only the value and stops when no "
+        "line matches",
     ),
     Entry(
-        "text:provider-msoledbsql",
+        "text:provider-name-sqloledb",
         Kind.OUTPUT,
-        'conn.Provider = "MSOLEDBSQL"',
+        "SQLOLEDB",
         _RESTORE_PAGE,
         DOC,
-        "the replacement provider line",
+        "'Change SQLOLEDB to MSOLEDBSQL': the provider UpdateDatabase.vbs names; "
+        "another one found there is reported, then replaced all the same",
+    ),
+    Entry(
+        "text:provider-name-msoledbsql",
+        Kind.OUTPUT,
+        "MSOLEDBSQL",
+        _RESTORE_PAGE,
+        DOC,
+        "'Change SQLOLEDB to MSOLEDBSQL' (SQL Server 2016 and later; Microsoft OLE "
+        "DB Driver for SQL Server)",
     ),
     Entry(
         "out:updatedatabase-error",
@@ -205,6 +217,17 @@ ENTRIES: tuple[Entry, ...] = (
         _SSO_DISPLAY,
         DOC,
         "shows the SSO database and the secret server (read only)",
+    ),
+    Entry(
+        "out:ssomanage-error",
+        Kind.OUTPUT,
+        r"(?m)^\s*ERROR\b",
+        core("troubleshooting-enterprise-single-sign-on.md"),
+        DOC,
+        "how the SSO tools report a failure: 'ssomanage -displayapp ... they receive "
+        "the following error: ERROR: 0x800706BA: The RPC server is unavailable.' "
+        "Matched at the start of any line (a 'Using SSO server ...' line may come "
+        "first) and not trusted to come with a non-zero exit code",
     ),
     Entry(
         "arg:ssomanage.exe-updatedb",

@@ -15,7 +15,9 @@
     (only where Enterprise SSO already runs: ssomanage would otherwise start it), the Configuration log
     format, and the product version.
     It changes nothing: it only reads, and writes its log and result into logs\ beside itself.
-    Exit code 0 when the result was written, whatever the facts say.
+    It refuses to run in a 32-bit process (the registry probes would read the 32-bit view).
+    Exit code 0 when the result was written, whatever the facts say; 1 when it was not (a 32-bit
+    process, or an error).
 
 .EXAMPLE
     .\Test-DrLabFacts.ps1
@@ -35,7 +37,7 @@ $SiteName = 'DR-North'
 $BizTalkVersion = '2016'
 $ProductVersionPrefix = '3.12.'
 $DefaultInstallPath = 'C:\Program Files (x86)\Microsoft BizTalk Server 2016'
-$CatalogueSha256 = '9FA9980D1614CFFFA511074851492FB8E137D1208A639A2653C72BE96E6E13E0'
+$CatalogueSha256 = '9412658719353CDBC5987C0918E8BE82D1EA219F80F76998D551B0262F8E805E'
 $ResultSchema = 'drgen/lab-facts-v1'
 $Probes = @(
     [pscustomobject]@{
@@ -237,6 +239,11 @@ $LogFolder = Join-Path -Path $PSScriptRoot -ChildPath 'logs'
 # WMI restart) lives outside the bundle: a newly copied bundle must not forget it.
 $StateFolder = Join-Path -Path $env:ProgramData -ChildPath 'drgen-state'
 $StartupStateFile = Join-Path -Path $StateFolder -ChildPath 'previous-startup-types.json'
+# Where older bundles kept the same record: a 'state' folder beside the script. It is
+# never read (a re-copied bundle may carry another server's); Read-DrStartupState
+# reports it when the record above is missing.
+$LegacyStartupStateFile = Join-Path -Path (Join-Path -Path $PSScriptRoot -ChildPath 'state') -ChildPath 'previous-startup-types.json'
+$script:LegacyStateReported = $false
 # Administrators (S-1-5-32-544) and SYSTEM (S-1-5-18): the only readers of logs\
 # and of the temporary answer-file copy.
 $PrivilegedSids = @('S-1-5-32-544', 'S-1-5-18')
@@ -263,6 +270,13 @@ function Write-DrProblem {
     param([Parameter(Mandatory = $true)][string]$Message)
     $script:Problems.Add($Message)
     Write-Warning -Message $Message
+}
+
+function Test-DrInteractive {
+    # A console a person can type into: not a service or scheduled task, not
+    # powershell.exe -NonInteractive, not redirected input.
+    $arguments = @([Environment]::GetCommandLineArgs() | Where-Object -FilterScript { $_ -match '^-noni' })
+    return ([Environment]::UserInteractive -and ($arguments.Count -eq 0) -and -not [Console]::IsInputRedirected)
 }
 
 function Assert-DrTargetComputer {
@@ -491,6 +505,31 @@ function Wait-DrServiceStatus {
     }
 }
 
+function Wait-DrServiceSettled {
+    # Bounded: waits while the service is in a *Pending state (a stop or start that
+    # someone else began) and returns the state it settles in. The service controller
+    # refuses a stop request in most pending states.
+    param(
+        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][int]$TimeoutSeconds
+    )
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    while ($true) {
+        $service = Get-DrService -Name $Name
+        if ($null -eq $service) {
+            throw ('Service {0} disappeared while waiting for it to settle.' -f $Name)
+        }
+        $current = [string]$service.Status
+        if (-not $current.EndsWith('Pending')) {
+            return $current
+        }
+        if ([DateTime]::UtcNow -gt $deadline) {
+            throw ('Service {0} is still {1} after {2} seconds.' -f $Name, $current, $TimeoutSeconds)
+        }
+        Start-Sleep -Milliseconds 500
+    }
+}
+
 function Test-DrOptionalService {
     param([Parameter(Mandatory = $true)][string]$Name)
     return ($OptionalServices -contains $Name)
@@ -542,8 +581,10 @@ function Get-DrServiceStateName {
     return ('State{0}' -f $State)
 }
 
-function Assert-DrFileHash {
+function Read-DrVerifiedFile {
     # The signed script vouches for the files it reads: they must be the reviewed ones.
+    # The file is read once; the hash is taken of those bytes and the caller uses the
+    # same bytes, so the file cannot be swapped between the check and the use.
     param(
         [Parameter(Mandatory = $true)][string]$Path,
         [Parameter(Mandatory = $true)][string]$Sha256
@@ -551,10 +592,25 @@ function Assert-DrFileHash {
     if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) {
         throw ('{0} is missing; copy the whole site folder.' -f $Path)
     }
-    $actual = (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash
+    # .NET resolves a relative path against the process's folder, not PowerShell's.
+    $bytes = [System.IO.File]::ReadAllBytes((Convert-Path -LiteralPath $Path))
+    $stream = New-Object -TypeName System.IO.MemoryStream -ArgumentList (,$bytes)
+    $actual = (Get-FileHash -InputStream $stream -Algorithm SHA256).Hash
     if ($actual -ne $Sha256) {
         throw ('{0} is not the file this script was generated with (SHA-256 {1}, expected {2}). Re-copy the bundle.' -f $Path, $actual, $Sha256)
     }
+    # The comma keeps the byte array one object (PowerShell would unroll it).
+    return ,$bytes
+}
+
+function Assert-DrFileHash {
+    # A pre-flight check; a script that then reads the file reads it with
+    # Read-DrVerifiedFile again and uses those bytes.
+    param(
+        [Parameter(Mandatory = $true)][string]$Path,
+        [Parameter(Mandatory = $true)][string]$Sha256
+    )
+    $null = Read-DrVerifiedFile -Path $Path -Sha256 $Sha256
 }
 
 function Test-DrSecretPresent {
@@ -566,6 +622,12 @@ function Test-DrSecretPresent {
 function Read-DrStartupState {
     $state = @{}
     if (-not (Test-Path -LiteralPath $StartupStateFile -PathType Leaf)) {
+        if ((-not $script:LegacyStateReported) -and (Test-Path -LiteralPath $LegacyStartupStateFile -PathType Leaf)) {
+            # Not imported: a copy beside the script may come from another server or
+            # an older run. Said once per run.
+            $script:LegacyStateReported = $true
+            Write-Warning -Message ('{0}, kept by an older drgen bundle, is NOT used: startup types are recorded in {1}, which does not exist, so every service is restored and checked as Automatic. If {0} is this server''s record, check it and copy it to {1}.' -f $LegacyStartupStateFile, $StartupStateFile)
+        }
         return $state
     }
     if (-not (Test-DrTrustedFolder -Path $StateFolder)) {
@@ -860,9 +922,10 @@ function Invoke-DrProbe {
             if ($null -eq $display) {
                 return New-DrProbeResult -Id $id -Status 'skipped' -Observed 'Enterprise SSO is not running here'
             }
-            if ($display.ExitCode -ne 0) {
-                # ssomanage failed (access denied, no SSO database): no label to judge.
-                return New-DrProbeResult -Id $id -Status 'skipped' -Observed ('ssomanage -displaydb exited with code {0}: {1}' -f $display.ExitCode, $display.Text)
+            # ssomanage failed (access denied, no SSO database): no label to judge. It
+            # may print ERROR and still exit 0.
+            if (($display.ExitCode -ne 0) -or ($display.Text -match '(?m)^\s*ERROR\b')) {
+                return New-DrProbeResult -Id $id -Status 'skipped' -Observed ('ssomanage -displaydb failed (exit code {0}): {1}' -f $display.ExitCode, $display.Text)
             }
             if ([regex]::IsMatch($display.Text, $arguments[0])) {
                 return New-DrProbeResult -Id $id -Status 'held' -Observed 'a line matches'
@@ -886,7 +949,12 @@ function Invoke-DrProbe {
             return New-DrProbeResult -Id $id -Status 'failed' -Observed ('no line of {0} matches; first line: {1}' -f $log.Name, $first)
         }
         'product-version' {
-            $version = [string](Get-DrRegistryValue -Path $BizTalkRegistryKey -Name 'ProductVersion')
+            $version = Get-DrRegistryValue -Path $BizTalkRegistryKey -Name 'ProductVersion'
+            if (($null -eq $version) -or ([string]$version -eq '')) {
+                # Not installed here, or not readable: that settles nothing about the prefix.
+                return New-DrProbeResult -Id $id -Status 'skipped' -Observed ('no {0} under {1}' -f 'ProductVersion', $BizTalkRegistryKey)
+            }
+            $version = [string]$version
             if ($version.StartsWith($arguments[0])) {
                 return New-DrProbeResult -Id $id -Status 'held' -Observed $version
             }
@@ -900,6 +968,11 @@ function Invoke-DrProbe {
 
 $logPath = Start-DrLog -ScriptName 'Test-DrLabFacts'
 try {
+    # A 32-bit process sees the 32-bit (WOW64) view of HKLM\SOFTWARE: the registry
+    # probes would check the wrong keys and report facts that do not hold.
+    if (-not [Environment]::Is64BitProcess) {
+        throw 'Run this script from 64-bit Windows PowerShell (a 32-bit process reads the 32-bit view of the registry); nothing was checked.'
+    }
     Write-DrStep -Message ('Lab facts for BizTalk Server {0} ({1} checks)' -f $BizTalkVersion, $Probes.Count)
     $started = (Get-Date).ToUniversalTime().ToString('o')
     $results = New-Object -TypeName 'System.Collections.Generic.List[object]'

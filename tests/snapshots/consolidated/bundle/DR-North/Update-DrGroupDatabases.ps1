@@ -20,8 +20,9 @@
     fails this script. Then every reference is read again, and each one that still names a production
     instance is reported.
     With SQL Server 2016 or later, UpdateDatabase.vbs may fail with "Invalid connection string attribute":
-    -UseMsOleDbSql then runs a copy of the script whose provider is MSOLEDBSQL (Microsoft OLE DB Driver 18
-    for SQL Server must be installed); the installed script is not modified.
+    -UseMsOleDbSql then runs a copy of the script in which every conn.Provider line names MSOLEDBSQL
+    (Microsoft OLE DB Driver 18 for SQL Server must be installed); the installed script is not modified,
+    and a script without such a line stops the run.
 
 .PARAMETER UseMsOleDbSql
     Use the MSOLEDBSQL provider instead of SQLOLEDB (SQL Server 2016 and later).
@@ -78,8 +79,12 @@ $ReferenceQueries = @(
     'SELECT N''TDDS_Destinations'', ConnectionString, N''connection'' FROM dbo.TDDS_Destinations'
     'SELECT N''adm_OtherBackupDatabases '' + DefaultDatabaseName, ServerName, N''server'' FROM dbo.adm_OtherBackupDatabases'
 )
-$OldProvider = 'conn.Provider = "SQLOLEDB"'
-$NewProvider = 'conn.Provider = "MSOLEDBSQL"'
+# -UseMsOleDbSql: a line of UpdateDatabase.vbs that sets the provider (group value:
+# the provider; lead and trail: the rest of the line), the provider Microsoft says it
+# names, and the one the copy names instead.
+$ProviderLinePattern = '(?i)(?<lead>conn\.Provider[ \t]*=[ \t]*")(?<value>[^"\r\n]+)(?<trail>")'
+$OldProviderName = 'SQLOLEDB'
+$NewProviderName = 'MSOLEDBSQL'
 $UpdateDatabaseErrorPattern = '^\s*Error:'
 $ScriptErrorPattern = '\.vbs\(\d+, \d+\) '
 $ServiceTimeoutSeconds = 120
@@ -115,6 +120,11 @@ $LogFolder = Join-Path -Path $PSScriptRoot -ChildPath 'logs'
 # WMI restart) lives outside the bundle: a newly copied bundle must not forget it.
 $StateFolder = Join-Path -Path $env:ProgramData -ChildPath 'drgen-state'
 $StartupStateFile = Join-Path -Path $StateFolder -ChildPath 'previous-startup-types.json'
+# Where older bundles kept the same record: a 'state' folder beside the script. It is
+# never read (a re-copied bundle may carry another server's); Read-DrStartupState
+# reports it when the record above is missing.
+$LegacyStartupStateFile = Join-Path -Path (Join-Path -Path $PSScriptRoot -ChildPath 'state') -ChildPath 'previous-startup-types.json'
+$script:LegacyStateReported = $false
 # Administrators (S-1-5-32-544) and SYSTEM (S-1-5-18): the only readers of logs\
 # and of the temporary answer-file copy.
 $PrivilegedSids = @('S-1-5-32-544', 'S-1-5-18')
@@ -141,6 +151,13 @@ function Write-DrProblem {
     param([Parameter(Mandatory = $true)][string]$Message)
     $script:Problems.Add($Message)
     Write-Warning -Message $Message
+}
+
+function Test-DrInteractive {
+    # A console a person can type into: not a service or scheduled task, not
+    # powershell.exe -NonInteractive, not redirected input.
+    $arguments = @([Environment]::GetCommandLineArgs() | Where-Object -FilterScript { $_ -match '^-noni' })
+    return ([Environment]::UserInteractive -and ($arguments.Count -eq 0) -and -not [Console]::IsInputRedirected)
 }
 
 function Assert-DrTargetComputer {
@@ -369,6 +386,31 @@ function Wait-DrServiceStatus {
     }
 }
 
+function Wait-DrServiceSettled {
+    # Bounded: waits while the service is in a *Pending state (a stop or start that
+    # someone else began) and returns the state it settles in. The service controller
+    # refuses a stop request in most pending states.
+    param(
+        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][int]$TimeoutSeconds
+    )
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    while ($true) {
+        $service = Get-DrService -Name $Name
+        if ($null -eq $service) {
+            throw ('Service {0} disappeared while waiting for it to settle.' -f $Name)
+        }
+        $current = [string]$service.Status
+        if (-not $current.EndsWith('Pending')) {
+            return $current
+        }
+        if ([DateTime]::UtcNow -gt $deadline) {
+            throw ('Service {0} is still {1} after {2} seconds.' -f $Name, $current, $TimeoutSeconds)
+        }
+        Start-Sleep -Milliseconds 500
+    }
+}
+
 function Test-DrOptionalService {
     param([Parameter(Mandatory = $true)][string]$Name)
     return ($OptionalServices -contains $Name)
@@ -420,8 +462,10 @@ function Get-DrServiceStateName {
     return ('State{0}' -f $State)
 }
 
-function Assert-DrFileHash {
+function Read-DrVerifiedFile {
     # The signed script vouches for the files it reads: they must be the reviewed ones.
+    # The file is read once; the hash is taken of those bytes and the caller uses the
+    # same bytes, so the file cannot be swapped between the check and the use.
     param(
         [Parameter(Mandatory = $true)][string]$Path,
         [Parameter(Mandatory = $true)][string]$Sha256
@@ -429,10 +473,25 @@ function Assert-DrFileHash {
     if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) {
         throw ('{0} is missing; copy the whole site folder.' -f $Path)
     }
-    $actual = (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash
+    # .NET resolves a relative path against the process's folder, not PowerShell's.
+    $bytes = [System.IO.File]::ReadAllBytes((Convert-Path -LiteralPath $Path))
+    $stream = New-Object -TypeName System.IO.MemoryStream -ArgumentList (,$bytes)
+    $actual = (Get-FileHash -InputStream $stream -Algorithm SHA256).Hash
     if ($actual -ne $Sha256) {
         throw ('{0} is not the file this script was generated with (SHA-256 {1}, expected {2}). Re-copy the bundle.' -f $Path, $actual, $Sha256)
     }
+    # The comma keeps the byte array one object (PowerShell would unroll it).
+    return ,$bytes
+}
+
+function Assert-DrFileHash {
+    # A pre-flight check; a script that then reads the file reads it with
+    # Read-DrVerifiedFile again and uses those bytes.
+    param(
+        [Parameter(Mandatory = $true)][string]$Path,
+        [Parameter(Mandatory = $true)][string]$Sha256
+    )
+    $null = Read-DrVerifiedFile -Path $Path -Sha256 $Sha256
 }
 
 function Test-DrSecretPresent {
@@ -444,6 +503,12 @@ function Test-DrSecretPresent {
 function Read-DrStartupState {
     $state = @{}
     if (-not (Test-Path -LiteralPath $StartupStateFile -PathType Leaf)) {
+        if ((-not $script:LegacyStateReported) -and (Test-Path -LiteralPath $LegacyStartupStateFile -PathType Leaf)) {
+            # Not imported: a copy beside the script may come from another server or
+            # an older run. Said once per run.
+            $script:LegacyStateReported = $true
+            Write-Warning -Message ('{0}, kept by an older drgen bundle, is NOT used: startup types are recorded in {1}, which does not exist, so every service is restored and checked as Automatic. If {0} is this server''s record, check it and copy it to {1}.' -f $LegacyStartupStateFile, $StartupStateFile)
+        }
         return $state
     }
     if (-not (Test-DrTrustedFolder -Path $StateFolder)) {
@@ -700,6 +765,17 @@ function Get-DrStaleReferences {
     return ,$stale
 }
 
+function Get-DrProviderNames {
+    # The provider each conn.Provider line of a VBScript sets, in order.
+    param([Parameter(Mandatory = $true)][AllowEmptyString()][string]$Text)
+    foreach ($line in ($Text -split "`n")) {
+        $found = [regex]::Match($line, $ProviderLinePattern)
+        if ($found.Success) {
+            $found.Groups['value'].Value
+        }
+    }
+}
+
 function Assert-DrPreflight {
     Write-DrStep -Message 'Pre-flight checks'
     if (-not [Environment]::Is64BitProcess) {
@@ -728,11 +804,26 @@ function Update-DrGroupDatabases {
             # VBScript files are ANSI: read and write them in the system code page.
             $encoding = [System.Text.Encoding]::Default
             $original = [System.IO.File]::ReadAllText((Join-Path -Path $restore -ChildPath $scriptName), $encoding)
-            if (-not $original.Contains($OldProvider)) {
-                throw ('UpdateDatabase.vbs does not contain {0}; check the provider by hand.' -f $OldProvider)
+            # Microsoft: 'go to conn.Provider = "SQLOLEDB". Change SQLOLEDB to MSOLEDBSQL'.
+            # Matched as a pattern (any spacing and case, any provider), and only the
+            # provider value is replaced; a script without such a line stops the run.
+            $before = @(Get-DrProviderNames -Text $original)
+            if ($before.Count -eq 0) {
+                throw ('UpdateDatabase.vbs has no line that sets conn.Provider (pattern {0}); check the provider by hand.' -f $ProviderLinePattern)
             }
+            foreach ($provider in $before) {
+                if ($provider -ne $OldProviderName) {
+                    Write-Warning -Message ('UpdateDatabase.vbs sets provider {0}, not {1} as Microsoft describes; the copy sets {2}.' -f $provider, $OldProviderName, $NewProviderName)
+                }
+            }
+            $changed = $original -replace $ProviderLinePattern, ('${lead}' + $NewProviderName + '${trail}')
+            $after = @(Get-DrProviderNames -Text $changed)
+            if (($after.Count -ne $before.Count) -or (@($after | Where-Object -FilterScript { $_ -ne $NewProviderName }).Count -gt 0)) {
+                throw ('The copy of UpdateDatabase.vbs does not set provider {0} on every conn.Provider line; check the provider by hand.' -f $NewProviderName)
+            }
+            Write-Host ('   provider {0} -> {1} ({2} line(s))' -f ($before -join ', '), $NewProviderName, $before.Count)
             $scriptName = 'UpdateDatabase.MSOLEDBSQL.vbs'
-            [System.IO.File]::WriteAllText((Join-Path -Path $restore -ChildPath $scriptName), $original.Replace($OldProvider, $NewProvider), $encoding)
+            [System.IO.File]::WriteAllText((Join-Path -Path $restore -ChildPath $scriptName), $changed, $encoding)
         }
         Push-Location -LiteralPath $restore
         try {
@@ -766,6 +857,7 @@ Assert-DrTargetComputer
 $logPath = Start-DrLog -ScriptName 'Update-DrGroupDatabases'
 try {
     Protect-DrLogFolder
+    Remove-DrStalePrivateFolders
     Assert-DrPreflight
     Update-DrGroupDatabases
 }

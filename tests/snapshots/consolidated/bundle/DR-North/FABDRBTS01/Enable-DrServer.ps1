@@ -25,7 +25,8 @@
       6. Unless -NoStart, IIS application pools of isolated hosts: autoStart on, started.
       7. Rule Engine Update Service and BAM alerts where configured: enabled and (re)started.
     Each step checks first; a second run changes nothing, and an interrupted run can be run again
-    (a pending WMI restart is remembered in state\wmi-restart-pending). The files it reads
+    (a pending WMI restart, and on the master secret server a pending ENTSSO restart after
+    ssomanage -updatedb, are remembered in %ProgramData%\drgen-state). The files it reads
     (UpdateInfo.xml, SecretServer.xml) must have the SHA-256 this signed script carries.
     Exit code 0 only when the server is Active (or Ready with -NoStart).
 
@@ -185,6 +186,7 @@ $SsoStartTimeoutSeconds = 300
 $ServiceTimeoutSeconds = 120
 $HostStartTimeoutSeconds = 180
 $WmiRestartTimeoutSeconds = 120
+$ConfigurationTimeoutSeconds = 3600
 # Names on this computer, from drgen's catalogue (`drgen facts`).
 $BizTalkNamespace = 'root\MicrosoftBizTalkServer'
 $BizTalkRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0'
@@ -202,6 +204,8 @@ $DisplayDbDatabasePattern = '(?im)^\s*(?:Single\s+Sign-On|SSO|SQL\s+Server)\s+da
 $DisplayDbSecretServerPattern = '(?im)^\s*(?:Single\s+Sign-On\s+|SSO\s+)?Secret\s+Server(?:\s+name)?\s*:\s*(?<value>\S+)\s*$'
 $UpdateInfoSha256 = '4668BD0561C04B8FA81DC845F71D5A7AF4C7A1BD9255C01E8602688DFDFF4E90'
 $SecretServerSha256 = 'B566B7CD3DCA133EDE0D977177A602308D3C75140F4428F4DC16D5ABCA61390F'
+# An unhandled VBScript or ADO error line of cscript ("<script>(<line>, <col>) <source>: <text>").
+$ScriptErrorPattern = '\.vbs\(\d+, \d+\) '
 
 # ---------------------------------------------------------------------------
 # Helpers: static code shared by the drgen scripts. Read-only: none of them
@@ -217,6 +221,11 @@ $LogFolder = Join-Path -Path $PSScriptRoot -ChildPath 'logs'
 # WMI restart) lives outside the bundle: a newly copied bundle must not forget it.
 $StateFolder = Join-Path -Path $env:ProgramData -ChildPath 'drgen-state'
 $StartupStateFile = Join-Path -Path $StateFolder -ChildPath 'previous-startup-types.json'
+# Where older bundles kept the same record: a 'state' folder beside the script. It is
+# never read (a re-copied bundle may carry another server's); Read-DrStartupState
+# reports it when the record above is missing.
+$LegacyStartupStateFile = Join-Path -Path (Join-Path -Path $PSScriptRoot -ChildPath 'state') -ChildPath 'previous-startup-types.json'
+$script:LegacyStateReported = $false
 # Administrators (S-1-5-32-544) and SYSTEM (S-1-5-18): the only readers of logs\
 # and of the temporary answer-file copy.
 $PrivilegedSids = @('S-1-5-32-544', 'S-1-5-18')
@@ -243,6 +252,13 @@ function Write-DrProblem {
     param([Parameter(Mandatory = $true)][string]$Message)
     $script:Problems.Add($Message)
     Write-Warning -Message $Message
+}
+
+function Test-DrInteractive {
+    # A console a person can type into: not a service or scheduled task, not
+    # powershell.exe -NonInteractive, not redirected input.
+    $arguments = @([Environment]::GetCommandLineArgs() | Where-Object -FilterScript { $_ -match '^-noni' })
+    return ([Environment]::UserInteractive -and ($arguments.Count -eq 0) -and -not [Console]::IsInputRedirected)
 }
 
 function Assert-DrTargetComputer {
@@ -471,6 +487,31 @@ function Wait-DrServiceStatus {
     }
 }
 
+function Wait-DrServiceSettled {
+    # Bounded: waits while the service is in a *Pending state (a stop or start that
+    # someone else began) and returns the state it settles in. The service controller
+    # refuses a stop request in most pending states.
+    param(
+        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][int]$TimeoutSeconds
+    )
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    while ($true) {
+        $service = Get-DrService -Name $Name
+        if ($null -eq $service) {
+            throw ('Service {0} disappeared while waiting for it to settle.' -f $Name)
+        }
+        $current = [string]$service.Status
+        if (-not $current.EndsWith('Pending')) {
+            return $current
+        }
+        if ([DateTime]::UtcNow -gt $deadline) {
+            throw ('Service {0} is still {1} after {2} seconds.' -f $Name, $current, $TimeoutSeconds)
+        }
+        Start-Sleep -Milliseconds 500
+    }
+}
+
 function Test-DrOptionalService {
     param([Parameter(Mandatory = $true)][string]$Name)
     return ($OptionalServices -contains $Name)
@@ -522,8 +563,10 @@ function Get-DrServiceStateName {
     return ('State{0}' -f $State)
 }
 
-function Assert-DrFileHash {
+function Read-DrVerifiedFile {
     # The signed script vouches for the files it reads: they must be the reviewed ones.
+    # The file is read once; the hash is taken of those bytes and the caller uses the
+    # same bytes, so the file cannot be swapped between the check and the use.
     param(
         [Parameter(Mandatory = $true)][string]$Path,
         [Parameter(Mandatory = $true)][string]$Sha256
@@ -531,10 +574,25 @@ function Assert-DrFileHash {
     if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) {
         throw ('{0} is missing; copy the whole site folder.' -f $Path)
     }
-    $actual = (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash
+    # .NET resolves a relative path against the process's folder, not PowerShell's.
+    $bytes = [System.IO.File]::ReadAllBytes((Convert-Path -LiteralPath $Path))
+    $stream = New-Object -TypeName System.IO.MemoryStream -ArgumentList (,$bytes)
+    $actual = (Get-FileHash -InputStream $stream -Algorithm SHA256).Hash
     if ($actual -ne $Sha256) {
         throw ('{0} is not the file this script was generated with (SHA-256 {1}, expected {2}). Re-copy the bundle.' -f $Path, $actual, $Sha256)
     }
+    # The comma keeps the byte array one object (PowerShell would unroll it).
+    return ,$bytes
+}
+
+function Assert-DrFileHash {
+    # A pre-flight check; a script that then reads the file reads it with
+    # Read-DrVerifiedFile again and uses those bytes.
+    param(
+        [Parameter(Mandatory = $true)][string]$Path,
+        [Parameter(Mandatory = $true)][string]$Sha256
+    )
+    $null = Read-DrVerifiedFile -Path $Path -Sha256 $Sha256
 }
 
 function Test-DrSecretPresent {
@@ -546,6 +604,12 @@ function Test-DrSecretPresent {
 function Read-DrStartupState {
     $state = @{}
     if (-not (Test-Path -LiteralPath $StartupStateFile -PathType Leaf)) {
+        if ((-not $script:LegacyStateReported) -and (Test-Path -LiteralPath $LegacyStartupStateFile -PathType Leaf)) {
+            # Not imported: a copy beside the script may come from another server or
+            # an older run. Said once per run.
+            $script:LegacyStateReported = $true
+            Write-Warning -Message ('{0}, kept by an older drgen bundle, is NOT used: startup types are recorded in {1}, which does not exist, so every service is restored and checked as Automatic. If {0} is this server''s record, check it and copy it to {1}.' -f $LegacyStartupStateFile, $StartupStateFile)
+        }
         return $state
     }
     if (-not (Test-DrTrustedFolder -Path $StateFolder)) {
@@ -813,10 +877,35 @@ function Stop-DrService {
     if (($null -eq $service) -or ([string]$service.Status -eq 'Stopped')) {
         return
     }
+    # ServiceController.Stop() would itself stop every dependent that is not stopped,
+    # unasked and unrecorded, each with a fixed wait of its own. The dependents that
+    # run, are paused or are pending are stopped here first, each through this
+    # function: asked for, recorded, waited for with the scripts' bound.
+    $left = New-Object -TypeName 'System.Collections.Generic.List[string]'
+    foreach ($dependent in @($service.DependentServices)) {
+        $other = Get-DrService -Name $dependent.Name
+        if (($null -eq $other) -or ([string]$other.Status -eq 'Stopped')) {
+            continue
+        }
+        Stop-DrService -Name $dependent.Name
+        $other = Get-DrService -Name $dependent.Name
+        if (($null -ne $other) -and ([string]$other.Status -ne 'Stopped')) {
+            $left.Add($dependent.Name)
+        }
+    }
+    # A dependent that was declined (-Confirm) must not be stopped by Stop() below.
+    if (($left.Count -gt 0) -and -not $WhatIfPreference) {
+        throw ('Service {0} was not stopped: services that depend on it still run ({1}).' -f $Name, ($left -join ', '))
+    }
     if ($PSCmdlet.ShouldProcess($Name, 'Stop service')) {
-        # Stop() returns once the services that depend on this one are stopped (the
-        # scripts stop those first); the wait below is bounded, Stop-Service's is not.
-        $service.Stop()
+        # A stop or start someone else began is waited out first (bounded): the
+        # service controller refuses a stop request while the service is pending.
+        $settled = Wait-DrServiceSettled -Name $Name -TimeoutSeconds $ServiceTimeoutSeconds
+        if ($settled -eq 'Stopped') {
+            Write-DrInPlace -Message ('service {0} is stopped' -f $Name)
+            return
+        }
+        (Get-DrService -Name $Name).Stop()
         Wait-DrServiceStatus -Name $Name -Status 'Stopped' -TimeoutSeconds $ServiceTimeoutSeconds
         Write-DrChanged -Message ('service {0} stopped' -f $Name)
     }
@@ -914,6 +1003,12 @@ function Set-DrHostInstanceDisabled {
         return
     }
     if ([int]$instance.ServiceState -ne 1) {
+        if ($WhatIfPreference) {
+            # -WhatIf: the stop before this was only reported, so the instance still
+            # runs; the real run stops it first and then sets IsDisabled.
+            [void]$PSCmdlet.ShouldProcess($Plan.HostName, ('Set host instance IsDisabled to {0} (once it is stopped)' -f $Disabled))
+            return
+        }
         # 'IsDisabled can only be set when the host instance is in a stopped state.'
         throw ('Host instance {0} is {1}; IsDisabled can only change while it is stopped.' -f $Plan.HostName, (Get-DrServiceStateName -State ([int]$instance.ServiceState)))
     }
@@ -982,7 +1077,8 @@ function Set-DrAppPool {
 # means one thing. Dormant: prepared, nothing can process. Ready: failed over,
 # SSO and the role services running, host instances enabled in BizTalk but their
 # services still Disabled, application pools still stopped: nothing can process
-# yet, not even after a reboot. Active: processing.
+# yet, not even after a reboot. Active: processing. Ready and Active: the group's
+# SSO server is the DR master secret server.
 # ---------------------------------------------------------------------------
 function Add-DrCheck {
     param(
@@ -1035,33 +1131,60 @@ function Get-DrStateReport {
         Add-DrCheck -Results $results -Check ('{0}\{1} (registry)' -f $check.Key, $check.Value) -Expected $wanted -Actual ([string]$value)
     }
     $state = Read-DrStartupState
-    $known = @()
-    foreach ($plan in $HostInstances) {
-        $known += $plan.HostName
-        $instance = Get-DrHostInstance -HostName $plan.HostName
-        if ($null -eq $instance) {
-            Add-DrCheck -Results $results -Check ('host instance {0}' -f $plan.HostName) -Expected 'Installed' -Actual 'missing'
-            continue
-        }
-        $configured = 'Installed'
-        if ([int]$instance.ConfigurationState -ne 1) {
-            $configured = ('ConfigurationState {0}' -f $instance.ConfigurationState)
-        }
-        Add-DrCheck -Results $results -Check ('host instance {0}' -f $plan.HostName) -Expected 'Installed' -Actual $configured
-        if ($plan.InProcess) {
-            Add-DrCheck -Results $results -Check ('host instance {0} IsDisabled' -f $plan.HostName) -Expected ([string](-not $failedOver)) -Actual ([string][bool]$instance.IsDisabled)
-            $wantedState = 'Stopped'
-            if ($running) {
-                $wantedState = 'Running'
+    # BizTalk WMI needs the management database: when it cannot be reached, that is
+    # one failed row per section, and the checks of services, pools and MSDTC below
+    # still run (they are the safety net and need no SQL).
+    try {
+        $known = @()
+        foreach ($plan in $HostInstances) {
+            $known += $plan.HostName
+            $instance = Get-DrHostInstance -HostName $plan.HostName
+            if ($null -eq $instance) {
+                Add-DrCheck -Results $results -Check ('host instance {0}' -f $plan.HostName) -Expected 'Installed' -Actual 'missing'
+                continue
             }
-            Add-DrCheck -Results $results -Check ('host instance {0} state' -f $plan.HostName) -Expected $wantedState -Actual (Get-DrServiceStateName -State ([int]$instance.ServiceState))
+            $configured = 'Installed'
+            if ([int]$instance.ConfigurationState -ne 1) {
+                $configured = ('ConfigurationState {0}' -f $instance.ConfigurationState)
+            }
+            Add-DrCheck -Results $results -Check ('host instance {0}' -f $plan.HostName) -Expected 'Installed' -Actual $configured
+            if ($plan.InProcess) {
+                Add-DrCheck -Results $results -Check ('host instance {0} IsDisabled' -f $plan.HostName) -Expected ([string](-not $failedOver)) -Actual ([string][bool]$instance.IsDisabled)
+                $wantedState = 'Stopped'
+                if ($running) {
+                    $wantedState = 'Running'
+                }
+                Add-DrCheck -Results $results -Check ('host instance {0} state' -f $plan.HostName) -Expected $wantedState -Actual (Get-DrServiceStateName -State ([int]$instance.ServiceState))
+            }
+        }
+        if (Test-DrJoined) {
+            foreach ($instance in (Get-DrWmiInstances -Class 'MSBTS_HostInstance')) {
+                if (($instance.RunningServer -eq $env:COMPUTERNAME) -and ($known -notcontains $instance.HostName)) {
+                    Add-DrCheck -Results $results -Check ('unexpected host instance {0}' -f $instance.HostName) -Expected 'absent' -Actual 'present'
+                }
+            }
         }
     }
-    if (Test-DrJoined) {
-        foreach ($instance in (Get-DrWmiInstances -Class 'MSBTS_HostInstance')) {
-            if (($instance.RunningServer -eq $env:COMPUTERNAME) -and ($known -notcontains $instance.HostName)) {
-                Add-DrCheck -Results $results -Check ('unexpected host instance {0}' -f $instance.HostName) -Expected 'absent' -Actual 'present'
+    catch {
+        Add-DrCheck -Results $results -Check 'BizTalk WMI (host instances)' -Expected 'reachable' -Actual ('unreachable: {0}' -f $_.Exception.Message)
+    }
+    if ($failedOver) {
+        # Enable-DrServer.ps1 on the master secret server names it as the group's SSO
+        # server (MSBTS_GroupSetting.SSOServerName) before Ready and Active; the
+        # setting is the group's, so every DR server reads the same value.
+        try {
+            $ssoServerName = 'missing'
+            foreach ($group in (Get-DrWmiInstances -Class 'MSBTS_GroupSetting')) {
+                $ssoServerName = [string]$group.SSOServerName
+                if (Test-DrSameComputer -Name $ssoServerName -Expected $MasterSecretServer) {
+                    # A NetBIOS name or an FQDN: the same computer.
+                    $ssoServerName = $MasterSecretServer
+                }
             }
+            Add-DrCheck -Results $results -Check 'group SSO server (MSBTS_GroupSetting.SSOServerName)' -Expected $MasterSecretServer -Actual $ssoServerName
+        }
+        catch {
+            Add-DrCheck -Results $results -Check 'BizTalk WMI (group SSO server)' -Expected 'reachable' -Actual ('unreachable: {0}' -f $_.Exception.Message)
         }
     }
     $hostServices = @($HostInstances | ForEach-Object -Process { $_.Service })
@@ -1141,6 +1264,7 @@ if ([string]::IsNullOrEmpty($UpdateInfoPath)) {
 }
 $SecretServerPath = Join-Path -Path $SiteFolder -ChildPath 'SecretServer.xml'
 $WmiRestartMarker = Join-Path -Path $StateFolder -ChildPath 'wmi-restart-pending'
+$SsoRestartMarker = Join-Path -Path $StateFolder -ChildPath 'sso-restart-pending'
 
 # Starting things lives here only: the prepare and disable scripts contain no start.
 function Start-DrService {
@@ -1200,13 +1324,6 @@ function Enable-DrService {
         }
         Start-DrService -Name $Name -TimeoutSeconds $TimeoutSeconds
     }
-}
-
-function Test-DrInteractive {
-    # A console a person can type into: not a service or scheduled task, not
-    # powershell.exe -NonInteractive, not redirected input.
-    $arguments = @([Environment]::GetCommandLineArgs() | Where-Object -FilterScript { $_ -match '^-noni' })
-    return ([Environment]::UserInteractive -and ($arguments.Count -eq 0) -and -not [Console]::IsInputRedirected)
 }
 
 function Assert-DrPreflight {
@@ -1276,6 +1393,12 @@ function Update-DrRegistryReferences {
         finally {
             Pop-Location
         }
+        # An unhandled VBScript or registry error prints "<script>(<line>, <col>) <source>:
+        # <text>", and cscript may still exit 0: such a line fails the run.
+        $failures = @($run.Lines | Where-Object -FilterScript { $_ -match $ScriptErrorPattern })
+        if ($failures.Count -gt 0) {
+            throw ('UpdateRegistry.vbs reported {0} error line(s); first: {1}' -f $failures.Count, $failures[0].Trim())
+        }
         if ($run.ExitCode -ne 0) {
             throw ('UpdateRegistry.vbs exited with code {0}.' -f $run.ExitCode)
         }
@@ -1321,7 +1444,69 @@ function Assert-DrRegistryReferences {
         }
     }
     if ($wrong.Count -gt 0) {
+        if ($WhatIfPreference) {
+            # Each of these values makes the real run run UpdateRegistry.vbs first (see
+            # Get-DrPendingRegistryReferences); only what it leaves behind stops the run.
+            Write-Host ('   What if: UpdateRegistry.vbs runs first; after it every value must name DR, or the run stops. Now: {0}.' -f ($wrong -join '; '))
+            return
+        }
         throw ('Registry references not updated: {0}.' -f ($wrong -join '; '))
+    }
+}
+
+function Restart-DrWinmgmt {
+    # Winmgmt is started on demand by any WMI client (a monitoring agent, a scheduled
+    # task), so it may be Running again before this script sees it Stopped, or before
+    # Start() is called. The restart counts as done once Winmgmt was seen going down
+    # (StopPending or Stopped) and is Running again, whoever started it. Start() is
+    # called only while it is Stopped; a Start() or Stop() that loses such a race
+    # (InvalidOperationException) is followed by another look. Bounded.
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
+    param(
+        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][int]$TimeoutSeconds
+    )
+    if ($PSCmdlet.ShouldProcess($Name, 'Restart service')) {
+        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+        $wentDown = $false
+        $stopAsked = $null
+        $started = $false
+        $lastError = ''
+        while ($true) {
+            $service = Get-DrService -Name $Name
+            if ($null -eq $service) {
+                throw ('Service {0} is not installed.' -f $Name)
+            }
+            $current = [string]$service.Status
+            if (($current -eq 'StopPending') -or ($current -eq 'Stopped')) {
+                $wentDown = $true
+            }
+            if ($wentDown -and ($current -eq 'Running')) {
+                if (-not $started) {
+                    Write-Host ('   service {0} was started again on demand by a WMI client' -f $Name)
+                }
+                return
+            }
+            try {
+                if ($current -eq 'Stopped') {
+                    $service.Start()
+                    $started = $true
+                }
+                elseif ((-not $wentDown) -and ($current -eq 'Running') -and (($null -eq $stopAsked) -or ([DateTime]::UtcNow -gt $stopAsked.AddSeconds(10)))) {
+                    # Asked again after 10 seconds: a stop and an on-demand start may
+                    # both have happened between two looks.
+                    $stopAsked = [DateTime]::UtcNow
+                    $service.Stop()
+                }
+            }
+            catch [System.InvalidOperationException] {
+                $lastError = $_.Exception.Message
+            }
+            if ([DateTime]::UtcNow -gt $deadline) {
+                throw ('Service {0} is {1}, not restarted, after {2} seconds (seen going down: {3}). {4}' -f $Name, $current, $TimeoutSeconds, $wentDown, $lastError)
+            }
+            Start-Sleep -Milliseconds 200
+        }
     }
 }
 
@@ -1330,19 +1515,22 @@ function Restart-DrWmi {
     param()
     Write-DrStep -Message 'Restart Windows Management Instrumentation'
     if (-not (Test-Path -LiteralPath $WmiRestartMarker -PathType Leaf)) {
-        if (-not $WhatIfPreference) {
+        # The marker is written when UpdateRegistry.vbs runs. Under -WhatIf it did not
+        # run: say what the real run would do, which restarts WMI only if it runs.
+        if (-not ($WhatIfPreference -and (@(Get-DrPendingRegistryReferences).Count -gt 0))) {
             Write-DrInPlace -Message 'no WMI restart pending'
             return
         }
     }
     $name = 'Winmgmt'
-    if ($PSCmdlet.ShouldProcess($name, 'Restart service so BizTalk WMI reads the new database names')) {
+    if ($PSCmdlet.ShouldProcess($name, 'Stop the BizTalk services, restart the service and its running dependents, so BizTalk WMI reads the new database names')) {
         # The marker names services to stop and start: read it only from a folder
         # that Administrators or SYSTEM made.
         Initialize-DrStateFolder
         # BizTalk services still running read the old names at start ("restart all
-        # BizTalk services"): stop them; the steps below start them again.
-        $ordered = @($Services)
+        # BizTalk services"): stop them; the steps below start them again. Reversed
+        # in a copy: $Services keeps the start order.
+        $ordered = $Services.Clone()
         [array]::Reverse($ordered)
         foreach ($biztalk in $ordered) {
             Stop-DrService -Name $biztalk -Confirm:$false
@@ -1360,10 +1548,9 @@ function Restart-DrWmi {
         foreach ($dependent in $dependents) {
             Stop-DrService -Name $dependent -Confirm:$false
         }
-        Stop-DrService -Name $name -Confirm:$false
-        $service = Get-DrService -Name $name
-        $service.Start()
-        Wait-DrServiceStatus -Name $name -Status 'Running' -TimeoutSeconds $WmiRestartTimeoutSeconds
+        # Not Stop-DrService and Start(): a WMI client can start Winmgmt again at any
+        # moment, and a wait for Stopped would then never end.
+        Restart-DrWinmgmt -Name $name -TimeoutSeconds $WmiRestartTimeoutSeconds -Confirm:$false
         foreach ($dependent in $dependents) {
             try {
                 $other = Get-DrService -Name $dependent
@@ -1435,7 +1622,8 @@ function Enable-DrMasterSecretServer {
     # UNCONFIRMED order (drgen facts: behaviour:sso-start-before-updatedb):
     # ssomanage talks to the local SSO service, so ENTSSO starts first.
     Enable-DrService -Name $SsoService -Start -TimeoutSeconds $SsoStartTimeoutSeconds
-    if ($WhatIfPreference -and ([string](Get-DrService -Name $SsoService).Status -ne 'Running')) {
+    $sso = Get-DrService -Name $SsoService
+    if ($WhatIfPreference -and (($null -eq $sso) -or ([string]$sso.Status -ne 'Running'))) {
         Write-Host '   What if: then check ssomanage -displaydb, run ssomanage -updatedb SecretServer.xml, restart ENTSSO, restore the secret.'
         return
     }
@@ -1447,14 +1635,22 @@ function Enable-DrMasterSecretServer {
     }
     if (Test-DrSameComputer -Name $view.SecretServer -Expected $env:COMPUTERNAME) {
         Write-DrInPlace -Message ('the DR SSO database names this server as master secret server ({0})' -f $view.Source)
+        if (Test-Path -LiteralPath $SsoRestartMarker -PathType Leaf) {
+            # An earlier run ran -updatedb and ended before ENTSSO was restarted: the
+            # running SSO service was started before the designation.
+            Restart-DrSsoService
+        }
     }
     elseif ($PSCmdlet.ShouldProcess($env:COMPUTERNAME, ('Designate as SSO master secret server instead of {0} (ssomanage -updatedb SecretServer.xml)' -f $view.SecretServer))) {
+        # Remembered before the change: a run that ends between -updatedb and the
+        # ENTSSO restart finds SSODB naming this server, and still restarts ENTSSO.
+        Initialize-DrStateFolder
+        Set-Content -LiteralPath $SsoRestartMarker -Value 'ssomanage -updatedb ran; ENTSSO must be restarted' -Encoding UTF8 -Confirm:$false
         $run = Invoke-DrNative -FilePath (Get-DrSsoTool -Name 'ssomanage.exe') -ArgumentList @('-updatedb', $SecretServerPath)
         if ($run.ExitCode -ne 0) {
             throw ('ssomanage -updatedb exited with code {0}.' -f $run.ExitCode)
         }
-        Stop-DrService -Name $SsoService -Confirm:$false
-        Start-DrService -Name $SsoService -TimeoutSeconds $SsoStartTimeoutSeconds -Confirm:$false
+        Restart-DrSsoService -Confirm:$false
         $after = Get-DrSsoView
         if (-not (Test-DrSameComputer -Name $after.SecretServer -Expected $env:COMPUTERNAME)) {
             throw ('After ssomanage -updatedb, {0} still names {1} as master secret server.' -f $after.Source, $after.SecretServer)
@@ -1499,8 +1695,35 @@ function Enable-DrMasterSecretServer {
             # Get-WmiObject and Put(): the CIM cmdlets may refuse the property.
             $group.SSOServerName = $env:COMPUTERNAME
             [void]$group.Put()
+            # Read back: a Put() that returns without an error is not proof it was stored.
+            $stored = @(Get-DrWmiInstances -Class 'MSBTS_GroupSetting' | ForEach-Object -Process { [string]$_.SSOServerName })
+            $others = @($stored | Where-Object -FilterScript { -not (Test-DrSameComputer -Name $_ -Expected $env:COMPUTERNAME) })
+            if (($stored.Count -eq 0) -or ($others.Count -gt 0)) {
+                throw ('After Put(), MSBTS_GroupSetting.SSOServerName reads "{0}", not {1}.' -f ($stored -join '", "'), $env:COMPUTERNAME)
+            }
             Write-DrChanged -Message ('group SSO server name -> {0}' -f $env:COMPUTERNAME)
         }
+        elseif (-not $WhatIfPreference) {
+            throw 'Setting the group SSO server name (MSBTS_GroupSetting.SSOServerName) to this server was declined; the group would still name the production SSO server.'
+        }
+    }
+}
+
+function Restart-DrSsoService {
+    # After ssomanage -updatedb: ENTSSO reads the master secret server designation at
+    # start, and ssoconfig -restoreSecret must talk to a service started after it.
+    # The pending marker is cleared only once ENTSSO runs again.
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
+    param()
+    if ($PSCmdlet.ShouldProcess($SsoService, 'Restart service so it reads the master secret server designation (ssomanage -updatedb ran)')) {
+        Initialize-DrStateFolder
+        Stop-DrService -Name $SsoService -Confirm:$false
+        Start-DrService -Name $SsoService -TimeoutSeconds $SsoStartTimeoutSeconds -Confirm:$false
+        Remove-Item -LiteralPath $SsoRestartMarker -Force -Confirm:$false -ErrorAction SilentlyContinue
+        Write-DrChanged -Message ('service {0} restarted after ssomanage -updatedb' -f $SsoService)
+    }
+    elseif (-not $WhatIfPreference) {
+        throw 'The ENTSSO restart after ssomanage -updatedb was declined; the master secret must not be restored against an SSO service started before the designation.'
     }
 }
 

@@ -13,18 +13,24 @@
       2. Configuration.exe /S with ConfigurationAnswers.xml: join the existing SSO system (NOT the master
          secret server) and join the existing BizTalk group. Service-account passwords are asked for at run
          time and written only into a temporary copy, readable by Administrators and SYSTEM, deleted afterwards.
+         Configuration.exe is given 3600 seconds; after that it is ended and the run stops.
          The join is then read back: this computer in MSBTS_Server, the group and SSO registry values,
          the Rules Engine where configured, and no error line in the Configuration log.
       3. Map and install this server's host instances; each in-process instance's service is set to
          Disabled and stopped, and IsDisabled is set, straight after its install. Nothing is started.
       4. IIS application pools of isolated hosts (role iis): stopped, autoStart off.
       5. Every other BizTalk-related Windows service: Disabled and stopped (Enterprise SSO last). The previous
-         startup types are recorded in state\previous-startup-types.json before each change.
+         startup types are recorded in %ProgramData%\drgen-state\previous-startup-types.json before each
+         change (outside the bundle, so a bundle copied again keeps them).
+    In steps 4 and 5 an application pool or service that fails is reported and the others are still
+    made dormant (exit code 1).
     Every step checks first and changes only what differs: a second run changes nothing, and a run cut
     short is simply run again. Nothing is ever started by this script.
 
 .PARAMETER Credential
-    Credentials for the service accounts, for unattended runs. Any account without one here is prompted for.
+    Credentials for the service accounts, for unattended runs. Any account without one here is prompted for
+    in an interactive console; without one (scheduled task, -NonInteractive, redirected input) the script
+    stops with an error instead of waiting for a prompt nobody can answer.
 
 .PARAMETER SkipVersionCheck
     Continue when the installed BizTalk product version is not the one in the inventory.
@@ -157,6 +163,7 @@ $SsoStartTimeoutSeconds = 300
 $ServiceTimeoutSeconds = 120
 $HostStartTimeoutSeconds = 180
 $WmiRestartTimeoutSeconds = 120
+$ConfigurationTimeoutSeconds = 3600
 # Names on this computer, from drgen's catalogue (`drgen facts`).
 $BizTalkNamespace = 'root\MicrosoftBizTalkServer'
 $BizTalkRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0'
@@ -205,6 +212,11 @@ $LogFolder = Join-Path -Path $PSScriptRoot -ChildPath 'logs'
 # WMI restart) lives outside the bundle: a newly copied bundle must not forget it.
 $StateFolder = Join-Path -Path $env:ProgramData -ChildPath 'drgen-state'
 $StartupStateFile = Join-Path -Path $StateFolder -ChildPath 'previous-startup-types.json'
+# Where older bundles kept the same record: a 'state' folder beside the script. It is
+# never read (a re-copied bundle may carry another server's); Read-DrStartupState
+# reports it when the record above is missing.
+$LegacyStartupStateFile = Join-Path -Path (Join-Path -Path $PSScriptRoot -ChildPath 'state') -ChildPath 'previous-startup-types.json'
+$script:LegacyStateReported = $false
 # Administrators (S-1-5-32-544) and SYSTEM (S-1-5-18): the only readers of logs\
 # and of the temporary answer-file copy.
 $PrivilegedSids = @('S-1-5-32-544', 'S-1-5-18')
@@ -231,6 +243,13 @@ function Write-DrProblem {
     param([Parameter(Mandatory = $true)][string]$Message)
     $script:Problems.Add($Message)
     Write-Warning -Message $Message
+}
+
+function Test-DrInteractive {
+    # A console a person can type into: not a service or scheduled task, not
+    # powershell.exe -NonInteractive, not redirected input.
+    $arguments = @([Environment]::GetCommandLineArgs() | Where-Object -FilterScript { $_ -match '^-noni' })
+    return ([Environment]::UserInteractive -and ($arguments.Count -eq 0) -and -not [Console]::IsInputRedirected)
 }
 
 function Assert-DrTargetComputer {
@@ -459,6 +478,31 @@ function Wait-DrServiceStatus {
     }
 }
 
+function Wait-DrServiceSettled {
+    # Bounded: waits while the service is in a *Pending state (a stop or start that
+    # someone else began) and returns the state it settles in. The service controller
+    # refuses a stop request in most pending states.
+    param(
+        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][int]$TimeoutSeconds
+    )
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    while ($true) {
+        $service = Get-DrService -Name $Name
+        if ($null -eq $service) {
+            throw ('Service {0} disappeared while waiting for it to settle.' -f $Name)
+        }
+        $current = [string]$service.Status
+        if (-not $current.EndsWith('Pending')) {
+            return $current
+        }
+        if ([DateTime]::UtcNow -gt $deadline) {
+            throw ('Service {0} is still {1} after {2} seconds.' -f $Name, $current, $TimeoutSeconds)
+        }
+        Start-Sleep -Milliseconds 500
+    }
+}
+
 function Test-DrOptionalService {
     param([Parameter(Mandatory = $true)][string]$Name)
     return ($OptionalServices -contains $Name)
@@ -510,8 +554,10 @@ function Get-DrServiceStateName {
     return ('State{0}' -f $State)
 }
 
-function Assert-DrFileHash {
+function Read-DrVerifiedFile {
     # The signed script vouches for the files it reads: they must be the reviewed ones.
+    # The file is read once; the hash is taken of those bytes and the caller uses the
+    # same bytes, so the file cannot be swapped between the check and the use.
     param(
         [Parameter(Mandatory = $true)][string]$Path,
         [Parameter(Mandatory = $true)][string]$Sha256
@@ -519,10 +565,25 @@ function Assert-DrFileHash {
     if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) {
         throw ('{0} is missing; copy the whole site folder.' -f $Path)
     }
-    $actual = (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash
+    # .NET resolves a relative path against the process's folder, not PowerShell's.
+    $bytes = [System.IO.File]::ReadAllBytes((Convert-Path -LiteralPath $Path))
+    $stream = New-Object -TypeName System.IO.MemoryStream -ArgumentList (,$bytes)
+    $actual = (Get-FileHash -InputStream $stream -Algorithm SHA256).Hash
     if ($actual -ne $Sha256) {
         throw ('{0} is not the file this script was generated with (SHA-256 {1}, expected {2}). Re-copy the bundle.' -f $Path, $actual, $Sha256)
     }
+    # The comma keeps the byte array one object (PowerShell would unroll it).
+    return ,$bytes
+}
+
+function Assert-DrFileHash {
+    # A pre-flight check; a script that then reads the file reads it with
+    # Read-DrVerifiedFile again and uses those bytes.
+    param(
+        [Parameter(Mandatory = $true)][string]$Path,
+        [Parameter(Mandatory = $true)][string]$Sha256
+    )
+    $null = Read-DrVerifiedFile -Path $Path -Sha256 $Sha256
 }
 
 function Test-DrSecretPresent {
@@ -534,6 +595,12 @@ function Test-DrSecretPresent {
 function Read-DrStartupState {
     $state = @{}
     if (-not (Test-Path -LiteralPath $StartupStateFile -PathType Leaf)) {
+        if ((-not $script:LegacyStateReported) -and (Test-Path -LiteralPath $LegacyStartupStateFile -PathType Leaf)) {
+            # Not imported: a copy beside the script may come from another server or
+            # an older run. Said once per run.
+            $script:LegacyStateReported = $true
+            Write-Warning -Message ('{0}, kept by an older drgen bundle, is NOT used: startup types are recorded in {1}, which does not exist, so every service is restored and checked as Automatic. If {0} is this server''s record, check it and copy it to {1}.' -f $LegacyStartupStateFile, $StartupStateFile)
+        }
         return $state
     }
     if (-not (Test-DrTrustedFolder -Path $StateFolder)) {
@@ -801,10 +868,35 @@ function Stop-DrService {
     if (($null -eq $service) -or ([string]$service.Status -eq 'Stopped')) {
         return
     }
+    # ServiceController.Stop() would itself stop every dependent that is not stopped,
+    # unasked and unrecorded, each with a fixed wait of its own. The dependents that
+    # run, are paused or are pending are stopped here first, each through this
+    # function: asked for, recorded, waited for with the scripts' bound.
+    $left = New-Object -TypeName 'System.Collections.Generic.List[string]'
+    foreach ($dependent in @($service.DependentServices)) {
+        $other = Get-DrService -Name $dependent.Name
+        if (($null -eq $other) -or ([string]$other.Status -eq 'Stopped')) {
+            continue
+        }
+        Stop-DrService -Name $dependent.Name
+        $other = Get-DrService -Name $dependent.Name
+        if (($null -ne $other) -and ([string]$other.Status -ne 'Stopped')) {
+            $left.Add($dependent.Name)
+        }
+    }
+    # A dependent that was declined (-Confirm) must not be stopped by Stop() below.
+    if (($left.Count -gt 0) -and -not $WhatIfPreference) {
+        throw ('Service {0} was not stopped: services that depend on it still run ({1}).' -f $Name, ($left -join ', '))
+    }
     if ($PSCmdlet.ShouldProcess($Name, 'Stop service')) {
-        # Stop() returns once the services that depend on this one are stopped (the
-        # scripts stop those first); the wait below is bounded, Stop-Service's is not.
-        $service.Stop()
+        # A stop or start someone else began is waited out first (bounded): the
+        # service controller refuses a stop request while the service is pending.
+        $settled = Wait-DrServiceSettled -Name $Name -TimeoutSeconds $ServiceTimeoutSeconds
+        if ($settled -eq 'Stopped') {
+            Write-DrInPlace -Message ('service {0} is stopped' -f $Name)
+            return
+        }
+        (Get-DrService -Name $Name).Stop()
         Wait-DrServiceStatus -Name $Name -Status 'Stopped' -TimeoutSeconds $ServiceTimeoutSeconds
         Write-DrChanged -Message ('service {0} stopped' -f $Name)
     }
@@ -902,6 +994,12 @@ function Set-DrHostInstanceDisabled {
         return
     }
     if ([int]$instance.ServiceState -ne 1) {
+        if ($WhatIfPreference) {
+            # -WhatIf: the stop before this was only reported, so the instance still
+            # runs; the real run stops it first and then sets IsDisabled.
+            [void]$PSCmdlet.ShouldProcess($Plan.HostName, ('Set host instance IsDisabled to {0} (once it is stopped)' -f $Disabled))
+            return
+        }
         # 'IsDisabled can only be set when the host instance is in a stopped state.'
         throw ('Host instance {0} is {1}; IsDisabled can only change while it is stopped.' -f $Plan.HostName, (Get-DrServiceStateName -State ([int]$instance.ServiceState)))
     }
@@ -923,7 +1021,8 @@ function Set-DrHostInstanceDisabled {
 # means one thing. Dormant: prepared, nothing can process. Ready: failed over,
 # SSO and the role services running, host instances enabled in BizTalk but their
 # services still Disabled, application pools still stopped: nothing can process
-# yet, not even after a reboot. Active: processing.
+# yet, not even after a reboot. Active: processing. Ready and Active: the group's
+# SSO server is the DR master secret server.
 # ---------------------------------------------------------------------------
 function Add-DrCheck {
     param(
@@ -976,33 +1075,60 @@ function Get-DrStateReport {
         Add-DrCheck -Results $results -Check ('{0}\{1} (registry)' -f $check.Key, $check.Value) -Expected $wanted -Actual ([string]$value)
     }
     $state = Read-DrStartupState
-    $known = @()
-    foreach ($plan in $HostInstances) {
-        $known += $plan.HostName
-        $instance = Get-DrHostInstance -HostName $plan.HostName
-        if ($null -eq $instance) {
-            Add-DrCheck -Results $results -Check ('host instance {0}' -f $plan.HostName) -Expected 'Installed' -Actual 'missing'
-            continue
-        }
-        $configured = 'Installed'
-        if ([int]$instance.ConfigurationState -ne 1) {
-            $configured = ('ConfigurationState {0}' -f $instance.ConfigurationState)
-        }
-        Add-DrCheck -Results $results -Check ('host instance {0}' -f $plan.HostName) -Expected 'Installed' -Actual $configured
-        if ($plan.InProcess) {
-            Add-DrCheck -Results $results -Check ('host instance {0} IsDisabled' -f $plan.HostName) -Expected ([string](-not $failedOver)) -Actual ([string][bool]$instance.IsDisabled)
-            $wantedState = 'Stopped'
-            if ($running) {
-                $wantedState = 'Running'
+    # BizTalk WMI needs the management database: when it cannot be reached, that is
+    # one failed row per section, and the checks of services, pools and MSDTC below
+    # still run (they are the safety net and need no SQL).
+    try {
+        $known = @()
+        foreach ($plan in $HostInstances) {
+            $known += $plan.HostName
+            $instance = Get-DrHostInstance -HostName $plan.HostName
+            if ($null -eq $instance) {
+                Add-DrCheck -Results $results -Check ('host instance {0}' -f $plan.HostName) -Expected 'Installed' -Actual 'missing'
+                continue
             }
-            Add-DrCheck -Results $results -Check ('host instance {0} state' -f $plan.HostName) -Expected $wantedState -Actual (Get-DrServiceStateName -State ([int]$instance.ServiceState))
+            $configured = 'Installed'
+            if ([int]$instance.ConfigurationState -ne 1) {
+                $configured = ('ConfigurationState {0}' -f $instance.ConfigurationState)
+            }
+            Add-DrCheck -Results $results -Check ('host instance {0}' -f $plan.HostName) -Expected 'Installed' -Actual $configured
+            if ($plan.InProcess) {
+                Add-DrCheck -Results $results -Check ('host instance {0} IsDisabled' -f $plan.HostName) -Expected ([string](-not $failedOver)) -Actual ([string][bool]$instance.IsDisabled)
+                $wantedState = 'Stopped'
+                if ($running) {
+                    $wantedState = 'Running'
+                }
+                Add-DrCheck -Results $results -Check ('host instance {0} state' -f $plan.HostName) -Expected $wantedState -Actual (Get-DrServiceStateName -State ([int]$instance.ServiceState))
+            }
+        }
+        if (Test-DrJoined) {
+            foreach ($instance in (Get-DrWmiInstances -Class 'MSBTS_HostInstance')) {
+                if (($instance.RunningServer -eq $env:COMPUTERNAME) -and ($known -notcontains $instance.HostName)) {
+                    Add-DrCheck -Results $results -Check ('unexpected host instance {0}' -f $instance.HostName) -Expected 'absent' -Actual 'present'
+                }
+            }
         }
     }
-    if (Test-DrJoined) {
-        foreach ($instance in (Get-DrWmiInstances -Class 'MSBTS_HostInstance')) {
-            if (($instance.RunningServer -eq $env:COMPUTERNAME) -and ($known -notcontains $instance.HostName)) {
-                Add-DrCheck -Results $results -Check ('unexpected host instance {0}' -f $instance.HostName) -Expected 'absent' -Actual 'present'
+    catch {
+        Add-DrCheck -Results $results -Check 'BizTalk WMI (host instances)' -Expected 'reachable' -Actual ('unreachable: {0}' -f $_.Exception.Message)
+    }
+    if ($failedOver) {
+        # Enable-DrServer.ps1 on the master secret server names it as the group's SSO
+        # server (MSBTS_GroupSetting.SSOServerName) before Ready and Active; the
+        # setting is the group's, so every DR server reads the same value.
+        try {
+            $ssoServerName = 'missing'
+            foreach ($group in (Get-DrWmiInstances -Class 'MSBTS_GroupSetting')) {
+                $ssoServerName = [string]$group.SSOServerName
+                if (Test-DrSameComputer -Name $ssoServerName -Expected $MasterSecretServer) {
+                    # A NetBIOS name or an FQDN: the same computer.
+                    $ssoServerName = $MasterSecretServer
+                }
             }
+            Add-DrCheck -Results $results -Check 'group SSO server (MSBTS_GroupSetting.SSOServerName)' -Expected $MasterSecretServer -Actual $ssoServerName
+        }
+        catch {
+            Add-DrCheck -Results $results -Check 'BizTalk WMI (group SSO server)' -Expected 'reachable' -Actual ('unreachable: {0}' -f $_.Exception.Message)
         }
     }
     $hostServices = @($HostInstances | ForEach-Object -Process { $_.Service })
@@ -1091,6 +1217,11 @@ function Get-DrCredential {
         }
     }
     if ($null -eq $found) {
+        if (-not (Test-DrInteractive)) {
+            # Get-Credential opens a dialog; in a scheduled task or a service nobody
+            # sees it, and Windows PowerShell 5.1 would wait for it for ever.
+            throw ('No -Credential for {0} and no console to ask: pass a credential for it with -Credential.' -f $Account)
+        }
         $found = Get-Credential -UserName $Account -Message ('Password of {0} (used now, never stored)' -f $Account)
     }
     if ($null -eq $found) {
@@ -1219,9 +1350,12 @@ function Invoke-DrConfigurationJoin {
         $firstError = ''
         $logHint = 'The Configuration log was not kept (see above).'
         try {
+            # Read once: the bytes whose SHA-256 was just checked are the bytes parsed
+            # (the file could otherwise change between the pre-flight check and here).
+            $answerBytes = Read-DrVerifiedFile -Path $answers -Sha256 $AnswerFileSha256
             $document = New-Object -TypeName System.Xml.XmlDocument
             $document.PreserveWhitespace = $true
-            $document.Load($answers)
+            $document.Load((New-Object -TypeName System.IO.MemoryStream -ArgumentList (,$answerBytes)))
             foreach ($entry in $AnswerFileServices) {
                 $node = $document.SelectSingleNode(($PasswordXPath -f $entry.Id))
                 if ($null -eq $node) {
@@ -1240,8 +1374,25 @@ function Invoke-DrConfigurationJoin {
             if ($UseNoProgressBar) {
                 $arguments += '/NOPROGRESSBAR'
             }
-            # Configuration.exe is a GUI program: only Start-Process -Wait waits for it.
-            $process = Start-Process -FilePath $configExe -ArgumentList $arguments -Wait -PassThru
+            # Configuration.exe is a GUI program: started with Start-Process and waited
+            # for with a bound (-Wait has none, and also waits for every child process).
+            $process = Start-Process -FilePath $configExe -ArgumentList $arguments -PassThru
+            # The exit code is read through the process handle: open it now, while the
+            # process runs (PowerShell/PowerShell#5421).
+            $null = $process.Handle
+            if (-not $process.WaitForExit($ConfigurationTimeoutSeconds * 1000)) {
+                $ended = 'it was ended'
+                try {
+                    $process.Kill()
+                    [void]$process.WaitForExit(30000)
+                }
+                catch {
+                    $ended = ('it could not be ended ({0}); end it before running this script again' -f $_.Exception.Message)
+                }
+                Write-DrProblem -Message ('Configuration.exe (process {0}) did not finish within {1} seconds and {2}. The join may be half done: check the group and SSO in the BizTalk Configuration wizard before running this script again.' -f $process.Id, $ConfigurationTimeoutSeconds, $ended)
+                # The finally below still deletes the private folder with the passwords.
+                throw ('Configuration.exe timed out after {0} seconds.' -f $ConfigurationTimeoutSeconds)
+            }
             $exitCode = $process.ExitCode
             $logText = ''
             if (Test-Path -LiteralPath $privateLog -PathType Leaf) {
@@ -1396,13 +1547,27 @@ try {
             Set-DrHostInstanceDisabled -Plan $plan -Disabled $true
         }
     }
+    # The fence: one application pool or service that fails is reported, and the
+    # others are still made dormant (as Disable-DrServer.ps1 does).
     Write-DrStep -Message 'Other BizTalk Windows services (Disabled and stopped; Enterprise SSO last)'
     $ordered = @($RoleServices)
     [array]::Reverse($ordered)
     foreach ($name in $ordered) {
-        Set-DrServiceDormant -Name $name
+        try {
+            Set-DrServiceDormant -Name $name
+        }
+        catch {
+            # One service that will not stop must not leave the others running.
+            Write-DrProblem -Message ('service {0}: {1}' -f $name, $_.Exception.Message)
+        }
     }
-    Set-DrServiceDormant -Name $SsoService
+    try {
+        Set-DrServiceDormant -Name $SsoService
+    }
+    catch {
+        # Reported; the end state below is still checked.
+        Write-DrProblem -Message ('service {0}: {1}' -f $SsoService, $_.Exception.Message)
+    }
     Assert-DrEndState -Expect 'Dormant'
 }
 catch {

@@ -13,8 +13,10 @@
     Ready: registry pointing at the DR SQL instances, everything enabled, Enterprise SSO and the role
     services running, host instances and application pools still stopped (Enable-DrServer.ps1 -NoStart).
     Active: everything running, startup types restored, and on the master secret server the master secret
-    present. In every state: MSDTC network access (Network DTC Access, inbound, outbound) enabled.
-    Host instances on this server that the inventory does not list are reported too.
+    present. Ready and Active: the group's SSO server (MSBTS_GroupSetting.SSOServerName) is the DR master
+    secret server. In every state: MSDTC network access (Network DTC Access, inbound, outbound) enabled.
+    Host instances on this server that the inventory does not list are reported too. When BizTalk WMI
+    cannot be reached (its SQL instance is down), that is one failed check and the others still run.
     It changes nothing. Exit code 0 when every check passes, 1 otherwise. Use it in every DR drill.
 
 .PARAMETER Expect
@@ -150,6 +152,7 @@ $SsoStartTimeoutSeconds = 300
 $ServiceTimeoutSeconds = 120
 $HostStartTimeoutSeconds = 180
 $WmiRestartTimeoutSeconds = 120
+$ConfigurationTimeoutSeconds = 3600
 # Names on this computer, from drgen's catalogue (`drgen facts`).
 $BizTalkNamespace = 'root\MicrosoftBizTalkServer'
 $BizTalkRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0'
@@ -180,6 +183,11 @@ $LogFolder = Join-Path -Path $PSScriptRoot -ChildPath 'logs'
 # WMI restart) lives outside the bundle: a newly copied bundle must not forget it.
 $StateFolder = Join-Path -Path $env:ProgramData -ChildPath 'drgen-state'
 $StartupStateFile = Join-Path -Path $StateFolder -ChildPath 'previous-startup-types.json'
+# Where older bundles kept the same record: a 'state' folder beside the script. It is
+# never read (a re-copied bundle may carry another server's); Read-DrStartupState
+# reports it when the record above is missing.
+$LegacyStartupStateFile = Join-Path -Path (Join-Path -Path $PSScriptRoot -ChildPath 'state') -ChildPath 'previous-startup-types.json'
+$script:LegacyStateReported = $false
 # Administrators (S-1-5-32-544) and SYSTEM (S-1-5-18): the only readers of logs\
 # and of the temporary answer-file copy.
 $PrivilegedSids = @('S-1-5-32-544', 'S-1-5-18')
@@ -206,6 +214,13 @@ function Write-DrProblem {
     param([Parameter(Mandatory = $true)][string]$Message)
     $script:Problems.Add($Message)
     Write-Warning -Message $Message
+}
+
+function Test-DrInteractive {
+    # A console a person can type into: not a service or scheduled task, not
+    # powershell.exe -NonInteractive, not redirected input.
+    $arguments = @([Environment]::GetCommandLineArgs() | Where-Object -FilterScript { $_ -match '^-noni' })
+    return ([Environment]::UserInteractive -and ($arguments.Count -eq 0) -and -not [Console]::IsInputRedirected)
 }
 
 function Assert-DrTargetComputer {
@@ -434,6 +449,31 @@ function Wait-DrServiceStatus {
     }
 }
 
+function Wait-DrServiceSettled {
+    # Bounded: waits while the service is in a *Pending state (a stop or start that
+    # someone else began) and returns the state it settles in. The service controller
+    # refuses a stop request in most pending states.
+    param(
+        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][int]$TimeoutSeconds
+    )
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    while ($true) {
+        $service = Get-DrService -Name $Name
+        if ($null -eq $service) {
+            throw ('Service {0} disappeared while waiting for it to settle.' -f $Name)
+        }
+        $current = [string]$service.Status
+        if (-not $current.EndsWith('Pending')) {
+            return $current
+        }
+        if ([DateTime]::UtcNow -gt $deadline) {
+            throw ('Service {0} is still {1} after {2} seconds.' -f $Name, $current, $TimeoutSeconds)
+        }
+        Start-Sleep -Milliseconds 500
+    }
+}
+
 function Test-DrOptionalService {
     param([Parameter(Mandatory = $true)][string]$Name)
     return ($OptionalServices -contains $Name)
@@ -485,8 +525,10 @@ function Get-DrServiceStateName {
     return ('State{0}' -f $State)
 }
 
-function Assert-DrFileHash {
+function Read-DrVerifiedFile {
     # The signed script vouches for the files it reads: they must be the reviewed ones.
+    # The file is read once; the hash is taken of those bytes and the caller uses the
+    # same bytes, so the file cannot be swapped between the check and the use.
     param(
         [Parameter(Mandatory = $true)][string]$Path,
         [Parameter(Mandatory = $true)][string]$Sha256
@@ -494,10 +536,25 @@ function Assert-DrFileHash {
     if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) {
         throw ('{0} is missing; copy the whole site folder.' -f $Path)
     }
-    $actual = (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash
+    # .NET resolves a relative path against the process's folder, not PowerShell's.
+    $bytes = [System.IO.File]::ReadAllBytes((Convert-Path -LiteralPath $Path))
+    $stream = New-Object -TypeName System.IO.MemoryStream -ArgumentList (,$bytes)
+    $actual = (Get-FileHash -InputStream $stream -Algorithm SHA256).Hash
     if ($actual -ne $Sha256) {
         throw ('{0} is not the file this script was generated with (SHA-256 {1}, expected {2}). Re-copy the bundle.' -f $Path, $actual, $Sha256)
     }
+    # The comma keeps the byte array one object (PowerShell would unroll it).
+    return ,$bytes
+}
+
+function Assert-DrFileHash {
+    # A pre-flight check; a script that then reads the file reads it with
+    # Read-DrVerifiedFile again and uses those bytes.
+    param(
+        [Parameter(Mandatory = $true)][string]$Path,
+        [Parameter(Mandatory = $true)][string]$Sha256
+    )
+    $null = Read-DrVerifiedFile -Path $Path -Sha256 $Sha256
 }
 
 function Test-DrSecretPresent {
@@ -509,6 +566,12 @@ function Test-DrSecretPresent {
 function Read-DrStartupState {
     $state = @{}
     if (-not (Test-Path -LiteralPath $StartupStateFile -PathType Leaf)) {
+        if ((-not $script:LegacyStateReported) -and (Test-Path -LiteralPath $LegacyStartupStateFile -PathType Leaf)) {
+            # Not imported: a copy beside the script may come from another server or
+            # an older run. Said once per run.
+            $script:LegacyStateReported = $true
+            Write-Warning -Message ('{0}, kept by an older drgen bundle, is NOT used: startup types are recorded in {1}, which does not exist, so every service is restored and checked as Automatic. If {0} is this server''s record, check it and copy it to {1}.' -f $LegacyStartupStateFile, $StartupStateFile)
+        }
         return $state
     }
     if (-not (Test-DrTrustedFolder -Path $StateFolder)) {
@@ -657,7 +720,8 @@ function Get-DrDataSource {
 # means one thing. Dormant: prepared, nothing can process. Ready: failed over,
 # SSO and the role services running, host instances enabled in BizTalk but their
 # services still Disabled, application pools still stopped: nothing can process
-# yet, not even after a reboot. Active: processing.
+# yet, not even after a reboot. Active: processing. Ready and Active: the group's
+# SSO server is the DR master secret server.
 # ---------------------------------------------------------------------------
 function Add-DrCheck {
     param(
@@ -710,33 +774,60 @@ function Get-DrStateReport {
         Add-DrCheck -Results $results -Check ('{0}\{1} (registry)' -f $check.Key, $check.Value) -Expected $wanted -Actual ([string]$value)
     }
     $state = Read-DrStartupState
-    $known = @()
-    foreach ($plan in $HostInstances) {
-        $known += $plan.HostName
-        $instance = Get-DrHostInstance -HostName $plan.HostName
-        if ($null -eq $instance) {
-            Add-DrCheck -Results $results -Check ('host instance {0}' -f $plan.HostName) -Expected 'Installed' -Actual 'missing'
-            continue
-        }
-        $configured = 'Installed'
-        if ([int]$instance.ConfigurationState -ne 1) {
-            $configured = ('ConfigurationState {0}' -f $instance.ConfigurationState)
-        }
-        Add-DrCheck -Results $results -Check ('host instance {0}' -f $plan.HostName) -Expected 'Installed' -Actual $configured
-        if ($plan.InProcess) {
-            Add-DrCheck -Results $results -Check ('host instance {0} IsDisabled' -f $plan.HostName) -Expected ([string](-not $failedOver)) -Actual ([string][bool]$instance.IsDisabled)
-            $wantedState = 'Stopped'
-            if ($running) {
-                $wantedState = 'Running'
+    # BizTalk WMI needs the management database: when it cannot be reached, that is
+    # one failed row per section, and the checks of services, pools and MSDTC below
+    # still run (they are the safety net and need no SQL).
+    try {
+        $known = @()
+        foreach ($plan in $HostInstances) {
+            $known += $plan.HostName
+            $instance = Get-DrHostInstance -HostName $plan.HostName
+            if ($null -eq $instance) {
+                Add-DrCheck -Results $results -Check ('host instance {0}' -f $plan.HostName) -Expected 'Installed' -Actual 'missing'
+                continue
             }
-            Add-DrCheck -Results $results -Check ('host instance {0} state' -f $plan.HostName) -Expected $wantedState -Actual (Get-DrServiceStateName -State ([int]$instance.ServiceState))
+            $configured = 'Installed'
+            if ([int]$instance.ConfigurationState -ne 1) {
+                $configured = ('ConfigurationState {0}' -f $instance.ConfigurationState)
+            }
+            Add-DrCheck -Results $results -Check ('host instance {0}' -f $plan.HostName) -Expected 'Installed' -Actual $configured
+            if ($plan.InProcess) {
+                Add-DrCheck -Results $results -Check ('host instance {0} IsDisabled' -f $plan.HostName) -Expected ([string](-not $failedOver)) -Actual ([string][bool]$instance.IsDisabled)
+                $wantedState = 'Stopped'
+                if ($running) {
+                    $wantedState = 'Running'
+                }
+                Add-DrCheck -Results $results -Check ('host instance {0} state' -f $plan.HostName) -Expected $wantedState -Actual (Get-DrServiceStateName -State ([int]$instance.ServiceState))
+            }
+        }
+        if (Test-DrJoined) {
+            foreach ($instance in (Get-DrWmiInstances -Class 'MSBTS_HostInstance')) {
+                if (($instance.RunningServer -eq $env:COMPUTERNAME) -and ($known -notcontains $instance.HostName)) {
+                    Add-DrCheck -Results $results -Check ('unexpected host instance {0}' -f $instance.HostName) -Expected 'absent' -Actual 'present'
+                }
+            }
         }
     }
-    if (Test-DrJoined) {
-        foreach ($instance in (Get-DrWmiInstances -Class 'MSBTS_HostInstance')) {
-            if (($instance.RunningServer -eq $env:COMPUTERNAME) -and ($known -notcontains $instance.HostName)) {
-                Add-DrCheck -Results $results -Check ('unexpected host instance {0}' -f $instance.HostName) -Expected 'absent' -Actual 'present'
+    catch {
+        Add-DrCheck -Results $results -Check 'BizTalk WMI (host instances)' -Expected 'reachable' -Actual ('unreachable: {0}' -f $_.Exception.Message)
+    }
+    if ($failedOver) {
+        # Enable-DrServer.ps1 on the master secret server names it as the group's SSO
+        # server (MSBTS_GroupSetting.SSOServerName) before Ready and Active; the
+        # setting is the group's, so every DR server reads the same value.
+        try {
+            $ssoServerName = 'missing'
+            foreach ($group in (Get-DrWmiInstances -Class 'MSBTS_GroupSetting')) {
+                $ssoServerName = [string]$group.SSOServerName
+                if (Test-DrSameComputer -Name $ssoServerName -Expected $MasterSecretServer) {
+                    # A NetBIOS name or an FQDN: the same computer.
+                    $ssoServerName = $MasterSecretServer
+                }
             }
+            Add-DrCheck -Results $results -Check 'group SSO server (MSBTS_GroupSetting.SSOServerName)' -Expected $MasterSecretServer -Actual $ssoServerName
+        }
+        catch {
+            Add-DrCheck -Results $results -Check 'BizTalk WMI (group SSO server)' -Expected 'reachable' -Actual ('unreachable: {0}' -f $_.Exception.Message)
         }
     }
     $hostServices = @($HostInstances | ForEach-Object -Process { $_.Service })

@@ -110,6 +110,7 @@ $SsoStartTimeoutSeconds = 300
 $ServiceTimeoutSeconds = 120
 $HostStartTimeoutSeconds = 180
 $WmiRestartTimeoutSeconds = 120
+$ConfigurationTimeoutSeconds = 3600
 # Names on this computer, from drgen's catalogue (`drgen facts`).
 $BizTalkNamespace = 'root\MicrosoftBizTalkServer'
 $BizTalkRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0'
@@ -140,6 +141,11 @@ $LogFolder = Join-Path -Path $PSScriptRoot -ChildPath 'logs'
 # WMI restart) lives outside the bundle: a newly copied bundle must not forget it.
 $StateFolder = Join-Path -Path $env:ProgramData -ChildPath 'drgen-state'
 $StartupStateFile = Join-Path -Path $StateFolder -ChildPath 'previous-startup-types.json'
+# Where older bundles kept the same record: a 'state' folder beside the script. It is
+# never read (a re-copied bundle may carry another server's); Read-DrStartupState
+# reports it when the record above is missing.
+$LegacyStartupStateFile = Join-Path -Path (Join-Path -Path $PSScriptRoot -ChildPath 'state') -ChildPath 'previous-startup-types.json'
+$script:LegacyStateReported = $false
 # Administrators (S-1-5-32-544) and SYSTEM (S-1-5-18): the only readers of logs\
 # and of the temporary answer-file copy.
 $PrivilegedSids = @('S-1-5-32-544', 'S-1-5-18')
@@ -166,6 +172,13 @@ function Write-DrProblem {
     param([Parameter(Mandatory = $true)][string]$Message)
     $script:Problems.Add($Message)
     Write-Warning -Message $Message
+}
+
+function Test-DrInteractive {
+    # A console a person can type into: not a service or scheduled task, not
+    # powershell.exe -NonInteractive, not redirected input.
+    $arguments = @([Environment]::GetCommandLineArgs() | Where-Object -FilterScript { $_ -match '^-noni' })
+    return ([Environment]::UserInteractive -and ($arguments.Count -eq 0) -and -not [Console]::IsInputRedirected)
 }
 
 function Assert-DrTargetComputer {
@@ -394,6 +407,31 @@ function Wait-DrServiceStatus {
     }
 }
 
+function Wait-DrServiceSettled {
+    # Bounded: waits while the service is in a *Pending state (a stop or start that
+    # someone else began) and returns the state it settles in. The service controller
+    # refuses a stop request in most pending states.
+    param(
+        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][int]$TimeoutSeconds
+    )
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    while ($true) {
+        $service = Get-DrService -Name $Name
+        if ($null -eq $service) {
+            throw ('Service {0} disappeared while waiting for it to settle.' -f $Name)
+        }
+        $current = [string]$service.Status
+        if (-not $current.EndsWith('Pending')) {
+            return $current
+        }
+        if ([DateTime]::UtcNow -gt $deadline) {
+            throw ('Service {0} is still {1} after {2} seconds.' -f $Name, $current, $TimeoutSeconds)
+        }
+        Start-Sleep -Milliseconds 500
+    }
+}
+
 function Test-DrOptionalService {
     param([Parameter(Mandatory = $true)][string]$Name)
     return ($OptionalServices -contains $Name)
@@ -445,8 +483,10 @@ function Get-DrServiceStateName {
     return ('State{0}' -f $State)
 }
 
-function Assert-DrFileHash {
+function Read-DrVerifiedFile {
     # The signed script vouches for the files it reads: they must be the reviewed ones.
+    # The file is read once; the hash is taken of those bytes and the caller uses the
+    # same bytes, so the file cannot be swapped between the check and the use.
     param(
         [Parameter(Mandatory = $true)][string]$Path,
         [Parameter(Mandatory = $true)][string]$Sha256
@@ -454,10 +494,25 @@ function Assert-DrFileHash {
     if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) {
         throw ('{0} is missing; copy the whole site folder.' -f $Path)
     }
-    $actual = (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash
+    # .NET resolves a relative path against the process's folder, not PowerShell's.
+    $bytes = [System.IO.File]::ReadAllBytes((Convert-Path -LiteralPath $Path))
+    $stream = New-Object -TypeName System.IO.MemoryStream -ArgumentList (,$bytes)
+    $actual = (Get-FileHash -InputStream $stream -Algorithm SHA256).Hash
     if ($actual -ne $Sha256) {
         throw ('{0} is not the file this script was generated with (SHA-256 {1}, expected {2}). Re-copy the bundle.' -f $Path, $actual, $Sha256)
     }
+    # The comma keeps the byte array one object (PowerShell would unroll it).
+    return ,$bytes
+}
+
+function Assert-DrFileHash {
+    # A pre-flight check; a script that then reads the file reads it with
+    # Read-DrVerifiedFile again and uses those bytes.
+    param(
+        [Parameter(Mandatory = $true)][string]$Path,
+        [Parameter(Mandatory = $true)][string]$Sha256
+    )
+    $null = Read-DrVerifiedFile -Path $Path -Sha256 $Sha256
 }
 
 function Test-DrSecretPresent {
@@ -469,6 +524,12 @@ function Test-DrSecretPresent {
 function Read-DrStartupState {
     $state = @{}
     if (-not (Test-Path -LiteralPath $StartupStateFile -PathType Leaf)) {
+        if ((-not $script:LegacyStateReported) -and (Test-Path -LiteralPath $LegacyStartupStateFile -PathType Leaf)) {
+            # Not imported: a copy beside the script may come from another server or
+            # an older run. Said once per run.
+            $script:LegacyStateReported = $true
+            Write-Warning -Message ('{0}, kept by an older drgen bundle, is NOT used: startup types are recorded in {1}, which does not exist, so every service is restored and checked as Automatic. If {0} is this server''s record, check it and copy it to {1}.' -f $LegacyStartupStateFile, $StartupStateFile)
+        }
         return $state
     }
     if (-not (Test-DrTrustedFolder -Path $StateFolder)) {
@@ -736,10 +797,35 @@ function Stop-DrService {
     if (($null -eq $service) -or ([string]$service.Status -eq 'Stopped')) {
         return
     }
+    # ServiceController.Stop() would itself stop every dependent that is not stopped,
+    # unasked and unrecorded, each with a fixed wait of its own. The dependents that
+    # run, are paused or are pending are stopped here first, each through this
+    # function: asked for, recorded, waited for with the scripts' bound.
+    $left = New-Object -TypeName 'System.Collections.Generic.List[string]'
+    foreach ($dependent in @($service.DependentServices)) {
+        $other = Get-DrService -Name $dependent.Name
+        if (($null -eq $other) -or ([string]$other.Status -eq 'Stopped')) {
+            continue
+        }
+        Stop-DrService -Name $dependent.Name
+        $other = Get-DrService -Name $dependent.Name
+        if (($null -ne $other) -and ([string]$other.Status -ne 'Stopped')) {
+            $left.Add($dependent.Name)
+        }
+    }
+    # A dependent that was declined (-Confirm) must not be stopped by Stop() below.
+    if (($left.Count -gt 0) -and -not $WhatIfPreference) {
+        throw ('Service {0} was not stopped: services that depend on it still run ({1}).' -f $Name, ($left -join ', '))
+    }
     if ($PSCmdlet.ShouldProcess($Name, 'Stop service')) {
-        # Stop() returns once the services that depend on this one are stopped (the
-        # scripts stop those first); the wait below is bounded, Stop-Service's is not.
-        $service.Stop()
+        # A stop or start someone else began is waited out first (bounded): the
+        # service controller refuses a stop request while the service is pending.
+        $settled = Wait-DrServiceSettled -Name $Name -TimeoutSeconds $ServiceTimeoutSeconds
+        if ($settled -eq 'Stopped') {
+            Write-DrInPlace -Message ('service {0} is stopped' -f $Name)
+            return
+        }
+        (Get-DrService -Name $Name).Stop()
         Wait-DrServiceStatus -Name $Name -Status 'Stopped' -TimeoutSeconds $ServiceTimeoutSeconds
         Write-DrChanged -Message ('service {0} stopped' -f $Name)
     }
@@ -837,6 +923,12 @@ function Set-DrHostInstanceDisabled {
         return
     }
     if ([int]$instance.ServiceState -ne 1) {
+        if ($WhatIfPreference) {
+            # -WhatIf: the stop before this was only reported, so the instance still
+            # runs; the real run stops it first and then sets IsDisabled.
+            [void]$PSCmdlet.ShouldProcess($Plan.HostName, ('Set host instance IsDisabled to {0} (once it is stopped)' -f $Disabled))
+            return
+        }
         # 'IsDisabled can only be set when the host instance is in a stopped state.'
         throw ('Host instance {0} is {1}; IsDisabled can only change while it is stopped.' -f $Plan.HostName, (Get-DrServiceStateName -State ([int]$instance.ServiceState)))
     }
@@ -858,7 +950,8 @@ function Set-DrHostInstanceDisabled {
 # means one thing. Dormant: prepared, nothing can process. Ready: failed over,
 # SSO and the role services running, host instances enabled in BizTalk but their
 # services still Disabled, application pools still stopped: nothing can process
-# yet, not even after a reboot. Active: processing.
+# yet, not even after a reboot. Active: processing. Ready and Active: the group's
+# SSO server is the DR master secret server.
 # ---------------------------------------------------------------------------
 function Add-DrCheck {
     param(
@@ -911,33 +1004,60 @@ function Get-DrStateReport {
         Add-DrCheck -Results $results -Check ('{0}\{1} (registry)' -f $check.Key, $check.Value) -Expected $wanted -Actual ([string]$value)
     }
     $state = Read-DrStartupState
-    $known = @()
-    foreach ($plan in $HostInstances) {
-        $known += $plan.HostName
-        $instance = Get-DrHostInstance -HostName $plan.HostName
-        if ($null -eq $instance) {
-            Add-DrCheck -Results $results -Check ('host instance {0}' -f $plan.HostName) -Expected 'Installed' -Actual 'missing'
-            continue
-        }
-        $configured = 'Installed'
-        if ([int]$instance.ConfigurationState -ne 1) {
-            $configured = ('ConfigurationState {0}' -f $instance.ConfigurationState)
-        }
-        Add-DrCheck -Results $results -Check ('host instance {0}' -f $plan.HostName) -Expected 'Installed' -Actual $configured
-        if ($plan.InProcess) {
-            Add-DrCheck -Results $results -Check ('host instance {0} IsDisabled' -f $plan.HostName) -Expected ([string](-not $failedOver)) -Actual ([string][bool]$instance.IsDisabled)
-            $wantedState = 'Stopped'
-            if ($running) {
-                $wantedState = 'Running'
+    # BizTalk WMI needs the management database: when it cannot be reached, that is
+    # one failed row per section, and the checks of services, pools and MSDTC below
+    # still run (they are the safety net and need no SQL).
+    try {
+        $known = @()
+        foreach ($plan in $HostInstances) {
+            $known += $plan.HostName
+            $instance = Get-DrHostInstance -HostName $plan.HostName
+            if ($null -eq $instance) {
+                Add-DrCheck -Results $results -Check ('host instance {0}' -f $plan.HostName) -Expected 'Installed' -Actual 'missing'
+                continue
             }
-            Add-DrCheck -Results $results -Check ('host instance {0} state' -f $plan.HostName) -Expected $wantedState -Actual (Get-DrServiceStateName -State ([int]$instance.ServiceState))
+            $configured = 'Installed'
+            if ([int]$instance.ConfigurationState -ne 1) {
+                $configured = ('ConfigurationState {0}' -f $instance.ConfigurationState)
+            }
+            Add-DrCheck -Results $results -Check ('host instance {0}' -f $plan.HostName) -Expected 'Installed' -Actual $configured
+            if ($plan.InProcess) {
+                Add-DrCheck -Results $results -Check ('host instance {0} IsDisabled' -f $plan.HostName) -Expected ([string](-not $failedOver)) -Actual ([string][bool]$instance.IsDisabled)
+                $wantedState = 'Stopped'
+                if ($running) {
+                    $wantedState = 'Running'
+                }
+                Add-DrCheck -Results $results -Check ('host instance {0} state' -f $plan.HostName) -Expected $wantedState -Actual (Get-DrServiceStateName -State ([int]$instance.ServiceState))
+            }
+        }
+        if (Test-DrJoined) {
+            foreach ($instance in (Get-DrWmiInstances -Class 'MSBTS_HostInstance')) {
+                if (($instance.RunningServer -eq $env:COMPUTERNAME) -and ($known -notcontains $instance.HostName)) {
+                    Add-DrCheck -Results $results -Check ('unexpected host instance {0}' -f $instance.HostName) -Expected 'absent' -Actual 'present'
+                }
+            }
         }
     }
-    if (Test-DrJoined) {
-        foreach ($instance in (Get-DrWmiInstances -Class 'MSBTS_HostInstance')) {
-            if (($instance.RunningServer -eq $env:COMPUTERNAME) -and ($known -notcontains $instance.HostName)) {
-                Add-DrCheck -Results $results -Check ('unexpected host instance {0}' -f $instance.HostName) -Expected 'absent' -Actual 'present'
+    catch {
+        Add-DrCheck -Results $results -Check 'BizTalk WMI (host instances)' -Expected 'reachable' -Actual ('unreachable: {0}' -f $_.Exception.Message)
+    }
+    if ($failedOver) {
+        # Enable-DrServer.ps1 on the master secret server names it as the group's SSO
+        # server (MSBTS_GroupSetting.SSOServerName) before Ready and Active; the
+        # setting is the group's, so every DR server reads the same value.
+        try {
+            $ssoServerName = 'missing'
+            foreach ($group in (Get-DrWmiInstances -Class 'MSBTS_GroupSetting')) {
+                $ssoServerName = [string]$group.SSOServerName
+                if (Test-DrSameComputer -Name $ssoServerName -Expected $MasterSecretServer) {
+                    # A NetBIOS name or an FQDN: the same computer.
+                    $ssoServerName = $MasterSecretServer
+                }
             }
+            Add-DrCheck -Results $results -Check 'group SSO server (MSBTS_GroupSetting.SSOServerName)' -Expected $MasterSecretServer -Actual $ssoServerName
+        }
+        catch {
+            Add-DrCheck -Results $results -Check 'BizTalk WMI (group SSO server)' -Expected 'reachable' -Actual ('unreachable: {0}' -f $_.Exception.Message)
         }
     }
     $hostServices = @($HostInstances | ForEach-Object -Process { $_.Service })
