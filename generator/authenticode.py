@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from collections.abc import Callable
 
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -29,6 +30,10 @@ BOM = b"\xef\xbb\xbf"
 CRLF = b"\r\n"
 SIG_BEGIN = b"# SIG # Begin signature block"
 SIG_END = b"# SIG # End signature block"
+_MARKER = re.compile(
+    b"|".join(re.escape(m) for m in (SIG_BEGIN, SIG_END)), re.IGNORECASE
+)
+_LONE_CR = re.compile(rb"\r(?!\n)")
 LINE_WIDTH = 64  # what osslsigncode, jsign and Windows-made signatures all use
 
 # --------------------------------------------------------------------- OIDs
@@ -228,16 +233,17 @@ def _check_unsigned(script: bytes) -> str:
 
 def crlf_only(data: bytes) -> bool:
     """Whether every line break in ``data`` is CRLF (no lone CR or LF)."""
-    crlf = data.count(CRLF)
-    return data.count(b"\n") == crlf and data.count(b"\r") == crlf
+    # As many CRs as LFs, and every CR followed by an LF: then each LF is the end
+    # of a CRLF. Two one-byte counts and a prefix search are about twice as fast
+    # as counting the two-byte CRLF (signing cost is measured per script size).
+    return data.count(b"\r") == data.count(b"\n") and _LONE_CR.search(data) is None
 
 
 def has_marker(data: bytes) -> bool:
     """Whether ``data`` contains a signature block marker line's text."""
     # Readers take the first marker line as the start of the block, so the body
     # must never contain it; compared without case to be safe.
-    lowered = data.lower()
-    return SIG_BEGIN.lower() in lowered or SIG_END.lower() in lowered
+    return _MARKER.search(data) is not None
 
 
 # -------------------------------------------------------------------- block

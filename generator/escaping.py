@@ -7,6 +7,7 @@ other value, naming the template and line. XML templates are autoescaped.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -44,6 +45,14 @@ def ps_str(value: object) -> PsLiteral:
     if not isinstance(value, str):
         msg = f"ps_str expects text, got {type(value).__name__}"
         raise UnsafeValueError(msg)
+    # The same few hundred names (catalogue entries, hosts, servers) are quoted in
+    # every script of every server: quote each once (a bad value is never cached,
+    # it raises every time).
+    return _quoted(str(value))
+
+
+@functools.lru_cache(maxsize=8192)
+def _quoted(value: str) -> PsLiteral:
     if _LINE_BREAK.search(value):
         # A line break inside a literal would split the script's one-construct lines.
         msg = "ps_str refuses values containing line breaks"
@@ -121,9 +130,16 @@ _XML_WHITESPACE_REFS = (
 )
 
 
+_XML_WHITESPACE = re.compile(r"[\t\n\r]")
+
+
 def _xml_escape(value: str) -> Markup:
     """Escape ``& < > " '`` and the whitespace XML would normalise away."""
     escaped = escape(value)
+    if not _XML_WHITESPACE.search(value):
+        # Most values have none: skip three Markup.replace calls (the HTML runbook
+        # of a large site prints tens of thousands of values).
+        return escaped
     for char, reference in _XML_WHITESPACE_REFS:
         escaped = escaped.replace(char, reference)
     return escaped
