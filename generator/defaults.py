@@ -7,9 +7,27 @@ Jinja, pydantic or the catalogue.
 from __future__ import annotations
 
 import os
+from importlib.resources import files
 from pathlib import Path
 
-DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+_CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+def packaged_folder(name: str) -> Path:
+    """A data folder shipped with drgen: ``templates`` or ``schema``.
+
+    An installed wheel carries them as ``generator/templates`` and
+    ``generator/schema`` (pyproject.toml maps the checkout's top-level folders
+    there); a checkout or an editable install reads the top-level folders.
+    """
+    inside = files("generator").joinpath(name)
+    if inside.is_dir():
+        return Path(str(inside))
+    return _CHECKOUT / name
+
+
+DEFAULT_TEMPLATES = packaged_folder("templates")
+SCHEMA_FOLDER = packaged_folder("schema")
 
 
 def default_jobs() -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 import jinja2
@@ -22,20 +22,26 @@ from generator.signing import Signer, encode_and_sign
 # Below this many artifacts a fork costs more than it saves.
 PARALLEL_THRESHOLD = 200
 
-_inherited: tuple[jinja2.Environment, Signer, Sequence[ArtifactSpec]] | None = None
+# Called in the worker with each signed artifact; returns what to send back
+# (``staging`` writes the bytes there and returns only the hashes).
+Sink = Callable[[EncodedArtifact], EncodedArtifact]
+
+_inherited: (
+    tuple[jinja2.Environment, Signer, Sequence[ArtifactSpec], Sink | None] | None
+) = None
 
 
 def _work(bounds: tuple[int, int]) -> tuple[EncodedArtifact, ...]:
     # Only index ranges cross the process boundary: specs hold unpicklable context.
     assert _inherited is not None  # noqa: S101 - set before the fork
-    env, signer, specs = _inherited
+    env, signer, specs, sink = _inherited
     start, stop = bounds
     # One artifact at a time, so its text is freed before the next is rendered.
-    return tuple(
-        art
-        for spec in specs[start:stop]
-        for art in encode_and_sign((render_artifact(env, spec),), signer)
-    )
+    done: list[EncodedArtifact] = []
+    for spec in specs[start:stop]:
+        signed = encode_and_sign((render_artifact(env, spec),), signer)
+        done.extend(signed if sink is None else map(sink, signed))
+    return tuple(done)
 
 
 def render_encode_sign(
@@ -43,10 +49,11 @@ def render_encode_sign(
     env: jinja2.Environment,
     signer: Signer,
     jobs: int = 1,
+    sink: Sink | None = None,
 ) -> tuple[EncodedArtifact, ...]:
     """Every artifact rendered, encoded and (if signable) signed, in ``specs`` order."""
     global _inherited
-    _inherited = (env, signer, specs)
+    _inherited = (env, signer, specs, sink)
     if jobs <= 1 or len(specs) < PARALLEL_THRESHOLD or os.name != "posix":
         return _work((0, len(specs)))
     chunk = max(1, len(specs) // (jobs * 4))

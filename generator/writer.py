@@ -54,6 +54,17 @@ def _existing(root: Path) -> dict[PurePosixPath, Path]:
     }
 
 
+def existing_files(folder: Path) -> dict[PurePosixPath, Path]:
+    """Every file (or symlink) under ``folder``, keyed by its path inside it."""
+    if not folder.is_dir():
+        return {}
+    return {
+        PurePosixPath(p.relative_to(folder).as_posix()): p
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() or p.is_symlink()
+    }
+
+
 def recover_interrupted(out: Path, bundle: BundleFiles) -> None:
     """Undo what a render killed between its two renames may have left behind.
 
@@ -135,7 +146,8 @@ def check_ownership(out: Path, bundle: BundleFiles, *, force: bool) -> None:
         )
 
 
-def _safe_target(base: Path, relative: PurePosixPath) -> Path:
+def safe_target(base: Path, relative: PurePosixPath) -> Path:
+    """``base / relative``, refusing a relative path that would leave ``base``."""
     # A pure check (no syscalls): the staging directory is ours and fresh, so no
     # symlink can be inside it; only the relative path itself could escape.
     if relative.is_absolute() or ".." in relative.parts or not relative.parts:
@@ -160,7 +172,7 @@ def write_bundle(out: Path, bundle: BundleFiles, changes: Sequence[FileChange]) 
         shutil.rmtree(staging, ignore_errors=True)
         made: set[Path] = set()
         for path, data in bundle.files:
-            target = _safe_target(staging, PurePosixPath(*path.parts[1:]))
+            target = safe_target(staging, PurePosixPath(*path.parts[1:]))
             if target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
