@@ -281,6 +281,13 @@ class Group(_Model):
 
     name: Label
     biztalk_version: Version
+    biztalk_cu: (
+        Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,31}$")] | None
+    ) = Field(
+        None,
+        description="cumulative update level, e.g. CU5 (optional; drgen drift "
+        "compares it with what discovery reads in production)",
+    )
     databases: Databases
     sso: Sso
     accounts: Accounts

@@ -1,7 +1,8 @@
 """The pre-scan: problems pydantic cannot see, found before the model is validated.
 
-Keys that look like secrets (an inventory never holds passwords) and control
-characters or line breaks in any key or value.
+Keys that look like secrets (an inventory never holds passwords), control
+characters or line breaks in any key or value, and the ``REPLACE-ME-`` placeholders
+``drgen import`` leaves for a person to fill in.
 """
 
 from __future__ import annotations
@@ -17,6 +18,15 @@ from generator.text import dotted, shown
 # C0 and C1 controls, DEL, Unicode line breaks, lone surrogates and the two
 # non-characters XML 1.0 forbids: none belongs in a one-line inventory value.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+
+# What ``drgen import`` writes where only a person can fill the value in; refused
+# here, once and with its own message, until it is replaced.
+PLACEHOLDER = "REPLACE-ME-"
+
+
+def _placeholder(value: str) -> bool:
+    return value.upper().startswith(PLACEHOLDER.rstrip("-"))
+
 
 _SECRET_KEY = re.compile(
     r"pass(word|wd|phrase)?|pwd|secret|credential|private[_-]?key|token", re.I
@@ -43,8 +53,8 @@ _SCHEMA_KEYS = _schema_keys()
 def prescan(doc: RawDocument) -> tuple[list[Diagnostic], set[Path_]]:
     """Problems pydantic cannot see: secret-looking keys and control characters.
 
-    Also returns the paths of the secret-looking keys: nothing below them may be
-    echoed by another diagnostic.
+    Also returns the paths of the secret-looking keys and of placeholders: nothing
+    below them may be echoed by another diagnostic.
     """
     found: list[Diagnostic] = []
     secrets: set[Path_] = set()
@@ -82,6 +92,19 @@ def prescan(doc: RawDocument) -> tuple[list[Diagnostic], set[Path_]]:
         elif isinstance(value, list):
             for index, item in enumerate(value):
                 visit(item, (*path, index))
+        elif isinstance(value, str) and _placeholder(value):
+            # Reported once: no pattern error is added for the same value.
+            secrets.add(path)
+            found.append(
+                Diagnostic(
+                    doc.locate(path),
+                    "placeholder",
+                    f"{dotted(path)}: '{shown(value)}' is a placeholder left by "
+                    "drgen import",
+                    hint="replace it with the real value (the DR server, SQL "
+                    "instance, site, account or application pool it stands for)",
+                )
+            )
         elif isinstance(value, str) and _CONTROL.search(value):
             found.append(
                 Diagnostic(

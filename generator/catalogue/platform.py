@@ -95,6 +95,18 @@ _TABLE: tuple[tuple[str, str, str], ...] = (
         "ReadAllBytes ReadAllLines ReadAllText WriteAllText",
         "logs, UpdateDatabase.vbs, the state and result files; a hashed file read once",
     ),
+    (
+        "System.IO.File",
+        "Move Replace",
+        "the discovery file: written to a temporary file beside it, then renamed "
+        "over it (Replace when it exists, Move when not)",
+    ),
+    (
+        "System.Management.Automation.Language.NullString",
+        "Value",
+        "a null string for File.Replace's backup file name (PowerShell passes "
+        "$null to a .NET string parameter as an empty string)",
+    ),
     ("System.IO.Directory", "CreateDirectory", "folders created with their ACL"),
     ("System.IO.FileAttributes", "ReparsePoint", "a leftover folder that is a link"),
     (
@@ -156,6 +168,22 @@ _TABLE: tuple[tuple[str, str, str], ...] = (
         "ended on time-out",
     ),
     ("Microsoft.PowerShell.Commands.FileHashInfo", "Hash", "Get-FileHash results"),
+    (
+        "System.Management.Automation.PSCmdlet",
+        "GetUnresolvedProviderPathFromPSPath",
+        "a relative -OutFile resolved against PowerShell's current folder (.NET "
+        "would use the process's)",
+    ),
+    (
+        "System.Security.Principal.WindowsIdentity",
+        "GetCurrent",
+        "who ran the discovery script (DOMAIN\\user, never a password)",
+    ),
+    (
+        "System.Globalization.CultureInfo",
+        "InvariantCulture",
+        "time stamps in ISO 8601 whatever the server's culture and calendar",
+    ),
     (
         "System.Management.ManagementObject",
         "GetMethodParameters InvokeMethod Put",

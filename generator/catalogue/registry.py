@@ -28,6 +28,7 @@ _MGMT = public(
     "BtsConfig.ps1 (Name = 'MgmtDBServer'); HydAu/Biztalk:biztalk/recipes/"
     "configure_Test_BizTalk.rb (.MgmtDBName); UpdateDatabase.vbs reads both"
 )
+_UNINSTALL_PAGE = learn("windows/win32/msi/uninstall-registry-key")
 _MSDTC = learn(
     "troubleshoot/windows-server/application-management/enable-network-dtc-access"
 )
@@ -204,6 +205,33 @@ ENTRIES: tuple[Entry, ...] = (
         _RULES_PAGE,
         DOC,
         "the Rule Engine database server, 32-bit view (checked where present)",
+    ),
+    # ------------------------------------------ installed updates (discovery)
+    Entry(
+        "reg:uninstall",
+        Kind.REGISTRY_KEY,
+        r"HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall",
+        _UNINSTALL_PAGE,
+        DOC,
+        "one subkey per installed product and update (Programs and Features); the "
+        "discovery script reads DisplayName of each to find BizTalk cumulative updates",
+    ),
+    Entry(
+        "reg:uninstall-wow64",
+        Kind.REGISTRY_KEY,
+        r"HKLM:\SOFTWARE\Wow6432Node\Microsoft\Windows\CurrentVersion\Uninstall",
+        learn("windows/win32/winprog64/registry-redirector"),
+        DOC,
+        "the same key in the 32-bit view, where 32-bit installers such as BizTalk's "
+        "updates register (Sandro Pereira's CU check reads this one)",
+    ),
+    _value(
+        "reg:uninstall",
+        "DisplayName",
+        _UNINSTALL_PAGE,
+        DOC,
+        "the name Programs and Features shows, e.g. 'Microsoft BizTalk Server 2020 "
+        "Cumulative Update 5 ...' (read in both views)",
     ),
     Entry(
         "reg:msdtc-security",

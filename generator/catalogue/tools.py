@@ -158,6 +158,27 @@ ENTRIES: tuple[Entry, ...] = (
         "line matches",
     ),
     Entry(
+        "out:cumulative-update-name",
+        Kind.OUTPUT,
+        r"(?i)\bBizTalk Server\b.*\b(?:Cumulative Update|CU) ?(?<value>[0-9]{1,3})\b",
+        public(
+            "sandroasp/BizTalk-Server-Resources:PowerShell-scripts/adm-updates-Check-"
+            "What-BTS2020-CU-Are-Installed/Check-what-BTS2020-CU-are-installed.ps1 "
+            "('normally they are \"Microsoft BizTalk Server 2020 Cumulative Update "
+            "#\"') and .../adm-updates-Check-What-BTS2016-CU-Are-Installed/"
+            "CheckWhatBTS2016CUAreInstalled.ps1 ('normally they are \"Microsoft "
+            "BizTalk Server 2016 CU#\"'); both search the Uninstall key recursively"
+        ),
+        OBS,
+        "a BizTalk cumulative update as Programs and Features lists it; the highest "
+        "number found is the CU level the discovery script reports ('CU5'). Microsoft "
+        "documents no way to read the CU level (what-version-of-biztalk-server-do-i-"
+        "have.md: ProductVersion 'lists the base product version')",
+        settle="on a lab server with a known CU, run Export-BizTalkGroup.ps1: cu must "
+        "be that CU (and null on a server without one)",
+        if_failed="change the pattern in generator/catalogue/tools.py",
+    ),
+    Entry(
         "text:provider-name-sqloledb",
         Kind.OUTPUT,
         "SQLOLEDB",

@@ -83,6 +83,9 @@ ENTRIES: tuple[Entry, ...] = (
             "installed",
             "MgmtDbNameOverride": "key, left empty",
             "MgmtDbServerOverride": "key, left empty",
+            "ClusterInstanceType": "read only: 0 UnClusteredInstance, 1 "
+            "ClusteredInstance, 2 ClusteredVirtualInstance (default 0); discovery "
+            "reads it so that DR does not run a clustered host on every server",
         },
         {
             "Install": "Install(Logon, Password, GrantLogOnAsService"
@@ -157,7 +160,16 @@ ENTRIES: tuple[Entry, ...] = (
     *_class(
         "MSBTS_HostSetting",
         "a host of the group (read only here: DR never creates or changes a host)",
-        {"Name": "the host name", "HostType": "1 in-process, 2 isolated"},
+        {
+            "Name": "the host name",
+            "HostType": "1 in-process, 2 isolated",
+            "NTGroupName": "the host's Windows group (read by the discovery script)",
+            "IsHost32BitOnly": "whether instances run as 32-bit processes",
+            "HostTracking": "whether instances of the host host the tracking "
+            "sub-service",
+            "AuthTrusted": "whether the host is trusted to collect authentication "
+            "information",
+        },
     ),
     *_class(
         "MSBTS_Server",
@@ -182,6 +194,15 @@ ENTRIES: tuple[Entry, ...] = (
             "uses",
             "MgmtDbServerName": "the management database server",
             "MgmtDbName": "the management database name",
+            "Name": "the group name (read by the discovery script)",
+            "TrackingDBServerName": "the SQL Server of the tracking database",
+            "TrackingDBName": "the tracking database name",
+            "RuleEngineDBServerName": "the SQL Server of the Rule Engine database "
+            "(empty when no Rule Engine is configured)",
+            "RuleEngineDBName": "the Rule Engine database name",
+            "BamDBServerName": "'the BAM SQL database' server (empty without BAM); "
+            "taken as BAM Primary Import, see behaviour:MSBTS_GroupSetting.BamDBName",
+            "BamDBName": "'the name of the BAM SQL database'",
         },
     ),
     Entry(
@@ -247,6 +268,31 @@ ENTRIES: tuple[Entry, ...] = (
         learn("windows/win32/cimwin32prov/win32-service"),
         DOC,
         "'Boot', 'System', 'Auto', 'Manual' or 'Disabled'",
+    ),
+    Entry(
+        "wmi:Win32_Service.StartName",
+        Kind.WMI_PROPERTY,
+        "StartName",
+        learn("windows/win32/cimwin32prov/win32-service"),
+        DOC,
+        "the account a service logs on as (the discovery script reads ENTSSO's and "
+        "the Rule Engine Update Service's; never a password)",
+    ),
+    Entry(
+        "behaviour:MSBTS_GroupSetting.BamDBName/PrimaryImport",
+        Kind.BEHAVIOUR,
+        "BamDBServerName and BamDBName name the BAM Primary Import database",
+        inferred(
+            "the pages say only 'the BAM SQL database'; BAM Primary Import is the "
+            "one BAM database a group registers (the others hang off it)"
+        ),
+        Confidence.INFERRED,
+        "Export-BizTalkGroup.ps1 reports them as bam_primary_import",
+        settle="on a lab group with BAM configured, run Export-BizTalkGroup.ps1: "
+        "bam_primary_import must name the BAMPrimaryImport database the "
+        "Configuration wizard created",
+        if_failed="report another database under its own key in "
+        "templates/production/Export-BizTalkGroup.ps1.jinja and the discovery contract",
     ),
     Entry(
         "wmi:ReturnValue",

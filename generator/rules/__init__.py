@@ -25,11 +25,13 @@ from generator.rules.topology import (
     _mirroring,
     _references,
     _roles,
+    _site_name,
     _unique_names,
 )
 
 RULES = (
     _unique_names,
+    _site_name,
     _references,
     _mirroring,
     _coverage,
@@ -47,6 +49,7 @@ RULE_CODES = (
     "duplicate-host",
     "duplicate-server",
     "dr-name-is-production",
+    "reserved-site-name",
     "unknown-host",
     "duplicate-instance",
     "unknown-server",
