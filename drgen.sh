@@ -70,8 +70,13 @@ case "$command" in
     setup
     exec "$VENV/bin/drgen" "$@"
     ;;
+  screenshots)
+    # The README's PNGs, from the example, in headless Chromium (apt-get install chromium).
+    setup
+    exec "$VENV/bin/python" docs/screenshots.py "$@"
+    ;;
   *)
-    echo "usage: ./drgen.sh render [drgen render options] | test [pytest options] | bench [--quick] | drgen ARGS" >&2
+    echo "usage: ./drgen.sh render [drgen render options] | test [pytest options] | bench [--quick] | screenshots [--out DIR] | drgen ARGS" >&2
     exit 2
     ;;
 esac

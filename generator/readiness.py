@@ -1,0 +1,307 @@
+"""Is a DR site ready? The verdict ``drgen report`` gives from drill results.
+
+Per site and DR server, the latest result of each kind (``Bundle`` for
+Test-DrBundle.ps1, else Test-DrServer.ps1's expected state) is judged:
+
+* ``failed``: a check of it did not pass (or it has no check at all);
+* ``stale``: it finished more than ``max_age`` before ``now``;
+* ``foreign``: it comes from a bundle other than the one the inventory renders
+  to today (``generator.bundle_id``), or from a computer that is not a DR server
+  of the site: the tested bundle is not the bundle you would run;
+* ``missing``: a DR server has no ``Bundle`` or no ``Dormant`` result at all
+  (the two runs that say a prepared site is sound);
+* ``superseded``: a ``Ready`` or ``Active`` result finished after the latest
+  ``Dormant`` one: the server was enabled after it was last shown dormant, so
+  that result no longer says what it is now (run Test-DrServer.ps1 -AfterDrill
+  once the drill is stood down).
+
+``Ready`` and ``Active`` results come from drills: none is required, and one
+that is stale or from another bundle is history (shown with a note, not held
+against the site, or every re-render would call for a new drill); a current
+one that failed makes the site not ready.
+
+The site is ready when no latest result has a reason and nothing is missing,
+and (with ``--drift``) the discovery shows no drift error: a bundle rendered
+from an inventory production no longer matches is not the one to run.
+Without an inventory, neither ``foreign`` nor ``missing`` can be judged (which
+servers, which bundle?): the report says so, and judges the rest.
+Everything here is pure: ``now`` comes from the caller.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from generator.drill_result import DrillResult
+
+# The kinds of result, in report order; the first two are required of every server.
+KINDS = ("Bundle", "Dormant", "Ready", "Active")
+REQUIRED_KINDS = ("Bundle", "Dormant")
+DEFAULT_MAX_AGE_DAYS = 30
+
+
+class Reason(enum.Enum):
+    """Why a result (or its absence) makes the site not ready."""
+
+    FAILED = "failed"
+    STALE = "stale"
+    FOREIGN = "foreign"
+    MISSING = "missing"
+    SUPERSEDED = "superseded"
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """One drill result and the file it was read from."""
+
+    path: Path
+    result: DrillResult
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    """What the inventory says the site is: its DR servers and current bundle."""
+
+    site: str
+    inventory: str
+    servers: tuple[str, ...]
+    bundle_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """The latest result of one kind on one server, and what is wrong with it."""
+
+    server: str
+    kind: str
+    latest: Loaded | None
+    reasons: tuple[Reason, ...]
+    # How many results of this kind the server has (older ones are not judged).
+    runs: int = 0
+    # A drill's result that is stale or from another bundle: shown, not judged.
+    notes: tuple[Reason, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing about this cell keeps the site from being ready."""
+        return not self.reasons
+
+
+@dataclass(frozen=True, slots=True)
+class ServerStatus:
+    """One DR server: a cell per kind, in :data:`KINDS` order."""
+
+    name: str
+    cells: tuple[Cell, ...]
+    # A computer that reported for the site but is not one of its DR servers.
+    unknown: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when every cell is."""
+        return all(cell.ok for cell in self.cells)
+
+
+@dataclass(frozen=True, slots=True)
+class SiteStatus:
+    """One DR site's verdict."""
+
+    site: str
+    inventory: str | None
+    servers: tuple[ServerStatus, ...]
+    # None without an inventory: foreign and missing were not judged.
+    bundle_id: str | None
+
+    @property
+    def judged(self) -> bool:
+        """False without an inventory: missing servers and other bundles unseen."""
+        return self.bundle_id is not None
+
+    @property
+    def ready(self) -> bool:
+        """True when the site was judged against its inventory and every server is
+        ok: without one, what cannot be seen (a server with no result, a result
+        of another bundle) would pass unnoticed, so the site is never ready."""
+        return self.judged and all(server.ok for server in self.servers)
+
+    @property
+    def cells(self) -> tuple[Cell, ...]:
+        """Every cell of every server."""
+        return tuple(cell for server in self.servers for cell in server.cells)
+
+    def count(self, reason: Reason) -> int:
+        """How many cells have ``reason``."""
+        return sum(reason in cell.reasons for cell in self.cells)
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    """The verdict over every site the results (or the inventory) name."""
+
+    now: datetime
+    max_age: timedelta
+    sites: tuple[SiteStatus, ...]
+    # Results for a site other than the inventory's: shown, not judged.
+    other: tuple[Loaded, ...]
+    files: int
+    # Errors of a drift comparison (``drgen report --drift``): production no
+    # longer matches the inventory the bundle was rendered from.
+    drift_errors: int = 0
+
+    @property
+    def ready(self) -> bool:
+        """True when every site judged is ready (and there is one), without drift."""
+        sites = bool(self.sites) and all(site.ready for site in self.sites)
+        return sites and not self.drift_errors
+
+
+def _latest(results: Sequence[Loaded]) -> Loaded | None:
+    """The result that finished last (ties: started later, then file name).
+
+    Two runs in one second are named X.json, X-2.json, X-3.json ... X-10.json:
+    the longer name, then the greater one, is the later run.
+    """
+    if not results:
+        return None
+    return max(
+        results,
+        key=lambda r: (
+            r.result.finished,
+            r.result.started,
+            len(r.path.name),
+            r.path.name,
+            str(r.path),
+        ),
+    )
+
+
+def _judge(
+    latest: Loaded | None,
+    kind: str,
+    *,
+    now: datetime,
+    max_age: timedelta,
+    bundle_id: str | None,
+    known: bool,
+) -> tuple[tuple[Reason, ...], tuple[Reason, ...]]:
+    """(reasons, notes) of one cell; ``bundle_id`` None: no inventory was given.
+
+    A drill's result (Ready, Active) that is stale or from another bundle is
+    history: noted, not held against the site. A current one counts like the rest.
+    """
+    if latest is None:
+        required = kind in REQUIRED_KINDS and known and bundle_id is not None
+        return ((Reason.MISSING,) if required else ()), ()
+    result = latest.result
+    found = []
+    if now - result.finished > max_age:
+        found.append(Reason.STALE)
+    if not known or (bundle_id is not None and result.bundle_id != bundle_id):
+        found.append(Reason.FOREIGN)
+    history = kind not in REQUIRED_KINDS and known and bool(found)
+    if (result.failed or not result.checks) and not history:
+        found.insert(0, Reason.FAILED)
+    if history:
+        return (), tuple(found)
+    return tuple(found), ()
+
+
+def _server(
+    name: str,
+    results: Sequence[Loaded],
+    *,
+    now: datetime,
+    max_age: timedelta,
+    bundle_id: str | None,
+    known: bool = True,
+) -> ServerStatus:
+    cells = []
+    drills = [r for r in results if r.result.kind not in REQUIRED_KINDS]
+    for kind in KINDS:
+        mine = [r for r in results if r.result.kind == kind]
+        latest = _latest(mine)
+        reasons, notes = _judge(
+            latest, kind, now=now, max_age=max_age, bundle_id=bundle_id, known=known
+        )
+        # Any drill after the last Dormant run, from whichever bundle, means the
+        # server was enabled since: its dormancy is no longer shown.
+        if (
+            kind == "Dormant"
+            and latest is not None
+            and any(d.result.finished > latest.result.finished for d in drills)
+        ):
+            reasons += (Reason.SUPERSEDED,)
+        cells.append(Cell(name, kind, latest, reasons, len(mine), notes))
+    return ServerStatus(name, tuple(cells), unknown=not known)
+
+
+def _by_computer(results: Iterable[Loaded]) -> dict[str, list[Loaded]]:
+    grouped: dict[str, list[Loaded]] = {}
+    for each in results:
+        grouped.setdefault(each.result.computer.upper(), []).append(each)
+    return grouped
+
+
+def evaluate(
+    results: Sequence[Loaded],
+    *,
+    now: datetime,
+    max_age: timedelta,
+    expectation: Expectation | None = None,
+    drift_errors: int = 0,
+) -> Readiness:
+    """The verdict on ``results`` at ``now`` (see the module docstring)."""
+    if expectation is None:
+        sites = []
+        for site in sorted({r.result.site for r in results}, key=str.upper):
+            grouped = _by_computer(r for r in results if r.result.site == site)
+            servers = tuple(
+                _server(
+                    grouped[name][0].result.computer,
+                    grouped[name],
+                    now=now,
+                    max_age=max_age,
+                    bundle_id=None,
+                )
+                for name in sorted(grouped)
+            )
+            sites.append(SiteStatus(site, None, servers, None))
+        return Readiness(now, max_age, tuple(sites), (), len(results), drift_errors)
+    # Computer names are case-insensitive on Windows; the inventory's spelling wins.
+    mine = [
+        r
+        for r in results
+        if r.result.site == expectation.site
+        and r.result.inventory == expectation.inventory
+    ]
+    other = tuple(r for r in results if r not in mine)
+    grouped = _by_computer(mine)
+    judged = [
+        _server(
+            name,
+            grouped.pop(name.upper(), []),
+            now=now,
+            max_age=max_age,
+            bundle_id=expectation.bundle_id,
+        )
+        for name in expectation.servers
+    ]
+    judged += [
+        _server(
+            found[0].result.computer,
+            found,
+            now=now,
+            max_age=max_age,
+            bundle_id=expectation.bundle_id,
+            known=False,
+        )
+        for _, found in sorted(grouped.items())
+    ]
+    status = SiteStatus(
+        expectation.site, expectation.inventory, tuple(judged), expectation.bundle_id
+    )
+    return Readiness(now, max_age, (status,), other, len(results), drift_errors)
