@@ -13,12 +13,13 @@ nothing is written into the output folder until every bundle is built.
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
@@ -42,6 +43,7 @@ from generator.rules import check_rules
 from generator.signing import DEV_IDENTITY_FOLDER, NullSigner, choose_signer
 from generator.validation import parse_inventory
 from generator.writer import (
+    BundleFiles,
     FileChange,
     check_out_dir,
     check_out_path,
@@ -49,8 +51,16 @@ from generator.writer import (
     diff_bundle,
     planned_changes,
     recover_interrupted,
-    write_bundle,
 )
+
+if TYPE_CHECKING:
+    from generator.discovery_import import Merged
+    from generator.discovery_script import DiscoveryWritten
+    from generator.drift import DriftReport
+    from generator.readiness import Readiness
+    from generator.report_html import DriftView
+    from generator.staging import Staged
+    from generator.starter import Started
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,13 +254,19 @@ def render(
 ) -> tuple[Written, ...]:
     """Render, sign and write the bundle of every inventory into ``out``.
 
-    Every inventory is valid and every bundle built in memory before a file of
-    ``out`` is touched; each bundle directory is then replaced whole or not at
-    all. (Without ``signing.cert``, the development key is created in
+    Every inventory is loaded and checked, and the output folder and the
+    signing identity are checked, before anything is rendered. Each bundle is
+    then rendered into a hidden staging folder in ``out`` (written while it is
+    rendered, see ``generator.staging``); only when every bundle is staged is
+    each ``OUT/<inventory>`` replaced, whole, by two renames. A failure before
+    that removes the staging folders and leaves ``out`` as it was.
+    (Without ``signing.cert``, the development key is created in
     ``signing.dev_folder`` on first use.)
     ``warn`` receives each warning (signing identity, inventory) as it is known,
     so a caller sees them even when writing fails.
     """
+    from generator.staging import discard, stage_bundle, swap
+
     check_out_dir(out, force=force)
     plans, env, templates_sha = _prepare(paths, templates)
     signing = signing or Signing()
@@ -264,26 +280,79 @@ def render(
     )
     for warning in choice.warnings:
         warn(f"warning: {warning}")
-    built = [build_bundle(p, env, choice.signer, templates_sha, jobs) for p in plans]
-    for bundle in built:
-        for diagnostic in bundle.plan.warnings:
+    for each in plans:
+        for diagnostic in each.warnings:
             warn(diagnostic.format())
-        check_ownership(out, bundle.files, force=force)
-    results = []
-    for bundle in built:
-        with _writing(out / bundle.files.root):
-            recover_interrupted(out, bundle.files)
-            changes = tuple(diff_bundle(out, bundle.files))
-        written = write_bundle(out, bundle.files, changes)
-        results.append(
-            Written(
-                bundle.plan,
-                out / bundle.files.root,
-                len(bundle.files.files),
-                changes,
-                written,
-            )
+        check_ownership(
+            out, BundleFiles(PurePosixPath(each.site.stem), ()), force=force
         )
+    created = not out.exists()
+    staged: list[Staged] = []
+    try:
+        for each in plans:
+            root = PurePosixPath(each.site.stem)
+            with _writing(out / root):
+                recover_interrupted(out, BundleFiles(root, ()))
+            staged.append(
+                stage_bundle(each, env, choice.signer, templates_sha, out, jobs)
+            )
+    except BaseException:
+        for done in staged:
+            discard(done)
+        if created:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+    results = []
+    for done in staged:
+        written = swap(out, done)
+        results.append(
+            Written(done.plan, out / done.root, done.files, done.changes, written)
+        )
+    return tuple(results)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedBundle:
+    """One bundle after ``render --check``: the files a render would change."""
+
+    plan: Plan
+    root: Path
+    files: int
+    changes: tuple[FileChange, ...]  # every file that is not identical
+
+    @property
+    def up_to_date(self) -> bool:
+        """True when ``OUT`` holds exactly what the inventory renders to."""
+        return not self.changes
+
+
+def check(
+    paths: Sequence[Path],
+    *,
+    out: Path,
+    templates: Path = DEFAULT_TEMPLATES,
+    jobs: int = 1,
+) -> tuple[CheckedBundle, ...]:
+    """Render every inventory in memory and compare it byte for byte with ``out``.
+
+    Needs no signing key: a script whose text is unchanged carries the signature
+    block it already has in ``out`` (``replay.ReplaySigner``), so an up-to-date
+    bundle compares equal to the last byte. Writes nothing.
+    """
+    from generator.replay import ReplaySigner
+
+    check_out_path(out)
+    plans, env, templates_sha = _prepare(paths, templates)
+    results = []
+    for each in plans:
+        root = out / each.site.stem
+        with _writing(root):
+            signer = ReplaySigner.from_bundle(root)
+            built = build_bundle(each, env, signer, templates_sha, jobs)
+            changes = tuple(
+                c for c in diff_bundle(out, built.files) if c.status != "identical"
+            )
+        results.append(CheckedBundle(each, root, len(built.files.files), changes))
     return tuple(results)
 
 
@@ -299,6 +368,147 @@ def verify(out: Path, ca: Path | None = None) -> int:
     return verify_out(out, ca)
 
 
+def discovery_script(
+    *,
+    out: Path,
+    templates: Path = DEFAULT_TEMPLATES,
+    signing: Signing | None = None,
+    force: bool = False,
+    now: datetime | None = None,
+    warn: Callable[[str], None] = _ignore,
+) -> DiscoveryWritten:
+    """Write the signed, read-only Export-BizTalkGroup.ps1 for any production
+    BizTalk server into ``out`` (``drgen render`` writes one per inventory, guarded
+    to its production servers, into ``OUT/<inventory>/production/``).
+
+    Raises:
+        UsageError: ``out`` is a file, or holds an Export-BizTalkGroup.ps1 drgen did
+            not write (without ``force``); checked before the key is loaded.
+        SigningError: an unusable certificate or key; nothing is written.
+    """
+    from generator.discovery_script import (
+        build_discovery_script,
+        check_discovery_target,
+        write_discovery_script,
+    )
+
+    if not templates.is_dir():
+        raise UsageError(f"{templates}: --templates must be a directory")
+    target = check_discovery_target(out, force=force)
+    signing = signing or Signing()
+    choice = choose_signer(
+        signing.cert,
+        signing.key,
+        signing.timestamp_url,
+        now or datetime.now(UTC),
+        dev_folder=signing.dev_folder,
+        password=signing.password,
+    )
+    for warning in choice.warnings:
+        warn(f"warning: {warning}")
+    script = build_discovery_script(make_environment(templates), choice.signer)
+    return write_discovery_script(target, script)
+
+
+def init(path: Path) -> Started:
+    """Write a commented starter inventory (and its schema when none is near).
+
+    Raises:
+        UsageError: ``path`` exists or its folder does not; nothing is written.
+    """
+    from generator.starter import write_starter
+
+    return write_starter(path)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """``drgen report``: the readiness verdict and its HTML page."""
+
+    readiness: Readiness
+    html: str
+
+    @property
+    def ready(self) -> bool:
+        """True when every site judged is ready."""
+        return self.readiness.ready
+
+
+def report(
+    results: Sequence[Path],
+    *,
+    now: datetime,
+    inventory: Path | None = None,
+    drift: Path | None = None,
+    max_age: timedelta | None = None,
+    templates: Path = DEFAULT_TEMPLATES,
+) -> Report:
+    """Judge drill results (files, or folders searched for them) at ``now``.
+
+    With ``inventory``, the site's DR servers and the bundle id of its current
+    render are known: a server without a result, or a result from another bundle,
+    makes the site not ready. ``max_age`` defaults to
+    ``readiness.DEFAULT_MAX_AGE_DAYS``. Writes nothing.
+
+    Raises:
+        ResultError: a result file is unreadable or malformed (located).
+        InventoryError: the inventory is invalid.
+    """
+    from generator.bundle import plan_identity
+    from generator.drill_result import read_result, result_files
+    from generator.readiness import DEFAULT_MAX_AGE_DAYS, Expectation, Loaded, evaluate
+    from generator.report_html import render_report, report_context
+
+    if not templates.is_dir():
+        raise UsageError(f"{templates}: --templates must be a directory")
+    if drift is not None and inventory is None:
+        raise UsageError("--drift needs --inventory (drift is production against it)")
+    loaded = [Loaded(path, read_result(path)) for path in result_files(results)]
+    expectation = None
+    capacity = None
+    drift_view = None
+    if inventory is not None:
+        (each,) = plan([inventory])
+        identity = plan_identity(each, make_environment(templates))
+        expectation = Expectation(
+            each.site.site,
+            each.inventory_name,
+            each.site.server_names,
+            identity.bundle_id,
+        )
+        capacity = each.capacity
+    if max_age is None:
+        max_age = timedelta(days=DEFAULT_MAX_AGE_DAYS)
+    if inventory is not None and drift is not None:
+        drift_view = _drift_view(inventory, drift, now, max_age)
+    readiness = evaluate(
+        loaded,
+        now=now,
+        max_age=max_age,
+        expectation=expectation,
+        drift_errors=drift_view.errors if drift_view else 0,
+    )
+    context = report_context(
+        readiness,
+        loaded,
+        capacity=capacity,
+        drift=drift_view,
+        display=relative_display,
+    )
+    return Report(readiness, render_report(context, templates))
+
+
+def _drift_view(
+    inventory: Path, discovery: Path, now: datetime, max_age: timedelta
+) -> DriftView:
+    """The drift findings of ``discovery`` against ``inventory``, for the report
+    (a discovery older than ``max_age`` is one more finding)."""
+    from generator.report_html import drift_view
+
+    found = drift(inventory, discovery, now=now, max_age=max_age)
+    return drift_view(found, relative_display(discovery))
+
+
 def catalogue() -> Catalogue:
     """Every name the generated files use on a BizTalk server, with its source."""
     return CATALOGUE
@@ -312,3 +522,77 @@ def schema() -> dict[str, Any]:
 def facts_check(result: Path) -> LabReport:
     """What a lab probe's result says about every catalogue fact below documented."""
     return check_result(result)
+
+
+def simulate_discovery(inventory: Path) -> str:
+    """The discovery JSON a production matching ``inventory`` would write."""
+    from generator.discovery_simulate import simulate
+
+    return simulate(inventory)
+
+
+def discovery_schema() -> dict[str, Any]:
+    """The JSON Schema of a discovery file (``drgen/discovery-v1``)."""
+    from generator.discovery_model import json_schema as discovery_json_schema
+
+    return discovery_json_schema()
+
+
+def import_discovery(discovery: Path) -> str:
+    """A new inventory (YAML text) from a discovery, its dr section scaffolded.
+
+    Raises:
+        DiscoveryError: the discovery is unreadable, malformed, of another schema
+            version or of an unknown BizTalk version.
+    """
+    from generator.discovery_import import new_inventory_text
+    from generator.discovery_model import load_discovery
+
+    return new_inventory_text(load_discovery(discovery))
+
+
+def import_into(discovery: Path, inventory: Path) -> Merged:
+    """``inventory`` with group and production from ``discovery``; writes nothing
+    (``write_import`` does).
+
+    Raises:
+        DiscoveryError: as ``import_discovery``, or the discovery is of another group.
+        InventoryError: the inventory cannot be read as YAML with group and production.
+    """
+    from generator.discovery_import import merge_into
+    from generator.discovery_model import load_discovery
+
+    return merge_into(inventory, load_discovery(discovery))
+
+
+def write_import(inventory: Path, merged: Merged) -> None:
+    """Replace ``inventory`` with ``merged.after`` atomically (whole or not at all)."""
+    from generator.discovery_import import write_atomically
+
+    write_atomically(inventory, merged.after)
+
+
+def drift(
+    inventory: Path,
+    discovery: Path,
+    *,
+    now: datetime | None = None,
+    max_age: timedelta | None = None,
+) -> DriftReport:
+    """Every difference between production (``discovery``) and ``inventory``.
+
+    The age check (DRIFT050) runs when both ``now`` and ``max_age`` are given.
+
+    Raises:
+        InventoryError: the inventory cannot be read or does not model.
+        DiscoveryError: the discovery is malformed or of another group.
+    """
+    from generator.discovery_import import check_group
+    from generator.discovery_model import load_discovery
+    from generator.drift import drift as compare
+
+    doc = load_inventory(inventory)
+    inv = parse_inventory(doc)
+    found = load_discovery(discovery)
+    check_group(found, inv.group.name, doc.file)
+    return compare(inv, doc, found, now=now, max_age=max_age)

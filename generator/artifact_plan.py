@@ -17,17 +17,27 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Literal
 
-from generator.artifacts import BUNDLE_CHECK_NAME, ArtifactKind
+from generator import __version__
+from generator.artifacts import (
+    BUNDLE_CHECK_NAME,
+    DISCOVERY_SCRIPT_NAME,
+    PRODUCTION_FOLDER,
+    ArtifactKind,
+)
 from generator.contexts import (
     BundleCheck,
+    DiscoveryScript,
     LabProbe,
     ServerAnswers,
     ServerScript,
     SiteDocument,
+    SiteRunbook,
     SiteScript,
     TemplateContext,
 )
+from generator.discovery_model import SCHEMA_ID as DISCOVERY_SCHEMA
 from generator.labfacts import RESULT_SCHEMA
+from generator.runbook import runbook_document
 
 if TYPE_CHECKING:
     from generator.plan import SitePlan
@@ -90,6 +100,15 @@ def _site_specs(site: SitePlan, root: PurePosixPath) -> list[ArtifactSpec]:
     specs = [
         _spec(t, root / _output_name(t), None, SiteDocument(site)) for t in documents
     ]
+    # The printable runbook: the same plan as Runbook.md, as steps to sign off.
+    specs.append(
+        _spec(
+            "site/Runbook.html.jinja",
+            root / "Runbook.html",
+            None,
+            SiteRunbook(site, runbook_document(site)),
+        )
+    )
     specs.append(
         _spec(
             "site/Update-DrGroupDatabases.ps1.jinja",
@@ -153,10 +172,47 @@ def _server_specs(
     return specs
 
 
+DISCOVERY = "production/Export-BizTalkGroup.ps1.jinja"
+
+
+def discovery_spec(
+    path: PurePosixPath,
+    secret_server_query: str,
+    production_servers: tuple[str, ...] = (),
+    inventory: str = "",
+) -> ArtifactSpec:
+    """Export-BizTalkGroup.ps1 at ``path``: guarded to ``production_servers``, or
+    (none given) the generic script ``drgen discover`` writes."""
+    context = DiscoveryScript(
+        "Export-BizTalkGroup",
+        DISCOVERY_SCHEMA,
+        __version__,
+        secret_server_query,
+        production_servers,
+        inventory,
+    )
+    return _spec(DISCOVERY, path, None, context)
+
+
+def _production_specs(site: SitePlan) -> list[ArtifactSpec]:
+    # Beside the DR site, not in it: the production servers run these, so no DR
+    # bundle check lists them (see bundle.render_bundle and verify.py).
+    folder = PurePosixPath(site.stem, PRODUCTION_FOLDER)
+    return [
+        discovery_spec(
+            folder / DISCOVERY_SCRIPT_NAME,
+            site.secret_server_query,
+            site.production_servers,
+            site.stem,
+        )
+    ]
+
+
 def plan_artifacts(site: SitePlan) -> tuple[ArtifactSpec, ...]:
-    """Every artifact of the site, in output-path order."""
+    """Every artifact of the site and of its production folder, in output-path
+    order."""
     root = PurePosixPath(site.stem, site.site)
-    specs = _site_specs(site, root)
+    specs = _site_specs(site, root) + _production_specs(site)
     for server in site.servers:
         specs += _server_specs(site, server, root)
     return tuple(sorted(specs, key=lambda s: s.path))

@@ -13,6 +13,10 @@ from pathlib import PurePosixPath
 
 # The site's bundle check: it carries the SHA-256 of every other file of its site.
 BUNDLE_CHECK_NAME = "Test-DrBundle.ps1"
+# OUT/<inventory>/production/: the scripts for the production servers (not a DR
+# site: no bundle check lists it, and no DR site may take this name).
+PRODUCTION_FOLDER = "production"
+DISCOVERY_SCRIPT_NAME = "Export-BizTalkGroup.ps1"
 
 
 class ArtifactKind(enum.Enum):
@@ -22,6 +26,8 @@ class ArtifactKind(enum.Enum):
     XML = "xml"
     MARKDOWN = "md"
     JSON = "json"
+    # Runbook.html: polyglot XHTML5, so xml.etree reads it back (render.py checks).
+    HTML = "html"
 
     @property
     def bom(self) -> bool:

@@ -17,16 +17,19 @@ from pathlib import PurePosixPath
 
 import jinja2
 
+from generator import __version__
 from generator.artifact_plan import ArtifactSpec
 from generator.artifacts import EncodedArtifact, RenderedArtifact
+from generator.bundle_id import plan_bundle_id
 from generator.contexts import (
     BundleCheck,
+    BundleIdentity,
     Hashes,
     expected_files_block,
     site_file_list,
 )
 from generator.manifest import build_manifest
-from generator.parallel import render_encode_sign
+from generator.parallel import Sink, render_encode_sign
 from generator.plan import Plan
 from generator.signing import NullSigner, Signer
 from generator.writer import MANIFEST_NAME, BundleFiles
@@ -56,28 +59,60 @@ def _with_file_list(
     if not isinstance(spec.context, BundleCheck):
         msg = f"{spec.template}: lists_site needs a BundleCheck context"
         raise TypeError(msg)
-    files = ((art.path.relative_to(site_root), art.sha256) for art in encoded)
+    # The site's own files only: production/ is beside the site, for the
+    # production servers, and is never copied to a DR server.
+    files = (
+        (art.path.relative_to(site_root), art.sha256)
+        for art in encoded
+        if site_root in art.path.parents
+    )
     block = expected_files_block(site_file_list(files))
     context = dataclasses.replace(spec.context, expected_files=block)
     return dataclasses.replace(spec, context=context)
 
 
+def _with_identity(spec: ArtifactSpec, identity: BundleIdentity) -> ArtifactSpec:
+    """The spec of a script that records which render it belongs to."""
+    if not hasattr(spec.context, "identity"):
+        return spec
+    context = dataclasses.replace(spec.context, identity=identity)  # type: ignore[arg-type]
+    return dataclasses.replace(spec, context=context)
+
+
+def plan_identity(plan: Plan, env: jinja2.Environment) -> BundleIdentity:
+    """The identity the test scripts of ``plan`` carry (see ``generator.bundle_id``)."""
+    return BundleIdentity(
+        plan_bundle_id(plan, env),
+        plan.inventory_name,
+        plan.inventory_sha256,
+        __version__,
+    )
+
+
 def render_bundle(
-    plan: Plan, env: jinja2.Environment, signer: Signer, jobs: int = 1
+    plan: Plan,
+    env: jinja2.Environment,
+    signer: Signer,
+    jobs: int = 1,
+    sink: Sink | None = None,
 ) -> tuple[EncodedArtifact, ...]:
-    """Every artifact of the plan, rendered, encoded and signed, in path order."""
+    """Every artifact of the plan, rendered, encoded and signed, in path order.
+
+    With a ``sink`` (``staging``), each artifact is handed to it in the worker
+    that signed it and what it returns (the hashes, without the bytes) is kept.
+    """
     site_root = PurePosixPath(plan.site.stem, plan.site.site)
-    first = [s for s in plan.artifacts if not s.reads and not s.lists_site]
-    done = list(render_encode_sign(first, env, signer, jobs))
+    identity = plan_identity(plan, env)
+    artifacts = [_with_identity(s, identity) for s in plan.artifacts]
+    first = [s for s in artifacts if not s.reads and not s.lists_site]
+    done = list(render_encode_sign(first, env, signer, jobs, sink))
     digests = {art.path: art.sha256.upper() for art in done}
     readers = [
-        _with_hashes(s, digests) for s in plan.artifacts if s.reads and not s.lists_site
+        _with_hashes(s, digests) for s in artifacts if s.reads and not s.lists_site
     ]
-    done += render_encode_sign(readers, env, signer, jobs)
-    checks = [
-        _with_file_list(s, done, site_root) for s in plan.artifacts if s.lists_site
-    ]
-    done += render_encode_sign(checks, env, signer)
+    done += render_encode_sign(readers, env, signer, jobs, sink)
+    checks = [_with_file_list(s, done, site_root) for s in artifacts if s.lists_site]
+    done += render_encode_sign(checks, env, signer, 1, sink)
     return tuple(sorted(done, key=lambda a: a.path))
 
 
@@ -99,6 +134,23 @@ def render_unsigned(
     )
 
 
+def manifest_bytes(
+    plan: Plan,
+    encoded: Sequence[EncodedArtifact],
+    signer: Signer,
+    templates_sha256: str,
+) -> bytes:
+    """The manifest of ``plan``'s bundle (it needs the hashes, not the bytes)."""
+    return build_manifest(
+        inventory_name=plan.inventory_name,
+        inventory_sha256=plan.inventory_sha256,
+        templates_sha256=templates_sha256,
+        signer=signer.description,
+        artifacts=encoded,
+        root=PurePosixPath(plan.site.stem),
+    )
+
+
 def build_bundle(
     plan: Plan,
     env: jinja2.Environment,
@@ -109,14 +161,7 @@ def build_bundle(
     """Every file of one plan, in memory; touches no output file."""
     encoded = render_bundle(plan, env, signer, jobs)
     root = PurePosixPath(plan.site.stem)
-    manifest = build_manifest(
-        inventory_name=plan.inventory_name,
-        inventory_sha256=plan.inventory_sha256,
-        templates_sha256=templates_sha256,
-        signer=signer.description,
-        artifacts=encoded,
-        root=root,
-    )
+    manifest = manifest_bytes(plan, encoded, signer, templates_sha256)
     files = tuple((art.path, art.data) for art in encoded)
     files += ((root / MANIFEST_NAME, manifest),)
     return BuiltBundle(plan, BundleFiles(root, files))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,13 +22,20 @@ from generator.inspection import (
     validation_report,
 )
 
+if TYPE_CHECKING:
+    from generator.api import CheckedBundle
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 app = typer.Typer(
     name="drgen",
     help="Generate signed BizTalk Server disaster-recovery bundles from an inventory.",
     no_args_is_help=True,
-    add_completion=False,
+    # --install-completion / --show-completion for bash and zsh (inventory
+    # arguments complete to *.yaml files, see complete_inventory).
+    add_completion=True,
+    # Plain help: rich-formatted help costs ~100 ms of start-up and colours.
+    rich_markup_mode=None,
     # Locals may hold key material or passwords: never print them.
     pretty_exceptions_show_locals=False,
     pretty_exceptions_enable=False,
@@ -75,11 +82,14 @@ def _main(
 
 def _default_inventories() -> list[Path]:
     folder = Path("inventories")
-    if not folder.is_dir():
-        folder = PROJECT_ROOT / "inventories"
+    if not folder.is_dir() and (PROJECT_ROOT / "inventories").is_dir():
+        folder = PROJECT_ROOT / "inventories"  # a checkout, run from elsewhere
     found = sorted(folder.glob("*.yaml"))
     if not found:
-        raise UsageError(f"no inventory given and none found in {folder}/")
+        raise UsageError(
+            f"no inventory given and none found in {folder}/ "
+            "(name one, or start one with drgen init)"
+        )
     return found
 
 
@@ -100,10 +110,39 @@ def _run(ctx: typer.Context, action: Callable[[], None]) -> None:
         raise typer.Exit(int(exc.exit_code)) from None
 
 
+def complete_inventory(incomplete: str) -> list[str]:
+    """Shell completion for inventory arguments: folders and YAML files."""
+    folder, _, stem = incomplete.rpartition("/")
+    base = Path(folder or ".")
+    if folder == "" and incomplete.startswith("/"):
+        base = Path("/")
+    try:
+        entries = sorted(base.iterdir())
+    except OSError:
+        return []
+    found = []
+    for entry in entries:
+        if not entry.name.startswith(stem) or entry.name.startswith("."):
+            continue
+        shown = (
+            f"{folder}/{entry.name}"
+            if folder or incomplete.startswith("/")
+            else entry.name
+        )
+        if entry.is_dir():
+            found.append(shown + "/")
+        elif entry.suffix.lower() in {".yaml", ".yml"}:
+            found.append(shown)
+    return found
+
+
 InventoryArg = Annotated[
     list[Path] | None,
     typer.Argument(
-        help="Inventory files (default: every inventories/*.yaml).", show_default=False
+        help="Inventory files (default: every inventories/*.yaml).",
+        metavar="INVENTORY",
+        show_default=False,
+        autocompletion=complete_inventory,
     ),
 ]
 FormatOption = Annotated[
@@ -150,11 +189,48 @@ def render(
             "--jobs", "-j", min=1, help="Worker processes (default: all cores)."
         ),
     ] = default_jobs(),
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Write nothing; exit 0 when OUT already holds exactly what the "
+            "inventories render to, 8 with the list of files that would change. "
+            "Needs no signing key (unchanged scripts keep their signatures).",
+        ),
+    ] = False,
 ) -> None:
-    """Render every artifact of the inventories into OUT/<inventory>/<site>/..."""
+    """Render every artifact of the inventories into OUT/<inventory>/<site>/...
+
+    \b
+    Example: drgen render inventories/example.yaml --out out
+    Example: drgen render --check inventories/*.yaml   (in an inventory repository's CI)
+    """
 
     def body() -> None:
         from generator import api
+
+        if check:
+            given = [
+                name
+                for name, value in (
+                    ("--cert", cert),
+                    ("--key", key),
+                    ("--timestamp-url", timestamp_url),
+                    ("--force", force),
+                )
+                if value
+            ]
+            if given:
+                raise UsageError(
+                    f"--check writes and signs nothing; drop {', '.join(given)}"
+                )
+            _check(
+                api.check(
+                    _inventories(inventories), out=out, templates=templates, jobs=jobs
+                ),
+                out,
+            )
+            return
         from generator.signing import (
             DEV_FOLDER_VARIABLE,
             DEV_IDENTITY_FOLDER,
@@ -185,18 +261,41 @@ def render(
     _run(ctx, body)
 
 
+def _check(results: Sequence[CheckedBundle], out: Path) -> None:
+    """Report ``render --check``: every file a render would change, then the code."""
+    stale = 0
+    for result in results:
+        for change in result.changes:
+            sys.stdout.write(f"{change.status:>9}  {out / change.path}\n")
+        stale += len(result.changes)
+        state = (
+            "up to date"
+            if result.up_to_date
+            else f"{len(result.changes)} file(s) would change"
+        )
+        _say(f"{result.plan.inventory_file}: {result.root}: {state}")
+    if stale:
+        _say(f"error: {out} is not what the inventories render to; run drgen render")
+        raise typer.Exit(int(ExitCode.OUT_OF_DATE))
+
+
 @app.command()
 def verify(
     ctx: typer.Context,
     out: Annotated[
-        Path, typer.Argument(help="Output directory to check (default: out).")
+        Path,
+        typer.Argument(help="Output directory to check (default: out).", metavar="OUT"),
     ] = Path("out"),
     ca: Annotated[
         Path | None,
         typer.Option("--ca", help="Root certificate the signatures must chain to."),
     ] = None,
 ) -> None:
-    """Check every bundle in OUT against its manifest and every script signature."""
+    """Check every bundle in OUT against its manifest and every script signature.
+
+    \b
+    Example: drgen verify out --ca corp-root.cer
+    """
 
     def body() -> None:
         from generator import api
@@ -223,7 +322,11 @@ def validate(
         ),
     ] = OutputFormat.TEXT,
 ) -> None:
-    """Check inventories and report every problem; exit 0 when valid, 3 when not."""
+    """Check inventories and report every problem; exit 0 when valid, 3 when not.
+
+    \b
+    Example: drgen validate --strict inventories/example.yaml
+    """
 
     def body() -> None:
         from generator import api
@@ -251,7 +354,11 @@ def plan(
         bool, typer.Option("--json", help="Machine-readable plan on stdout.")
     ] = False,
 ) -> None:
-    """Show the DR mapping, roles, capacity and file changes; write nothing."""
+    """Show the DR mapping, roles, capacity and file changes; write nothing.
+
+    \b
+    Example: drgen plan inventories/example.yaml --out out
+    """
 
     def body() -> None:
         from generator import api
@@ -268,7 +375,8 @@ def plan(
 
 facts_app = typer.Typer(
     name="facts",
-    help="The catalogue of names drgen uses on BizTalk servers, with sources.",
+    help="The catalogue of names drgen uses on BizTalk servers, with sources.\n\n"
+    "\b\nExample: drgen facts --format json",
     no_args_is_help=False,
     invoke_without_command=True,
 )
@@ -280,7 +388,11 @@ def facts(
     ctx: typer.Context,
     output: FormatOption = OutputFormat.TEXT,
 ) -> None:
-    """Print every name the scripts use, with its source and confidence."""
+    """Print every name the scripts use, with its source and confidence.
+
+    \b
+    Example: drgen facts --format json
+    """
     if ctx.invoked_subcommand is not None:
         return
     from generator import api
@@ -297,13 +409,19 @@ def facts(
 def facts_check(
     ctx: typer.Context,
     result: Annotated[
-        Path, typer.Argument(help="The JSON file Test-DrLabFacts.ps1 wrote.")
+        Path,
+        typer.Argument(
+            help="The JSON file Test-DrLabFacts.ps1 wrote.", metavar="RESULT"
+        ),
     ],
     output: FormatOption = OutputFormat.TEXT,
 ) -> None:
     """Say which facts a lab probe confirmed, which failed and what to change.
 
     Exit 0 when no fact failed, 6 when one did.
+
+    \b
+    Example: drgen facts check lab-facts-DRserver1.json
     """
 
     def body() -> None:
@@ -323,10 +441,331 @@ def facts_check(
 
 @app.command()
 def schema() -> None:
-    """Print the JSON Schema of the inventory (schema/drgen-v1.schema.json)."""
+    """Print the JSON Schema of the inventory (schema/drgen-v1.schema.json).
+
+    \b
+    Example: drgen schema > schema/drgen-v1.schema.json
+    """
     from generator import api
 
     sys.stdout.write(schema_text(api.schema()))
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="The inventory to create (default: inventory.yaml).",
+            metavar="PATH",
+            autocompletion=complete_inventory,
+        ),
+    ] = Path("inventory.yaml"),
+) -> None:
+    """Write a commented starter inventory that validates as written.
+
+    Never overwrites a file. Replace every value marked CHANGE, then run drgen
+    validate and drgen plan.
+
+    \b
+    Example: drgen init inventories/production.yaml
+    """
+
+    def body() -> None:
+        from generator import api
+
+        started = api.init(path)
+        _say(f"wrote {started.inventory}")
+        if started.schema is not None:
+            _say(f"wrote {started.schema} (the inventory's JSON Schema, for editors)")
+        _say(f"next: edit the lines marked CHANGE, then: drgen validate {path}")
+
+    _run(ctx, body)
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    results: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Drill result files (logs\\*.json), or folders searched for them.",
+            metavar="RESULTS",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="The HTML report to write.")
+    ] = Path("report.html"),
+    inventory: Annotated[
+        Path | None,
+        typer.Option(
+            "--inventory",
+            help="Judge missing servers and the bundle id against this inventory.",
+            autocompletion=complete_inventory,
+        ),
+    ] = None,
+    drift: Annotated[
+        Path | None,
+        typer.Option("--drift", help="A discovery file: show its drift findings."),
+    ] = None,
+    max_age: Annotated[
+        int,
+        typer.Option("--max-age", min=0, help="Results older than DAYS are stale."),
+    ] = 30,
+    templates: TemplatesOption = DEFAULT_TEMPLATES,
+) -> None:
+    """Write a readiness report of drill results as one self-contained HTML page.
+
+    Exit 0 when every site is ready, 10 when not (a failed check, a DR server
+    without a Bundle or Dormant result or with a drill after its latest Dormant
+    result, a stale result or one from another bundle, a drift error), 2 for an
+    unreadable or malformed result file, 3 for an invalid inventory.
+
+    \b
+    Example: drgen report examples/results/example --inventory inventories/example.yaml
+    """
+
+    def body() -> None:
+        from datetime import UTC, datetime, timedelta
+
+        from generator import api
+        from generator.report_html import write_report
+
+        made = api.report(
+            results,
+            now=datetime.now(UTC),
+            inventory=inventory,
+            drift=drift,
+            max_age=timedelta(days=max_age),
+            templates=templates,
+        )
+        write_report(out, made.html)
+        for site in made.readiness.sites:
+            verdict = (
+                "ready"
+                if site.ready
+                else "NOT READY"
+                if site.judged
+                else "NOT JUDGED (give --inventory)"
+            )
+            _say(f"site {site.site}: {verdict}")
+        _say(f"wrote {out}")
+        if not made.ready:
+            raise typer.Exit(int(ExitCode.NOT_READY))
+
+    _run(ctx, body)
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    discovery: Annotated[
+        Path,
+        typer.Argument(
+            help="The discovery JSON (Export-BizTalkGroup.ps1).", metavar="DISCOVERY"
+        ),
+    ],
+    inventory: Annotated[
+        Path | None,
+        typer.Option(
+            "--inventory",
+            help="An existing inventory: show the changes to its group and "
+            "production as a unified diff instead of printing a new inventory.",
+            autocompletion=complete_inventory,
+        ),
+    ] = None,
+    write: Annotated[
+        bool,
+        typer.Option(
+            "--write",
+            help="With --inventory: apply the changes in place (comments, key order "
+            "and the dr section are kept; the file is replaced atomically).",
+        ),
+    ] = False,
+) -> None:
+    """Turn a discovery of production into inventory YAML on stdout.
+
+    Without --inventory: a new inventory, its dr section a scaffold whose
+    REPLACE-ME- values drgen validate refuses until they are replaced. A
+    discovery of another schema version, of another group or malformed: exit 3,
+    nothing written.
+
+    \b
+    Example: drgen import discovery.json > inventories/prod.yaml
+    Example: drgen import discovery.json --inventory inventories/prod.yaml --write
+    """
+
+    def body() -> None:
+        from generator import api
+
+        if write and inventory is None:
+            raise UsageError("--write needs --inventory (the file to change)")
+        if inventory is None:
+            sys.stdout.write(api.import_discovery(discovery))
+            return
+        merged = api.import_into(discovery, inventory)
+        if not merged.changed:
+            _say(f"{merged.file}: group and production match the discovery")
+            return
+        sys.stdout.write(merged.diff())
+        if write:
+            api.write_import(inventory, merged)
+            _say(f"{merged.file}: updated; review it, then run drgen validate")
+
+    _run(ctx, body)
+
+
+@app.command()
+def drift(
+    ctx: typer.Context,
+    inventory: Annotated[
+        Path,
+        typer.Argument(
+            help="The inventory to check.",
+            metavar="INVENTORY",
+            autocompletion=complete_inventory,
+        ),
+    ],
+    discovery: Annotated[
+        Path,
+        typer.Argument(
+            help="The discovery JSON of its production.", metavar="DISCOVERY"
+        ),
+    ],
+    output: FormatOption = OutputFormat.TEXT,
+    max_age: Annotated[
+        float,
+        typer.Option(
+            "--max-age",
+            min=0,
+            max=36500,
+            help="Warn (DRIFT050) when the discovery is older than this many days.",
+        ),
+    ] = 7.0,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Warnings alone also exit 9.")
+    ] = False,
+) -> None:
+    """Compare production (a discovery) with the inventory; list every difference.
+
+    Each finding: a code, a severity, what it breaks at DR and FILE:LINE:COL in
+    the inventory. Exit 0 without drift errors, 9 with (--strict: with any
+    finding), 3 when a file is invalid or of another group.
+
+    \b
+    Example: drgen drift inventories/example.yaml discovery.json
+    """
+
+    def body() -> None:
+        from datetime import UTC, datetime, timedelta
+
+        from generator import api
+        from generator.drift_report import drift_json, drift_text
+
+        report = api.drift(
+            inventory,
+            discovery,
+            now=datetime.now(UTC),
+            max_age=timedelta(days=max_age),
+        )
+        if output is OutputFormat.JSON:
+            sys.stdout.write(drift_json(report))
+        else:
+            sys.stdout.write(drift_text(report))
+        if report.errors or (strict and report.findings):
+            raise typer.Exit(int(ExitCode.DRIFT))
+
+    _run(ctx, body)
+
+
+@app.command()
+def discover(
+    ctx: typer.Context,
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="Folder for Export-BizTalkGroup.ps1."),
+    ] = Path(),
+    templates: TemplatesOption = DEFAULT_TEMPLATES,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Replace an Export-BizTalkGroup.ps1 drgen did not write."
+        ),
+    ] = False,
+    cert: Annotated[
+        Path | None,
+        typer.Option(
+            "--cert",
+            help="Code-signing certificate, as for render (default: the development "
+            "certificate, for evaluation only).",
+        ),
+    ] = None,
+    key: Annotated[
+        Path | None, typer.Option("--key", help="PEM private key for a PEM --cert.")
+    ] = None,
+    timestamp_url: Annotated[
+        str | None,
+        typer.Option("--timestamp-url", help="RFC 3161 timestamp authority URL."),
+    ] = None,
+    simulate: Annotated[
+        Path | None,
+        typer.Option(
+            "--simulate",
+            help="Write nothing; print the discovery JSON a production matching "
+            "this inventory would produce (tests, demos, drills).",
+            autocompletion=complete_inventory,
+        ),
+    ] = None,
+) -> None:
+    """Write the signed, read-only Export-BizTalkGroup.ps1 for production.
+
+    Run it on any production BizTalk server: it writes one discovery file
+    (drgen/discovery-v1) for drgen drift and drgen import. drgen render also
+    writes one per inventory into OUT/<inventory>/production/, which runs only on
+    that inventory's production servers.
+
+    \b
+    Example: drgen discover --out out/discovery
+    Example: drgen discover --simulate inventories/example.yaml > discovery.json
+    """
+
+    def body() -> None:
+        from generator import api
+
+        if simulate is not None:
+            if cert or key or timestamp_url or force:
+                raise UsageError(
+                    "--simulate writes nothing: --cert, --key, --timestamp-url and "
+                    "--force do not apply"
+                )
+            text = api.simulate_discovery(simulate)
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+            return
+        from generator.signing import (
+            DEV_FOLDER_VARIABLE,
+            DEV_IDENTITY_FOLDER,
+            ask_password,
+        )
+
+        dev_folder = Path(os.environ.get(DEV_FOLDER_VARIABLE, str(DEV_IDENTITY_FOLDER)))
+        written = api.discovery_script(
+            out=out,
+            templates=templates,
+            signing=api.Signing(
+                cert, key, timestamp_url, dev_folder, password=ask_password
+            ),
+            force=force,
+            warn=_say,
+        )
+        _say(f"{written.status:>9}  {written.path}")
+        _say(
+            "Run it on a production BizTalk server, then: "
+            "drgen drift INVENTORY discovery-<COMPUTER>.json"
+        )
+
+    _run(ctx, body)
 
 
 def main() -> None:

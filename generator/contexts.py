@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
+from generator.drill_result import RESULT_SCHEMA
 from generator.escaping import PsLiteral, ps_str
 
 if TYPE_CHECKING:
     from generator.plan import SitePlan
+    from generator.runbook import RunbookDocument
     from generator.server_plan import ServerPlan
 
 
@@ -38,10 +40,44 @@ class Hashes:
 
 
 @dataclass(frozen=True, slots=True)
+class BundleIdentity:
+    """Which render a script belongs to, as its drill result records it.
+
+    ``bundle_id`` is ``generator.bundle_id.bundle_id``; the others name the
+    inventory and drgen version it was rendered from.
+    """
+
+    bundle_id: str
+    inventory: str
+    inventory_sha256: str
+    drgen_version: str
+
+    @property
+    def result_schema(self) -> str:
+        """The schema of the drill result the script writes."""
+        return RESULT_SCHEMA
+
+
+# Before the bundle stage: a test script's identity is not known yet.
+NO_IDENTITY = BundleIdentity("", "", "", "")
+
+
+@dataclass(frozen=True, slots=True)
 class SiteDocument:
     """Runbook.md, UpdateInfo.xml, SecretServer.xml: the site's plan, printed."""
 
     site: SitePlan
+
+
+@dataclass(frozen=True, slots=True)
+class SiteRunbook:
+    """Runbook.html: the site's plan and the steps, tables and map decided from it."""
+
+    site: SitePlan
+    runbook: RunbookDocument
+    # Filled in by the bundle stage: the id the drill results carry, so a signed
+    # paper record names the bundle that drgen report judges.
+    identity: BundleIdentity = NO_IDENTITY
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +95,8 @@ class ServerScript:
     server: ServerPlan
     script: str
     hashes: Hashes = field(default_factory=Hashes)
+    # Filled in by the bundle stage; the script writes it into its drill result.
+    identity: BundleIdentity = NO_IDENTITY
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +124,36 @@ class BundleCheck:
     site: SitePlan
     script: str
     expected_files: PsLiteral = NOT_YET_LISTED
+    # Filled in by the bundle stage; the script writes it into its drill result.
+    identity: BundleIdentity = NO_IDENTITY
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoveryScript:
+    """Export-BizTalkGroup.ps1: reads a production group into one discovery file.
+
+    ``production_servers`` is the guard: the computers it may run on, as the
+    inventory spells them (compared case-insensitively). Empty for the generic
+    script of ``drgen discover``, which runs on any BizTalk server.
+    """
+
+    script: str
+    result_schema: str
+    drgen_version: str
+    secret_server_query: str
+    production_servers: tuple[str, ...] = ()
+    inventory: str = ""
 
 
 TemplateContext = (
-    SiteDocument | ServerAnswers | ServerScript | SiteScript | LabProbe | BundleCheck
+    SiteDocument
+    | SiteRunbook
+    | ServerAnswers
+    | ServerScript
+    | SiteScript
+    | LabProbe
+    | BundleCheck
+    | DiscoveryScript
 )
 
 

@@ -18,6 +18,13 @@ class ExitCode(enum.IntEnum):
     VERIFICATION = 5
     FACTS_FAILED = 6
     OUTPUT = 7
+    # `render --check`: OUT differs from what the inventory renders to.
+    OUT_OF_DATE = 8
+    # `drift`: production differs from the inventory.
+    DRIFT = 9
+    # `report`: the DR site is not ready (a failed check, a missing, stale or
+    # foreign result).
+    NOT_READY = 10
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -118,6 +125,13 @@ class VerificationError(DrgenError):
         if not self.diagnostics:
             return super().lines()
         return [*super().lines(), self.message]
+
+
+class DiscoveryError(DrgenError):
+    """A discovery file cannot be read, is malformed, of another schema version or
+    of another group (exit 3, like every other invalid input file)."""
+
+    exit_code = ExitCode.INVALID_INVENTORY
 
 
 class UsageError(DrgenError):

@@ -94,6 +94,8 @@ class SitePlan:
     dr_bam_primary_import: Database | None = None
     dr_bam_analysis: Database | None = None
     dr_bam_sql_copies: tuple[Database, ...] = ()
+    # Runbook.html's header: the SHA-256 of the inventory file the plan was made from.
+    inventory_sha256: str = ""
 
     @property
     def server_names(self) -> tuple[str, ...]:
@@ -194,7 +196,10 @@ def _production_sql_instances(inv: Inventory) -> tuple[str, ...]:
 
 
 def _site_plan(
-    inv: Inventory, stem: str, hosts: dict[str, tuple[str, ...]]
+    inv: Inventory,
+    stem: str,
+    hosts: dict[str, tuple[str, ...]],
+    inventory_sha256: str = "",
 ) -> SitePlan:
     servers = build_server_plans(inv, hosts)
     dbs = inv.group.databases
@@ -235,6 +240,7 @@ def _site_plan(
             for db in ((bam.archive, bam.star_schema) if bam else ())
             if db is not None
         ),
+        inventory_sha256=inventory_sha256,
     )
 
 
@@ -244,7 +250,7 @@ def build_plan(inv: Inventory, doc: RawDocument, stem: str) -> Plan:
     if any(d.severity == "error" for d in diagnostics):
         raise PlanError(f"{doc.file}: invalid inventory", tuple(diagnostics))
     hosts = dr_host_instances(inv)
-    site = _site_plan(inv, stem, hosts)
+    site = _site_plan(inv, stem, hosts, doc.sha256)
     return Plan(
         inventory_file=doc.file,
         inventory_sha256=doc.sha256,

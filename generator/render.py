@@ -32,7 +32,9 @@ def make_environment(
         undefined=jinja2.StrictUndefined,
         # Match on the full suffix: select_autoescape(["xml"]) misses "x.xml.jinja".
         autoescape=jinja2.select_autoescape(
-            enabled_extensions=("xml.jinja",), default_for_string=False, default=False
+            enabled_extensions=("xml.jinja", "html.jinja"),
+            default_for_string=False,
+            default=False,
         ),
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -74,12 +76,12 @@ def _check_xml(text: str, spec: ArtifactSpec) -> None:
     except ET.ParseError as exc:
         line, column = exc.position
         raise TemplateError(
-            f"{spec.template}: rendered XML is not well-formed",
+            f"{spec.template}: rendered {spec.kind.value.upper()} is not well-formed",
             (
                 Diagnostic(
                     Location(str(spec.path), line, column + 1),
                     "xml",
-                    f"rendered XML is not well-formed: {exc}",
+                    f"rendered {spec.kind.value.upper()} is not well-formed: {exc}",
                 ),
             ),
         ) from None
@@ -97,6 +99,7 @@ def render_artifact(env: jinja2.Environment, spec: ArtifactSpec) -> RenderedArti
             f"{where}: {exc}",
             (Diagnostic(where, "template", f"{type(exc).__name__}: {exc}"),),
         ) from None
-    if spec.kind is ArtifactKind.XML:
+    # The HTML runbook is written as XHTML-compatible HTML5: the same check holds.
+    if spec.kind in (ArtifactKind.XML, ArtifactKind.HTML):
         _check_xml(text, spec)
     return RenderedArtifact(spec.path, spec.kind, spec.template, spec.server, text)

@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 
 from cryptography import x509
 
-from generator.artifacts import BUNDLE_CHECK_NAME
+from generator.artifacts import BUNDLE_CHECK_NAME, PRODUCTION_FOLDER
 from generator.authenticode_verify import verify_script
 from generator.contexts import expected_file_rows, expected_files_block, site_file_list
 from generator.errors import Diagnostic, Location, UsageError, VerificationError
@@ -136,8 +136,19 @@ def verify_bundle(root: Path, ca: x509.Certificate | None) -> list[Diagnostic]:
 
 
 def _sites(entries: Entries) -> list[str]:
-    """The site folders of the bundle (OUT/<inventory>/<site>/...)."""
-    return sorted({PurePosixPath(p).parts[0] for p in entries if "/" in p})
+    """The site folders of the bundle (OUT/<inventory>/<site>/...).
+
+    Not production/: its scripts run on the production servers, no bundle check
+    lists them, and the manifest hashes and their own signatures vouch for them
+    (a rule keeps a DR site from taking that name).
+    """
+    return sorted(
+        {
+            PurePosixPath(p).parts[0]
+            for p in entries
+            if "/" in p and PurePosixPath(p).parts[0] != PRODUCTION_FOLDER
+        }
+    )
 
 
 def _against_signed_lists(

@@ -129,10 +129,15 @@ def _commands() -> list[tuple[str, ...]]:
 
 def test_every_command_is_known() -> None:
     assert _commands() == [
+        ("discover",),
+        ("drift",),
         ("facts",),
         ("facts", "check"),
+        ("import",),
+        ("init",),
         ("plan",),
         ("render",),
+        ("report",),
         ("schema",),
         ("validate",),
         ("verify",),
@@ -207,9 +212,11 @@ def test_plan_and_render_refuse_a_missing_template_folder_or_a_file_as_out(
     assert not (tmp_path / "out").exists()
 
 
-def test_an_unreadable_file_in_the_bundle_is_an_output_error(
+def test_an_unreadable_file_in_the_bundle_is_replaced(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The bundle folder is replaced whole, so a file drgen cannot read back is
+    # simply written again (and reported as updated), never trusted as identical.
     out = tmp_path / "out"
     inventory = str(INVENTORIES / "example.yaml")
     assert runner.invoke(app, ["render", inventory, "--out", str(out)]).exit_code == 0
@@ -221,6 +228,30 @@ def test_an_unreadable_file_in_the_bundle_is_an_output_error(
         return original(self)
 
     monkeypatch.setattr(Path, "read_bytes", unreadable)
+    result = runner.invoke(app, ["render", inventory, "--out", str(out)])
+    monkeypatch.undo()
+    assert result.exit_code == 0, result.output
+    updated = [
+        line.split()[1] for line in result.stderr.splitlines() if "update" in line
+    ]
+    assert [Path(p).name for p in updated] == ["Runbook.md"]
+    assert "Traceback" not in result.output
+
+
+def test_an_unwritable_output_folder_is_an_output_error(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    inventory = str(INVENTORIES / "example.yaml")
+    assert runner.invoke(app, ["render", inventory, "--out", str(out)]).exit_code == 0
+    original = Path.mkdir
+
+    def refused(self: Path, *args: object, **kwargs: object) -> None:
+        if ".staging-" in self.name:
+            raise PermissionError(13, "Permission denied")
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "mkdir", refused)
     result = runner.invoke(app, ["render", inventory, "--out", str(out)])
     assert result.exit_code == 7, result.output
     assert "Permission denied" in result.stderr

@@ -1482,6 +1482,8 @@ def test_f8_state_folder_survives_a_recopied_bundle(
 ) -> None:
     """F8: a re-copied bundle must not forget startup types or a pending WMI restart."""
     for script in scripts(all_artifacts):
+        if script.art.path.parts[1] == "production":
+            continue  # Export-BizTalkGroup.ps1 keeps no state (it writes one file)
         check_state_folder(script)
 
 

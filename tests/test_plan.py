@@ -10,10 +10,12 @@ from generator import api
 from generator.bundle import render_bundle
 from generator.contexts import (
     BundleCheck,
+    DiscoveryScript,
     LabProbe,
     ServerAnswers,
     ServerScript,
     SiteDocument,
+    SiteRunbook,
     SiteScript,
 )
 from generator.plan import Plan
@@ -100,9 +102,12 @@ def test_output_layout(plans: dict[str, Plan]) -> None:
         ):
             assert f"example/DR-West/{server}/{name}" in paths
     assert "example/DR-West/Runbook.md" in paths
+    assert "example/DR-West/Runbook.html" in paths
     assert "example/DR-West/Test-DrLabFacts.ps1" in paths
     assert "example/DR-West/Test-DrBundle.ps1" in paths
-    assert len(paths) == 6 + 3 * 5
+    # Beside the site: the production servers' discovery script.
+    assert "example/production/Export-BizTalkGroup.ps1" in paths
+    assert len(paths) == 7 + 3 * 5 + 1
 
 
 def test_capacity_warning_for_smaller_site(plans: dict[str, Plan]) -> None:
@@ -228,12 +233,14 @@ def test_each_script_reads_exactly_the_data_files_it_vouches_for(
 def test_every_template_gets_a_typed_context(plans: dict[str, Plan]) -> None:
     kinds = {
         "Runbook.md": SiteDocument,
+        "Runbook.html": SiteRunbook,
         "UpdateInfo.xml": SiteDocument,
         "SecretServer.xml": SiteDocument,
         "ConfigurationAnswers.xml": ServerAnswers,
         "Update-DrGroupDatabases.ps1": SiteScript,
         "Test-DrLabFacts.ps1": LabProbe,
         "Test-DrBundle.ps1": BundleCheck,
+        "Export-BizTalkGroup.ps1": DiscoveryScript,
     }
     for plan in plans.values():
         for spec in plan.artifacts:
@@ -259,6 +266,10 @@ def test_bundle_fills_hashes_of_the_files_it_rendered(plans: dict[str, Plan]) ->
     listed = check.data.decode("utf-8-sig")
     for path, art in encoded.items():
         if path.name == "Test-DrBundle.ps1":
+            continue
+        if path.parts[1] == "production":
+            # Not copied to DR servers: the site's check does not list it.
+            assert path.name not in listed
             continue
         relative = "\\".join(path.relative_to("example/DR-West").parts)
         digest = hashlib.sha256(art.data).hexdigest().upper()

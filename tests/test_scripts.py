@@ -78,8 +78,8 @@ def named(commands: list[ps.Command], name: str) -> list[ps.Command]:
 def test_every_script_parses_clean(all_artifacts: list[RenderedArtifact]) -> None:
     checked = scripts(all_artifacts)
     # Four per DR server (5), three per site (2): bundle check, database update,
-    # lab probe.
-    assert len(checked) == 26
+    # lab probe; one per inventory (2) for production: the discovery script.
+    assert len(checked) == 28
     for art, data in checked:
         assert ps.syntax_problems(data) == [], art.path
 
@@ -108,6 +108,15 @@ def test_frame_of_every_script(all_artifacts: list[RenderedArtifact]) -> None:
             # Runs on every DR server of the site: its guard is the site's list.
             assert "if ($SiteServers -notcontains $env:COMPUTERNAME) {" in text
             assert "Start-Transcript" in text
+            continue
+        if art.path.name == "Export-BizTalkGroup.ps1":
+            # Runs on production: its guard is the inventory's production servers,
+            # called once, before the main block (tests/test_discovery_script.py
+            # checks the list and that nothing runs before it).
+            assert text.count("\nAssert-DrProductionComputer\n") == 1
+            assert text.index("\nAssert-DrProductionComputer\n") < text.index(
+                "\ntry {\n"
+            )
             continue
         if art.path.name == "Test-DrLabFacts.ps1":
             # Read-only and meant for any BizTalk server of the version: no guard.

@@ -956,9 +956,9 @@ MUTATIONS: Final[dict[str, tuple[str, Checker, str, str]]] = {
         "Test-DrServer.ps1",
         check_report_survives_wmi,
         "    catch {\n        Add-DrCheck -Results $results"
-        " -Check 'BizTalk WMI (host instances)'",
+        " -Id 'wmi:host-instances' -Check 'BizTalk WMI (host instances)'",
         "    catch {\n        throw\n        Add-DrCheck -Results $results"
-        " -Check 'BizTalk WMI (host instances)'",
+        " -Id 'wmi:host-instances' -Check 'BizTalk WMI (host instances)'",
     ),
     "r5-answer-file-read-again": (
         "Initialize-DrServer.ps1",

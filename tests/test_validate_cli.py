@@ -52,6 +52,7 @@ INVALID = [
     ("duplicate-app-pool.yaml", "27:32", "duplicate-app-pool"),
     ("duplicate-backup-name.yaml", "15:10", "duplicate-backup-name"),
     ("reserved-backup-name.yaml", "14:10", "reserved-backup-name"),
+    ("reserved-site-name.yaml", "39:3", "reserved-site-name"),
     ("key-not-text.yaml", "39:3", "key-not-text"),
     ("master-messagebox.yaml", "9:5", "master-messagebox"),
     ("mirrored-and-not-mirrored.yaml", "41:8", "mirrored-and-not-mirrored"),

@@ -11,7 +11,9 @@
     Get-FileHash, reports the Get-AuthenticodeSignature status of each script (Valid is required: the
     servers run scripts under the AllSigned execution policy) and lists files that should not be there,
     hidden ones included (files under a logs folder the scripts wrote are ignored; a folder of the
-    bundle named logs is not one of those). It changes nothing.
+    bundle named logs is not one of those). It changes nothing; besides its log it writes one JSON
+    result into logs\ beside itself (logs\Test-DrBundle-<computer>-<yyyyMMddTHHmmssZ>.json, schema
+    drgen/test-result-v1), which `drgen report` reads on the drgen workstation.
     Exit code 0 when the bundle is intact, 1 otherwise, 2 (nothing checked) on a computer that is not
     a DR server of this site.
 
@@ -38,19 +40,19 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'FABDRBTS01\Disable-DrServer.ps1'
-        Sha256 = '06924BA7339421818D30567F5B360A40B3F433CE4F355DBC202225A4DA259C5E'
+        Sha256 = '51695D00B1985EAEB3B1425A6EA26D80131120BEDA490CEE59C9A81F2F45D0CB'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS01\Enable-DrServer.ps1'
-        Sha256 = '06C5B41E368FF4DC66251CA5D518C0A9CFAD13D20DEB750ED1621EFACCC06AD7'
+        Sha256 = '9E73B0F7A330699832C638013F041CA39066B4292CBD2CAE830BC5A36CC206CA'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS01\Initialize-DrServer.ps1'
-        Sha256 = '7EDFC81035637D160C3A4411D8886857A0F4830007F35948B95F7A1F96BCE769'
+        Sha256 = '063CC4D4449BACA4BED5DE82363410FA51C34F8804DF92A10D4C75448C629732'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS01\Test-DrServer.ps1'
-        Sha256 = 'B7D24F03969178160242D1897A48E22EBFCF9F43A25F203902346868C33C006A'
+        Sha256 = 'D93B41CA5B9DFEE408A2015611637F5EF5F4FF63A7304AED27980F98719A6B63'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\ConfigurationAnswers.xml'
@@ -58,19 +60,23 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\Disable-DrServer.ps1'
-        Sha256 = 'D586A03958C60C2959BDB6865F7440AD49ADC53B5B66C9E5F6CD56E089FFC462'
+        Sha256 = 'B91DBA0D42630361366BB8B93F0319BE1BE20593124575A762BCB0FA5C4AB480'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\Enable-DrServer.ps1'
-        Sha256 = '0CF7E0CB55F30CB143ADE09F9C4E4C53799AFD035BC4ADEC10A6D406582FF7D8'
+        Sha256 = '1FB5C539614D2EFD47C075B3961F50B1B5A3B08C7F8D1DE93C2950C8D70E6CB3'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\Initialize-DrServer.ps1'
-        Sha256 = 'B93C32D58CDC00211BBAF41B0D5628EE7AF4BB943AD2905438C1B1DEA96364C9'
+        Sha256 = '5E5B85602DE404F826968BB7E49F99B89C1485349A4C4945E42CCFBE2A817B4C'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\Test-DrServer.ps1'
-        Sha256 = '87E59FCCF2FAFE9E5B3A98030D4B9BA38EC5A312774CEB58E8A8C852D5DADED9'
+        Sha256 = 'D01AA39C9C6FD6D0583242D98A2BAAC4BF72BE7C2546F35705A506913933CE18'
+    }
+    [pscustomobject]@{
+        Path = 'Runbook.html'
+        Sha256 = '92022781C4F9FCFACA1B9FA9B69E0A19B512859EA9810772AD1A7D4AAF008860'
     }
     [pscustomobject]@{
         Path = 'Runbook.md'
@@ -82,7 +88,7 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'Test-DrLabFacts.ps1'
-        Sha256 = '83FC4C09DA4AE3FD0AA2D249827FE45AEF1373538F580ED9BF2C957C2A9E5EE1'
+        Sha256 = '31DEA8F6FE7F24E5D19049AAF322712E8C6E36312AD0CCFD36DE34697C4E3D0F'
     }
     [pscustomobject]@{
         Path = 'Update-DrGroupDatabases.ps1'
@@ -655,6 +661,108 @@ function Get-DrDataSource {
     }
 }
 
+function Add-DrCheck {
+    # One row of a check report. Id is stable across runs and bundles (it names
+    # what is checked, never a value found), so drgen report can line up the
+    # checks of several runs; Check is the text the console shows.
+    param(
+        [Parameter(Mandatory = $true)][System.Collections.Generic.List[object]]$Results,
+        [Parameter(Mandatory = $true)][string]$Id,
+        [Parameter(Mandatory = $true)][string]$Check,
+        [Parameter(Mandatory = $true)][AllowEmptyString()][string]$Expected,
+        [Parameter(Mandatory = $true)][AllowEmptyString()][string]$Actual
+    )
+    $result = 'FAIL'
+    if ($Expected -eq $Actual) {
+        $result = 'OK'
+    }
+    $Results.Add([pscustomobject]@{ Result = $result; Check = $Check; Expected = $Expected; Actual = $Actual; Id = $Id })
+}
+
+# ---------------------------------------------------------------------------
+# The drill result (schema drgen/test-result-v1) for `drgen report`: which
+# render this script belongs to, and every check of the run. Written into logs\
+# beside the script: the only file this read-only script writes besides its log.
+# ---------------------------------------------------------------------------
+$TestResultSchema = 'drgen/test-result-v1'
+$BundleId = 'a0519bb3f8858486a298d9a6c8cc5b5d484035e34ac4cbd229bde29bf3f0ead9'
+$InventoryName = 'consolidated.yaml'
+$InventorySha256 = 'bdb5b8cab2343127d06cf2c3b35a8481a7c722a89e62dec408848857a956e04f'
+$DrgenVersion = '0.1.0'
+
+function Format-DrUtc {
+    # ISO 8601 in UTC, independent of the server's culture and time zone.
+    param(
+        [Parameter(Mandatory = $true)][datetime]$Moment,
+        [Parameter(Mandatory = $true)][string]$Format
+    )
+    return $Moment.ToUniversalTime().ToString($Format, [System.Globalization.CultureInfo]::InvariantCulture)
+}
+
+function Write-DrTestResult {
+    # Returns the path written: logs\<script>-<COMPUTER>-<yyyyMMddTHHmmssZ>.json,
+    # with -2, -3, ... when a run in the same second already wrote that name.
+    # Written under -WhatIf too, like the log: the checks only read, so a run
+    # under -WhatIf is a real run and its record must not be lost.
+    param(
+        [Parameter(Mandatory = $true)][string]$ScriptName,
+        [AllowEmptyString()][string]$ExpectedState = '',
+        [switch]$AfterDrill,
+        [Parameter(Mandatory = $true)][datetime]$Started,
+        [Parameter(Mandatory = $true)][AllowEmptyCollection()][object[]]$Checks
+    )
+    $rows = New-Object -TypeName 'System.Collections.Generic.List[object]'
+    foreach ($row in $Checks) {
+        $rows.Add([pscustomobject][ordered]@{
+            id = [string]$row.Id
+            check = [string]$row.Check
+            expected = [string]$row.Expected
+            observed = [string]$row.Actual
+            passed = ($row.Result -eq 'OK')
+        })
+    }
+    $state = $null
+    if ($ExpectedState -ne '') {
+        $state = $ExpectedState
+    }
+    $finished = Get-Date
+    # The hash of this file as it is on disk, signature block included: the
+    # manifest's sha256 of the script.
+    $scriptSha256 = (Get-FileHash -LiteralPath $PSCommandPath -Algorithm SHA256).Hash
+    # Who ran it (DOMAIN\user), from the process token, not from $env:USERNAME,
+    # which the person running the script can set.
+    $runBy = [System.Security.Principal.WindowsIdentity]::GetCurrent().Name
+    # ToArray(): a plain array, so ConvertTo-Json writes a JSON array on
+    # Windows PowerShell 5.1 even for one check or none.
+    $document = [pscustomobject][ordered]@{
+        schema = $TestResultSchema
+        script = $ScriptName
+        computer = $env:COMPUTERNAME
+        run_by = $runBy
+        site = $SiteName
+        inventory = $InventoryName
+        inventory_sha256 = $InventorySha256
+        drgen_version = $DrgenVersion
+        bundle_id = $BundleId
+        script_sha256 = $scriptSha256
+        expected_state = $state
+        after_drill = [bool]$AfterDrill
+        started = (Format-DrUtc -Moment $Started -Format 'yyyy-MM-ddTHH:mm:ssZ')
+        finished = (Format-DrUtc -Moment $finished -Format 'yyyy-MM-ddTHH:mm:ssZ')
+        checks = $rows.ToArray()
+    }
+    $base = '{0}-{1}-{2}' -f $ScriptName, $env:COMPUTERNAME, (Format-DrUtc -Moment $finished -Format 'yyyyMMddTHHmmssZ')
+    $path = Join-Path -Path $LogFolder -ChildPath ('{0}.json' -f $base)
+    $suffix = 1
+    while (Test-Path -LiteralPath $path) {
+        $suffix += 1
+        $path = Join-Path -Path $LogFolder -ChildPath ('{0}-{1}.json' -f $base, $suffix)
+    }
+    $json = [string]($document | ConvertTo-Json -Depth 5)
+    [System.IO.File]::WriteAllText($path, $json, (New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false))
+    return $path
+}
+
 function Get-DrParentFolders {
     # The folders above a relative path, outermost first: 'a\b\c.txt' gives 'a', 'a\b'.
     param([Parameter(Mandatory = $true)][string]$Relative)
@@ -694,53 +802,62 @@ if ($SiteServers -notcontains $env:COMPUTERNAME) {
 }
 $logPath = Start-DrLog -ScriptName 'Test-DrBundle'
 try {
+    $started = Get-Date
     $results = New-Object -TypeName 'System.Collections.Generic.List[object]'
-    $known = @{}
-    # Every folder that holds an expected file, and their parents (upper case).
-    $bundleFolders = @{}
-    foreach ($file in $ExpectedFiles) {
-        $known[$file.Path.ToUpperInvariant()] = $true
-        foreach ($folder in @(Get-DrParentFolders -Relative $file.Path)) {
-            $bundleFolders[$folder.ToUpperInvariant()] = $true
-        }
-        $path = Join-Path -Path $PSScriptRoot -ChildPath $file.Path
-        $hash = 'missing'
-        $signature = ''
-        if (Test-Path -LiteralPath $path -PathType Leaf) {
-            $hash = (Get-FileHash -LiteralPath $path -Algorithm SHA256).Hash
-            if ($path.EndsWith('.ps1')) {
-                $signature = [string](Get-AuthenticodeSignature -LiteralPath $path).Status
+    $self = 'not checked'
+    try {
+        $known = @{}
+        # Every folder that holds an expected file, and their parents (upper case).
+        $bundleFolders = @{}
+        foreach ($file in $ExpectedFiles) {
+            $known[$file.Path.ToUpperInvariant()] = $true
+            foreach ($folder in @(Get-DrParentFolders -Relative $file.Path)) {
+                $bundleFolders[$folder.ToUpperInvariant()] = $true
+            }
+            $path = Join-Path -Path $PSScriptRoot -ChildPath $file.Path
+            $hash = 'missing'
+            $signature = ''
+            if (Test-Path -LiteralPath $path -PathType Leaf) {
+                $hash = (Get-FileHash -LiteralPath $path -Algorithm SHA256).Hash
+                if ($path.EndsWith('.ps1')) {
+                    $signature = [string](Get-AuthenticodeSignature -LiteralPath $path).Status
+                }
+            }
+            Add-DrCheck -Results $results -Id ('sha256:{0}' -f $file.Path) -Check ('{0} SHA-256' -f $file.Path) -Expected $file.Sha256 -Actual $hash
+            if ($file.Path.EndsWith('.ps1')) {
+                if ($hash -eq 'missing') {
+                    $signature = 'missing'
+                }
+                Add-DrCheck -Results $results -Id ('signature:{0}' -f $file.Path) -Check ('{0} signature' -f $file.Path) -Expected 'Valid' -Actual $signature
             }
         }
-        $result = 'OK'
-        if ($hash -ne $file.Sha256) {
-            $result = 'FAIL'
+        $prefix = $PSScriptRoot.TrimEnd('\') + '\'
+        # -Force: hidden and system files, and files in hidden folders, are listed too.
+        foreach ($item in @(Get-ChildItem -LiteralPath $PSScriptRoot -Recurse -File -Force)) {
+            $relative = $item.FullName.Substring($prefix.Length)
+            $ignored = ($relative -eq 'Test-DrBundle.ps1') -or (Test-DrRuntimeFile -Relative $relative -BundleFolders $bundleFolders)
+            if ((-not $ignored) -and (-not $known.ContainsKey($relative.ToUpperInvariant()))) {
+                Add-DrCheck -Results $results -Id ('unexpected:{0}' -f $relative) -Check ('{0} (not in the bundle)' -f $relative) -Expected 'absent' -Actual 'present'
+            }
         }
-        if (($signature -ne '') -and ($signature -ne 'Valid')) {
-            $result = 'FAIL'
-        }
-        $results.Add([pscustomobject]@{ Result = $result; File = $file.Path; Hash = $hash; Signature = $signature })
+        $self = [string](Get-AuthenticodeSignature -LiteralPath $PSCommandPath).Status
+        Add-DrCheck -Results $results -Id 'signature:Test-DrBundle.ps1' -Check 'this script''s own signature' -Expected 'Valid' -Actual $self
     }
-    $prefix = $PSScriptRoot.TrimEnd('\') + '\'
-    # -Force: hidden and system files, and files in hidden folders, are listed too.
-    foreach ($item in @(Get-ChildItem -LiteralPath $PSScriptRoot -Recurse -File -Force)) {
-        $relative = $item.FullName.Substring($prefix.Length)
-        $ignored = ($relative -eq 'Test-DrBundle.ps1') -or (Test-DrRuntimeFile -Relative $relative -BundleFolders $bundleFolders)
-        if ((-not $ignored) -and (-not $known.ContainsKey($relative.ToUpperInvariant()))) {
-            $results.Add([pscustomobject]@{ Result = 'FAIL'; File = $relative; Hash = 'unexpected file'; Signature = '' })
-        }
+    catch {
+        # A check that throws ends the checks, not the record: the result file
+        # keeps the checks done so far and this failed one, so drgen report never
+        # takes an older passing run for this one.
+        Add-DrCheck -Results $results -Id 'run:completed' -Check 'every check ran' -Expected 'completed' -Actual ('stopped: {0}' -f $_.Exception.Message)
     }
-    $self = [string](Get-AuthenticodeSignature -LiteralPath $PSCommandPath).Status
-    $results | Format-Table -AutoSize | Out-String -Width 240 | Write-Host
+    $results | Format-Table -Property Result, Check, Expected, Actual -AutoSize | Out-String -Width 240 | Write-Host
     foreach ($row in $results) {
         if ($row.Result -ne 'OK') {
-            Write-DrProblem -Message ('{0}: {1} {2}' -f $row.File, $row.Hash, $row.Signature)
+            Write-DrProblem -Message ('{0} is {1}, expected {2}' -f $row.Check, $row.Actual, $row.Expected)
         }
     }
-    if ($self -ne 'Valid') {
-        Write-DrProblem -Message ('this script''s own signature is {0}, not Valid' -f $self)
-    }
-    Write-Host ('{0} file(s) checked; this script''s own signature: {1}.' -f $results.Count, $self)
+    Write-Host ('{0} file(s) checked; this script''s own signature: {1}.' -f $ExpectedFiles.Count, $self)
+    $resultPath = Write-DrTestResult -ScriptName 'Test-DrBundle' -Started $started -Checks $results
+    Write-Host ('Result for drgen report: {0}' -f $resultPath)
 }
 catch {
     Write-DrProblem -Message $_.Exception.Message

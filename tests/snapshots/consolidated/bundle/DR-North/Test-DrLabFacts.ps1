@@ -37,7 +37,7 @@ $SiteName = 'DR-North'
 $BizTalkVersion = '2016'
 $ProductVersionPrefix = '3.12.'
 $DefaultInstallPath = 'C:\Program Files (x86)\Microsoft BizTalk Server 2016'
-$CatalogueSha256 = '9412658719353CDBC5987C0918E8BE82D1EA219F80F76998D551B0262F8E805E'
+$CatalogueSha256 = 'DA57B0F9B5B51C4576D8E4ED41DBB1A4D3CACA5CBC4563F776C90B2A34712BBF'
 $ResultSchema = 'drgen/lab-facts-v1'
 $Probes = @(
     [pscustomobject]@{

@@ -11,7 +11,9 @@
     Get-FileHash, reports the Get-AuthenticodeSignature status of each script (Valid is required: the
     servers run scripts under the AllSigned execution policy) and lists files that should not be there,
     hidden ones included (files under a logs folder the scripts wrote are ignored; a folder of the
-    bundle named logs is not one of those). It changes nothing.
+    bundle named logs is not one of those). It changes nothing; besides its log it writes one JSON
+    result into logs\ beside itself (logs\Test-DrBundle-<computer>-<yyyyMMddTHHmmssZ>.json, schema
+    drgen/test-result-v1), which `drgen report` reads on the drgen workstation.
     Exit code 0 when the bundle is intact, 1 otherwise, 2 (nothing checked) on a computer that is not
     a DR server of this site.
 
@@ -38,19 +40,19 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'DRserver1\Disable-DrServer.ps1'
-        Sha256 = 'F7138A1C730CABD1D93E498DC41D70EC1AA99E02487561C96A920354601E1D7C'
+        Sha256 = '8A490DC1C0DCDE6453F8752A521E248609F369F2C92C4D4D7ACA570FD758C5B5'
     }
     [pscustomobject]@{
         Path = 'DRserver1\Enable-DrServer.ps1'
-        Sha256 = '7924E6F1CF125BCE7AB648E1947265C2135993ACEA384D2D87460C16123E7A9C'
+        Sha256 = '22D0A310EAB594CD14A9B59739C15CB3B5C89917DE97CBC28FE5A7B77BE25F6C'
     }
     [pscustomobject]@{
         Path = 'DRserver1\Initialize-DrServer.ps1'
-        Sha256 = '9FDD522CD7CDD4F49EC8ECB1FF45D4095ABB08F19F49C7344BF4B3090BE3EE47'
+        Sha256 = '3069871BC2D4A16C72DBC6B2FF23B74424C2FBFD10CB3EF8EF01EF891B9A740D'
     }
     [pscustomobject]@{
         Path = 'DRserver1\Test-DrServer.ps1'
-        Sha256 = '3F3D65FE308783DC8E70BF47B7E194A6522F87E400FBD7253D8C7B954849AFF2'
+        Sha256 = '74FFD44F1C5279588C593B76B1072DB080C2AEE4AC5E693258809CA56FC26976'
     }
     [pscustomobject]@{
         Path = 'DRserver2\ConfigurationAnswers.xml'
@@ -58,19 +60,19 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'DRserver2\Disable-DrServer.ps1'
-        Sha256 = '7C1566E3C3E6AC0043A4D07DAF82FD88767C9FE114BC25B3CD553E4717174F42'
+        Sha256 = '34ED04C33EC926E23F4466ABE259B739F6DF3ADF09A04A62E3CE01319DB70AA8'
     }
     [pscustomobject]@{
         Path = 'DRserver2\Enable-DrServer.ps1'
-        Sha256 = '482BD2A59AE62696677495CFB550A35F0565338EE6AB0DC2F65F8D7A544FDC4D'
+        Sha256 = 'B2496B10E1A1E61E327CE25734849449F33CEFC5626BB6CAC423D2711D7AB1F2'
     }
     [pscustomobject]@{
         Path = 'DRserver2\Initialize-DrServer.ps1'
-        Sha256 = 'F582A1E996E7102734A3798553EF49E6394A0A3949FB495C58BAF8DC79DC819D'
+        Sha256 = '22C2406D2B02ACD1DB1DC8954855B3344B86A709D82F0389F4130ABD489EFF68'
     }
     [pscustomobject]@{
         Path = 'DRserver2\Test-DrServer.ps1'
-        Sha256 = '10E19D7942E15C8A1C4508903563127B6BB15CCB4E5975A53B4C33B25EAC931F'
+        Sha256 = 'ED0326F794404801E3782F3E94C4A87F218F598E2F24B0315B62C81B1FDE1D4E'
     }
     [pscustomobject]@{
         Path = 'DRserver3\ConfigurationAnswers.xml'
@@ -78,19 +80,23 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'DRserver3\Disable-DrServer.ps1'
-        Sha256 = '50F77A7E0AC8BB11F3BD97B89D9CB45E624BE7D784D0CF4866B0ADCAD809CF6E'
+        Sha256 = '41947E00773D535ABF8A481532B558BD5D564DFA0E862B171E54D07104A37E84'
     }
     [pscustomobject]@{
         Path = 'DRserver3\Enable-DrServer.ps1'
-        Sha256 = 'CD66AB6B94D58FE0A36CCCD1EF8268A4DADE0E98182C445BBA96FAA83085A47E'
+        Sha256 = 'E8040F85B792A077F60659A6E2159E8451F51EA6C4EAFF64C11B600182C460E1'
     }
     [pscustomobject]@{
         Path = 'DRserver3\Initialize-DrServer.ps1'
-        Sha256 = 'DEFE2F6B81314953D7720B24F5A4CE61A32F83D6EBFAA7773F6A185C17E7109A'
+        Sha256 = '4EDBA1B489FBC95E0B200A751D25271FF27A1D6D1E1C482F9413847036949E2E'
     }
     [pscustomobject]@{
         Path = 'DRserver3\Test-DrServer.ps1'
-        Sha256 = '20A2EB9FE25DC7F134C00B582C1F74F92D46E8DE7235E2D94E3139F6EB14E8C5'
+        Sha256 = 'E050D844914FB6303BC4DF4B00F411C92EEB44728A2E6E1AB74A0EBF4B97EB82'
+    }
+    [pscustomobject]@{
+        Path = 'Runbook.html'
+        Sha256 = '3D8B2353C2875337607BA892C83E8A6DD9E6FF73E1B5C7663E13E399A31E929D'
     }
     [pscustomobject]@{
         Path = 'Runbook.md'
@@ -102,7 +108,7 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'Test-DrLabFacts.ps1'
-        Sha256 = '6F33A74203567C5F3D1F1C5E926B69EC7EB525E4A9A3632393058C3123D77AF8'
+        Sha256 = '2D43567609F57DAA867023AE59B38F34CBD2C3EE20C2CC8084AF316B3A43C1A2'
     }
     [pscustomobject]@{
         Path = 'Update-DrGroupDatabases.ps1'
@@ -675,6 +681,108 @@ function Get-DrDataSource {
     }
 }
 
+function Add-DrCheck {
+    # One row of a check report. Id is stable across runs and bundles (it names
+    # what is checked, never a value found), so drgen report can line up the
+    # checks of several runs; Check is the text the console shows.
+    param(
+        [Parameter(Mandatory = $true)][System.Collections.Generic.List[object]]$Results,
+        [Parameter(Mandatory = $true)][string]$Id,
+        [Parameter(Mandatory = $true)][string]$Check,
+        [Parameter(Mandatory = $true)][AllowEmptyString()][string]$Expected,
+        [Parameter(Mandatory = $true)][AllowEmptyString()][string]$Actual
+    )
+    $result = 'FAIL'
+    if ($Expected -eq $Actual) {
+        $result = 'OK'
+    }
+    $Results.Add([pscustomobject]@{ Result = $result; Check = $Check; Expected = $Expected; Actual = $Actual; Id = $Id })
+}
+
+# ---------------------------------------------------------------------------
+# The drill result (schema drgen/test-result-v1) for `drgen report`: which
+# render this script belongs to, and every check of the run. Written into logs\
+# beside the script: the only file this read-only script writes besides its log.
+# ---------------------------------------------------------------------------
+$TestResultSchema = 'drgen/test-result-v1'
+$BundleId = '4ce13d61ce9ca507761a3fd9aa8f6b9d49a1deaa0ad5229cfc3cf03091e3a771'
+$InventoryName = 'example.yaml'
+$InventorySha256 = 'c2d3c4b1fb8a3b3ea14391db80b7f24e5febb04352796e782f0ff1474c632464'
+$DrgenVersion = '0.1.0'
+
+function Format-DrUtc {
+    # ISO 8601 in UTC, independent of the server's culture and time zone.
+    param(
+        [Parameter(Mandatory = $true)][datetime]$Moment,
+        [Parameter(Mandatory = $true)][string]$Format
+    )
+    return $Moment.ToUniversalTime().ToString($Format, [System.Globalization.CultureInfo]::InvariantCulture)
+}
+
+function Write-DrTestResult {
+    # Returns the path written: logs\<script>-<COMPUTER>-<yyyyMMddTHHmmssZ>.json,
+    # with -2, -3, ... when a run in the same second already wrote that name.
+    # Written under -WhatIf too, like the log: the checks only read, so a run
+    # under -WhatIf is a real run and its record must not be lost.
+    param(
+        [Parameter(Mandatory = $true)][string]$ScriptName,
+        [AllowEmptyString()][string]$ExpectedState = '',
+        [switch]$AfterDrill,
+        [Parameter(Mandatory = $true)][datetime]$Started,
+        [Parameter(Mandatory = $true)][AllowEmptyCollection()][object[]]$Checks
+    )
+    $rows = New-Object -TypeName 'System.Collections.Generic.List[object]'
+    foreach ($row in $Checks) {
+        $rows.Add([pscustomobject][ordered]@{
+            id = [string]$row.Id
+            check = [string]$row.Check
+            expected = [string]$row.Expected
+            observed = [string]$row.Actual
+            passed = ($row.Result -eq 'OK')
+        })
+    }
+    $state = $null
+    if ($ExpectedState -ne '') {
+        $state = $ExpectedState
+    }
+    $finished = Get-Date
+    # The hash of this file as it is on disk, signature block included: the
+    # manifest's sha256 of the script.
+    $scriptSha256 = (Get-FileHash -LiteralPath $PSCommandPath -Algorithm SHA256).Hash
+    # Who ran it (DOMAIN\user), from the process token, not from $env:USERNAME,
+    # which the person running the script can set.
+    $runBy = [System.Security.Principal.WindowsIdentity]::GetCurrent().Name
+    # ToArray(): a plain array, so ConvertTo-Json writes a JSON array on
+    # Windows PowerShell 5.1 even for one check or none.
+    $document = [pscustomobject][ordered]@{
+        schema = $TestResultSchema
+        script = $ScriptName
+        computer = $env:COMPUTERNAME
+        run_by = $runBy
+        site = $SiteName
+        inventory = $InventoryName
+        inventory_sha256 = $InventorySha256
+        drgen_version = $DrgenVersion
+        bundle_id = $BundleId
+        script_sha256 = $scriptSha256
+        expected_state = $state
+        after_drill = [bool]$AfterDrill
+        started = (Format-DrUtc -Moment $Started -Format 'yyyy-MM-ddTHH:mm:ssZ')
+        finished = (Format-DrUtc -Moment $finished -Format 'yyyy-MM-ddTHH:mm:ssZ')
+        checks = $rows.ToArray()
+    }
+    $base = '{0}-{1}-{2}' -f $ScriptName, $env:COMPUTERNAME, (Format-DrUtc -Moment $finished -Format 'yyyyMMddTHHmmssZ')
+    $path = Join-Path -Path $LogFolder -ChildPath ('{0}.json' -f $base)
+    $suffix = 1
+    while (Test-Path -LiteralPath $path) {
+        $suffix += 1
+        $path = Join-Path -Path $LogFolder -ChildPath ('{0}-{1}.json' -f $base, $suffix)
+    }
+    $json = [string]($document | ConvertTo-Json -Depth 5)
+    [System.IO.File]::WriteAllText($path, $json, (New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false))
+    return $path
+}
+
 function Get-DrParentFolders {
     # The folders above a relative path, outermost first: 'a\b\c.txt' gives 'a', 'a\b'.
     param([Parameter(Mandatory = $true)][string]$Relative)
@@ -714,53 +822,62 @@ if ($SiteServers -notcontains $env:COMPUTERNAME) {
 }
 $logPath = Start-DrLog -ScriptName 'Test-DrBundle'
 try {
+    $started = Get-Date
     $results = New-Object -TypeName 'System.Collections.Generic.List[object]'
-    $known = @{}
-    # Every folder that holds an expected file, and their parents (upper case).
-    $bundleFolders = @{}
-    foreach ($file in $ExpectedFiles) {
-        $known[$file.Path.ToUpperInvariant()] = $true
-        foreach ($folder in @(Get-DrParentFolders -Relative $file.Path)) {
-            $bundleFolders[$folder.ToUpperInvariant()] = $true
-        }
-        $path = Join-Path -Path $PSScriptRoot -ChildPath $file.Path
-        $hash = 'missing'
-        $signature = ''
-        if (Test-Path -LiteralPath $path -PathType Leaf) {
-            $hash = (Get-FileHash -LiteralPath $path -Algorithm SHA256).Hash
-            if ($path.EndsWith('.ps1')) {
-                $signature = [string](Get-AuthenticodeSignature -LiteralPath $path).Status
+    $self = 'not checked'
+    try {
+        $known = @{}
+        # Every folder that holds an expected file, and their parents (upper case).
+        $bundleFolders = @{}
+        foreach ($file in $ExpectedFiles) {
+            $known[$file.Path.ToUpperInvariant()] = $true
+            foreach ($folder in @(Get-DrParentFolders -Relative $file.Path)) {
+                $bundleFolders[$folder.ToUpperInvariant()] = $true
+            }
+            $path = Join-Path -Path $PSScriptRoot -ChildPath $file.Path
+            $hash = 'missing'
+            $signature = ''
+            if (Test-Path -LiteralPath $path -PathType Leaf) {
+                $hash = (Get-FileHash -LiteralPath $path -Algorithm SHA256).Hash
+                if ($path.EndsWith('.ps1')) {
+                    $signature = [string](Get-AuthenticodeSignature -LiteralPath $path).Status
+                }
+            }
+            Add-DrCheck -Results $results -Id ('sha256:{0}' -f $file.Path) -Check ('{0} SHA-256' -f $file.Path) -Expected $file.Sha256 -Actual $hash
+            if ($file.Path.EndsWith('.ps1')) {
+                if ($hash -eq 'missing') {
+                    $signature = 'missing'
+                }
+                Add-DrCheck -Results $results -Id ('signature:{0}' -f $file.Path) -Check ('{0} signature' -f $file.Path) -Expected 'Valid' -Actual $signature
             }
         }
-        $result = 'OK'
-        if ($hash -ne $file.Sha256) {
-            $result = 'FAIL'
+        $prefix = $PSScriptRoot.TrimEnd('\') + '\'
+        # -Force: hidden and system files, and files in hidden folders, are listed too.
+        foreach ($item in @(Get-ChildItem -LiteralPath $PSScriptRoot -Recurse -File -Force)) {
+            $relative = $item.FullName.Substring($prefix.Length)
+            $ignored = ($relative -eq 'Test-DrBundle.ps1') -or (Test-DrRuntimeFile -Relative $relative -BundleFolders $bundleFolders)
+            if ((-not $ignored) -and (-not $known.ContainsKey($relative.ToUpperInvariant()))) {
+                Add-DrCheck -Results $results -Id ('unexpected:{0}' -f $relative) -Check ('{0} (not in the bundle)' -f $relative) -Expected 'absent' -Actual 'present'
+            }
         }
-        if (($signature -ne '') -and ($signature -ne 'Valid')) {
-            $result = 'FAIL'
-        }
-        $results.Add([pscustomobject]@{ Result = $result; File = $file.Path; Hash = $hash; Signature = $signature })
+        $self = [string](Get-AuthenticodeSignature -LiteralPath $PSCommandPath).Status
+        Add-DrCheck -Results $results -Id 'signature:Test-DrBundle.ps1' -Check 'this script''s own signature' -Expected 'Valid' -Actual $self
     }
-    $prefix = $PSScriptRoot.TrimEnd('\') + '\'
-    # -Force: hidden and system files, and files in hidden folders, are listed too.
-    foreach ($item in @(Get-ChildItem -LiteralPath $PSScriptRoot -Recurse -File -Force)) {
-        $relative = $item.FullName.Substring($prefix.Length)
-        $ignored = ($relative -eq 'Test-DrBundle.ps1') -or (Test-DrRuntimeFile -Relative $relative -BundleFolders $bundleFolders)
-        if ((-not $ignored) -and (-not $known.ContainsKey($relative.ToUpperInvariant()))) {
-            $results.Add([pscustomobject]@{ Result = 'FAIL'; File = $relative; Hash = 'unexpected file'; Signature = '' })
-        }
+    catch {
+        # A check that throws ends the checks, not the record: the result file
+        # keeps the checks done so far and this failed one, so drgen report never
+        # takes an older passing run for this one.
+        Add-DrCheck -Results $results -Id 'run:completed' -Check 'every check ran' -Expected 'completed' -Actual ('stopped: {0}' -f $_.Exception.Message)
     }
-    $self = [string](Get-AuthenticodeSignature -LiteralPath $PSCommandPath).Status
-    $results | Format-Table -AutoSize | Out-String -Width 240 | Write-Host
+    $results | Format-Table -Property Result, Check, Expected, Actual -AutoSize | Out-String -Width 240 | Write-Host
     foreach ($row in $results) {
         if ($row.Result -ne 'OK') {
-            Write-DrProblem -Message ('{0}: {1} {2}' -f $row.File, $row.Hash, $row.Signature)
+            Write-DrProblem -Message ('{0} is {1}, expected {2}' -f $row.Check, $row.Actual, $row.Expected)
         }
     }
-    if ($self -ne 'Valid') {
-        Write-DrProblem -Message ('this script''s own signature is {0}, not Valid' -f $self)
-    }
-    Write-Host ('{0} file(s) checked; this script''s own signature: {1}.' -f $results.Count, $self)
+    Write-Host ('{0} file(s) checked; this script''s own signature: {1}.' -f $ExpectedFiles.Count, $self)
+    $resultPath = Write-DrTestResult -ScriptName 'Test-DrBundle' -Started $started -Checks $results
+    Write-Host ('Result for drgen report: {0}' -f $resultPath)
 }
 catch {
     Write-DrProblem -Message $_.Exception.Message

@@ -1027,8 +1027,12 @@ function Set-DrAppPool {
 # SSO server is the DR master secret server.
 # ---------------------------------------------------------------------------
 function Add-DrCheck {
+    # One row of a check report. Id is stable across runs and bundles (it names
+    # what is checked, never a value found), so drgen report can line up the
+    # checks of several runs; Check is the text the console shows.
     param(
         [Parameter(Mandatory = $true)][System.Collections.Generic.List[object]]$Results,
+        [Parameter(Mandatory = $true)][string]$Id,
         [Parameter(Mandatory = $true)][string]$Check,
         [Parameter(Mandatory = $true)][AllowEmptyString()][string]$Expected,
         [Parameter(Mandatory = $true)][AllowEmptyString()][string]$Actual
@@ -1037,7 +1041,7 @@ function Add-DrCheck {
     if ($Expected -eq $Actual) {
         $result = 'OK'
     }
-    $Results.Add([pscustomobject]@{ Result = $result; Check = $Check; Expected = $Expected; Actual = $Actual })
+    $Results.Add([pscustomobject]@{ Result = $result; Check = $Check; Expected = $Expected; Actual = $Actual; Id = $Id })
 }
 
 function Get-DrStateReport {
@@ -1046,9 +1050,11 @@ function Get-DrStateReport {
         [ValidateSet('Dormant', 'Ready', 'Active')]
         [string]$Expect,
         # Disable after a drill or failover: the registry then rightly names DR SQL.
-        [switch]$AnyManagementServer
+        [switch]$AnyManagementServer,
+        # Test-DrServer.ps1 passes its own list: when a check throws, the checks
+        # done before it are still in the drill result it writes.
+        [System.Collections.Generic.List[object]]$Results = (New-Object -TypeName 'System.Collections.Generic.List[object]')
     )
-    $results = New-Object -TypeName 'System.Collections.Generic.List[object]'
     $failedOver = $Expect -ne 'Dormant'
     $running = $Expect -eq 'Active'
     $actualServer = [string](Get-DrRegistryValue -Path $AdminRegistryKey -Name 'MgmtDBServer')
@@ -1059,9 +1065,9 @@ function Get-DrStateReport {
         $mgmtServer = $DrMgmtServer
         $mgmtDatabase = $DrMgmtDatabase
     }
-    Add-DrCheck -Results $results -Check 'management database server (registry)' -Expected $mgmtServer -Actual $actualServer
+    Add-DrCheck -Results $results -Id 'registry:management-server' -Check 'management database server (registry)' -Expected $mgmtServer -Actual $actualServer
     $actualDatabase = [string](Get-DrRegistryValue -Path $AdminRegistryKey -Name 'MgmtDBName')
-    Add-DrCheck -Results $results -Check 'management database name (registry)' -Expected $mgmtDatabase -Actual $actualDatabase
+    Add-DrCheck -Results $results -Id 'registry:management-database' -Check 'management database name (registry)' -Expected $mgmtDatabase -Actual $actualDatabase
     foreach ($check in $RegistryChecks) {
         if ($check.Key -eq $AdminRegistryKey) {
             continue
@@ -1074,7 +1080,7 @@ function Get-DrStateReport {
         if ($useDr) {
             $wanted = $check.Dr
         }
-        Add-DrCheck -Results $results -Check ('{0}\{1} (registry)' -f $check.Key, $check.Value) -Expected $wanted -Actual ([string]$value)
+        Add-DrCheck -Results $results -Id ('registry:{0}\{1}' -f $check.Key, $check.Value) -Check ('{0}\{1} (registry)' -f $check.Key, $check.Value) -Expected $wanted -Actual ([string]$value)
     }
     $state = Read-DrStartupState
     # BizTalk WMI needs the management database: when it cannot be reached, that is
@@ -1086,33 +1092,33 @@ function Get-DrStateReport {
             $known += $plan.HostName
             $instance = Get-DrHostInstance -HostName $plan.HostName
             if ($null -eq $instance) {
-                Add-DrCheck -Results $results -Check ('host instance {0}' -f $plan.HostName) -Expected 'Installed' -Actual 'missing'
+                Add-DrCheck -Results $results -Id ('host-instance:{0}:installed' -f $plan.HostName) -Check ('host instance {0}' -f $plan.HostName) -Expected 'Installed' -Actual 'missing'
                 continue
             }
             $configured = 'Installed'
             if ([int]$instance.ConfigurationState -ne 1) {
                 $configured = ('ConfigurationState {0}' -f $instance.ConfigurationState)
             }
-            Add-DrCheck -Results $results -Check ('host instance {0}' -f $plan.HostName) -Expected 'Installed' -Actual $configured
+            Add-DrCheck -Results $results -Id ('host-instance:{0}:installed' -f $plan.HostName) -Check ('host instance {0}' -f $plan.HostName) -Expected 'Installed' -Actual $configured
             if ($plan.InProcess) {
-                Add-DrCheck -Results $results -Check ('host instance {0} IsDisabled' -f $plan.HostName) -Expected ([string](-not $failedOver)) -Actual ([string][bool]$instance.IsDisabled)
+                Add-DrCheck -Results $results -Id ('host-instance:{0}:is-disabled' -f $plan.HostName) -Check ('host instance {0} IsDisabled' -f $plan.HostName) -Expected ([string](-not $failedOver)) -Actual ([string][bool]$instance.IsDisabled)
                 $wantedState = 'Stopped'
                 if ($running) {
                     $wantedState = 'Running'
                 }
-                Add-DrCheck -Results $results -Check ('host instance {0} state' -f $plan.HostName) -Expected $wantedState -Actual (Get-DrServiceStateName -State ([int]$instance.ServiceState))
+                Add-DrCheck -Results $results -Id ('host-instance:{0}:state' -f $plan.HostName) -Check ('host instance {0} state' -f $plan.HostName) -Expected $wantedState -Actual (Get-DrServiceStateName -State ([int]$instance.ServiceState))
             }
         }
         if (Test-DrJoined) {
             foreach ($instance in (Get-DrWmiInstances -Class 'MSBTS_HostInstance')) {
                 if (($instance.RunningServer -eq $env:COMPUTERNAME) -and ($known -notcontains $instance.HostName)) {
-                    Add-DrCheck -Results $results -Check ('unexpected host instance {0}' -f $instance.HostName) -Expected 'absent' -Actual 'present'
+                    Add-DrCheck -Results $results -Id ('host-instance:{0}:unexpected' -f $instance.HostName) -Check ('unexpected host instance {0}' -f $instance.HostName) -Expected 'absent' -Actual 'present'
                 }
             }
         }
     }
     catch {
-        Add-DrCheck -Results $results -Check 'BizTalk WMI (host instances)' -Expected 'reachable' -Actual ('unreachable: {0}' -f $_.Exception.Message)
+        Add-DrCheck -Results $results -Id 'wmi:host-instances' -Check 'BizTalk WMI (host instances)' -Expected 'reachable' -Actual ('unreachable: {0}' -f $_.Exception.Message)
     }
     if ($failedOver) {
         # Enable-DrServer.ps1 on the master secret server names it as the group's SSO
@@ -1127,10 +1133,10 @@ function Get-DrStateReport {
                     $ssoServerName = $MasterSecretServer
                 }
             }
-            Add-DrCheck -Results $results -Check 'group SSO server (MSBTS_GroupSetting.SSOServerName)' -Expected $MasterSecretServer -Actual $ssoServerName
+            Add-DrCheck -Results $results -Id 'group:sso-server' -Check 'group SSO server (MSBTS_GroupSetting.SSOServerName)' -Expected $MasterSecretServer -Actual $ssoServerName
         }
         catch {
-            Add-DrCheck -Results $results -Check 'BizTalk WMI (group SSO server)' -Expected 'reachable' -Actual ('unreachable: {0}' -f $_.Exception.Message)
+            Add-DrCheck -Results $results -Id 'wmi:group-sso-server' -Check 'BizTalk WMI (group SSO server)' -Expected 'reachable' -Actual ('unreachable: {0}' -f $_.Exception.Message)
         }
     }
     $hostServices = @($HostInstances | ForEach-Object -Process { $_.Service })
@@ -1140,7 +1146,7 @@ function Get-DrStateReport {
             continue
         }
         if ($null -eq $service) {
-            Add-DrCheck -Results $results -Check ('service {0}' -f $name) -Expected 'installed' -Actual 'missing'
+            Add-DrCheck -Results $results -Id ('service:{0}:installed' -f $name) -Check ('service {0}' -f $name) -Expected 'installed' -Actual 'missing'
             continue
         }
         $wantedStart = 'Disabled'
@@ -1153,16 +1159,16 @@ function Get-DrStateReport {
             }
             $wantedStatus = 'Running'
         }
-        Add-DrCheck -Results $results -Check ('service {0} startup type' -f $name) -Expected $wantedStart -Actual (Get-DrStartType -Name $name)
-        Add-DrCheck -Results $results -Check ('service {0} status' -f $name) -Expected $wantedStatus -Actual ([string]$service.Status)
+        Add-DrCheck -Results $results -Id ('service:{0}:startup-type' -f $name) -Check ('service {0} startup type' -f $name) -Expected $wantedStart -Actual (Get-DrStartType -Name $name)
+        Add-DrCheck -Results $results -Id ('service:{0}:status' -f $name) -Check ('service {0} status' -f $name) -Expected $wantedStatus -Actual ([string]$service.Status)
     }
     foreach ($pool in $AppPools) {
         $wantedPool = 'Stopped'
         if ($running) {
             $wantedPool = 'Started'
         }
-        Add-DrCheck -Results $results -Check ('application pool {0} state' -f $pool) -Expected $wantedPool -Actual (Get-DrAppPoolState -Name $pool)
-        Add-DrCheck -Results $results -Check ('application pool {0} autoStart' -f $pool) -Expected (([string]$running).ToLowerInvariant()) -Actual (Get-DrAppPoolAutoStart -Name $pool)
+        Add-DrCheck -Results $results -Id ('app-pool:{0}:state' -f $pool) -Check ('application pool {0} state' -f $pool) -Expected $wantedPool -Actual (Get-DrAppPoolState -Name $pool)
+        Add-DrCheck -Results $results -Id ('app-pool:{0}:auto-start' -f $pool) -Check ('application pool {0} autoStart' -f $pool) -Expected (([string]$running).ToLowerInvariant()) -Actual (Get-DrAppPoolAutoStart -Name $pool)
     }
     # MSDTC network access (BizTalk prerequisite): Network DTC Access, Allow Inbound,
     # Allow Outbound. Checked in every state: a failover needs it.
@@ -1172,14 +1178,14 @@ function Get-DrStateReport {
         if (($null -ne $value) -and ([int64]$value -ne 0)) {
             $actual = 'enabled'
         }
-        Add-DrCheck -Results $results -Check ('MSDTC {0}' -f $name) -Expected 'enabled' -Actual $actual
+        Add-DrCheck -Results $results -Id ('msdtc:{0}' -f $name) -Check ('MSDTC {0}' -f $name) -Expected 'enabled' -Actual $actual
     }
     if ($failedOver -and $IsMasterSecretServer) {
         $secret = 'absent'
         if (Test-DrSecretPresent) {
             $secret = 'present'
         }
-        Add-DrCheck -Results $results -Check 'SSO master secret (SSOSS registry key)' -Expected 'present' -Actual $secret
+        Add-DrCheck -Results $results -Id 'sso:master-secret' -Check 'SSO master secret (SSOSS registry key)' -Expected 'present' -Actual $secret
     }
     return ,$results
 }
@@ -1196,7 +1202,7 @@ function Assert-DrEndState {
     }
     Write-DrStep -Message ('Checking the end state ({0})' -f $Expect)
     $report = Get-DrStateReport -Expect $Expect -AnyManagementServer:$AnyManagementServer
-    $report | Format-Table -AutoSize | Out-String -Width 240 | Write-Host
+    $report | Format-Table -Property Result, Check, Expected, Actual -AutoSize | Out-String -Width 240 | Write-Host
     foreach ($row in $report) {
         if ($row.Result -ne 'OK') {
             Write-DrProblem -Message ('end state: {0} is {1}, expected {2}' -f $row.Check, $row.Actual, $row.Expected)

@@ -17,7 +17,10 @@
     secret server. In every state: MSDTC network access (Network DTC Access, inbound, outbound) enabled.
     Host instances on this server that the inventory does not list are reported too. When BizTalk WMI
     cannot be reached (its SQL instance is down), that is one failed check and the others still run.
-    It changes nothing. Exit code 0 when every check passes, 1 otherwise. Use it in every DR drill.
+    It changes nothing; besides its log it writes one JSON result into logs\ beside itself
+    (logs\Test-DrServer-<computer>-<yyyyMMddTHHmmssZ>.json, schema drgen/test-result-v1), which
+    `drgen report` reads on the drgen workstation.
+    Exit code 0 when every check passes, 1 otherwise. Use it in every DR drill.
 
 .PARAMETER Expect
     Dormant (default), Ready or Active.
@@ -714,8 +717,12 @@ function Get-DrDataSource {
 # SSO server is the DR master secret server.
 # ---------------------------------------------------------------------------
 function Add-DrCheck {
+    # One row of a check report. Id is stable across runs and bundles (it names
+    # what is checked, never a value found), so drgen report can line up the
+    # checks of several runs; Check is the text the console shows.
     param(
         [Parameter(Mandatory = $true)][System.Collections.Generic.List[object]]$Results,
+        [Parameter(Mandatory = $true)][string]$Id,
         [Parameter(Mandatory = $true)][string]$Check,
         [Parameter(Mandatory = $true)][AllowEmptyString()][string]$Expected,
         [Parameter(Mandatory = $true)][AllowEmptyString()][string]$Actual
@@ -724,7 +731,7 @@ function Add-DrCheck {
     if ($Expected -eq $Actual) {
         $result = 'OK'
     }
-    $Results.Add([pscustomobject]@{ Result = $result; Check = $Check; Expected = $Expected; Actual = $Actual })
+    $Results.Add([pscustomobject]@{ Result = $result; Check = $Check; Expected = $Expected; Actual = $Actual; Id = $Id })
 }
 
 function Get-DrStateReport {
@@ -733,9 +740,11 @@ function Get-DrStateReport {
         [ValidateSet('Dormant', 'Ready', 'Active')]
         [string]$Expect,
         # Disable after a drill or failover: the registry then rightly names DR SQL.
-        [switch]$AnyManagementServer
+        [switch]$AnyManagementServer,
+        # Test-DrServer.ps1 passes its own list: when a check throws, the checks
+        # done before it are still in the drill result it writes.
+        [System.Collections.Generic.List[object]]$Results = (New-Object -TypeName 'System.Collections.Generic.List[object]')
     )
-    $results = New-Object -TypeName 'System.Collections.Generic.List[object]'
     $failedOver = $Expect -ne 'Dormant'
     $running = $Expect -eq 'Active'
     $actualServer = [string](Get-DrRegistryValue -Path $AdminRegistryKey -Name 'MgmtDBServer')
@@ -746,9 +755,9 @@ function Get-DrStateReport {
         $mgmtServer = $DrMgmtServer
         $mgmtDatabase = $DrMgmtDatabase
     }
-    Add-DrCheck -Results $results -Check 'management database server (registry)' -Expected $mgmtServer -Actual $actualServer
+    Add-DrCheck -Results $results -Id 'registry:management-server' -Check 'management database server (registry)' -Expected $mgmtServer -Actual $actualServer
     $actualDatabase = [string](Get-DrRegistryValue -Path $AdminRegistryKey -Name 'MgmtDBName')
-    Add-DrCheck -Results $results -Check 'management database name (registry)' -Expected $mgmtDatabase -Actual $actualDatabase
+    Add-DrCheck -Results $results -Id 'registry:management-database' -Check 'management database name (registry)' -Expected $mgmtDatabase -Actual $actualDatabase
     foreach ($check in $RegistryChecks) {
         if ($check.Key -eq $AdminRegistryKey) {
             continue
@@ -761,7 +770,7 @@ function Get-DrStateReport {
         if ($useDr) {
             $wanted = $check.Dr
         }
-        Add-DrCheck -Results $results -Check ('{0}\{1} (registry)' -f $check.Key, $check.Value) -Expected $wanted -Actual ([string]$value)
+        Add-DrCheck -Results $results -Id ('registry:{0}\{1}' -f $check.Key, $check.Value) -Check ('{0}\{1} (registry)' -f $check.Key, $check.Value) -Expected $wanted -Actual ([string]$value)
     }
     $state = Read-DrStartupState
     # BizTalk WMI needs the management database: when it cannot be reached, that is
@@ -773,33 +782,33 @@ function Get-DrStateReport {
             $known += $plan.HostName
             $instance = Get-DrHostInstance -HostName $plan.HostName
             if ($null -eq $instance) {
-                Add-DrCheck -Results $results -Check ('host instance {0}' -f $plan.HostName) -Expected 'Installed' -Actual 'missing'
+                Add-DrCheck -Results $results -Id ('host-instance:{0}:installed' -f $plan.HostName) -Check ('host instance {0}' -f $plan.HostName) -Expected 'Installed' -Actual 'missing'
                 continue
             }
             $configured = 'Installed'
             if ([int]$instance.ConfigurationState -ne 1) {
                 $configured = ('ConfigurationState {0}' -f $instance.ConfigurationState)
             }
-            Add-DrCheck -Results $results -Check ('host instance {0}' -f $plan.HostName) -Expected 'Installed' -Actual $configured
+            Add-DrCheck -Results $results -Id ('host-instance:{0}:installed' -f $plan.HostName) -Check ('host instance {0}' -f $plan.HostName) -Expected 'Installed' -Actual $configured
             if ($plan.InProcess) {
-                Add-DrCheck -Results $results -Check ('host instance {0} IsDisabled' -f $plan.HostName) -Expected ([string](-not $failedOver)) -Actual ([string][bool]$instance.IsDisabled)
+                Add-DrCheck -Results $results -Id ('host-instance:{0}:is-disabled' -f $plan.HostName) -Check ('host instance {0} IsDisabled' -f $plan.HostName) -Expected ([string](-not $failedOver)) -Actual ([string][bool]$instance.IsDisabled)
                 $wantedState = 'Stopped'
                 if ($running) {
                     $wantedState = 'Running'
                 }
-                Add-DrCheck -Results $results -Check ('host instance {0} state' -f $plan.HostName) -Expected $wantedState -Actual (Get-DrServiceStateName -State ([int]$instance.ServiceState))
+                Add-DrCheck -Results $results -Id ('host-instance:{0}:state' -f $plan.HostName) -Check ('host instance {0} state' -f $plan.HostName) -Expected $wantedState -Actual (Get-DrServiceStateName -State ([int]$instance.ServiceState))
             }
         }
         if (Test-DrJoined) {
             foreach ($instance in (Get-DrWmiInstances -Class 'MSBTS_HostInstance')) {
                 if (($instance.RunningServer -eq $env:COMPUTERNAME) -and ($known -notcontains $instance.HostName)) {
-                    Add-DrCheck -Results $results -Check ('unexpected host instance {0}' -f $instance.HostName) -Expected 'absent' -Actual 'present'
+                    Add-DrCheck -Results $results -Id ('host-instance:{0}:unexpected' -f $instance.HostName) -Check ('unexpected host instance {0}' -f $instance.HostName) -Expected 'absent' -Actual 'present'
                 }
             }
         }
     }
     catch {
-        Add-DrCheck -Results $results -Check 'BizTalk WMI (host instances)' -Expected 'reachable' -Actual ('unreachable: {0}' -f $_.Exception.Message)
+        Add-DrCheck -Results $results -Id 'wmi:host-instances' -Check 'BizTalk WMI (host instances)' -Expected 'reachable' -Actual ('unreachable: {0}' -f $_.Exception.Message)
     }
     if ($failedOver) {
         # Enable-DrServer.ps1 on the master secret server names it as the group's SSO
@@ -814,10 +823,10 @@ function Get-DrStateReport {
                     $ssoServerName = $MasterSecretServer
                 }
             }
-            Add-DrCheck -Results $results -Check 'group SSO server (MSBTS_GroupSetting.SSOServerName)' -Expected $MasterSecretServer -Actual $ssoServerName
+            Add-DrCheck -Results $results -Id 'group:sso-server' -Check 'group SSO server (MSBTS_GroupSetting.SSOServerName)' -Expected $MasterSecretServer -Actual $ssoServerName
         }
         catch {
-            Add-DrCheck -Results $results -Check 'BizTalk WMI (group SSO server)' -Expected 'reachable' -Actual ('unreachable: {0}' -f $_.Exception.Message)
+            Add-DrCheck -Results $results -Id 'wmi:group-sso-server' -Check 'BizTalk WMI (group SSO server)' -Expected 'reachable' -Actual ('unreachable: {0}' -f $_.Exception.Message)
         }
     }
     $hostServices = @($HostInstances | ForEach-Object -Process { $_.Service })
@@ -827,7 +836,7 @@ function Get-DrStateReport {
             continue
         }
         if ($null -eq $service) {
-            Add-DrCheck -Results $results -Check ('service {0}' -f $name) -Expected 'installed' -Actual 'missing'
+            Add-DrCheck -Results $results -Id ('service:{0}:installed' -f $name) -Check ('service {0}' -f $name) -Expected 'installed' -Actual 'missing'
             continue
         }
         $wantedStart = 'Disabled'
@@ -840,16 +849,16 @@ function Get-DrStateReport {
             }
             $wantedStatus = 'Running'
         }
-        Add-DrCheck -Results $results -Check ('service {0} startup type' -f $name) -Expected $wantedStart -Actual (Get-DrStartType -Name $name)
-        Add-DrCheck -Results $results -Check ('service {0} status' -f $name) -Expected $wantedStatus -Actual ([string]$service.Status)
+        Add-DrCheck -Results $results -Id ('service:{0}:startup-type' -f $name) -Check ('service {0} startup type' -f $name) -Expected $wantedStart -Actual (Get-DrStartType -Name $name)
+        Add-DrCheck -Results $results -Id ('service:{0}:status' -f $name) -Check ('service {0} status' -f $name) -Expected $wantedStatus -Actual ([string]$service.Status)
     }
     foreach ($pool in $AppPools) {
         $wantedPool = 'Stopped'
         if ($running) {
             $wantedPool = 'Started'
         }
-        Add-DrCheck -Results $results -Check ('application pool {0} state' -f $pool) -Expected $wantedPool -Actual (Get-DrAppPoolState -Name $pool)
-        Add-DrCheck -Results $results -Check ('application pool {0} autoStart' -f $pool) -Expected (([string]$running).ToLowerInvariant()) -Actual (Get-DrAppPoolAutoStart -Name $pool)
+        Add-DrCheck -Results $results -Id ('app-pool:{0}:state' -f $pool) -Check ('application pool {0} state' -f $pool) -Expected $wantedPool -Actual (Get-DrAppPoolState -Name $pool)
+        Add-DrCheck -Results $results -Id ('app-pool:{0}:auto-start' -f $pool) -Check ('application pool {0} autoStart' -f $pool) -Expected (([string]$running).ToLowerInvariant()) -Actual (Get-DrAppPoolAutoStart -Name $pool)
     }
     # MSDTC network access (BizTalk prerequisite): Network DTC Access, Allow Inbound,
     # Allow Outbound. Checked in every state: a failover needs it.
@@ -859,14 +868,14 @@ function Get-DrStateReport {
         if (($null -ne $value) -and ([int64]$value -ne 0)) {
             $actual = 'enabled'
         }
-        Add-DrCheck -Results $results -Check ('MSDTC {0}' -f $name) -Expected 'enabled' -Actual $actual
+        Add-DrCheck -Results $results -Id ('msdtc:{0}' -f $name) -Check ('MSDTC {0}' -f $name) -Expected 'enabled' -Actual $actual
     }
     if ($failedOver -and $IsMasterSecretServer) {
         $secret = 'absent'
         if (Test-DrSecretPresent) {
             $secret = 'present'
         }
-        Add-DrCheck -Results $results -Check 'SSO master secret (SSOSS registry key)' -Expected 'present' -Actual $secret
+        Add-DrCheck -Results $results -Id 'sso:master-secret' -Check 'SSO master secret (SSOSS registry key)' -Expected 'present' -Actual $secret
     }
     return ,$results
 }
@@ -883,7 +892,7 @@ function Assert-DrEndState {
     }
     Write-DrStep -Message ('Checking the end state ({0})' -f $Expect)
     $report = Get-DrStateReport -Expect $Expect -AnyManagementServer:$AnyManagementServer
-    $report | Format-Table -AutoSize | Out-String -Width 240 | Write-Host
+    $report | Format-Table -Property Result, Check, Expected, Actual -AutoSize | Out-String -Width 240 | Write-Host
     foreach ($row in $report) {
         if ($row.Result -ne 'OK') {
             Write-DrProblem -Message ('end state: {0} is {1}, expected {2}' -f $row.Check, $row.Actual, $row.Expected)
@@ -891,12 +900,106 @@ function Assert-DrEndState {
     }
 }
 
+# ---------------------------------------------------------------------------
+# The drill result (schema drgen/test-result-v1) for `drgen report`: which
+# render this script belongs to, and every check of the run. Written into logs\
+# beside the script: the only file this read-only script writes besides its log.
+# ---------------------------------------------------------------------------
+$TestResultSchema = 'drgen/test-result-v1'
+$BundleId = '4ce13d61ce9ca507761a3fd9aa8f6b9d49a1deaa0ad5229cfc3cf03091e3a771'
+$InventoryName = 'example.yaml'
+$InventorySha256 = 'c2d3c4b1fb8a3b3ea14391db80b7f24e5febb04352796e782f0ff1474c632464'
+$DrgenVersion = '0.1.0'
+
+function Format-DrUtc {
+    # ISO 8601 in UTC, independent of the server's culture and time zone.
+    param(
+        [Parameter(Mandatory = $true)][datetime]$Moment,
+        [Parameter(Mandatory = $true)][string]$Format
+    )
+    return $Moment.ToUniversalTime().ToString($Format, [System.Globalization.CultureInfo]::InvariantCulture)
+}
+
+function Write-DrTestResult {
+    # Returns the path written: logs\<script>-<COMPUTER>-<yyyyMMddTHHmmssZ>.json,
+    # with -2, -3, ... when a run in the same second already wrote that name.
+    # Written under -WhatIf too, like the log: the checks only read, so a run
+    # under -WhatIf is a real run and its record must not be lost.
+    param(
+        [Parameter(Mandatory = $true)][string]$ScriptName,
+        [AllowEmptyString()][string]$ExpectedState = '',
+        [switch]$AfterDrill,
+        [Parameter(Mandatory = $true)][datetime]$Started,
+        [Parameter(Mandatory = $true)][AllowEmptyCollection()][object[]]$Checks
+    )
+    $rows = New-Object -TypeName 'System.Collections.Generic.List[object]'
+    foreach ($row in $Checks) {
+        $rows.Add([pscustomobject][ordered]@{
+            id = [string]$row.Id
+            check = [string]$row.Check
+            expected = [string]$row.Expected
+            observed = [string]$row.Actual
+            passed = ($row.Result -eq 'OK')
+        })
+    }
+    $state = $null
+    if ($ExpectedState -ne '') {
+        $state = $ExpectedState
+    }
+    $finished = Get-Date
+    # The hash of this file as it is on disk, signature block included: the
+    # manifest's sha256 of the script.
+    $scriptSha256 = (Get-FileHash -LiteralPath $PSCommandPath -Algorithm SHA256).Hash
+    # Who ran it (DOMAIN\user), from the process token, not from $env:USERNAME,
+    # which the person running the script can set.
+    $runBy = [System.Security.Principal.WindowsIdentity]::GetCurrent().Name
+    # ToArray(): a plain array, so ConvertTo-Json writes a JSON array on
+    # Windows PowerShell 5.1 even for one check or none.
+    $document = [pscustomobject][ordered]@{
+        schema = $TestResultSchema
+        script = $ScriptName
+        computer = $env:COMPUTERNAME
+        run_by = $runBy
+        site = $SiteName
+        inventory = $InventoryName
+        inventory_sha256 = $InventorySha256
+        drgen_version = $DrgenVersion
+        bundle_id = $BundleId
+        script_sha256 = $scriptSha256
+        expected_state = $state
+        after_drill = [bool]$AfterDrill
+        started = (Format-DrUtc -Moment $Started -Format 'yyyy-MM-ddTHH:mm:ssZ')
+        finished = (Format-DrUtc -Moment $finished -Format 'yyyy-MM-ddTHH:mm:ssZ')
+        checks = $rows.ToArray()
+    }
+    $base = '{0}-{1}-{2}' -f $ScriptName, $env:COMPUTERNAME, (Format-DrUtc -Moment $finished -Format 'yyyyMMddTHHmmssZ')
+    $path = Join-Path -Path $LogFolder -ChildPath ('{0}.json' -f $base)
+    $suffix = 1
+    while (Test-Path -LiteralPath $path) {
+        $suffix += 1
+        $path = Join-Path -Path $LogFolder -ChildPath ('{0}-{1}.json' -f $base, $suffix)
+    }
+    $json = [string]($document | ConvertTo-Json -Depth 5)
+    [System.IO.File]::WriteAllText($path, $json, (New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false))
+    return $path
+}
+
 Assert-DrTargetComputer
 $logPath = Start-DrLog -ScriptName 'Test-DrServer'
 try {
     Write-DrStep -Message ('Expected state: {0}' -f $Expect)
-    $report = Get-DrStateReport -Expect $Expect -AnyManagementServer:$AfterDrill
-    $report | Format-Table -AutoSize | Out-String -Width 240 | Write-Host
+    $started = Get-Date
+    $report = New-Object -TypeName 'System.Collections.Generic.List[object]'
+    try {
+        [void](Get-DrStateReport -Expect $Expect -AnyManagementServer:$AfterDrill -Results $report)
+    }
+    catch {
+        # A check that throws ends the checks, not the record: the result file
+        # keeps the checks done so far and this failed one, so drgen report never
+        # takes an older passing run for this one.
+        Add-DrCheck -Results $report -Id 'run:completed' -Check 'every check ran' -Expected 'completed' -Actual ('stopped: {0}' -f $_.Exception.Message)
+    }
+    $report | Format-Table -Property Result, Check, Expected, Actual -AutoSize | Out-String -Width 240 | Write-Host
     $failed = 0
     foreach ($row in $report) {
         if ($row.Result -ne 'OK') {
@@ -905,6 +1008,8 @@ try {
         }
     }
     Write-Host ('{0} check(s), {1} failed.' -f $report.Count, $failed)
+    $resultPath = Write-DrTestResult -ScriptName 'Test-DrServer' -ExpectedState $Expect -AfterDrill:$AfterDrill -Started $started -Checks $report
+    Write-Host ('Result for drgen report: {0}' -f $resultPath)
 }
 catch {
     Write-DrProblem -Message $_.Exception.Message
