@@ -40,7 +40,12 @@ from generator.model import Inventory, json_schema
 from generator.plan import Plan, build_plan
 from generator.render import make_environment, template_set_sha256
 from generator.rules import check_rules
-from generator.signing import DEV_IDENTITY_FOLDER, NullSigner, choose_signer
+from generator.signing import (
+    DEV_IDENTITY_FOLDER,
+    NullSigner,
+    SignerChoice,
+    choose_signer,
+)
 from generator.validation import parse_inventory
 from generator.writer import (
     BundleFiles,
@@ -241,6 +246,23 @@ def _ignore(_: str) -> None:
     return None
 
 
+def _signer(
+    signing: Signing, now: datetime | None, warn: Callable[[str], None]
+) -> SignerChoice:
+    """Load and check the signing identity once; pass on what to tell the user."""
+    choice = choose_signer(
+        signing.cert,
+        signing.key,
+        signing.timestamp_url,
+        now or datetime.now(UTC),
+        dev_folder=signing.dev_folder,
+        password=signing.password,
+    )
+    for warning in choice.warnings:
+        warn(f"warning: {warning}")
+    return choice
+
+
 def render(
     paths: Sequence[Path],
     *,
@@ -269,17 +291,7 @@ def render(
 
     check_out_dir(out, force=force)
     plans, env, templates_sha = _prepare(paths, templates)
-    signing = signing or Signing()
-    choice = choose_signer(
-        signing.cert,
-        signing.key,
-        signing.timestamp_url,
-        now or datetime.now(UTC),
-        dev_folder=signing.dev_folder,
-        password=signing.password,
-    )
-    for warning in choice.warnings:
-        warn(f"warning: {warning}")
+    choice = _signer(signing or Signing(), now, warn)
     for each in plans:
         for diagnostic in each.warnings:
             warn(diagnostic.format())
@@ -395,17 +407,7 @@ def discovery_script(
     if not templates.is_dir():
         raise UsageError(f"{templates}: --templates must be a directory")
     target = check_discovery_target(out, force=force)
-    signing = signing or Signing()
-    choice = choose_signer(
-        signing.cert,
-        signing.key,
-        signing.timestamp_url,
-        now or datetime.now(UTC),
-        dev_folder=signing.dev_folder,
-        password=signing.password,
-    )
-    for warning in choice.warnings:
-        warn(f"warning: {warning}")
+    choice = _signer(signing or Signing(), now, warn)
     script = build_discovery_script(make_environment(templates), choice.signer)
     return write_discovery_script(target, script)
 

@@ -23,7 +23,7 @@ from generator.inspection import (
 )
 
 if TYPE_CHECKING:
-    from generator.api import CheckedBundle
+    from generator.api import CheckedBundle, Signing
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -152,6 +152,34 @@ FormatOption = Annotated[
 TemplatesOption = Annotated[
     Path, typer.Option("--templates", help="Template directory.")
 ]
+# The signing options of every command that writes a signed script.
+CertOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--cert",
+        help="Code-signing certificate: .pfx/.p12 (password from "
+        "DRGEN_CERT_PASSWORD or a prompt) or PEM (with --key). Default: a local "
+        "development certificate, for evaluation only, kept in .drgen/dev-signing "
+        "(or in DRGEN_DEV_CERT_DIR).",
+    ),
+]
+KeyOption = Annotated[
+    Path | None, typer.Option("--key", help="PEM private key for a PEM --cert.")
+]
+TimestampOption = Annotated[
+    str | None,
+    typer.Option("--timestamp-url", help="RFC 3161 timestamp authority URL."),
+]
+
+
+def _signing(cert: Path | None, key: Path | None, timestamp_url: str | None) -> Signing:
+    """The library's ``Signing``: the development folder from the environment and
+    a password prompt when the certificate needs one (the library does neither)."""
+    from generator import api
+    from generator.signing import DEV_FOLDER_VARIABLE, DEV_IDENTITY_FOLDER, ask_password
+
+    dev_folder = Path(os.environ.get(DEV_FOLDER_VARIABLE, str(DEV_IDENTITY_FOLDER)))
+    return api.Signing(cert, key, timestamp_url, dev_folder, password=ask_password)
 
 
 @app.command()
@@ -166,23 +194,9 @@ def render(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No per-file lines.")
     ] = False,
-    cert: Annotated[
-        Path | None,
-        typer.Option(
-            "--cert",
-            help="Code-signing certificate: .pfx/.p12 (password from "
-            "DRGEN_CERT_PASSWORD or a prompt) or PEM (with --key). Default: a local "
-            "development certificate, for evaluation only, kept in .drgen/dev-signing "
-            "(or in DRGEN_DEV_CERT_DIR).",
-        ),
-    ] = None,
-    key: Annotated[
-        Path | None, typer.Option("--key", help="PEM private key for a PEM --cert.")
-    ] = None,
-    timestamp_url: Annotated[
-        str | None,
-        typer.Option("--timestamp-url", help="RFC 3161 timestamp authority URL."),
-    ] = None,
+    cert: CertOption = None,
+    key: KeyOption = None,
+    timestamp_url: TimestampOption = None,
     jobs: Annotated[
         int,
         typer.Option(
@@ -231,20 +245,11 @@ def render(
                 out,
             )
             return
-        from generator.signing import (
-            DEV_FOLDER_VARIABLE,
-            DEV_IDENTITY_FOLDER,
-            ask_password,
-        )
-
-        dev_folder = Path(os.environ.get(DEV_FOLDER_VARIABLE, str(DEV_IDENTITY_FOLDER)))
         written = api.render(
             _inventories(inventories),
             out=out,
             templates=templates,
-            signing=api.Signing(
-                cert, key, timestamp_url, dev_folder, password=ask_password
-            ),
+            signing=_signing(cert, key, timestamp_url),
             force=force,
             jobs=jobs,
             warn=_say,
@@ -694,21 +699,9 @@ def discover(
             "--force", help="Replace an Export-BizTalkGroup.ps1 drgen did not write."
         ),
     ] = False,
-    cert: Annotated[
-        Path | None,
-        typer.Option(
-            "--cert",
-            help="Code-signing certificate, as for render (default: the development "
-            "certificate, for evaluation only).",
-        ),
-    ] = None,
-    key: Annotated[
-        Path | None, typer.Option("--key", help="PEM private key for a PEM --cert.")
-    ] = None,
-    timestamp_url: Annotated[
-        str | None,
-        typer.Option("--timestamp-url", help="RFC 3161 timestamp authority URL."),
-    ] = None,
+    cert: CertOption = None,
+    key: KeyOption = None,
+    timestamp_url: TimestampOption = None,
     simulate: Annotated[
         Path | None,
         typer.Option(
@@ -743,19 +736,10 @@ def discover(
             text = api.simulate_discovery(simulate)
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
             return
-        from generator.signing import (
-            DEV_FOLDER_VARIABLE,
-            DEV_IDENTITY_FOLDER,
-            ask_password,
-        )
-
-        dev_folder = Path(os.environ.get(DEV_FOLDER_VARIABLE, str(DEV_IDENTITY_FOLDER)))
         written = api.discovery_script(
             out=out,
             templates=templates,
-            signing=api.Signing(
-                cert, key, timestamp_url, dev_folder, password=ask_password
-            ),
+            signing=_signing(cert, key, timestamp_url),
             force=force,
             warn=_say,
         )

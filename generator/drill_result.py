@@ -9,6 +9,7 @@ accepts. Reading a file turns every problem into a located ``ResultError``.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from datetime import datetime
@@ -25,6 +26,7 @@ from pydantic import (
 )
 
 from generator.errors import Diagnostic, DrgenError, ExitCode, Location
+from generator.jsonfile import load_object
 
 RESULT_SCHEMA: Final = "drgen/test-result-v1"
 SCHEMA_FILE: Final = "drgen-test-result-v1.schema.json"
@@ -139,15 +141,11 @@ def _position(text: str, keys: tuple[str | int, ...]) -> tuple[int, int]:
 
 def parse_result(text: str, path: Path) -> DrillResult:
     """A drill result from its text; malformed input is a located ``ResultError``."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _located(path, exc.lineno, exc.colno, f"not JSON: {exc.msg}") from None
-    except (ValueError, RecursionError) as exc:
-        detail = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-        raise _located(path, 1, 1, f"not a usable JSON document: {detail}") from None
-    if not isinstance(data, dict):
-        raise _located(path, 1, 1, f"a drill result is a JSON object ({RESULT_SCHEMA})")
+    data = load_object(
+        text,
+        functools.partial(_located, path),
+        "a drill result",
+    )
     if data.get("schema") != RESULT_SCHEMA:
         line, column = _position(text, ("schema",))
         raise _located(

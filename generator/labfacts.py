@@ -8,6 +8,7 @@ change in drgen), was skipped, or was not checked at all.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from typing import Any, Final
 from generator.catalogue import CATALOGUE, Catalogue, Entry, Probe
 from generator.catalogue.model import sql_identifier
 from generator.errors import Diagnostic, DrgenError, ExitCode, Location
+from generator.jsonfile import load_object
 
 RESULT_SCHEMA: Final = "drgen/lab-facts-v1"
 STATUSES: Final = ("held", "failed", "skipped")
@@ -197,16 +199,7 @@ def load_result(path: Path) -> tuple[dict[str, Any], str]:
         raise LabResultError(f"{path}: cannot read: {exc.strerror}") from None
     # ConvertTo-Json output saved by Windows PowerShell may start with a BOM.
     text = raw.decode("utf-8-sig", errors="replace")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _located(path, exc.lineno, exc.colno, f"not JSON: {exc.msg}") from None
-    except (ValueError, RecursionError) as exc:
-        # An integer too long to convert, or nesting too deep to parse.
-        detail = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-        raise _located(path, 1, 1, f"not a usable JSON document: {detail}") from None
-    if not isinstance(data, dict):
-        raise _located(path, 1, 1, "a probe result is a JSON object")
+    data = load_object(text, functools.partial(_located, path), "a probe result")
     if data.get("schema") != RESULT_SCHEMA:
         line, column = _position(text, '"schema"')
         raise _located(

@@ -1,19 +1,18 @@
-"""All-or-nothing output: a bundle directory is replaced whole, or not at all.
+"""The output folder: what is in it, what a render would change, whose it is.
 
-A changed bundle is assembled in a staging directory next to it (unchanged files
-are hard-linked, so they are not rewritten) and swapped in with two renames. An
-unchanged bundle is not touched. A directory drgen did not create (no manifest)
-is never overwritten without ``force``. ``planned_changes`` says what a render
-would do, for ``drgen plan``, without writing.
+``staging.py`` writes a bundle (into a staging folder, then two renames); this
+module says what is already there (``existing_files``, ``diff_bundle``),
+refuses a folder drgen did not create (no manifest) unless ``force``, undoes
+what a render killed between its renames left behind, keeps relative paths
+inside the output folder (``safe_target``), and says what a render would do,
+for ``drgen plan``, without writing (``planned_changes``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -45,13 +44,8 @@ class BundleFiles:
 
 
 def _existing(root: Path) -> dict[PurePosixPath, Path]:
-    if not root.is_dir():
-        return {}
-    return {
-        PurePosixPath(p.relative_to(root.parent).as_posix()): p
-        for p in sorted(root.rglob("*"))
-        if p.is_file() or p.is_symlink()
-    }
+    """The files of ``OUT/<root>``, keyed by their path relative to ``OUT``."""
+    return {PurePosixPath(root.name) / k: v for k, v in existing_files(root).items()}
 
 
 def existing_files(folder: Path) -> dict[PurePosixPath, Path]:
@@ -153,50 +147,6 @@ def safe_target(base: Path, relative: PurePosixPath) -> Path:
     if relative.is_absolute() or ".." in relative.parts or not relative.parts:
         raise OutputError(f"{relative}: output path escapes the output directory")
     return base / relative
-
-
-def write_bundle(out: Path, bundle: BundleFiles, changes: Sequence[FileChange]) -> int:
-    """Replace ``OUT/<root>`` with the bundle; returns how many files were written."""
-    if all(c.status == "identical" for c in changes):
-        return 0
-    root = out / bundle.root
-    staging = out / f".{bundle.root.name}.staging-{os.getpid()}"
-    retired = out / f".{bundle.root.name}.previous-{os.getpid()}"
-    status = {c.path: c.status for c in changes}
-    written = 0
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        marker = out / OUT_MARKER
-        if not marker.is_file():
-            marker.write_bytes(b"This directory is written by drgen render.\n")
-        shutil.rmtree(staging, ignore_errors=True)
-        made: set[Path] = set()
-        for path, data in bundle.files:
-            target = safe_target(staging, PurePosixPath(*path.parts[1:]))
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            if status.get(path) == "identical":
-                os.link(root.parent / path, target)
-            else:
-                target.write_bytes(data)
-                written += 1
-        if root.exists():
-            root.rename(retired)
-        try:
-            staging.rename(root)
-        except OSError:
-            if retired.exists():
-                retired.rename(root)
-            raise
-    except OSError as exc:
-        raise OutputError(
-            f"{root}: cannot write bundle: {exc.strerror or exc}"
-        ) from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.rmtree(retired, ignore_errors=True)
-    return written
 
 
 # Files whose bytes follow from all the others: the site self-test script (it lists

@@ -7,13 +7,12 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from generator.cli import app
-from generator.writer import write_bundle
 from tests.conftest import INVENTORIES, ROOT
 
 
@@ -181,29 +180,6 @@ def test_failure_while_writing_keeps_previous_bundle(
     assert tree_bytes(out / "example") == before
     # No staging or retired directory is left behind.
     assert sorted(p.name for p in out.iterdir()) == [".drgen-out", "example"]
-
-
-def test_write_bundle_is_not_called_for_identical(tmp_path: Path) -> None:
-    # Guard the fast path directly: identical changes must not touch the disk.
-    from generator.writer import BundleFiles, FileChange
-
-    bundle = BundleFiles(PurePosixPath("x"), ())
-    assert write_bundle(tmp_path, bundle, [FileChange("identical", bundle.root)]) == 0
-    assert list(tmp_path.iterdir()) == []
-
-
-@pytest.mark.parametrize("bad", ["x/../../escape.txt", "x/../../../etc/passwd"])
-def test_paths_cannot_escape_the_output_directory(tmp_path: Path, bad: str) -> None:
-    from generator.errors import OutputError
-    from generator.writer import BundleFiles, FileChange
-
-    bundle = BundleFiles(PurePosixPath("x"), ((PurePosixPath(bad), b"data"),))
-    with pytest.raises(OutputError, match="escapes the output directory"):
-        write_bundle(
-            tmp_path / "out", bundle, [FileChange("create", PurePosixPath(bad))]
-        )
-    assert not (tmp_path / "escape.txt").exists()
-    assert [p.name for p in (tmp_path / "out").iterdir()] == [".drgen-out"]
 
 
 def test_foreign_output_directory_needs_force(
