@@ -13,7 +13,18 @@ Test-DrBundle.ps1, else Test-DrServer.ps1's expected state) is judged:
 * ``superseded``: a ``Ready`` or ``Active`` result finished after the latest
   ``Dormant`` one: the server was enabled after it was last shown dormant, so
   that result no longer says what it is now (run Test-DrServer.ps1 -AfterDrill
-  once the drill is stood down).
+  once the drill is stood down);
+* ``script changed``: a Test-DrServer.ps1 result whose ``script_sha256`` is not
+  the SHA-256 the same server's latest ``Bundle`` result expected for that
+  server's Test-DrServer.ps1 (its ``sha256:<server>\\Test-DrServer.ps1`` check):
+  the script that ran is not the bundle's, so what was tested is not what would
+  run. Judged only when both results are of the current bundle and the check is
+  there; a ``Bundle`` result is never compared (Test-DrBundle.ps1 cannot list
+  its own hash, and a re-signed bundle keeps its id: its own signature check is
+  what covers it);
+* ``future``: a result that finished more than :data:`FUTURE_TOLERANCE` after
+  ``now`` (the server's clock is ahead): it would stay the latest and never go
+  stale. Always judged, even on a drill's result, whose age means nothing then.
 
 ``Ready`` and ``Active`` results come from drills: none is required, and one
 that is stale or from another bundle is history (shown with a note, not held
@@ -42,6 +53,10 @@ from generator.drill_result import DrillResult
 KINDS = ("Bundle", "Dormant", "Ready", "Active")
 REQUIRED_KINDS = ("Bundle", "Dormant")
 DEFAULT_MAX_AGE_DAYS = 30
+# Clocks drift: a result this far after the report's now is not believed.
+FUTURE_TOLERANCE = timedelta(minutes=10)
+# The script whose hash a Test-DrServer.ps1 result is held to, per DR server folder.
+SERVER_SCRIPT = "Test-DrServer.ps1"
 
 
 class Reason(enum.Enum):
@@ -52,6 +67,8 @@ class Reason(enum.Enum):
     FOREIGN = "foreign"
     MISSING = "missing"
     SUPERSEDED = "superseded"
+    SCRIPT_CHANGED = "script changed"
+    FUTURE = "future"
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +196,37 @@ def _latest(results: Sequence[Loaded]) -> Loaded | None:
     )
 
 
+def _script_changed(
+    latest: Loaded | None, bundle: Loaded | None, server: str, bundle_id: str | None
+) -> bool:
+    """True when ``latest`` (a Test-DrServer.ps1 result) ran a script other than
+    the one the server's latest ``Bundle`` result expected for it.
+
+    Said only when both are of the current bundle and that result checked the
+    script (a run that stopped early may not have): otherwise nothing is known.
+    Paths on Windows and hex digits compare case-insensitively.
+    """
+    if latest is None or bundle is None or bundle_id is None:
+        return False
+    result = latest.result
+    if result.kind == "Bundle":
+        return False
+    if result.bundle_id != bundle_id or bundle.result.bundle_id != bundle_id:
+        return False
+    expected = expected_script_sha256(bundle, server)
+    return expected is not None and expected != result.script_sha256.upper()
+
+
+def expected_script_sha256(bundle: Loaded, server: str) -> str | None:
+    """The SHA-256 (upper case) a ``Bundle`` result expected for ``server``'s
+    Test-DrServer.ps1 (its manifest's, not what was found), or None: not checked."""
+    wanted = f"sha256:{server}\\{SERVER_SCRIPT}".upper()
+    for check in bundle.result.checks:
+        if check.id.upper() == wanted:
+            return check.expected.upper()
+    return None
+
+
 def _judge(
     latest: Loaded | None,
     kind: str,
@@ -187,11 +235,13 @@ def _judge(
     max_age: timedelta,
     bundle_id: str | None,
     known: bool,
+    script_changed: bool = False,
 ) -> tuple[tuple[Reason, ...], tuple[Reason, ...]]:
     """(reasons, notes) of one cell; ``bundle_id`` None: no inventory was given.
 
     A drill's result (Ready, Active) that is stale or from another bundle is
     history: noted, not held against the site. A current one counts like the rest.
+    A result dated in the future is never history: its age cannot be told.
     """
     if latest is None:
         required = kind in REQUIRED_KINDS and known and bundle_id is not None
@@ -205,9 +255,12 @@ def _judge(
     history = kind not in REQUIRED_KINDS and known and bool(found)
     if (result.failed or not result.checks) and not history:
         found.insert(0, Reason.FAILED)
+    if script_changed:
+        found.append(Reason.SCRIPT_CHANGED)
+    future = (Reason.FUTURE,) if result.finished - now > FUTURE_TOLERANCE else ()
     if history:
-        return (), tuple(found)
-    return tuple(found), ()
+        return future, tuple(found)
+    return tuple(found) + future, ()
 
 
 def _server(
@@ -221,11 +274,19 @@ def _server(
 ) -> ServerStatus:
     cells = []
     drills = [r for r in results if r.result.kind not in REQUIRED_KINDS]
+    bundle = _latest([r for r in results if r.result.kind == "Bundle"])
     for kind in KINDS:
         mine = [r for r in results if r.result.kind == kind]
         latest = _latest(mine)
+        changed = known and _script_changed(latest, bundle, name, bundle_id)
         reasons, notes = _judge(
-            latest, kind, now=now, max_age=max_age, bundle_id=bundle_id, known=known
+            latest,
+            kind,
+            now=now,
+            max_age=max_age,
+            bundle_id=bundle_id,
+            known=known,
+            script_changed=changed,
         )
         # Any drill after the last Dormant run, from whichever bundle, means the
         # server was enabled since: its dormancy is no longer shown.

@@ -18,7 +18,17 @@ from typing import TYPE_CHECKING
 from generator.drill_result import DrillResult, utc_text
 from generator.errors import Diagnostic, Location, OutputError, TemplateError
 from generator.mapping import Capacity
-from generator.readiness import KINDS, Cell, Loaded, Readiness, Reason, SiteStatus
+from generator.readiness import (
+    KINDS,
+    SERVER_SCRIPT,
+    Cell,
+    Loaded,
+    Readiness,
+    Reason,
+    ServerStatus,
+    SiteStatus,
+    expected_script_sha256,
+)
 
 if TYPE_CHECKING:
     from generator.drift import DriftReport
@@ -31,6 +41,8 @@ _REASON_TEXT = {
     Reason.FOREIGN: "other bundle",
     Reason.MISSING: "missing",
     Reason.SUPERSEDED: "a drill since",
+    Reason.SCRIPT_CHANGED: "the script that ran is not the bundle's",
+    Reason.FUTURE: "dated after the report: check the server clock",
 }
 
 
@@ -208,6 +220,10 @@ def _cell_badge(cell: Cell, now: datetime) -> Badge:
         words.append("other bundle")
     if Reason.SUPERSEDED in marks:
         words.append("a drill since")
+    if Reason.SCRIPT_CHANGED in marks:
+        words.append("script not the bundle's")
+    if Reason.FUTURE in marks:
+        words.append("dated in the future")
     if cell.notes:
         words.append("not judged")
     css = "fail" if Reason.FAILED in cell.reasons else "pass"
@@ -247,6 +263,14 @@ def _findings(site: SiteStatus, now: datetime, max_age: timedelta) -> list[Findi
                         f"finished {utc_text(result.finished)}; a Ready or Active "
                         "result finished later: run Test-DrServer.ps1 -AfterDrill"
                     )
+                elif reason is Reason.SCRIPT_CHANGED:
+                    detail = _script_detail(server, result.script_sha256)
+                elif reason is Reason.FUTURE:
+                    detail = (
+                        f"finished {utc_text(result.finished)}, after this report "
+                        f"({utc_text(now)}): the server's clock is ahead, and the "
+                        "result would stay the latest and never go stale"
+                    )
                 elif server.unknown:
                     detail = f"{server.name} is not a DR server of site {site.site}"
                 else:
@@ -259,6 +283,18 @@ def _findings(site: SiteStatus, now: datetime, max_age: timedelta) -> list[Findi
                     label += " (an earlier drill: not judged)"
                 found.append(Finding(server.name, cell.kind, label, detail))
     return found
+
+
+def _script_detail(server: ServerStatus, ran: str) -> str:
+    bundle = next(c.latest for c in server.cells if c.kind == "Bundle")
+    expected = expected_script_sha256(bundle, server.name) if bundle else None
+    checked = utc_text(bundle.result.finished) if bundle else "?"
+    return (
+        f"{SERVER_SCRIPT} that ran has SHA-256 {ran.upper()[:12]}, the bundle's "
+        f"{server.name}\\{SERVER_SCRIPT} {(expected or '?')[:12]} (Test-DrBundle.ps1 "
+        f"of {checked}): what was tested is not what would run; copy the bundle's "
+        "script back and run the test again (needed too after the bundle is re-signed)"
+    )
 
 
 def _failures(site: SiteStatus) -> list[Failure]:

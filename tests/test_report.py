@@ -3,6 +3,7 @@ committed sample results (the browser test is tests/test_report_browser.py)."""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 import xml.etree.ElementTree as ET
@@ -26,6 +27,7 @@ from generator.errors import ExitCode
 from generator.plan import Plan
 from generator.readiness import (
     DEFAULT_MAX_AGE_DAYS,
+    FUTURE_TOLERANCE,
     Expectation,
     Loaded,
     Readiness,
@@ -277,6 +279,56 @@ def _other_site(results: list[Loaded]) -> None:
     results.append(replace(results[0], site="DR-Elsewhere", checks=()))
 
 
+# A Test-DrServer.ps1 edited on the server (or copied from elsewhere).
+EDITED_SCRIPT = hashlib.sha256(b"Test-DrServer.ps1 edited on the server").hexdigest()
+
+
+def _script(computer: str, kind: str, sha256: str = EDITED_SCRIPT) -> Mutation:
+    def mutate(results: list[Loaded]) -> None:
+        i = pick(results, computer, kind)
+        results[i] = replace(results[i], script_sha256=sha256)
+
+    return mutate
+
+
+def _both(*mutations: Mutation) -> Mutation:
+    def mutate(results: list[Loaded]) -> None:
+        for each in mutations:
+            each(results)
+
+    return mutate
+
+
+def _without_script_check(results: list[Loaded]) -> None:
+    """A bundle check that stopped before it hashed FABDRBTS01's Test-DrServer.ps1."""
+    i = pick(results, "FABDRBTS01", "Bundle")
+    checks = results[i].result.checks
+    gone = "sha256:FABDRBTS01\\Test-DrServer.ps1"
+    kept = tuple(c for c in checks if c.id != gone)
+    assert len(kept) == len(checks) - 1
+    results[i] = replace(results[i], checks=kept)
+
+
+def _dated(computer: str, kind: str, after_now: timedelta) -> Mutation:
+    """The result finishes ``after_now`` after SAMPLE_NOW (a clock ahead)."""
+
+    def mutate(results: list[Loaded]) -> None:
+        i = pick(results, computer, kind)
+        result = results[i].result
+        shift = SAMPLE_NOW + after_now - result.finished
+        results[i] = replace(
+            results[i], started=result.started + shift, finished=result.finished + shift
+        )
+
+    return mutate
+
+
+def _future_old_drill(results: list[Loaded]) -> None:
+    """Another bundle's passing drill, dated a day ahead: it is not history."""
+    _old_drill(True, "Ready", bundle_id=OLD_BUNDLE_ID)(results)
+    _dated("FABDRBTS02", "Ready", timedelta(days=1))(results)
+
+
 NOT_READY: dict[str, tuple[Mutation, set[tuple[str, str, Reason]]]] = {
     "failed check": (_fail_one, {("FABDRBTS02", "Dormant", Reason.FAILED)}),
     "no checks": (_no_checks, {("FABDRBTS01", "Bundle", Reason.FAILED)}),
@@ -315,6 +367,43 @@ NOT_READY: dict[str, tuple[Mutation, set[tuple[str, str, Reason]]]] = {
         _drill_after_dormant("Ready", passed=False),
         {("FABDRBTS01", "Dormant", Reason.SUPERSEDED)},
     ),
+    "dormant run of another script": (
+        _script("FABDRBTS02", "Dormant"),
+        {("FABDRBTS02", "Dormant", Reason.SCRIPT_CHANGED)},
+    ),
+    # Server 01's result ran server 02's script: it is not the one 01 would run.
+    "dormant run of the other server's script": (
+        lambda results: _script(
+            "FABDRBTS01",
+            "Dormant",
+            results[pick(results, "FABDRBTS02", "Dormant")].result.script_sha256,
+        )(results),
+        {("FABDRBTS01", "Dormant", Reason.SCRIPT_CHANGED)},
+    ),
+    "current drill of another script": (
+        _both(_newer(True, "Active"), _script("FABDRBTS01", "Active")),
+        {("FABDRBTS01", "Active", Reason.SCRIPT_CHANGED)},
+    ),
+    # The bundle check is of another bundle: nothing said about the script.
+    "script compared only within the current bundle": (
+        _both(_foreign, _script("FABDRBTS02", "Dormant")),
+        {("FABDRBTS02", "Bundle", Reason.FOREIGN)},
+    ),
+    "dormant run dated in the future": (
+        _dated("FABDRBTS01", "Dormant", FUTURE_TOLERANCE + timedelta(seconds=1)),
+        {("FABDRBTS01", "Dormant", Reason.FUTURE)},
+    ),
+    "bundle check dated in the future": (
+        _dated("FABDRBTS02", "Bundle", timedelta(days=3)),
+        {("FABDRBTS02", "Bundle", Reason.FUTURE)},
+    ),
+    "old bundle's drill dated in the future": (
+        _future_old_drill,
+        {
+            ("FABDRBTS02", "Ready", Reason.FUTURE),
+            ("FABDRBTS02", "Dormant", Reason.SUPERSEDED),
+        },
+    ),
 }
 STILL_READY: dict[str, Mutation] = {
     "older failing run": _older_failing,
@@ -328,6 +417,22 @@ STILL_READY: dict[str, Mutation] = {
     ),
     "computer name in lower case": _lower_case,
     "result of another site": _other_site,
+    "script hash in lower case": lambda results: _script(
+        "FABDRBTS01",
+        "Dormant",
+        results[pick(results, "FABDRBTS01", "Dormant")].result.script_sha256.lower(),
+    )(results),
+    # Test-DrBundle.ps1 is not in its own manifest: its hash is not compared.
+    "bundle check run by another script": _script("FABDRBTS01", "Bundle"),
+    "bundle check that did not hash the script": _both(
+        _without_script_check, _script("FABDRBTS01", "Dormant")
+    ),
+    "old drill of another script": _both(
+        _old_drill(True, "Active"), _script("FABDRBTS02", "Active")
+    ),
+    "dated within the clock tolerance": _dated(
+        "FABDRBTS01", "Dormant", FUTURE_TOLERANCE
+    ),
 }
 
 
@@ -340,6 +445,41 @@ def test_each_reason_makes_the_site_not_ready(plans, case: str) -> None:
     readiness = judge(results, plans["consolidated"])
     assert not readiness.ready
     assert reasons(readiness) == expected
+
+
+def test_every_reason_has_a_case_that_flips_the_verdict() -> None:
+    assert {r for _, found in NOT_READY.values() for _, _, r in found} == set(Reason)
+
+
+def test_the_script_and_the_clock_are_named_on_the_page(plans) -> None:
+    results = loaded("consolidated")
+    text = words(parse(page(results, plans["consolidated"])))
+    assert "not the bundle's" not in text
+    assert "server clock" not in text
+    _script("FABDRBTS02", "Dormant")(results)
+    _dated("FABDRBTS01", "Dormant", timedelta(hours=2))(results)
+    text = words(parse(page(results, plans["consolidated"])))
+    assert "Verdict: NOT READY" in text
+    bundle = next(
+        r.result
+        for r in results
+        if r.result.computer == "FABDRBTS02" and not r.result.expected_state
+    )
+    (expected,) = [
+        c.expected
+        for c in bundle.checks
+        if c.id == "sha256:FABDRBTS02\\Test-DrServer.ps1"
+    ]
+    for phrase in (
+        "FABDRBTS02 Dormant the script that ran is not the bundle's",
+        f"Test-DrServer.ps1 that ran has SHA-256 {EDITED_SCRIPT.upper()[:12]}",
+        f"FABDRBTS02\\Test-DrServer.ps1 {expected[:12]}",
+        "script not the bundle's",
+        "FABDRBTS01 Dormant dated after the report: check the server clock",
+        "finished 2026-11-21T11:00:00Z, after this report (2026-11-21T09:00:00Z)",
+        "dated in the future",
+    ):
+        assert phrase in text, phrase
 
 
 @pytest.mark.parametrize("case", STILL_READY)
