@@ -92,23 +92,17 @@ def _spec(
 
 def _site_specs(site: SitePlan, root: PurePosixPath) -> list[ArtifactSpec]:
     update_info = root / "UpdateInfo.xml"
-    documents = (
-        "site/Runbook.md.jinja",
-        "site/UpdateInfo.xml.jinja",
-        "site/SecretServer.xml.jinja",
-    )
+    documents = ("site/UpdateInfo.xml.jinja", "site/SecretServer.xml.jinja")
     specs = [
         _spec(t, root / _output_name(t), None, SiteDocument(site)) for t in documents
     ]
-    # The printable runbook: the same plan as Runbook.md, as steps to sign off.
-    specs.append(
-        _spec(
-            "site/Runbook.html.jinja",
-            root / "Runbook.html",
-            None,
-            SiteRunbook(site, runbook_document(site)),
-        )
-    )
+    # Both runbooks: the same plan and steps, and the bundle id the drill results
+    # carry (the bundle stage fills it in); Runbook.html as steps to sign off.
+    runbook = SiteRunbook(site, runbook_document(site))
+    specs += [
+        _spec(t, root / _output_name(t), None, runbook)
+        for t in ("site/Runbook.md.jinja", "site/Runbook.html.jinja")
+    ]
     specs.append(
         _spec(
             "site/Update-DrGroupDatabases.ps1.jinja",

@@ -64,14 +64,15 @@ NO_IDENTITY = BundleIdentity("", "", "", "")
 
 @dataclass(frozen=True, slots=True)
 class SiteDocument:
-    """Runbook.md, UpdateInfo.xml, SecretServer.xml: the site's plan, printed."""
+    """UpdateInfo.xml, SecretServer.xml: the site's plan, printed."""
 
     site: SitePlan
 
 
 @dataclass(frozen=True, slots=True)
 class SiteRunbook:
-    """Runbook.html: the site's plan and the steps, tables and map decided from it."""
+    """Runbook.md and Runbook.html: the site's plan and the steps, tables and map
+    decided from it."""
 
     site: SitePlan
     runbook: RunbookDocument

@@ -232,7 +232,7 @@ def test_each_script_reads_exactly_the_data_files_it_vouches_for(
 
 def test_every_template_gets_a_typed_context(plans: dict[str, Plan]) -> None:
     kinds = {
-        "Runbook.md": SiteDocument,
+        "Runbook.md": SiteRunbook,
         "Runbook.html": SiteRunbook,
         "UpdateInfo.xml": SiteDocument,
         "SecretServer.xml": SiteDocument,

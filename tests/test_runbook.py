@@ -278,3 +278,19 @@ def test_bam_analysis_only_where_the_inventory_has_one(
     code = list(step.code)
     assert code[code.index("FabrikamBamCubes") + 1] == "FABDRSQL01\\BTS"
     assert "BAMAnalysis" not in art.text
+
+
+def test_runbook_md_names_the_bundle_its_results_carry(rendered, plans) -> None:
+    from generator.bundle import plan_identity
+    from generator.render import make_environment
+
+    for stem, plan in plans.items():
+        site = plan.site.site
+        text = rendered[stem][PurePosixPath(stem, site, "Runbook.md")].text
+        bundle_id = plan_identity(plan, make_environment()).bundle_id
+        assert f"Bundle id `{bundle_id}`" in text
+        test = rendered[stem][
+            next(p for p in rendered[stem] if p.name == "Test-DrServer.ps1")
+        ].text
+        assert f"$BundleId = '{bundle_id}'" in test
+        assert "logs\\*.json" in text

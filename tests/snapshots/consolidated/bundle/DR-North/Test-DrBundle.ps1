@@ -52,7 +52,7 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'FABDRBTS01\Test-DrServer.ps1'
-        Sha256 = 'D93B41CA5B9DFEE408A2015611637F5EF5F4FF63A7304AED27980F98719A6B63'
+        Sha256 = '58AB78CE471A769D7E3B25A5FCD9CFAF655AC016B80ACA5A9CCEC66445863BEE'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\ConfigurationAnswers.xml'
@@ -72,15 +72,15 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\Test-DrServer.ps1'
-        Sha256 = 'D01AA39C9C6FD6D0583242D98A2BAAC4BF72BE7C2546F35705A506913933CE18'
+        Sha256 = '7D0E506B1497D5882FC2B73ABCA2891C08C469F876CE3CE0B7FF8A65D068B7D1'
     }
     [pscustomobject]@{
         Path = 'Runbook.html'
-        Sha256 = '92022781C4F9FCFACA1B9FA9B69E0A19B512859EA9810772AD1A7D4AAF008860'
+        Sha256 = 'F778967F2E36452E3C5568BBF7A98D42CE68F2A70326674E3D75E21ECB470E85'
     }
     [pscustomobject]@{
         Path = 'Runbook.md'
-        Sha256 = 'CCE6FED8345F33A5CD30C72E7F3BBD607E003F05B47C602948E1EE130E21F5D6'
+        Sha256 = 'B521C6BCE9CF11737CE9CDC02F1922DC3A63691AD4032929CA23835F85B5F15D'
     }
     [pscustomobject]@{
         Path = 'SecretServer.xml'
@@ -685,7 +685,7 @@ function Add-DrCheck {
 # beside the script: the only file this read-only script writes besides its log.
 # ---------------------------------------------------------------------------
 $TestResultSchema = 'drgen/test-result-v1'
-$BundleId = 'a0519bb3f8858486a298d9a6c8cc5b5d484035e34ac4cbd229bde29bf3f0ead9'
+$BundleId = '1557c7443d9dde5d36ec239555f11bde4ff2d4e98a42af39f7781fa3b5187725'
 $InventoryName = 'consolidated.yaml'
 $InventorySha256 = 'bdb5b8cab2343127d06cf2c3b35a8481a7c722a89e62dec408848857a956e04f'
 $DrgenVersion = '0.1.0'

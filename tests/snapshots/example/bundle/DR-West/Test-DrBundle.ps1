@@ -52,7 +52,7 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'DRserver1\Test-DrServer.ps1'
-        Sha256 = '74FFD44F1C5279588C593B76B1072DB080C2AEE4AC5E693258809CA56FC26976'
+        Sha256 = '666776EEA0E8DC6BBCF6F3A925F82205B8C802DE65E7E90C0D1E0B3B9EEE65B7'
     }
     [pscustomobject]@{
         Path = 'DRserver2\ConfigurationAnswers.xml'
@@ -72,7 +72,7 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'DRserver2\Test-DrServer.ps1'
-        Sha256 = 'ED0326F794404801E3782F3E94C4A87F218F598E2F24B0315B62C81B1FDE1D4E'
+        Sha256 = 'FC70B098C243339D841FD148870A5EB2273F555EAEF3615B7EB2A04886C43CE8'
     }
     [pscustomobject]@{
         Path = 'DRserver3\ConfigurationAnswers.xml'
@@ -92,15 +92,15 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'DRserver3\Test-DrServer.ps1'
-        Sha256 = 'E050D844914FB6303BC4DF4B00F411C92EEB44728A2E6E1AB74A0EBF4B97EB82'
+        Sha256 = '5600C497693CC2D82687535AC35690DFB81D04C4B2E9EC4D387C4101CBD2A71A'
     }
     [pscustomobject]@{
         Path = 'Runbook.html'
-        Sha256 = '3D8B2353C2875337607BA892C83E8A6DD9E6FF73E1B5C7663E13E399A31E929D'
+        Sha256 = 'D380622EF0342D9374C425037F1228837980AA95BAF4B11D6400F4523E1F71EF'
     }
     [pscustomobject]@{
         Path = 'Runbook.md'
-        Sha256 = '10B01CC05F327352214160A6E6C01D71B3B3EAB55200D2CC00D26CA3364F9B68'
+        Sha256 = '4D2A42B06E5DE97D7A90609C1D786172BEC79E930A6A057240F8837A4EC7DC54'
     }
     [pscustomobject]@{
         Path = 'SecretServer.xml'
@@ -705,7 +705,7 @@ function Add-DrCheck {
 # beside the script: the only file this read-only script writes besides its log.
 # ---------------------------------------------------------------------------
 $TestResultSchema = 'drgen/test-result-v1'
-$BundleId = '4ce13d61ce9ca507761a3fd9aa8f6b9d49a1deaa0ad5229cfc3cf03091e3a771'
+$BundleId = 'b6bc59323ae3bf2265e840ccbddff1076430d445b41cb4ea1222282a676893db'
 $InventoryName = 'example.yaml'
 $InventorySha256 = 'c2d3c4b1fb8a3b3ea14391db80b7f24e5febb04352796e782f0ff1474c632464'
 $DrgenVersion = '0.1.0'

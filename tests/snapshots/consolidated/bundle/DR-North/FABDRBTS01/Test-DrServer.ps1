@@ -915,7 +915,7 @@ function Assert-DrEndState {
 # beside the script: the only file this read-only script writes besides its log.
 # ---------------------------------------------------------------------------
 $TestResultSchema = 'drgen/test-result-v1'
-$BundleId = 'a0519bb3f8858486a298d9a6c8cc5b5d484035e34ac4cbd229bde29bf3f0ead9'
+$BundleId = '1557c7443d9dde5d36ec239555f11bde4ff2d4e98a42af39f7781fa3b5187725'
 $InventoryName = 'consolidated.yaml'
 $InventorySha256 = 'bdb5b8cab2343127d06cf2c3b35a8481a7c722a89e62dec408848857a956e04f'
 $DrgenVersion = '0.1.0'

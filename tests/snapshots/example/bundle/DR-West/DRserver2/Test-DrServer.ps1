@@ -906,7 +906,7 @@ function Assert-DrEndState {
 # beside the script: the only file this read-only script writes besides its log.
 # ---------------------------------------------------------------------------
 $TestResultSchema = 'drgen/test-result-v1'
-$BundleId = '4ce13d61ce9ca507761a3fd9aa8f6b9d49a1deaa0ad5229cfc3cf03091e3a771'
+$BundleId = 'b6bc59323ae3bf2265e840ccbddff1076430d445b41cb4ea1222282a676893db'
 $InventoryName = 'example.yaml'
 $InventorySha256 = 'c2d3c4b1fb8a3b3ea14391db80b7f24e5febb04352796e782f0ff1474c632464'
 $DrgenVersion = '0.1.0'
