@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -127,7 +128,10 @@ def stage_bundle(
             PurePosixPath(MANIFEST_NAME),
             manifest_bytes(plan, encoded, signer, templates_sha256),
         )
-        changes = _changes(staging, current, root)
+        inside = [PurePosixPath(*art.path.parts[1:]) for art in encoded]
+        changes = _changes(
+            staging, current, root, [*inside, PurePosixPath(MANIFEST_NAME)]
+        )
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise OutputError(
@@ -140,22 +144,29 @@ def stage_bundle(
 
 
 def _changes(
-    staging: Path, current: Path, root: PurePosixPath
+    staging: Path,
+    current: Path,
+    root: PurePosixPath,
+    staged: Iterable[PurePosixPath],
 ) -> tuple[FileChange, ...]:
-    """What the swap will do to each file: a hard link is an identical file."""
-    staged = existing_files(staging)
+    """What the swap will do to each file: a hard link is an identical file.
+
+    ``staged`` lists what was written into ``staging`` (paths inside the
+    bundle), so only ``OUT/<inventory>`` itself is walked.
+    """
     existing = existing_files(current)
+    wanted = set(staged)
     changes = []
-    for relative, path in staged.items():
+    for relative in wanted:
         before = existing.get(relative)
         if before is None:
             status = "create"
-        elif not before.is_symlink() and before.samefile(path):
+        elif not before.is_symlink() and before.samefile(staging / relative):
             status = "identical"
         else:
             status = "update"
         changes.append(FileChange(status, root / relative))
-    changes += [FileChange("remove", root / p) for p in existing if p not in staged]
+    changes += [FileChange("remove", root / p) for p in existing if p not in wanted]
     return tuple(sorted(changes, key=lambda c: c.path))
 
 
