@@ -525,6 +525,20 @@ def _text(node: Node, data: bytes) -> str:
     return data[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
 
+# Public node helpers for tests that inspect the tree themselves.
+walk = _walk
+
+
+def nodes(node: Node, kind: str) -> list[Node]:
+    """Every node of type ``kind`` under ``node`` (itself included), in order."""
+    return [n for n in _walk(node) if n.type == kind]
+
+
+def node_text(node: Node) -> str:
+    """The source text of ``node`` (the tree keeps the parsed bytes)."""
+    return (node.text or b"").decode("utf-8", "replace")
+
+
 def _line_col(data: bytes, offset: int) -> tuple[int, int]:
     """Return the 1-based line and character column of a byte offset.
 

@@ -43,23 +43,12 @@ from generator.labfacts import probe_items
 from generator.render import make_environment
 from tests import pwsh_oracle as ps
 from tests.conftest import EXAMPLES, INVENTORIES
+from tests.pwsh_oracle import node_text as _text
+from tests.pwsh_oracle import walk as _walk
 
 VERSIONS = ("2013R2", "2016", "2020")
 
 # ------------------------------------------------------------------ parse-tree helpers
-
-
-def _walk(node: Node) -> Iterator[Node]:
-    """``node`` and its descendants, in document order."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(current.children))
-
-
-def _text(node: Node) -> str:
-    return (node.text or b"").decode("utf-8", "replace")
 
 
 def _key(node: Node) -> tuple[int, int, str]:

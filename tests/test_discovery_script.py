@@ -47,6 +47,8 @@ from generator.signing import NullSigner
 from generator.validation import parse_inventory
 from tests import pwsh_oracle as ps
 from tests.conftest import EXAMPLES, INVENTORIES, require_tool
+from tests.pwsh_oracle import node_text as text
+from tests.pwsh_oracle import nodes
 from tests.test_catalogue import name_problems, name_uses
 
 pytestmark = pytest.mark.oracle
@@ -54,22 +56,6 @@ pytestmark = pytest.mark.oracle
 PRODUCTION_PATH = PurePosixPath(PRODUCTION_FOLDER, DISCOVERY_SCRIPT_NAME)
 
 # ------------------------------------------------------------------ parse tree
-
-
-def walk(node: Node) -> Iterator[Node]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(current.children))
-
-
-def nodes(node: Node, kind: str) -> list[Node]:
-    return [n for n in walk(node) if n.type == kind]
-
-
-def text(node: Node) -> str:
-    return (node.text or b"").decode("utf-8")
 
 
 def functions(root: Node) -> dict[str, Node]:

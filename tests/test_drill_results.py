@@ -34,6 +34,8 @@ from generator.errors import ExitCode, TemplateError
 from generator.render import make_environment
 from tests import pwsh_oracle as ps
 from tests.conftest import EXAMPLES
+from tests.pwsh_oracle import node_text as text
+from tests.pwsh_oracle import nodes
 from tests.sample_results import (
     SAMPLE_NOW,
     SAMPLES,
@@ -47,11 +49,9 @@ from tests.test_fidelity import (
     function,
     functions,
     method_calls,
-    nodes,
     records,
     scripts,
     strings,
-    text,
     top_string,
     within,
 )

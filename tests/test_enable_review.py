@@ -23,6 +23,8 @@ from tree_sitter import Node
 from generator.artifacts import RenderedArtifact
 from generator.catalogue import CATALOGUE
 from tests import pwsh_oracle as ps
+from tests.pwsh_oracle import node_text as text
+from tests.pwsh_oracle import nodes
 from tests.test_failover_safety import (
     NULL,
     Env,
@@ -56,10 +58,8 @@ from tests.test_fidelity import (
     match_comparisons,
     member_accesses,
     method_calls,
-    nodes,
     scripts,
     strings,
-    text,
     top_assignment,
     top_string,
     variables,

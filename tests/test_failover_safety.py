@@ -24,6 +24,8 @@ from generator.artifacts import ArtifactKind, RenderedArtifact, encode_text
 from generator.plan import Plan
 from tests import pwsh_oracle as ps
 from tests.conftest import EXAMPLES
+from tests.pwsh_oracle import node_text as text
+from tests.pwsh_oracle import nodes
 from tests.test_fidelity import (
     SERVER_SCRIPTS,
     SSO_SQL_KEY,
@@ -44,7 +46,6 @@ from tests.test_fidelity import (
     member_accesses,
     method_calls,
     named,
-    nodes,
     records,
     script_param_block,
     script_parameters,
@@ -52,7 +53,6 @@ from tests.test_fidelity import (
     section_tokens,
     server_plans,
     strings,
-    text,
     top_assignment,
     top_string,
     variables,

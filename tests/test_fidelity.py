@@ -35,6 +35,8 @@ from generator.server_plan import ServerPlan
 from generator.validation import parse_inventory
 from tests import pwsh_oracle as ps
 from tests.conftest import EXAMPLES, INVENTORIES
+from tests.pwsh_oracle import node_text as text
+from tests.pwsh_oracle import nodes
 
 pytestmark = pytest.mark.oracle
 
@@ -117,23 +119,6 @@ def dr_of(inv: Inventory, server: str) -> str:
 
 def server_plans(plans: dict[str, Plan]) -> dict[tuple[str, str], ServerPlan]:
     return {(stem, s.name): s for stem, p in plans.items() for s in p.site.servers}
-
-
-def walk(node: Node) -> Iterator[Node]:
-    """``node`` and its descendants in document order."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(current.children))
-
-
-def nodes(node: Node, kind: str) -> list[Node]:
-    return [n for n in walk(node) if n.type == kind]
-
-
-def text(node: Node) -> str:
-    return (node.text or b"").decode("utf-8")
 
 
 def line(node: Node) -> int:

@@ -20,7 +20,6 @@ import re
 import sys
 import typing
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Final
@@ -50,6 +49,8 @@ from generator.model import Version
 from generator.plan import Plan
 from tests import pwsh_oracle as ps
 from tests.conftest import EXAMPLES
+from tests.pwsh_oracle import node_text as _text
+from tests.pwsh_oracle import nodes as _nodes
 from tests.test_failover_safety import NULL, as_string, reachable
 
 DATA: Final = Path(__file__).resolve().parent / "data" / "lab-facts"
@@ -373,19 +374,6 @@ def test_every_probed_entry_says_what_to_change() -> None:
 # --------------------------------------------------------- the rendered script
 
 
-def _nodes(node: Node, kind: str) -> Iterator[Node]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current.type == kind:
-            yield current
-        stack.extend(reversed(current.children))
-
-
-def _text(node: Node) -> str:
-    return (node.text or b"").decode("utf-8")
-
-
 def _verbatim(node: Node) -> str | None:
     """The value of a node that is one single-quoted literal; None otherwise."""
     literals = list(_nodes(node, "verbatim_string_characters"))
@@ -505,7 +493,7 @@ def parameter(command: Node, name: str) -> Node:
 
 def hash_entries(node: Node) -> dict[str, Node]:
     """Keys and value nodes of the first hash literal under ``node``, in order."""
-    table = next(_nodes(node, "hash_literal_body"))
+    table = _nodes(node, "hash_literal_body")[0]
     entries: dict[str, Node] = {}
     for entry in table.children:
         if entry.type == "hash_entry":
@@ -752,7 +740,7 @@ def test_script_writes_files_only_under_log_folder(lab: tuple[Script, Plan]) -> 
     # The result: [IO.File]::WriteAllText($resultPath, ...) in the script body.
     write = by_name["WriteAllText"]
     assert _function_name(write) is None
-    target = next(_nodes(write, "argument_expression"))
+    target = _nodes(write, "argument_expression")[0]
     assert _text(target) == "$resultPath"
     built_from_log_folder("$resultPath", None)
     # The folder itself: CreateDirectory only in New-DrProtectedFolder, only for logs\.
@@ -772,7 +760,7 @@ def test_ssomanage_runs_only_while_entsso_runs(lab: tuple[Script, Plan]) -> None
     script, _ = lab
     assert _verbatim(script.top_level_value("$SsoService")) == CATALOGUE["svc:ENTSSO"]
     display = script.functions()["Get-DrSsoDisplayDb"]
-    body = next(_nodes(display, "statement_list"))
+    body = _nodes(display, "statement_list")[0]
     statements = [c for c in body.named_children if c.type != "comment"]
     # 1. $service = Get-DrService -Name $SsoService
     (assignment,) = _nodes(statements[0], "assignment_expression")

@@ -25,18 +25,11 @@ from generator.cli import app
 from generator.errors import ExitCode, InventoryError
 from tests import pwsh_oracle as ps
 from tests.conftest import INVENTORIES
+from tests.pwsh_oracle import walk
 
 pytestmark = pytest.mark.oracle
 
 # ------------------------------------------------------------------ tree helpers
-
-
-def walk(node: Node) -> Iterator[Node]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(current.children))
 
 
 def text(node: Node, data: bytes) -> str:

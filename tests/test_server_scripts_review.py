@@ -20,6 +20,8 @@ from tree_sitter import Node
 from generator.artifacts import RenderedArtifact
 from generator.plan import Plan, Timeouts
 from tests import pwsh_oracle as ps
+from tests.pwsh_oracle import node_text as text
+from tests.pwsh_oracle import nodes
 from tests.test_failover_safety import (
     CHANGING_SERVER,
     NULL,
@@ -62,10 +64,8 @@ from tests.test_fidelity import (
     keyword_statements,
     member_accesses,
     method_calls,
-    nodes,
     scripts,
     strings,
-    text,
     top_assignment,
     variables,
     verbatim,

@@ -12,6 +12,8 @@ from tree_sitter import Node
 from generator.artifacts import BUNDLE_CHECK_NAME, RenderedArtifact
 from generator.verify import _runtime_file
 from tests.conftest import EXAMPLES
+from tests.pwsh_oracle import node_text as text
+from tests.pwsh_oracle import nodes
 from tests.test_failover_safety import holds
 from tests.test_fidelity import (
     Script,
@@ -20,10 +22,8 @@ from tests.test_fidelity import (
     command_nodes,
     function,
     help_comment,
-    nodes,
     scripts,
     strings,
-    text,
 )
 
 Rendered = dict[str, dict[PurePosixPath, RenderedArtifact]]
