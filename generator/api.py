@@ -569,9 +569,9 @@ def import_into(discovery: Path, inventory: Path) -> Merged:
 
 def write_import(inventory: Path, merged: Merged) -> None:
     """Replace ``inventory`` with ``merged.after`` atomically (whole or not at all)."""
-    from generator.discovery_import import write_atomically
+    from generator.atomic import write_atomically
 
-    write_atomically(inventory, merged.after)
+    write_atomically(inventory, merged.after.encode("utf-8"))
 
 
 def drift(

@@ -536,7 +536,7 @@ def report(
         from datetime import UTC, datetime, timedelta
 
         from generator import api
-        from generator.report_html import write_report
+        from generator.atomic import write_atomically
 
         made = api.report(
             results,
@@ -546,7 +546,7 @@ def report(
             max_age=timedelta(days=max_age),
             templates=templates,
         )
-        write_report(out, made.html)
+        write_atomically(out, made.html.encode("utf-8"))
         for site in made.readiness.sites:
             verdict = (
                 "ready"

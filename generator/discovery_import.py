@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import difflib
 import io
-import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,13 +36,12 @@ from generator.errors import (
     DiscoveryError,
     InventoryError,
     Location,
-    OutputError,
     relative_display,
 )
+from generator.model import VERSIONS
 from generator.prescan import PLACEHOLDER
 from generator.text import shown
 
-VERSIONS = ("2013R2", "2016", "2020")
 HOST_TYPES = {1: "in-process", 2: "isolated"}
 MODELINE = "yaml-language-server: $schema=../schema/drgen-v1.schema.json"
 
@@ -57,6 +54,12 @@ class _Drop:
 
 
 DROP: Any = _Drop()
+
+
+def netbios_name(computer: str) -> str:
+    """The computer name the inventory holds for ``computer``: a DNS name's first
+    label (``SSOPROD01.contoso.local`` is ``SSOPROD01``)."""
+    return computer.split(".")[0] or computer
 
 
 def version_of(product_version: str) -> str | None:
@@ -311,8 +314,7 @@ def inventory_parts(doc: DiscoveryDocument) -> tuple[dict[str, Any], dict[str, A
         group_data["biztalk_cu"] = group.cu
     group_data["databases"] = databases
     if group.master_secret_server is not None:
-        # The inventory holds NetBIOS names: a DNS name's first label.
-        secret = group.master_secret_server.split(".")[0] or group.master_secret_server
+        secret = netbios_name(group.master_secret_server)
         group_data["sso"] = {"master_secret_server": secret}
     group_data |= {"accounts": accounts, "hosts": hosts}
     production = {
@@ -662,23 +664,3 @@ def merge_into(inventory: Path, doc: DiscoveryDocument) -> Merged:
     stream = io.StringIO()
     yaml.dump(data, stream)
     return Merged(file, before, stream.getvalue())
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` whole or not at all (temp file + rename)."""
-    folder = path.resolve().parent
-    try:
-        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-    except OSError as exc:
-        raise OutputError(f"{path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
-        Path(temp).chmod(mode)
-        Path(temp).replace(path)
-    except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
-        raise OutputError(f"{path}: {exc.strerror or exc}") from None

@@ -15,7 +15,6 @@ code 3, the code of every invalid input), and nothing is written.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from json.decoder import scanstring  # type: ignore[attr-defined]
@@ -33,11 +32,12 @@ from pydantic import (
 )
 
 from generator.errors import Diagnostic, DiscoveryError, Location, relative_display
+from generator.jsonfile import decode
+from generator.model import model_schema
 from generator.text import dotted, shown
 
 SCHEMA_ID = "drgen/discovery-v1"
 SCHEMA_FILE = "drgen-discovery-v1.schema.json"
-JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 # Larger than any real group's discovery (thousands of host instances is a few MB).
 MAX_BYTES = 32 * 1024 * 1024
@@ -188,8 +188,7 @@ class Discovery(_Object):
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of a discovery file, as committed in ``schema/``."""
-    schema = Discovery.model_json_schema(by_alias=True)
-    return {"$schema": JSON_SCHEMA_DIALECT, **schema}
+    return model_schema(Discovery)
 
 
 # ------------------------------------------------------------------- reading
@@ -303,28 +302,11 @@ def _error(
     )
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
 def _decode(text: str, file: str) -> Any:
-    try:
-        return json.loads(text, parse_constant=_refuse_constant)
-    except json.JSONDecodeError as exc:
-        raise _error(
-            file,
-            Location(file, exc.lineno, exc.colno),
-            "json-syntax",
-            f"JSON syntax error: {exc.msg}",
-        ) from None
-    except ValueError as exc:  # NaN / Infinity
-        raise _error(
-            file, Location(file, 1, 1), "json-syntax", f"JSON syntax error: {exc}"
-        ) from None
-    except RecursionError:
-        raise _error(
-            file, Location(file, 1, 1), "json-syntax", "the JSON is nested too deeply"
-        ) from None
+    def located(line: int, column: int, message: str) -> DiscoveryError:
+        return _error(file, Location(file, line, column), "json-syntax", message)
+
+    return decode(text, located, constants=False)
 
 
 def _got(value: Any) -> str:

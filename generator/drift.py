@@ -17,6 +17,7 @@ from typing import Any
 from generator.discovery_import import (
     clustered_hosts,
     host_accounts,
+    netbios_name,
     production_servers,
     version_of,
 )
@@ -466,9 +467,8 @@ def _messageboxes(f: _Finder) -> None:
 def _group_settings(f: _Finder) -> None:
     group = f.disc.discovery.group
     secret = group.master_secret_server
-    # None: not readable by who ran the script. A DNS name is the same computer
-    # as its first label (the inventory holds NetBIOS names).
-    if secret is not None and _u(secret.split(".")[0] or secret) != _u(
+    # None: not readable by who ran the script.
+    if secret is not None and _u(netbios_name(secret)) != _u(
         f.inv.group.sso.master_secret_server
     ):
         f.add(

@@ -27,10 +27,10 @@ from pydantic import (
 
 from generator.errors import Diagnostic, DrgenError, ExitCode, Location
 from generator.jsonfile import load_object
+from generator.model import model_schema
 
 RESULT_SCHEMA: Final = "drgen/test-result-v1"
 SCHEMA_FILE: Final = "drgen-test-result-v1.schema.json"
-JSON_SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
 # The scripts that write a result, and the states Test-DrServer.ps1 -Expect takes.
 SCRIPTS: Final = ("Test-DrBundle", "Test-DrServer")
 STATES: Final = ("Dormant", "Ready", "Active")
@@ -99,13 +99,7 @@ class DrillResult(BaseModel):
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of a drill result, as committed in ``schema/``."""
-    schema = DrillResult.model_json_schema(by_alias=True)
-    return {"$schema": JSON_SCHEMA_DIALECT, **schema}
-
-
-def schema_text() -> str:
-    """The committed text of the schema (sorted keys are not used: pydantic's order)."""
-    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    return model_schema(DrillResult)
 
 
 class ResultError(DrgenError):

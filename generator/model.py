@@ -168,12 +168,15 @@ AppPool = Annotated[
 ]
 Label = Annotated[str, Field(min_length=1, max_length=128)]
 Reason = Annotated[str, Field(min_length=1, max_length=500, pattern=r"\S")]
+BizTalkVersion = Literal["2013R2", "2016", "2020"]
+# The versions drgen knows, oldest first (discovery maps ProductVersion onto them).
+VERSIONS: tuple[str, ...] = typing.get_args(BizTalkVersion)
 Version = Annotated[
-    Literal["2013R2", "2016", "2020"],
+    BizTalkVersion,
     BeforeValidator(_version),
     WithJsonSchema(
         {
-            "enum": ["2013R2", "2016", "2020", 2016, 2020],
+            "enum": [*VERSIONS, 2016, 2020],
             "description": "BizTalk Server version",
         }
     ),
@@ -367,10 +370,16 @@ class Inventory(_Model):
     dr: DrSite
 
 
+def model_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """``model``'s JSON Schema as ``schema/`` commits it (by alias, draft 2020-12);
+    ``inspection.schema_text`` is its text. The discovery and drill-result models
+    use it too."""
+    return {"$schema": JSON_SCHEMA_DIALECT, **model.model_json_schema(by_alias=True)}
+
+
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of an inventory, as committed in ``schema/``."""
-    schema = Inventory.model_json_schema(by_alias=True)
-    return {"$schema": JSON_SCHEMA_DIALECT, **schema}
+    return model_schema(Inventory)
 
 
 def nested_model(annotation: Any) -> Any:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.drill_result import DrillResult, utc_text
-from generator.errors import Diagnostic, Location, OutputError, TemplateError
+from generator.errors import Diagnostic, Location, TemplateError
 from generator.mapping import Capacity
 from generator.readiness import (
     KINDS,
@@ -486,17 +486,6 @@ def render_report(context: ReportContext, templates: Path) -> str:
         raise TemplateError(
             f"{where}: {message}", (Diagnostic(where, "template", message),)
         ) from None
-
-
-def write_report(path: Path, html: str) -> None:
-    """Write the report whole or not at all (a temporary file renamed over it)."""
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        partial.write_bytes(html.encode("utf-8"))
-        partial.replace(path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise OutputError(f"{path}: {exc.strerror or exc}") from None
 
 
 def drift_view(found: DriftReport, source: str) -> DriftView:
