@@ -177,7 +177,7 @@ _TABLE: tuple[tuple[str, str, str], ...] = (
     (
         "System.Security.Principal.WindowsIdentity",
         "GetCurrent",
-        "who ran the discovery script (DOMAIN\\user, never a password)",
+        "who ran the discovery script or a drill test (DOMAIN\\user, never a password)",
     ),
     (
         "System.Globalization.CultureInfo",
