@@ -40,19 +40,19 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'FABDRBTS01\Disable-DrServer.ps1'
-        Sha256 = '51695D00B1985EAEB3B1425A6EA26D80131120BEDA490CEE59C9A81F2F45D0CB'
+        Sha256 = 'A5A0BBC0411592817690569EFB91812B3A9C429A65CD7AE9EE7C4CC569D6F6EC'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS01\Enable-DrServer.ps1'
-        Sha256 = '9E73B0F7A330699832C638013F041CA39066B4292CBD2CAE830BC5A36CC206CA'
+        Sha256 = 'BF41BA7735CDAE1AAB907EB9CC274FEA628AE13675221A690AF8EA55EE9ABB24'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS01\Initialize-DrServer.ps1'
-        Sha256 = '063CC4D4449BACA4BED5DE82363410FA51C34F8804DF92A10D4C75448C629732'
+        Sha256 = '7381456378B71011175B95397A0CB4A20D3D399F4CC0C67C6AF515D906D81763'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS01\Test-DrServer.ps1'
-        Sha256 = '58AB78CE471A769D7E3B25A5FCD9CFAF655AC016B80ACA5A9CCEC66445863BEE'
+        Sha256 = 'D34E92D05C729E141053199280EDCF31BE277271115F2C32078E86E252A8E576'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\ConfigurationAnswers.xml'
@@ -60,27 +60,27 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\Disable-DrServer.ps1'
-        Sha256 = 'B91DBA0D42630361366BB8B93F0319BE1BE20593124575A762BCB0FA5C4AB480'
+        Sha256 = '053FC61ACCE48857CB65E25CE4D56466E9D5CFF49FBE08FC3DC2064358BE1628'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\Enable-DrServer.ps1'
-        Sha256 = '1FB5C539614D2EFD47C075B3961F50B1B5A3B08C7F8D1DE93C2950C8D70E6CB3'
+        Sha256 = '637FB9A9343F3739CD990393809E4A19C593125F5FC943F39F1BD4A2440C137C'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\Initialize-DrServer.ps1'
-        Sha256 = '5E5B85602DE404F826968BB7E49F99B89C1485349A4C4945E42CCFBE2A817B4C'
+        Sha256 = '0654FBDEAB0B0152CFF8B2E6E7A227CF101FA2A2E903D537A940F7FF05F83601'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\Test-DrServer.ps1'
-        Sha256 = '7D0E506B1497D5882FC2B73ABCA2891C08C469F876CE3CE0B7FF8A65D068B7D1'
+        Sha256 = 'BFDE1DF839DC9C09F4F625E0CBC8ECF0EA9F1E4340A8AF16A5C9F78D0404CA49'
     }
     [pscustomobject]@{
         Path = 'Runbook.html'
-        Sha256 = 'F778967F2E36452E3C5568BBF7A98D42CE68F2A70326674E3D75E21ECB470E85'
+        Sha256 = '086989C34A4BC96374BC18AAA5B567AC06494910777404708645795BC510C11F'
     }
     [pscustomobject]@{
         Path = 'Runbook.md'
-        Sha256 = 'B521C6BCE9CF11737CE9CDC02F1922DC3A63691AD4032929CA23835F85B5F15D'
+        Sha256 = '6ABF2C03ED4CC68A89EC5600C8D2B81045452C72DD9911DD5A16E7B8D28D64EF'
     }
     [pscustomobject]@{
         Path = 'SecretServer.xml'
@@ -88,11 +88,11 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'Test-DrLabFacts.ps1'
-        Sha256 = '31DEA8F6FE7F24E5D19049AAF322712E8C6E36312AD0CCFD36DE34697C4E3D0F'
+        Sha256 = '129D59FB99B78812CA1A6C4E1BAE5DF891F292D5CC43324A3CD11EE085429EB4'
     }
     [pscustomobject]@{
         Path = 'Update-DrGroupDatabases.ps1'
-        Sha256 = 'A8C2410C946BD9144DEFE9AC23534DE0EA2A5D6786F7F62DBC3B2954B59BE711'
+        Sha256 = 'F8C750D7BD2050783B43F9CE6E04E427C09F586D31DA618AA15D6DA8D0E7FE4C'
     }
     [pscustomobject]@{
         Path = 'UpdateInfo.xml'
@@ -232,7 +232,8 @@ function Start-DrLog {
     elseif (-not (Test-DrFolderProtected -Path $LogFolder)) {
         Write-Warning -Message ('{0} can be read by accounts other than Administrators and SYSTEM; the scripts that make changes restrict it.' -f $LogFolder)
     }
-    $stamp = (Get-Date).ToString('yyyyMMdd-HHmmss')
+    # Invariant culture: a Thai or Saudi culture would otherwise stamp another calendar's year.
+    $stamp = (Get-Date).ToString('yyyyMMdd-HHmmss', [System.Globalization.CultureInfo]::InvariantCulture)
     $path = Join-Path -Path $LogFolder -ChildPath ('{0}-{1}.log' -f $ScriptName, $stamp)
     # The transcript is the log; no secret is ever written to the host, so none reaches it.
     Start-Transcript -LiteralPath $path -WhatIf:$false -Confirm:$false | Out-Null
@@ -685,7 +686,7 @@ function Add-DrCheck {
 # beside the script: the only file this read-only script writes besides its log.
 # ---------------------------------------------------------------------------
 $TestResultSchema = 'drgen/test-result-v1'
-$BundleId = '1557c7443d9dde5d36ec239555f11bde4ff2d4e98a42af39f7781fa3b5187725'
+$BundleId = '36e338c6e031c13b6afec8f43b1a17b6646060267a88bb5151c1b0bd75dfc5eb'
 $InventoryName = 'consolidated.yaml'
 $InventorySha256 = 'bdb5b8cab2343127d06cf2c3b35a8481a7c722a89e62dec408848857a956e04f'
 $DrgenVersion = '0.1.0'

@@ -40,19 +40,19 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'DRserver1\Disable-DrServer.ps1'
-        Sha256 = '8A490DC1C0DCDE6453F8752A521E248609F369F2C92C4D4D7ACA570FD758C5B5'
+        Sha256 = 'D88274E7C2577C5672DCB79D98C20A147FA82BFD5C3F3CDA59032F2A4C492919'
     }
     [pscustomobject]@{
         Path = 'DRserver1\Enable-DrServer.ps1'
-        Sha256 = '22D0A310EAB594CD14A9B59739C15CB3B5C89917DE97CBC28FE5A7B77BE25F6C'
+        Sha256 = 'B625D527AF675601105C9F2013BC3E68B108C4A82489A247E951FB6B712BB4D1'
     }
     [pscustomobject]@{
         Path = 'DRserver1\Initialize-DrServer.ps1'
-        Sha256 = '3069871BC2D4A16C72DBC6B2FF23B74424C2FBFD10CB3EF8EF01EF891B9A740D'
+        Sha256 = '67CEB64E35D588C87C6F07C6FC42B4BF51AEA1CB0076C9E20449300D4CC5557C'
     }
     [pscustomobject]@{
         Path = 'DRserver1\Test-DrServer.ps1'
-        Sha256 = '666776EEA0E8DC6BBCF6F3A925F82205B8C802DE65E7E90C0D1E0B3B9EEE65B7'
+        Sha256 = '08214B85CC8BA156E9F56CA565C694C4FB67CBDBF08546A2AAD8698147755144'
     }
     [pscustomobject]@{
         Path = 'DRserver2\ConfigurationAnswers.xml'
@@ -60,19 +60,19 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'DRserver2\Disable-DrServer.ps1'
-        Sha256 = '34ED04C33EC926E23F4466ABE259B739F6DF3ADF09A04A62E3CE01319DB70AA8'
+        Sha256 = 'B51CA27FD237487630AD1E4E69BC5FCCAD663362617308AFE972BFA8B2FA6FBF'
     }
     [pscustomobject]@{
         Path = 'DRserver2\Enable-DrServer.ps1'
-        Sha256 = 'B2496B10E1A1E61E327CE25734849449F33CEFC5626BB6CAC423D2711D7AB1F2'
+        Sha256 = 'B9F1F13182A57C69DB5941234399FAD31186A984987743B1C051885B70C7FDE2'
     }
     [pscustomobject]@{
         Path = 'DRserver2\Initialize-DrServer.ps1'
-        Sha256 = '22C2406D2B02ACD1DB1DC8954855B3344B86A709D82F0389F4130ABD489EFF68'
+        Sha256 = 'ACA3C121F53D14335989B2FDE70ADE0890071D7CEBF115E97E03B92C96DCEEED'
     }
     [pscustomobject]@{
         Path = 'DRserver2\Test-DrServer.ps1'
-        Sha256 = 'FC70B098C243339D841FD148870A5EB2273F555EAEF3615B7EB2A04886C43CE8'
+        Sha256 = '7D354ABE852756666BF11906BDC3FE47EA9F16E05FA02FBFCF5CC6D769996C42'
     }
     [pscustomobject]@{
         Path = 'DRserver3\ConfigurationAnswers.xml'
@@ -80,27 +80,27 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'DRserver3\Disable-DrServer.ps1'
-        Sha256 = '41947E00773D535ABF8A481532B558BD5D564DFA0E862B171E54D07104A37E84'
+        Sha256 = '62431958708B0B37950E76387415392D98577B4A4DCC82CA9F856F873BAAC288'
     }
     [pscustomobject]@{
         Path = 'DRserver3\Enable-DrServer.ps1'
-        Sha256 = 'E8040F85B792A077F60659A6E2159E8451F51EA6C4EAFF64C11B600182C460E1'
+        Sha256 = '8B83EFA0EE35A312F35D41B690E49A971148B26B5B63887D74AA573D2704CF95'
     }
     [pscustomobject]@{
         Path = 'DRserver3\Initialize-DrServer.ps1'
-        Sha256 = '4EDBA1B489FBC95E0B200A751D25271FF27A1D6D1E1C482F9413847036949E2E'
+        Sha256 = '5E58F9C3185527EE1054B2085E0EAE5273ABC4399D971020A9980070B0E5BCAB'
     }
     [pscustomobject]@{
         Path = 'DRserver3\Test-DrServer.ps1'
-        Sha256 = '5600C497693CC2D82687535AC35690DFB81D04C4B2E9EC4D387C4101CBD2A71A'
+        Sha256 = '3DE2C44854051CD8A5F97281727CC8D9DFAD6B37CE1EAB5C74CF7DE4CB28EA54'
     }
     [pscustomobject]@{
         Path = 'Runbook.html'
-        Sha256 = 'D380622EF0342D9374C425037F1228837980AA95BAF4B11D6400F4523E1F71EF'
+        Sha256 = 'F69BFA672067AED99CB1E124823373AF098D438E637C274ADADF7C7F46CA0E22'
     }
     [pscustomobject]@{
         Path = 'Runbook.md'
-        Sha256 = '4D2A42B06E5DE97D7A90609C1D786172BEC79E930A6A057240F8837A4EC7DC54'
+        Sha256 = '8B9ED69DF26229CAF1B1CF33FB4EEF878ED71FB832B87F625326C9905F50A682'
     }
     [pscustomobject]@{
         Path = 'SecretServer.xml'
@@ -108,11 +108,11 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'Test-DrLabFacts.ps1'
-        Sha256 = '2D43567609F57DAA867023AE59B38F34CBD2C3EE20C2CC8084AF316B3A43C1A2'
+        Sha256 = '60A1EC8F76B2A4DB44C8689B6F943995CE833AB813E37FE0060979A6F9248B83'
     }
     [pscustomobject]@{
         Path = 'Update-DrGroupDatabases.ps1'
-        Sha256 = 'AA04282851DC2DD79CD9EFA00E38F7E591A406A49799C191773FB1FF7C2CF90B'
+        Sha256 = '025BF33C53821B832CF1D5F2594554B03E811D06E68F3797600E6EE5665C8423'
     }
     [pscustomobject]@{
         Path = 'UpdateInfo.xml'
@@ -252,7 +252,8 @@ function Start-DrLog {
     elseif (-not (Test-DrFolderProtected -Path $LogFolder)) {
         Write-Warning -Message ('{0} can be read by accounts other than Administrators and SYSTEM; the scripts that make changes restrict it.' -f $LogFolder)
     }
-    $stamp = (Get-Date).ToString('yyyyMMdd-HHmmss')
+    # Invariant culture: a Thai or Saudi culture would otherwise stamp another calendar's year.
+    $stamp = (Get-Date).ToString('yyyyMMdd-HHmmss', [System.Globalization.CultureInfo]::InvariantCulture)
     $path = Join-Path -Path $LogFolder -ChildPath ('{0}-{1}.log' -f $ScriptName, $stamp)
     # The transcript is the log; no secret is ever written to the host, so none reaches it.
     Start-Transcript -LiteralPath $path -WhatIf:$false -Confirm:$false | Out-Null
@@ -705,7 +706,7 @@ function Add-DrCheck {
 # beside the script: the only file this read-only script writes besides its log.
 # ---------------------------------------------------------------------------
 $TestResultSchema = 'drgen/test-result-v1'
-$BundleId = 'b6bc59323ae3bf2265e840ccbddff1076430d445b41cb4ea1222282a676893db'
+$BundleId = 'fc36b1c0bb25fcf0357ceb62578af135c2684389d4f1bc4eefc2067ff4f8720c'
 $InventoryName = 'example.yaml'
 $InventorySha256 = 'c2d3c4b1fb8a3b3ea14391db80b7f24e5febb04352796e782f0ff1474c632464'
 $DrgenVersion = '0.1.0'

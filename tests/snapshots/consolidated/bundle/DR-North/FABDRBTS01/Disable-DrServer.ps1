@@ -270,7 +270,8 @@ function Start-DrLog {
     elseif (-not (Test-DrFolderProtected -Path $LogFolder)) {
         Write-Warning -Message ('{0} can be read by accounts other than Administrators and SYSTEM; the scripts that make changes restrict it.' -f $LogFolder)
     }
-    $stamp = (Get-Date).ToString('yyyyMMdd-HHmmss')
+    # Invariant culture: a Thai or Saudi culture would otherwise stamp another calendar's year.
+    $stamp = (Get-Date).ToString('yyyyMMdd-HHmmss', [System.Globalization.CultureInfo]::InvariantCulture)
     $path = Join-Path -Path $LogFolder -ChildPath ('{0}-{1}.log' -f $ScriptName, $stamp)
     # The transcript is the log; no secret is ever written to the host, so none reaches it.
     Start-Transcript -LiteralPath $path -WhatIf:$false -Confirm:$false | Out-Null

@@ -288,7 +288,8 @@ function Start-DrLog {
     elseif (-not (Test-DrFolderProtected -Path $LogFolder)) {
         Write-Warning -Message ('{0} can be read by accounts other than Administrators and SYSTEM; the scripts that make changes restrict it.' -f $LogFolder)
     }
-    $stamp = (Get-Date).ToString('yyyyMMdd-HHmmss')
+    # Invariant culture: a Thai or Saudi culture would otherwise stamp another calendar's year.
+    $stamp = (Get-Date).ToString('yyyyMMdd-HHmmss', [System.Globalization.CultureInfo]::InvariantCulture)
     $path = Join-Path -Path $LogFolder -ChildPath ('{0}-{1}.log' -f $ScriptName, $stamp)
     # The transcript is the log; no secret is ever written to the host, so none reaches it.
     Start-Transcript -LiteralPath $path -WhatIf:$false -Confirm:$false | Out-Null
@@ -915,7 +916,7 @@ function Assert-DrEndState {
 # beside the script: the only file this read-only script writes besides its log.
 # ---------------------------------------------------------------------------
 $TestResultSchema = 'drgen/test-result-v1'
-$BundleId = '1557c7443d9dde5d36ec239555f11bde4ff2d4e98a42af39f7781fa3b5187725'
+$BundleId = '36e338c6e031c13b6afec8f43b1a17b6646060267a88bb5151c1b0bd75dfc5eb'
 $InventoryName = 'consolidated.yaml'
 $InventorySha256 = 'bdb5b8cab2343127d06cf2c3b35a8481a7c722a89e62dec408848857a956e04f'
 $DrgenVersion = '0.1.0'

@@ -284,7 +284,8 @@ function Start-DrLog {
     elseif (-not (Test-DrFolderProtected -Path $LogFolder)) {
         Write-Warning -Message ('{0} can be read by accounts other than Administrators and SYSTEM; the scripts that make changes restrict it.' -f $LogFolder)
     }
-    $stamp = (Get-Date).ToString('yyyyMMdd-HHmmss')
+    # Invariant culture: a Thai or Saudi culture would otherwise stamp another calendar's year.
+    $stamp = (Get-Date).ToString('yyyyMMdd-HHmmss', [System.Globalization.CultureInfo]::InvariantCulture)
     $path = Join-Path -Path $LogFolder -ChildPath ('{0}-{1}.log' -f $ScriptName, $stamp)
     # The transcript is the log; no secret is ever written to the host, so none reaches it.
     Start-Transcript -LiteralPath $path -WhatIf:$false -Confirm:$false | Out-Null
@@ -1315,7 +1316,7 @@ function Invoke-DrConfigurationJoin {
     }
     $configExe = Join-Path -Path (Get-DrInstallPath) -ChildPath 'Configuration.exe'
     $answers = Join-Path -Path $PSScriptRoot -ChildPath 'ConfigurationAnswers.xml'
-    $configLog = Join-Path -Path $LogFolder -ChildPath ('Configuration-{0}.log' -f (Get-Date).ToString('yyyyMMdd-HHmmss'))
+    $configLog = Join-Path -Path $LogFolder -ChildPath ('Configuration-{0}.log' -f (Get-Date).ToString('yyyyMMdd-HHmmss', [System.Globalization.CultureInfo]::InvariantCulture))
     if ($PSCmdlet.ShouldProcess($env:COMPUTERNAME, ('Join group {0} (management database {1} on {2}) with Configuration.exe /S' -f $GroupName, $ProductionMgmtDatabase, $ProductionMgmtServer))) {
         $work = New-DrPrivateFolder
         $privateLog = Join-Path -Path $work -ChildPath 'Configuration.log'

@@ -279,7 +279,8 @@ function Start-DrLog {
     elseif (-not (Test-DrFolderProtected -Path $LogFolder)) {
         Write-Warning -Message ('{0} can be read by accounts other than Administrators and SYSTEM; the scripts that make changes restrict it.' -f $LogFolder)
     }
-    $stamp = (Get-Date).ToString('yyyyMMdd-HHmmss')
+    # Invariant culture: a Thai or Saudi culture would otherwise stamp another calendar's year.
+    $stamp = (Get-Date).ToString('yyyyMMdd-HHmmss', [System.Globalization.CultureInfo]::InvariantCulture)
     $path = Join-Path -Path $LogFolder -ChildPath ('{0}-{1}.log' -f $ScriptName, $stamp)
     # The transcript is the log; no secret is ever written to the host, so none reaches it.
     Start-Transcript -LiteralPath $path -WhatIf:$false -Confirm:$false | Out-Null
@@ -906,7 +907,7 @@ function Assert-DrEndState {
 # beside the script: the only file this read-only script writes besides its log.
 # ---------------------------------------------------------------------------
 $TestResultSchema = 'drgen/test-result-v1'
-$BundleId = 'b6bc59323ae3bf2265e840ccbddff1076430d445b41cb4ea1222282a676893db'
+$BundleId = 'fc36b1c0bb25fcf0357ceb62578af135c2684389d4f1bc4eefc2067ff4f8720c'
 $InventoryName = 'example.yaml'
 $InventorySha256 = 'c2d3c4b1fb8a3b3ea14391db80b7f24e5febb04352796e782f0ff1474c632464'
 $DrgenVersion = '0.1.0'
