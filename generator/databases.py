@@ -220,13 +220,25 @@ def reference_queries(inv: Inventory) -> tuple[str, ...]:
     tdds = sql_name("sql:TDDS_Destinations")
     connection = sql_name("sql:TDDS_Destinations.ConnectionString")
     queries.append(_select(tdds, connection, tdds, "connection"))
-    other = sql_name("sql:adm_OtherBackupDatabases")
-    default = sql_name("sql:adm_OtherBackupDatabases.DefaultDatabaseName")
-    server = sql_name("sql:adm_OtherBackupDatabases.ServerName")
+    # The tracking host's sources: a MessageBox row UpdateDatabase.vbs missed (its
+    # SourceName was not '<oldServer>_<oldDB>') leaves DR tracking pulling from
+    # production.
+    sources = sql_name("sql:TDDS_Sources")
+    source = sql_name("sql:TDDS_Sources.SourceName")
+    source_connection = sql_name("sql:TDDS_Sources.ConnectionString")
     queries.append(
-        f"SELECT N'{other} ' + {default}, {server}, "  # noqa: S608
-        f"N'server' FROM dbo.{other}"
+        f"SELECT N'{sources} ' + {source}, {source_connection}, "  # noqa: S608
+        f"N'connection' FROM dbo.{sources}"
     )
+    # Both tables UpdateDatabase.vbs rewrites for each OtherDatabases entry.
+    for table in ("adm_OtherBackupDatabases", "adm_OtherDatabases"):
+        other = sql_name(f"sql:{table}")
+        default = sql_name(f"sql:{table}.DefaultDatabaseName")
+        server = sql_name(f"sql:{table}.ServerName")
+        queries.append(
+            f"SELECT N'{other} ' + {default}, {server}, "  # noqa: S608
+            f"N'server' FROM dbo.{other}"
+        )
     return tuple(queries)
 
 

@@ -304,7 +304,11 @@ def inventory_parts(doc: DiscoveryDocument) -> tuple[dict[str, Any], dict[str, A
         logon = logons.get(host.name.upper())
         if logon is not None:
             entry["account"] = logon.account
-            entry["gmsa"] = logon.gmsa
+            # A gMSA is told by its name (a final '$'); the flag is written only
+            # when discovery says gMSA of a name without one, so validation
+            # reports the contradiction instead of import hiding it.
+            if logon.gmsa != (logon.account or "").endswith("$"):
+                entry["gmsa"] = logon.gmsa
         hosts.append(entry)
     group_data: dict[str, Any] = {
         "name": group.name,

@@ -98,7 +98,7 @@ def simulated(inv: Inventory) -> dict[str, Any]:
                 "host": hosts[name.upper()].name if name.upper() in hosts else name,
                 "server": server.name,
                 "logon": hosts[name.upper()].account if name.upper() in hosts else None,
-                "gmsa": hosts[name.upper()].gmsa if name.upper() in hosts else False,
+                "gmsa": hosts[name.upper()].is_gmsa if name.upper() in hosts else False,
                 "disabled": False,
                 "state": RUNNING,
                 # drgen never clusters a host: the inventory describes none.

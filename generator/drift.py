@@ -559,14 +559,14 @@ def _hosts(f: _Finder) -> tuple[set[str], set[str]]:
         logon = logons.get(key)
         if logon is None or logon.account is None:
             continue
-        if _u(logon.account) != _u(host.account) or logon.gmsa != host.gmsa:
+        if _u(logon.account) != _u(host.account) or logon.gmsa != host.is_gmsa:
             f.add(
                 "DRIFT004",
                 (*path, "account"),
                 f"host `{host.name}` instances log on as {logon.account}"
                 + (" (a gMSA)" if logon.gmsa else "")
                 + f" in production, the inventory has {host.account}"
-                + (" (a gMSA)" if host.gmsa else ""),
+                + (" (a gMSA)" if host.is_gmsa else ""),
             )
         if logon.others:
             f.add(

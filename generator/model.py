@@ -18,7 +18,9 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -186,6 +188,13 @@ Version = Annotated[
 # Accounts"; 2020 answer files also carry IsGmsaAccount in NTService elements.
 VERSIONS_WITH_GMSA = frozenset({"2020"})
 
+
+def is_gmsa_account(account: str) -> bool:
+    """A group managed service account: Windows names every gMSA with a final '$'
+    (gmsa-config.md: "Be sure the user name is set to the correct gMSA")."""
+    return account.endswith("$")
+
+
 Role = Literal[
     "sso_master_secret", "update_databases", "rules_engine", "iis", "bam_alerts"
 ]
@@ -269,14 +278,39 @@ class Host(_Model):
     trusted: bool = False
     windows_group: Label
     account: Account
-    gmsa: bool = Field(
-        False, description="a group managed service account (BizTalk 2020 only)"
+    gmsa: bool | None = Field(
+        None,
+        description="a group managed service account (BizTalk 2020 only); optional: "
+        "an account name ending in '$' is a gMSA, and a value that contradicts the "
+        "name is an error",
+        validate_default=True,
     )
-    app_pools: tuple[AppPool, ...] = Field(
-        (),
-        description="isolated hosts: the IIS application pools that run their "
-        "receive locations (stopped and not auto-started while the DR site is dormant)",
+    app_pools: tuple[AppPool, ...] | None = Field(
+        None,
+        description="isolated hosts (required): the IIS application pools that run "
+        "their receive locations (stopped and not auto-started while the DR site is "
+        "dormant); [] when the host runs none",
     )
+
+    @field_validator("gmsa")
+    @classmethod
+    def _gmsa_from_name(cls, value: bool | None, info: ValidationInfo) -> bool | None:
+        # Left out, the flag is what the name says, so an inventory means the same
+        # with or without it (the bundle id hashes the model, not the file).
+        account = info.data.get("account")
+        if value is None and isinstance(account, str):
+            return is_gmsa_account(account)
+        return value
+
+    @property
+    def is_gmsa(self) -> bool:
+        """A gMSA: its account name ends in '$' (gmsa-config.md)."""
+        return is_gmsa_account(self.account)
+
+    @property
+    def pools(self) -> tuple[str, ...]:
+        """Its IIS application pools (none when the inventory lists none)."""
+        return self.app_pools or ()
 
 
 class Group(_Model):

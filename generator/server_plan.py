@@ -17,6 +17,7 @@ from generator.model import (
     Host,
     Inventory,
     ProductionServer,
+    is_gmsa_account,
 )
 
 
@@ -26,6 +27,11 @@ class Account:
 
     name: str
     gmsa: bool = False
+
+    @property
+    def gmsa_text(self) -> str:
+        """IsGmsaAccount as the answer file writes it ('true' or 'false')."""
+        return "true" if self.gmsa else "false"
 
     @property
     def domain(self) -> str:
@@ -97,11 +103,15 @@ class AnswerFile:
 
     @property
     def ntservices(self) -> tuple[tuple[str, Account], ...]:
-        """(NTService ID, account) pairs whose passwords are injected at run time."""
+        """(NTService ID, account) pairs whose passwords are injected at run time.
+
+        A gMSA has no password: the wizard disables the password when
+        IsGmsaAccount is set (gmsa-config.md), so none is asked for or injected.
+        """
         pairs = [(N["answer:service/sso"], self.sso_account)]
         if self.rules_account is not None:
             pairs.append((N["answer:service/rules"], self.rules_account))
-        return tuple(pairs)
+        return tuple((key, account) for key, account in pairs if not account.gmsa)
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +241,7 @@ def _server_plan(
                 host=host.name,
                 in_process=in_process,
                 host_type=HOST_TYPE_IN_PROCESS if in_process else HOST_TYPE_ISOLATED,
-                account=Account(host.account, host.gmsa),
+                account=Account(host.account, host.is_gmsa),
                 service=N["svc:BTSSvc"] + host.name if in_process else None,
                 replaces=tuple(replaces.get(host.name.upper(), ())),
             )
@@ -265,7 +275,10 @@ def _server_plan(
         sso_account=Account(accounts.sso_service),
         rules_db=dbs.rule_engine if rules else None,
         rules_account=(
-            Account(accounts.rule_engine_service)
+            Account(
+                accounts.rule_engine_service,
+                is_gmsa_account(accounts.rule_engine_service),
+            )
             if rules and accounts.rule_engine_service
             else None
         ),
@@ -278,7 +291,7 @@ def _server_plan(
     if "iis" in server.roles:
         for planned in instances:
             if not planned.in_process:
-                app_pools += by_name[planned.host.upper()].app_pools
+                app_pools += by_name[planned.host.upper()].pools
     return ServerPlan(
         name=server.name,
         roles=tuple(

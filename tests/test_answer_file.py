@@ -7,13 +7,16 @@ answer GUIDs, Selected="Yes" placement, direct children, version differences.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 import pytest
 
+from generator.api import plan as plan_inventories
 from generator.artifacts import RenderedArtifact
+from generator.bundle import render_unsigned
 from generator.catalogue import CATALOGUE
 from generator.plan import Plan
+from generator.render import make_environment
 
 ANSWER_ATTRS = {"Value", "GUID", "Selected"}
 QUESTION_ATTRS = {"ID", "Text", "Answers", "Default"}
@@ -138,7 +141,27 @@ def test_rules_engine_only_where_the_role_is(rendered, plans) -> None:
         else:
             assert rules == []
             assert "RulesEngine" not in installed
-    assert seen == 2  # DRserver2 and FABDRBTS02
+    assert seen == 5  # every DR server of both examples has the role
+
+
+def test_no_rules_engine_feature_without_the_role(
+    tmp_path: Path, example_text: str
+) -> None:
+    text = example_text.replace(
+        "mirrors: [server3], roles: [rules_engine]}", "mirrors: [server3]}"
+    )
+    assert text != example_text
+    arts = _render_text(tmp_path, text)
+    answers = {
+        p.parent.name: ET.fromstring(a.text.encode())
+        for p, a in arts.items()
+        if p.name == "ConfigurationAnswers.xml"
+    }
+    for server, root in answers.items():
+        rules = [f for f in root.findall("Feature") if f.get("Name") == "RulesEngine"]
+        installed = [i.text for i in root.findall("InstalledFeature")]
+        assert bool(rules) == (server != "DRserver3"), server
+        assert ("RulesEngine" in installed) == (server != "DRserver3"), server
 
 
 def test_installed_features_consistent(rendered) -> None:
@@ -227,3 +250,63 @@ def test_no_gmsa_flag_under_enterprise_sso(rendered) -> None:
         sso = feature(root, "SSOServer,Engine").find("NTService[@ID='ENTSSO']")
         assert sso is not None
         assert sso.find("IsGmsaAccount") is None, (stem, server)
+
+
+# --- gMSA: the account name decides (gmsa-config.md) ---------------------------
+
+
+def _render_text(tmp_path: Path, text: str) -> dict[PurePosixPath, RenderedArtifact]:
+    path = tmp_path / "gmsa.yaml"
+    path.write_text(text, encoding="utf-8")
+    (plan,) = plan_inventories([path])
+    return {art.path: art for art in render_unsigned(plan, make_environment())}
+
+
+def test_a_gmsa_rule_engine_account_has_no_password(
+    tmp_path: Path, example_text: str
+) -> None:
+    """gmsa-config.md: Business Rules Engine supports gMSA, and "when this setting
+    is checked, the password property disables": IsGmsaAccount true, and the
+    prepare script neither asks for nor injects a password for it."""
+    text = example_text.replace(
+        "rule_engine_service: CONTOSO\\svc-bre",
+        "rule_engine_service: CONTOSO\\gmsa-bre$",
+    )
+    assert text != example_text
+    arts = _render_text(tmp_path, text)
+    answers = [a for p, a in arts.items() if p.name == "ConfigurationAnswers.xml"]
+    assert len(answers) == 3
+    for art in answers:
+        root = ET.fromstring(art.text.encode())
+        rules = feature(root, CATALOGUE["answer:feature/rules"])
+        (service,) = rules.findall("NTService")
+        assert service.findtext("UserName") == "gmsa-bre$"
+        assert service.findtext("IsGmsaAccount") == "true"
+        assert service.findtext("Password") in (None, "")
+        # Enterprise SSO does not support gMSA: never an IsGmsaAccount there.
+        sso = feature(root, CATALOGUE["answer:feature/sso"])
+        assert sso.find("NTService/IsGmsaAccount") is None
+    for path, art in arts.items():
+        if path.name != "Initialize-DrServer.ps1":
+            continue
+        services = art.text.split("$AnswerFileServices = @(", 1)[1].split("\n)\n")[0]
+        assert "CONTOSO\\svc-entsso" in services
+        assert "gmsa-bre$" not in services, path
+
+
+def test_a_plain_rule_engine_account_is_not_a_gmsa(rendered) -> None:
+    found = 0
+    for stem, server, root in answer_files(rendered):
+        rules = [
+            f
+            for f in root.findall("Feature")
+            if f.get("Name") == CATALOGUE["answer:feature/rules"]
+        ]
+        for feature_ in rules:
+            flag = feature_.findtext("NTService/IsGmsaAccount")
+            if stem == "example":
+                assert flag == "false", server
+                found += 1
+            else:
+                assert flag is None, (stem, server)  # 2016: no gMSA elements
+    assert found == 3

@@ -84,8 +84,8 @@ def test_bad_inventory_exit_3_located_nothing_written(
         ),
         "unmirrored.yaml": (
             example_text.replace(
-                "    - {name: DRserver3, mirrors: [server3]}\n",
-                "    - {name: DRserver3, mirrors: []}\n",
+                "    - {name: DRserver3, mirrors: [server3], roles: [rules_engine]}\n",
+                "    - {name: DRserver3, mirrors: [], roles: [rules_engine]}\n",
             ),
             "error[not-mirrored]",
             ":39:8",

@@ -831,7 +831,9 @@ def preflight_env(overrides: Env | None = None) -> dict[str, object]:
         "$ismastersecretserver": True,
         "test-drsecretpresent": False,
         "$whatifpreference": False,
-        "$missing": False,
+        # -SecretBackupFile given, and the secret is to be restored from it.
+        "$given": True,
+        "get-drsecretrestorereason": "no master secret on this server",
         "test-drinteractive": True,
     }
     env.update(overrides or {})
@@ -851,18 +853,23 @@ def check_secret_restore_unattended(script: Script) -> None:
     stops = throws(unattended)
     assert stops, script
     assert all(reachable(t, preflight_env(), fn) is False for t in stops), script
-    assert throws({"$missing": True}), script
-    assert not throws({**unattended, "test-drsecretpresent": True}), script
+    # No backup file and no secret: the run cannot go on.
+    assert throws({"$given": False}), script
+    # A secret already here and no backup file: kept (with a warning), no prompt.
+    kept = {"$given": False, "test-drsecretpresent": True}
+    assert not throws({**unattended, **kept}), script
+    # The backup file restored last: nothing to restore, no prompt needed.
+    assert not throws(
+        {**unattended, "test-drsecretpresent": True, "get-drsecretrestorereason": ""}
+    ), script
     assert not throws({**unattended, "$ismastersecretserver": False}), script
-    for missing in (True, False):
-        what_if = {**unattended, "$whatifpreference": True, "$missing": missing}
-        assert not throws(what_if), (script, missing)
+    for given in (True, False):
+        what_if = {**unattended, "$whatifpreference": True, "$given": given}
+        assert not throws(what_if), (script, given)
     told = [
         w
         for w in command_nodes(fn, "Write-Host")
-        if reachable(
-            w, preflight_env({"$whatifpreference": True, "$missing": True}), fn
-        )
+        if reachable(w, preflight_env({"$whatifpreference": True, "$given": False}), fn)
         is True
         and any("-SecretBackupFile" in s for s in strings(w))
     ]
@@ -894,9 +901,23 @@ def check_test_interactive(script: Script) -> None:
     assert len(patterns) == 1, script
     pattern = patterns[0]
     assert pattern is not None, script
-    for flag in ("-NonInteractive", "-noninteractive", "-NonI"):
+    # powershell.exe takes its switches with '-' or '/' (about_PowerShell_exe).
+    for flag in (
+        "-NonInteractive",
+        "-noninteractive",
+        "-NonI",
+        "/NonInteractive",
+        "/noni",
+    ):
         assert re.search(pattern, flag, re.IGNORECASE), (script, flag)
-    for flag in ("-NoProfile", "-NoLogo", "-Command", "-ExecutionPolicy", "-File"):
+    for flag in (
+        "-NoProfile",
+        "-NoLogo",
+        "-Command",
+        "-ExecutionPolicy",
+        "-File",
+        "/NoLogo",
+    ):
         assert not re.search(pattern, flag, re.IGNORECASE), (script, flag)
     for user, count, redirected in itertools.product(
         (True, False), (0, 1), (True, False)
@@ -1805,12 +1826,95 @@ def test_f14_sso_view_falls_back_only_for_unread_values(
         check_sso_view(script)
 
 
+# ======================================= F15. -SecretBackupFile always restores
+
+
+def returned_value(fn: Node, env: Env) -> object:
+    """What ``fn`` returns under ``env``: the first ``return`` that surely runs."""
+    for statement in keyword_statements(fn, "return"):
+        verdict = reachable(statement, env, fn)
+        assert verdict is not None, (text(statement)[:60], env)
+        if verdict:
+            return evaluate(statement.named_children[-1], env)
+    raise AssertionError("no return runs")
+
+
+def restore_call(fn: Node) -> Node:
+    (call,) = [
+        c
+        for c in nodes(fn, "command")
+        if "-restoreSecret" in strings(c) and text(c).startswith("&")
+    ]
+    return call
+
+
+def check_secret_restore_always(script: Script) -> None:
+    """A given backup file is restored even over a secret already here (an earlier
+    drill's), unless it is the very file restored last; none given keeps the
+    secret with a warning that names its age."""
+    reason = function(script, "Get-DrSecretRestoreReason")
+    given: Env = {"[string]::isnullorempty($secretbackupfile)": False}
+    drill_secret = {**given, "test-drsecretpresent": True}
+    # A secret here, no record of which backup it came from: restore.
+    assert returned_value(reason, {**drill_secret, "$record": NULL}) != "", script
+    # A secret from another backup file: restore.
+    recorded = {**drill_secret, "$record": "a record"}
+    other = {**recorded, "$record['backupsha256']": "AA", "$sha256": "BB"}
+    assert returned_value(reason, other) != "", script
+    # This very backup file was restored last: nothing to do (a re-run).
+    same = {**recorded, "$record['backupsha256']": "AA", "$sha256": "AA"}
+    assert returned_value(reason, same) == "", script
+    # No secret at all: restore.
+    missing = {**given, "test-drsecretpresent": False}
+    assert returned_value(reason, missing) != "", script
+    # No backup file: nothing is restored (the caller warns or stops).
+    none_given: Env = {"[string]::isnullorempty($secretbackupfile)": True}
+    assert returned_value(reason, none_given) == "", script
+
+    enable = function(script, "Enable-DrMasterSecretServer")
+    call = restore_call(enable)
+    (decision,) = [
+        s
+        for s in nodes(enable, "if_statement")
+        if within(call, s) and "$reason" in text(condition(s))
+    ]
+    restore: Env = {"$reason": "x", "shouldprocess()": True, "$whatifpreference": False}
+    assert reachable(call, restore, decision) is True, script
+    assert reachable(call, {**restore, "$reason": ""}, decision) is False, script
+    kept = {"$reason": "", "[string]::isnullorempty($secretbackupfile)": True}
+    warnings = [
+        w
+        for w in command_nodes(decision, "Write-Warning")
+        if reachable(w, kept, decision) is True
+    ]
+    assert warnings, script
+    assert any("Get-DrSecretRecordText" in text(w) for w in warnings), script
+    saves = command_nodes(enable, "Save-DrSecretRecord")
+    assert saves, script
+    restored = {**restore, "$code": 0, "test-drsecretpresent": True}
+    assert all(reachable(w, restored, decision) is True for w in saves), script
+
+
+def test_f15_secret_backup_file_always_restores(
+    all_artifacts: list[RenderedArtifact],
+) -> None:
+    """F15: a drill's secret never survives a real failover given its backup file."""
+    for script in scripts(all_artifacts, "Enable-DrServer.ps1"):
+        check_secret_restore_always(script)
+
+
 # ============================================================ counter-tests
 
 Checker = Callable[[Script], object]
 
 #: (script, checker, rendered text, replacement): each undoes or breaks one fix.
 MUTATIONS: Final[dict[str, tuple[str, Checker, str, str]]] = {
+    "existing-secret-skips-restore": (
+        "Enable-DrServer.ps1",
+        check_secret_restore_always,
+        "return 'the secret on this server may be older than this backup'",
+        "return ''",
+    ),
     "preflight-skips-restore-script": (
         "Update-DrGroupDatabases.ps1",
         check_restore_script_preflight,
@@ -1902,8 +2006,8 @@ MUTATIONS: Final[dict[str, tuple[str, Checker, str, str]]] = {
     "interactive-check-skipped": (
         "Enable-DrServer.ps1",
         check_secret_restore_unattended,
-        "elseif (-not (Test-DrInteractive)) {",
-        "elseif ($false -and -not (Test-DrInteractive)) {",
+        "-and -not (Test-DrInteractive)) {",
+        "-and $false) {",
     ),
     "what-if-throws-for-missing-backup": (
         "Enable-DrServer.ps1",

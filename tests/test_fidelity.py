@@ -902,7 +902,13 @@ def test_a5_reference_queries_cover_every_reference(
             ("adm_Group", "TrackingDBServerName", "server"),
             ("adm_MessageBox", "DBServerName", "server"),
             ("TDDS_Destinations", "ConnectionString", "connection"),
+            # UpdateDatabase.vbs rewrites a MessageBox's tracking source only WHERE
+            # SourceName = '<oldServer>_<oldDB>': a miss leaves DR tracking reading
+            # production MessageBoxes (public copies of UpdateDatabase.vbs).
+            ("TDDS_Sources", "ConnectionString", "connection"),
             ("adm_OtherBackupDatabases", "ServerName", "server"),
+            # ... and adm_OtherDatabases beside adm_OtherBackupDatabases.
+            ("adm_OtherDatabases", "ServerName", "server"),
         }
         assert required <= queries, script
         rules = ("adm_Group", "RuleEngineDBServerName", "server")

@@ -902,23 +902,22 @@ def test_ssomanage_error_with_exit_code_0_settles_nothing(
 
 
 def test_script_refuses_a_32_bit_process(lab: tuple[Script, Plan]) -> None:
-    """In a 32-bit process the registry probes would read the WOW64 view."""
+    """In a 32-bit process the registry probes would read the WOW64 view: the
+    shared guard runs after the log starts and before the first probe."""
     script, _ = lab
     body = [c for c in _nodes(script.root, "command") if _function_name(c) is None]
-    probes = [c for c in body if command_name(c) == "Invoke-DrProbe"]
-    starts = [c for c in body if command_name(c) == "Start-DrLog"]
-    assert len(probes) == len(starts) == 1
-    for is64, reached in ((False, {False}), (True, {True, None})):
-        env = {"[environment]::is64bitprocess": is64}
-        assert reachable(probes[0], env, script.root) in reached, is64
-        # The refusal is logged: Start-DrLog runs first either way.
-        assert reachable(starts[0], env, script.root) is not False
+    names = [command_name(c) for c in body]
+    assert names.count("Invoke-DrProbe") == names.count("Start-DrLog") == 1
+    assert names.count("Assert-Dr64BitProcess") == 1
+    start = names.index("Start-DrLog")
+    guard = names.index("Assert-Dr64BitProcess")
+    assert start < guard < names.index("Invoke-DrProbe")
     (refusal,) = (
         s
         for s in _nodes(script.root, "if_statement")
         if re.sub(r"\s+", " ", _text(s.child_by_field_name("condition") or s))
         == "-not [Environment]::Is64BitProcess"
-        and _function_name(s) is None
+        and _function_name(s) == "Assert-Dr64BitProcess"
     )
     assert re.match(r"\{\s*throw '", _text(refusal.named_children[-1])), _text(refusal)
 

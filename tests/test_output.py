@@ -115,7 +115,9 @@ def test_removed_dr_server_disappears(
     out = tmp_path / "out"
     render(runner, out, inventory)
     assert (out / "example/DR-West/DRserver3").is_dir()
-    smaller = example_text.replace("    - {name: DRserver3, mirrors: [server3]}\n", "")
+    smaller = example_text.replace(
+        "    - {name: DRserver3, mirrors: [server3], roles: [rules_engine]}\n", ""
+    )
     smaller = smaller.replace("mirrors: [server2]", "mirrors: [server2, server3]")
     inventory.write_text(smaller, encoding="utf-8")
     render(runner, out, inventory)

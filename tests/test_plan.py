@@ -52,7 +52,7 @@ def test_services_per_server(plans: dict[str, Plan]) -> None:
         for p in plans.values()
         for s in p.site.servers
     }
-    assert services["DRserver1"] == ["ENTSSO", "BTSSvc$Send"]
+    assert services["DRserver1"] == ["ENTSSO", "BTSSvc$Send", "RuleEngineUpdateService"]
     assert services["DRserver2"] == [
         "ENTSSO",
         "BTSSvc$Receive",
@@ -64,6 +64,7 @@ def test_services_per_server(plans: dict[str, Plan]) -> None:
         "BTSSvc$ReceiveHost",
         "BTSSvc$SendHost",
         "BTSSvc$TrackingHost",
+        "RuleEngineUpdateService",
     ]
     assert services["FABDRBTS02"] == [
         "ENTSSO",
@@ -76,11 +77,14 @@ def test_services_per_server(plans: dict[str, Plan]) -> None:
 
 def test_prompted_accounts_skip_gmsa_and_repeats(plans: dict[str, Plan]) -> None:
     by_name = {s.name: s for p in plans.values() for s in p.site.servers}
+    # DRserver3 runs the Orchestration host as a gMSA: no password for it.
     assert [a.name for a in by_name["DRserver3"].prompt_accounts] == [
-        "CONTOSO\\svc-entsso"
+        "CONTOSO\\svc-entsso",
+        "CONTOSO\\svc-bre",
     ]
     assert [a.name for a in by_name["FABDRBTS01"].prompt_accounts] == [
         "FABRIKAM\\svc-entsso",
+        "FABRIKAM\\svc-bre",
         "FABRIKAM\\svc-bts-app",
         "FABRIKAM\\svc-bts-track",
         "FABRIKAM\\svc-bts-iso",
@@ -118,7 +122,7 @@ def test_capacity_warning_for_smaller_site(plans: dict[str, Plan]) -> None:
 
 def test_role_services_exclude_sso_and_host_services(plans: dict[str, Plan]) -> None:
     by_name = {s.name: s for p in plans.values() for s in p.site.servers}
-    assert by_name["DRserver1"].role_services == ()
+    assert by_name["DRserver1"].role_services == ("RuleEngineUpdateService",)
     assert by_name["DRserver2"].role_services == ("RuleEngineUpdateService",)
     assert by_name["FABDRBTS02"].role_services == (
         "RuleEngineUpdateService",

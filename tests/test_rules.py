@@ -18,7 +18,7 @@ from tests.conftest import INVENTORIES, ROOT
 from tests.test_validate_cli import INVALID
 
 CONSOLIDATED = (INVENTORIES / "consolidated.yaml").read_text(encoding="utf-8")
-WARNING_CODES = {"capacity", "smaller-dr-site"}
+WARNING_CODES = {"capacity", "smaller-dr-site", "rules-engine-missing"}
 
 
 def model(text: str) -> tuple[Inventory, list[Diagnostic]]:
@@ -114,8 +114,8 @@ def test_duplicate_instance_on_a_dr_server(example_text: str) -> None:
     text = edit(
         example_text,
         (
-            "{name: DRserver3, mirrors: [server3]}",
-            "{name: DRserver3, mirrors: [server3], "
+            "{name: DRserver3, mirrors: [server3], roles: [rules_engine]}",
+            "{name: DRserver3, mirrors: [server3], roles: [rules_engine], "
             "host_instances: [Orchestration, ORCHESTRATION]}",
         ),
     )
@@ -150,8 +150,8 @@ ORCHESTRATION_ON_DR2 = (
     "host_instances: [Receive, Orchestration]}",
 )
 DR3_MIRRORS_NOTHING = (
-    "{name: DRserver3, mirrors: [server3]}",
-    "{name: DRserver3, mirrors: [], host_instances: [Send]}",
+    "{name: DRserver3, mirrors: [server3], roles: [rules_engine]}",
+    "{name: DRserver3, mirrors: [], roles: [rules_engine], host_instances: [Send]}",
 )
 
 
@@ -207,11 +207,15 @@ def test_mirrored_by_three(example_text: str) -> None:
 
 def test_role_count_without_owner_points_at_dr_servers(example_text: str) -> None:
     text = edit(
-        example_text, ("roles: [sso_master_secret, update_databases]", "roles: []")
+        example_text,
+        ("roles: [sso_master_secret, update_databases, rules_engine]", "roles: []"),
     )
-    assert found(text) == [
+    assert [f for f in found(text) if f[2] == "error"] == [
         (line_of(text, "  servers:\n    - {name: DRserver1"), 3, "error", "role-count"),
         (line_of(text, "  servers:\n    - {name: DRserver1"), 3, "error", "role-count"),
+    ]
+    assert found(text)[2:] == [
+        (line_of(text, "name: DRserver1"), 8, "warning", "rules-engine-missing")
     ]
 
 
@@ -225,8 +229,8 @@ def test_isolated_host_without_iis() -> None:
     text = edit(
         CONSOLIDATED,
         (
-            "roles: [sso_master_secret, update_databases, iis]",
-            "roles: [sso_master_secret, update_databases]",
+            "roles: [sso_master_secret, update_databases, iis, rules_engine]",
+            "roles: [sso_master_secret, update_databases, rules_engine]",
         ),
     )
     assert errors(text) == ["isolated-without-iis"]
@@ -245,6 +249,113 @@ def test_gmsa_is_fine_on_2020(example_text: str) -> None:
 def test_gmsa_on_2013r2(example_text: str) -> None:
     text = edit(example_text, ('biztalk_version: "2020"', 'biztalk_version: "2013R2"'))
     assert errors(text) == ["gmsa-unsupported"]
+
+
+def test_a_gmsa_is_told_by_its_name_without_the_flag(example_text: str) -> None:
+    """gmsa-config.md: a gMSA account name ends in '$'; the flag may be left out."""
+    text = edit(example_text, ("      gmsa: true\n", ""))
+    inventory, diagnostics = model(text)
+    assert diagnostics == []
+    assert [h.name for h in inventory.group.hosts if h.is_gmsa] == ["Orchestration"]
+    # On a version without gMSA the name alone is enough to refuse it.
+    old = edit(text, ('biztalk_version: "2020"', 'biztalk_version: "2016"'))
+    assert errors(old) == ["gmsa-unsupported"]
+
+
+def test_a_gmsa_flag_that_contradicts_the_name_is_located(example_text: str) -> None:
+    flag_false = edit(example_text, ("      gmsa: true", "      gmsa: false"))
+    assert found(flag_false) == [
+        (
+            line_of(flag_false, "account: CONTOSO\\svc-bts-orch$"),
+            7,
+            "error",
+            "gmsa-name",
+        )
+    ]
+    flag_true = edit(
+        example_text,
+        (
+            "account: CONTOSO\\svc-bts-send\n",
+            "account: CONTOSO\\svc-bts-send\n      gmsa: true\n",
+        ),
+    )
+    codes = [d for d in model(flag_true)[1] if d.code == "gmsa-name"]
+    assert len(codes) == 1
+    assert "contradicts" in codes[0].message
+
+
+def test_a_gmsa_rule_engine_account(example_text: str) -> None:
+    """The Rule Engine Update Service may run as a gMSA on 2020 (gmsa-config.md),
+    never on an older version; Enterprise SSO never."""
+    text = edit(
+        example_text,
+        (
+            "rule_engine_service: CONTOSO\\svc-bre",
+            "rule_engine_service: CONTOSO\\gmsa-bre$",
+        ),
+    )
+    assert errors(text) == []
+    old = edit(text, ('biztalk_version: "2020"', 'biztalk_version: "2016"'))
+    located = [d for d in model(old)[1] if d.severity == "error"]
+    assert {d.code for d in located} == {"gmsa-unsupported"}
+    assert line_of(old, "rule_engine_service:") in {d.location.line for d in located}
+
+
+def test_rules_engine_missing_on_a_server_with_host_instances(
+    example_text: str,
+) -> None:
+    """how-to-restore-your-databases.md: the Rule Engine Update Service is
+    restarted on every server of the group; a DR server that runs host instances
+    without the Rules Engine is warned about, where its roles are."""
+    text = edit(
+        example_text,
+        ("mirrors: [server3], roles: [rules_engine]}", "mirrors: [server3]}"),
+    )
+    assert found(text) == [
+        (line_of(text, "name: DRserver3"), 8, "warning", "rules-engine-missing")
+    ]
+    with_roles = edit(
+        example_text,
+        (
+            "roles: [sso_master_secret, update_databases, rules_engine]",
+            "roles: [sso_master_secret, update_databases]",
+        ),
+    )
+    ((line, _column, severity, code),) = found(with_roles)
+    assert (severity, code) == ("warning", "rules-engine-missing")
+    assert line == line_of(with_roles, "roles: [sso_master_secret, update_databases]")
+    (warning,) = model(with_roles)[1]
+    assert warning.hint is not None
+    assert "how-to-restore-your-databases.md" in warning.hint
+    # No Rules Engine database: nothing to warn about.
+    without_db = edit(
+        text,
+        ("    rule_engine: {server: SQLPROD01, name: BizTalkRuleEngineDb}\n", ""),
+        ("    rule_engine_service: CONTOSO\\svc-bre\n", ""),
+        (
+            "roles: [sso_master_secret, update_databases, rules_engine]}",
+            "roles: [sso_master_secret, update_databases]}",
+        ),
+        ("roles: [rules_engine]}", "}"),
+    )
+    assert found(without_db) == []
+
+
+def test_an_isolated_host_may_run_no_app_pool() -> None:
+    """app_pools: [] says "no pools"; leaving the key out is a located error whose
+    hint offers both forms."""
+    none = edit(CONSOLIDATED, ("app_pools: [FabrikamWebReceive]", "app_pools: []"))
+    assert errors(none) == []
+    inventory, _ = model(none)
+    plan = build_plan(inventory, parse_inventory_text(none, "inv.yaml"), "inv")
+    assert all(s.app_pools == () for s in plan.site.servers)
+    missing = edit(CONSOLIDATED, ("      app_pools: [FabrikamWebReceive]\n", ""))
+    (diagnostic,) = [d for d in model(missing)[1] if d.severity == "error"]
+    assert diagnostic.code == "isolated-without-app-pools"
+    assert diagnostic.location.line == line_of(missing, "- name: WebReceiveHost")
+    assert diagnostic.hint is not None
+    assert "app_pools: []" in diagnostic.hint
+    assert "app_pools: [PoolName" in diagnostic.hint
 
 
 # --- SQL ----------------------------------------------------------------------
@@ -336,8 +447,8 @@ def test_explicit_host_instances_count_when_larger(example_text: str) -> None:
     text = edit(
         example_text,
         (
-            "{name: DRserver3, mirrors: [server3]}",
-            "{name: DRserver3, mirrors: [server3], "
+            "{name: DRserver3, mirrors: [server3], roles: [rules_engine]}",
+            "{name: DRserver3, mirrors: [server3], roles: [rules_engine], "
             "host_instances: [Orchestration, Send, Receive]}",
         ),
     )
@@ -354,8 +465,8 @@ def test_no_ratio_when_production_runs_no_instances(example_text: str) -> None:
     text = edit(
         text,
         (
-            "{name: DRserver3, mirrors: [server3]}",
-            "{name: DRserver3, mirrors: [server3], "
+            "{name: DRserver3, mirrors: [server3], roles: [rules_engine]}",
+            "{name: DRserver3, mirrors: [server3], roles: [rules_engine], "
             "host_instances: [Send, Receive, Orchestration]}",
         ),
     )

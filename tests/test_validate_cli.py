@@ -32,7 +32,7 @@ INVALID = [
     ("duplicate-server.yaml", "36:8", "duplicate-server"),
     ("empty.yaml", "1:1", "empty"),
     ("gmsa-name.yaml", "30:7", "gmsa-name"),
-    ("gmsa-unsupported.yaml", "31:7", "gmsa-unsupported"),
+    ("gmsa-unsupported.yaml", "30:7", "gmsa-unsupported"),
     ("host-not-on-dr.yaml", "27:7", "host-not-on-dr"),
     ("invalid-account.yaml", "22:7", "invalid-account"),
     ("invalid-computer-name-digits.yaml", "34:8", "invalid-computer-name"),
@@ -328,7 +328,7 @@ def test_plan_json(runner: CliRunner, tmp_path: Path) -> None:
     }
     assert plan["roles"][0] == {
         "server": "DRserver1",
-        "roles": ["sso_master_secret", "update_databases"],
+        "roles": ["sso_master_secret", "update_databases", "rules_engine"],
     }
     assert plan["capacity"]["rows"][2] == {
         "server": "DRserver3",
@@ -410,7 +410,7 @@ def test_plan_predicts_what_a_signed_render_does(
     assert predicted == render(runner, out, inventory)
     # A server removed from the inventory: its files would be removed.
     inventory.write_text(
-        text.replace("mirrors: [server3]}", "mirrors: [server3, server2]}")
+        text.replace("mirrors: [server3],", "mirrors: [server3, server2],")
         .replace(
             "    - {name: DRserver2, mirrors: [server2], roles: [rules_engine]}\n", ""
         )
@@ -464,8 +464,8 @@ def test_plan_shows_servers_that_are_not_mirrored(
             "    - {server: server3, reason: batch jobs move to DRserver2}\n",
         )
         .replace(
-            "{name: DRserver3, mirrors: [server3]}",
-            "{name: DRserver3, host_instances: [Send]}",
+            "{name: DRserver3, mirrors: [server3], roles: [rules_engine]}",
+            "{name: DRserver3, roles: [rules_engine], host_instances: [Send]}",
         )
         .replace(
             "roles: [rules_engine]}",

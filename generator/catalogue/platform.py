@@ -66,9 +66,10 @@ _TABLE: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "System.DateTime",
-        "AddSeconds ToString ToUniversalTime UtcNow",
-        "bounded waits and time stamps",
+        "AddSeconds ParseExact ToString ToUniversalTime UtcNow",
+        "bounded waits and time stamps; the age of a restored master secret",
     ),
+    ("System.TimeSpan", "Days", "the age, in whole days, of a restored master secret"),
     ("System.Guid", "NewGuid", "the random name of the private folder"),
     ("System.Console", "IsInputRedirected", "whether a person can answer a prompt"),
     ("System.Array", "Reverse", "stop order is the reverse of start order"),

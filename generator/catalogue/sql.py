@@ -77,6 +77,33 @@ ENTRIES: tuple[Entry, ...] = (
         "ConnectionString",
         "'...;server=<instance>;database=<db>' (UpdateDatabase.vbs rewrites it)",
     ),
+    _table(
+        "TDDS_Sources",
+        "the tracking host's sources, one row per MessageBox: UpdateDatabase.vbs "
+        "rewrites a row only WHERE SourceName = '<oldServer>_<oldDB>'",
+    ),
+    _column(
+        "TDDS_Sources",
+        "SourceName",
+        "'<server>_<MessageBox database>', rewritten with the new names",
+    ),
+    _column(
+        "TDDS_Sources",
+        "ConnectionString",
+        "'...;Data Source=<instance>;Initial Catalog=<MessageBox database>'",
+    ),
+    _table(
+        "adm_OtherDatabases",
+        "UpdateDatabase.vbs updates it beside adm_OtherBackupDatabases ('this table "
+        "... is used to manage hotfix installments')",
+    ),
+    _column(
+        "adm_OtherDatabases",
+        "DefaultDatabaseName",
+        "the row UpdateDatabase.vbs updates WHERE DefaultDatabaseName = "
+        "<OtherDatabases/Database/@Name>",
+    ),
+    _column("adm_OtherDatabases", "ServerName", "the database's SQL instance"),
     Entry(
         "sql:adm_OtherBackupDatabases",
         Kind.SQL_TABLE,

@@ -63,6 +63,7 @@ RULE_CODES = (
     "rules-without-db",
     "rules-without-account",
     "bam-without-db",
+    "rules-engine-missing",
     "isolated-without-iis",
     "isolated-without-app-pools",
     "app-pools-on-in-process",

@@ -9,8 +9,8 @@ from generator.artifacts import PRODUCTION_FOLDER
 from generator.errors import Diagnostic
 from generator.inventory import Path_, RawDocument
 from generator.mapping import dr_host_instances
-from generator.model import VERSIONS_WITH_GMSA, Inventory
-from generator.rules.common import error
+from generator.model import VERSIONS_WITH_GMSA, Inventory, is_gmsa_account
+from generator.rules.common import error, warning
 
 
 def _unique_names(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
@@ -259,6 +259,22 @@ def _roles(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
                 "bam-without-db",
                 "role 'bam_alerts' needs group.databases.bam",
             )
+        if (
+            inv.group.databases.rule_engine is not None
+            and instances.get(server.name)
+            and "rules_engine" not in server.roles
+        ):
+            yield warning(
+                doc,
+                roles_path if server.roles else ("dr", "servers", index, "name"),
+                "rules-engine-missing",
+                f"DR server '{server.name}' runs host instances but does not get the "
+                "Rules Engine, although the group has a Rules Engine database",
+                hint="add 'rules_engine' to its roles: a policy runs on the server of "
+                "the host instance that calls it, and Microsoft restarts the Rule "
+                "Engine Update Service on every server of the group after a restore "
+                "(how-to-restore-your-databases.md)",
+            )
         hosted_isolated = [
             h for h in instances.get(server.name, ()) if h.upper() in isolated
         ]
@@ -274,19 +290,22 @@ def _roles(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
 
 
 def _app_pools(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
-    """Isolated hosts name their IIS application pools; in-process hosts have none."""
+    """Isolated hosts say which IIS application pools they run ([] for none);
+    in-process hosts have none."""
     for index, host in enumerate(inv.group.hosts):
         path: Path_ = ("group", "hosts", index)
-        if host.type == "isolated" and not host.app_pools:
+        if host.type == "isolated" and host.app_pools is None:
             yield error(
                 doc,
                 (*path, "name"),
                 "isolated-without-app-pools",
-                f"isolated host '{host.name}' names no IIS application pool",
-                hint="add app_pools: [...] with the pools that run its receive "
-                "locations; the DR scripts keep them stopped until failover",
+                f"isolated host '{host.name}' does not say which IIS application "
+                "pools run its receive locations",
+                hint="add app_pools: [PoolName, ...] with the pools the DR scripts "
+                "keep stopped until failover, or app_pools: [] when the host runs "
+                "no application pool",
             )
-        if host.type == "in-process" and host.app_pools:
+        if host.type == "in-process" and host.pools:
             yield error(
                 doc,
                 (*path, "app_pools"),
@@ -296,7 +315,7 @@ def _app_pools(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
                 hint="remove app_pools, or set type: isolated",
             )
         seen: set[str] = set()
-        for j, pool in enumerate(host.app_pools):
+        for j, pool in enumerate(host.pools):
             if pool.upper() in seen:
                 yield error(
                     doc,
@@ -308,26 +327,49 @@ def _app_pools(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
 
 
 def _accounts(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
-    """gMSA only on BizTalk 2020, named with '$'; never for Enterprise SSO."""
-    if inv.group.biztalk_version not in VERSIONS_WITH_GMSA:
-        for index, host in enumerate(inv.group.hosts):
-            if host.gmsa:
-                yield error(
-                    doc,
-                    ("group", "hosts", index, "gmsa"),
-                    "gmsa-unsupported",
-                    f"gMSA accounts need BizTalk Server 2020 "
-                    f"(group is {inv.group.biztalk_version})",
-                )
+    """gMSA (an account name ending in '$') only on BizTalk 2020, for host
+    instances and the Rule Engine Update Service; never for Enterprise SSO
+    (gmsa-config.md); a ``gmsa`` flag must agree with the name."""
+    version = inv.group.biztalk_version
     for index, host in enumerate(inv.group.hosts):
-        if host.gmsa and not host.account.endswith("$"):
+        path: Path_ = ("group", "hosts", index)
+        if host.gmsa is not None and host.gmsa != host.is_gmsa:
             yield error(
                 doc,
-                ("group", "hosts", index, "account"),
+                (*path, "account"),
                 "gmsa-name",
-                f"gMSA account '{host.account}' must end with '$'",
+                f"gmsa: {'true' if host.gmsa else 'false'} contradicts the account "
+                f"name '{host.account}'"
+                + (
+                    " (a gMSA name ends with '$')"
+                    if host.gmsa
+                    else " (it ends with '$')"
+                ),
+                hint="a gMSA is named DOMAIN\\name$ and needs no gmsa flag: remove "
+                "the flag, or correct the account name",
             )
-    if inv.group.accounts.sso_service.endswith("$"):
+        elif host.is_gmsa and version not in VERSIONS_WITH_GMSA:
+            yield error(
+                doc,
+                (*path, "account"),
+                "gmsa-unsupported",
+                f"'{host.account}' is a gMSA (its name ends with '$'); gMSA accounts "
+                f"need BizTalk Server 2020 (group is {version})",
+            )
+    rules_account = inv.group.accounts.rule_engine_service
+    if (
+        rules_account is not None
+        and is_gmsa_account(rules_account)
+        and version not in VERSIONS_WITH_GMSA
+    ):
+        yield error(
+            doc,
+            ("group", "accounts", "rule_engine_service"),
+            "gmsa-unsupported",
+            f"'{rules_account}' is a gMSA (its name ends with '$'); gMSA accounts "
+            f"need BizTalk Server 2020 (group is {version})",
+        )
+    if is_gmsa_account(inv.group.accounts.sso_service):
         yield error(
             doc,
             ("group", "accounts", "sso_service"),

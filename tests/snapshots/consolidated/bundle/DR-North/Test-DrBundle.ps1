@@ -36,23 +36,23 @@ $SiteServers = @('FABDRBTS01', 'FABDRBTS02')
 $ExpectedFiles = @(
     [pscustomobject]@{
         Path = 'FABDRBTS01\ConfigurationAnswers.xml'
-        Sha256 = '773DB0ACA332390759FB17BBC628386ECFC19C84E03017BBB7C9403EB3BB281A'
+        Sha256 = '8035B1684001BCE3996B6C32CC26B33470B0B7DD15AAC3F59ACE9FAD86ABAB65'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS01\Disable-DrServer.ps1'
-        Sha256 = 'A5A0BBC0411592817690569EFB91812B3A9C429A65CD7AE9EE7C4CC569D6F6EC'
+        Sha256 = 'A47FC706453A4A17C2A926029AD3EDBD1A1AA62B39CA25EC0BA6B8681DE71749'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS01\Enable-DrServer.ps1'
-        Sha256 = 'BF41BA7735CDAE1AAB907EB9CC274FEA628AE13675221A690AF8EA55EE9ABB24'
+        Sha256 = '8EF182D0328B91BDF24B239BFB80CE66847A8D8AEF4A819727BE85B4E6506DD0'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS01\Initialize-DrServer.ps1'
-        Sha256 = '7381456378B71011175B95397A0CB4A20D3D399F4CC0C67C6AF515D906D81763'
+        Sha256 = 'CDCAB01CB5E4CDBBE6CA048E8608A83EDECB31F32A91B00F1F75E557523DCF81'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS01\Test-DrServer.ps1'
-        Sha256 = 'D34E92D05C729E141053199280EDCF31BE277271115F2C32078E86E252A8E576'
+        Sha256 = 'E042BFD15F38D2172D82B0B03C58585172A9DD092B7AAE5EC24E564C8D7B48D6'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\ConfigurationAnswers.xml'
@@ -60,27 +60,27 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\Disable-DrServer.ps1'
-        Sha256 = '053FC61ACCE48857CB65E25CE4D56466E9D5CFF49FBE08FC3DC2064358BE1628'
+        Sha256 = '38D3A110A54B1AFB6D714EAC6674554683BCE64258E067DDCD8E27FD7EB08BBB'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\Enable-DrServer.ps1'
-        Sha256 = '637FB9A9343F3739CD990393809E4A19C593125F5FC943F39F1BD4A2440C137C'
+        Sha256 = '52D128B78896BA3A36DF50EFFCD23CDF4F4950731B0745C6CAA999DAD01C6CB8'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\Initialize-DrServer.ps1'
-        Sha256 = '0654FBDEAB0B0152CFF8B2E6E7A227CF101FA2A2E903D537A940F7FF05F83601'
+        Sha256 = '052322056F51D906BDFF44DA2096CDC708FF882375510E3CAA7BC338B63A535B'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\Test-DrServer.ps1'
-        Sha256 = 'BFDE1DF839DC9C09F4F625E0CBC8ECF0EA9F1E4340A8AF16A5C9F78D0404CA49'
+        Sha256 = 'A3776528BFDBF5D0B83E3097CE34745617718D726376BA50C75E403AD90900FB'
     }
     [pscustomobject]@{
         Path = 'Runbook.html'
-        Sha256 = '086989C34A4BC96374BC18AAA5B567AC06494910777404708645795BC510C11F'
+        Sha256 = '1D10CCC05414645F2137131A8F8F51FD3611CAB3A3959CF36F07ADF4E94F900F'
     }
     [pscustomobject]@{
         Path = 'Runbook.md'
-        Sha256 = '6ABF2C03ED4CC68A89EC5600C8D2B81045452C72DD9911DD5A16E7B8D28D64EF'
+        Sha256 = '4E57CF9B04EF9774E99F15C87B6149783CB2CE5A9B9C320E454D9E1B9AB7E947'
     }
     [pscustomobject]@{
         Path = 'SecretServer.xml'
@@ -88,11 +88,11 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'Test-DrLabFacts.ps1'
-        Sha256 = '129D59FB99B78812CA1A6C4E1BAE5DF891F292D5CC43324A3CD11EE085429EB4'
+        Sha256 = '5F11352C62811D76858CB185A55CDB3C25BB5F56011D44D602E02C5C8F572CED'
     }
     [pscustomobject]@{
         Path = 'Update-DrGroupDatabases.ps1'
-        Sha256 = 'F8C750D7BD2050783B43F9CE6E04E427C09F586D31DA618AA15D6DA8D0E7FE4C'
+        Sha256 = 'E4686228B39A8C9E0D0710BDC22C6F159B62CBF3BE6C175F826B702E57243239'
     }
     [pscustomobject]@{
         Path = 'UpdateInfo.xml'
@@ -165,8 +165,19 @@ function Write-DrProblem {
 function Test-DrInteractive {
     # A console a person can type into: not a service or scheduled task, not
     # powershell.exe -NonInteractive, not redirected input.
-    $arguments = @([Environment]::GetCommandLineArgs() | Where-Object -FilterScript { $_ -match '^-noni' })
+    # powershell.exe takes -NonInteractive, any prefix of it down to -noni, and the
+    # same with '/' (about_PowerShell_exe).
+    $arguments = @([Environment]::GetCommandLineArgs() | Where-Object -FilterScript { $_ -match '^[-/]noni' })
     return ([Environment]::UserInteractive -and ($arguments.Count -eq 0) -and -not [Console]::IsInputRedirected)
+}
+
+function Assert-Dr64BitProcess {
+    # A 32-bit process reads the redirected 32-bit view of HKLM\SOFTWARE
+    # (Wow6432Node; "Registry Redirector"): every BizTalk, ENTSSO and MSDTC value it
+    # read would be the wrong one. Called before anything reads the registry.
+    if (-not [Environment]::Is64BitProcess) {
+        throw 'Run this script from 64-bit Windows PowerShell (%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe): a 32-bit process reads the 32-bit view of the registry. Nothing was read or changed.'
+    }
 }
 
 function Assert-DrTargetComputer {
@@ -241,7 +252,15 @@ function Start-DrLog {
 }
 
 function Stop-DrLog {
-    Stop-Transcript -ErrorAction SilentlyContinue | Out-Null
+    # Stop-Transcript throws when no transcript runs (the log could not be started,
+    # or it was paused), and -ErrorAction does not suppress that (PowerShell#1763):
+    # in a finally block it would replace the script's own outcome.
+    try {
+        Stop-Transcript | Out-Null
+    }
+    catch {
+        Write-Verbose -Message ('No transcript to stop: {0}' -f $_.Exception.Message)
+    }
 }
 
 function Write-DrSummary {
@@ -667,7 +686,9 @@ function Add-DrCheck {
     # what is checked, never a value found), so drgen report can line up the
     # checks of several runs; Check is the text the console shows.
     param(
-        [Parameter(Mandatory = $true)][System.Collections.Generic.List[object]]$Results,
+        # AllowEmptyCollection: the first check of a run is added to an empty list, and
+        # Windows PowerShell 5.1 refuses an empty collection for a mandatory parameter.
+        [Parameter(Mandatory = $true)][AllowEmptyCollection()][System.Collections.Generic.List[object]]$Results,
         [Parameter(Mandatory = $true)][string]$Id,
         [Parameter(Mandatory = $true)][string]$Check,
         [Parameter(Mandatory = $true)][AllowEmptyString()][string]$Expected,
@@ -686,9 +707,9 @@ function Add-DrCheck {
 # beside the script: the only file this read-only script writes besides its log.
 # ---------------------------------------------------------------------------
 $TestResultSchema = 'drgen/test-result-v1'
-$BundleId = '36e338c6e031c13b6afec8f43b1a17b6646060267a88bb5151c1b0bd75dfc5eb'
+$BundleId = 'ab759c8ea5f10f0663f22f0bbe81a6490967461519b967c6c3634f52afdc2e72'
 $InventoryName = 'consolidated.yaml'
-$InventorySha256 = 'bdb5b8cab2343127d06cf2c3b35a8481a7c722a89e62dec408848857a956e04f'
+$InventorySha256 = '1abda2dbbab387c595c80dcb0d75e83d7dae728c25c8154104ce330a5f5819f6'
 $DrgenVersion = '0.1.0'
 
 function Format-DrUtc {
@@ -803,6 +824,8 @@ if ($SiteServers -notcontains $env:COMPUTERNAME) {
 }
 $logPath = Start-DrLog -ScriptName 'Test-DrBundle'
 try {
+    # First, before anything reads the registry.
+    Assert-Dr64BitProcess
     $started = Get-Date
     $results = New-Object -TypeName 'System.Collections.Generic.List[object]'
     $self = 'not checked'

@@ -36,23 +36,23 @@ $SiteServers = @('DRserver1', 'DRserver2', 'DRserver3')
 $ExpectedFiles = @(
     [pscustomobject]@{
         Path = 'DRserver1\ConfigurationAnswers.xml'
-        Sha256 = 'D6B189D2D8C09B8EF08AF557930B0D6AF288B85E60284E536E784CF0FDEF2AC6'
+        Sha256 = 'F7FA611B98BA52DFCF3919B419F0B17B07E528939C96B78679134F5D5781FEC5'
     }
     [pscustomobject]@{
         Path = 'DRserver1\Disable-DrServer.ps1'
-        Sha256 = 'D88274E7C2577C5672DCB79D98C20A147FA82BFD5C3F3CDA59032F2A4C492919'
+        Sha256 = 'BC72CB9832238F8AF2B6F1FE9A9D719195A2F39585AF22720B262C0449550699'
     }
     [pscustomobject]@{
         Path = 'DRserver1\Enable-DrServer.ps1'
-        Sha256 = 'B625D527AF675601105C9F2013BC3E68B108C4A82489A247E951FB6B712BB4D1'
+        Sha256 = '2F85D163B512A3A00534AC1722CEFDBEE87E2F9920B81961074B04E2DF41F5BE'
     }
     [pscustomobject]@{
         Path = 'DRserver1\Initialize-DrServer.ps1'
-        Sha256 = '67CEB64E35D588C87C6F07C6FC42B4BF51AEA1CB0076C9E20449300D4CC5557C'
+        Sha256 = '025BD78895084504BE0F6E302B6D010E3FCBC9F6973417297931B94944C9CA83'
     }
     [pscustomobject]@{
         Path = 'DRserver1\Test-DrServer.ps1'
-        Sha256 = '08214B85CC8BA156E9F56CA565C694C4FB67CBDBF08546A2AAD8698147755144'
+        Sha256 = 'AFBFAE0B7151CC2E35FF1241ADD49E379B97F32DCD32D6ECAFEF80D3CA3C1086'
     }
     [pscustomobject]@{
         Path = 'DRserver2\ConfigurationAnswers.xml'
@@ -60,47 +60,47 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'DRserver2\Disable-DrServer.ps1'
-        Sha256 = 'B51CA27FD237487630AD1E4E69BC5FCCAD663362617308AFE972BFA8B2FA6FBF'
+        Sha256 = 'BC674A3B9EBDB5E29266939F53CF001C51634168B430EC06E8923F5ACB9077C3'
     }
     [pscustomobject]@{
         Path = 'DRserver2\Enable-DrServer.ps1'
-        Sha256 = 'B9F1F13182A57C69DB5941234399FAD31186A984987743B1C051885B70C7FDE2'
+        Sha256 = 'D26BD786BCF39E5FCF87E649D63A7BD0F3B176C831F28996BC150456A9617E3D'
     }
     [pscustomobject]@{
         Path = 'DRserver2\Initialize-DrServer.ps1'
-        Sha256 = 'ACA3C121F53D14335989B2FDE70ADE0890071D7CEBF115E97E03B92C96DCEEED'
+        Sha256 = '0194CF4A4D891F208954899F1798881020CD39525A12D9F80AFDA3FD22BFD334'
     }
     [pscustomobject]@{
         Path = 'DRserver2\Test-DrServer.ps1'
-        Sha256 = '7D354ABE852756666BF11906BDC3FE47EA9F16E05FA02FBFCF5CC6D769996C42'
+        Sha256 = 'A87636E6D403DCDFD924CAD502EAC35FFDD8237ECF4EF137F3253CAD7208C664'
     }
     [pscustomobject]@{
         Path = 'DRserver3\ConfigurationAnswers.xml'
-        Sha256 = 'D6B189D2D8C09B8EF08AF557930B0D6AF288B85E60284E536E784CF0FDEF2AC6'
+        Sha256 = 'F7FA611B98BA52DFCF3919B419F0B17B07E528939C96B78679134F5D5781FEC5'
     }
     [pscustomobject]@{
         Path = 'DRserver3\Disable-DrServer.ps1'
-        Sha256 = '62431958708B0B37950E76387415392D98577B4A4DCC82CA9F856F873BAAC288'
+        Sha256 = '5ABEE18B594E4D8151F812F2B14C8BE3CA4EDEE6AB3C7CB0B4033678534CA599'
     }
     [pscustomobject]@{
         Path = 'DRserver3\Enable-DrServer.ps1'
-        Sha256 = '8B83EFA0EE35A312F35D41B690E49A971148B26B5B63887D74AA573D2704CF95'
+        Sha256 = 'D0D8609D0A5EB08DDFC518909CBD91CD8A61687C1B6A26C137B11D886B0503F9'
     }
     [pscustomobject]@{
         Path = 'DRserver3\Initialize-DrServer.ps1'
-        Sha256 = '5E58F9C3185527EE1054B2085E0EAE5273ABC4399D971020A9980070B0E5BCAB'
+        Sha256 = '1E1067A1AC681851D2096AB5C5EE568404851B9ADBE5BB07150D85BF8AE5AC65'
     }
     [pscustomobject]@{
         Path = 'DRserver3\Test-DrServer.ps1'
-        Sha256 = '3DE2C44854051CD8A5F97281727CC8D9DFAD6B37CE1EAB5C74CF7DE4CB28EA54'
+        Sha256 = '777E076212F993B5B096E38AB74C0A1AB7A1D16D8E34DAE34557C7938CC0AD15'
     }
     [pscustomobject]@{
         Path = 'Runbook.html'
-        Sha256 = 'F69BFA672067AED99CB1E124823373AF098D438E637C274ADADF7C7F46CA0E22'
+        Sha256 = 'A5B896716A95CF994968D3E02E0190682B1F9E9C3E2EC5EB0E6DA04F63322FDF'
     }
     [pscustomobject]@{
         Path = 'Runbook.md'
-        Sha256 = '8B9ED69DF26229CAF1B1CF33FB4EEF878ED71FB832B87F625326C9905F50A682'
+        Sha256 = 'E1E62106FD266BD9B23D2A3E7856835F11089FF10248020C49E536D55F0B15E4'
     }
     [pscustomobject]@{
         Path = 'SecretServer.xml'
@@ -108,11 +108,11 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'Test-DrLabFacts.ps1'
-        Sha256 = '60A1EC8F76B2A4DB44C8689B6F943995CE833AB813E37FE0060979A6F9248B83'
+        Sha256 = 'E98A61A6DEBCF4F516A851115CDCFC30F9465306B7F574D15D1A11250030BE32'
     }
     [pscustomobject]@{
         Path = 'Update-DrGroupDatabases.ps1'
-        Sha256 = '025BF33C53821B832CF1D5F2594554B03E811D06E68F3797600E6EE5665C8423'
+        Sha256 = 'AE191DD8812204D258DBF79813C2361FEB7CD8B7007EE28D6760CA5BD9E67FCE'
     }
     [pscustomobject]@{
         Path = 'UpdateInfo.xml'
@@ -185,8 +185,19 @@ function Write-DrProblem {
 function Test-DrInteractive {
     # A console a person can type into: not a service or scheduled task, not
     # powershell.exe -NonInteractive, not redirected input.
-    $arguments = @([Environment]::GetCommandLineArgs() | Where-Object -FilterScript { $_ -match '^-noni' })
+    # powershell.exe takes -NonInteractive, any prefix of it down to -noni, and the
+    # same with '/' (about_PowerShell_exe).
+    $arguments = @([Environment]::GetCommandLineArgs() | Where-Object -FilterScript { $_ -match '^[-/]noni' })
     return ([Environment]::UserInteractive -and ($arguments.Count -eq 0) -and -not [Console]::IsInputRedirected)
+}
+
+function Assert-Dr64BitProcess {
+    # A 32-bit process reads the redirected 32-bit view of HKLM\SOFTWARE
+    # (Wow6432Node; "Registry Redirector"): every BizTalk, ENTSSO and MSDTC value it
+    # read would be the wrong one. Called before anything reads the registry.
+    if (-not [Environment]::Is64BitProcess) {
+        throw 'Run this script from 64-bit Windows PowerShell (%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe): a 32-bit process reads the 32-bit view of the registry. Nothing was read or changed.'
+    }
 }
 
 function Assert-DrTargetComputer {
@@ -261,7 +272,15 @@ function Start-DrLog {
 }
 
 function Stop-DrLog {
-    Stop-Transcript -ErrorAction SilentlyContinue | Out-Null
+    # Stop-Transcript throws when no transcript runs (the log could not be started,
+    # or it was paused), and -ErrorAction does not suppress that (PowerShell#1763):
+    # in a finally block it would replace the script's own outcome.
+    try {
+        Stop-Transcript | Out-Null
+    }
+    catch {
+        Write-Verbose -Message ('No transcript to stop: {0}' -f $_.Exception.Message)
+    }
 }
 
 function Write-DrSummary {
@@ -687,7 +706,9 @@ function Add-DrCheck {
     # what is checked, never a value found), so drgen report can line up the
     # checks of several runs; Check is the text the console shows.
     param(
-        [Parameter(Mandatory = $true)][System.Collections.Generic.List[object]]$Results,
+        # AllowEmptyCollection: the first check of a run is added to an empty list, and
+        # Windows PowerShell 5.1 refuses an empty collection for a mandatory parameter.
+        [Parameter(Mandatory = $true)][AllowEmptyCollection()][System.Collections.Generic.List[object]]$Results,
         [Parameter(Mandatory = $true)][string]$Id,
         [Parameter(Mandatory = $true)][string]$Check,
         [Parameter(Mandatory = $true)][AllowEmptyString()][string]$Expected,
@@ -706,9 +727,9 @@ function Add-DrCheck {
 # beside the script: the only file this read-only script writes besides its log.
 # ---------------------------------------------------------------------------
 $TestResultSchema = 'drgen/test-result-v1'
-$BundleId = 'fc36b1c0bb25fcf0357ceb62578af135c2684389d4f1bc4eefc2067ff4f8720c'
+$BundleId = '31a5ee9de922736d5f91a20513bd7501433f5ec0e3f9f04785088271966e57b5'
 $InventoryName = 'example.yaml'
-$InventorySha256 = 'c2d3c4b1fb8a3b3ea14391db80b7f24e5febb04352796e782f0ff1474c632464'
+$InventorySha256 = 'caea2970045a19256d435b0d0dcb76b5a8304c0c175039b7a0293f8f3f0356a5'
 $DrgenVersion = '0.1.0'
 
 function Format-DrUtc {
@@ -823,6 +844,8 @@ if ($SiteServers -notcontains $env:COMPUTERNAME) {
 }
 $logPath = Start-DrLog -ScriptName 'Test-DrBundle'
 try {
+    # First, before anything reads the registry.
+    Assert-Dr64BitProcess
     $started = Get-Date
     $results = New-Object -TypeName 'System.Collections.Generic.List[object]'
     $self = 'not checked'

@@ -37,7 +37,7 @@ $SiteName = 'DR-West'
 $BizTalkVersion = '2020'
 $ProductVersionPrefix = '3.13.'
 $DefaultInstallPath = 'C:\Program Files (x86)\Microsoft BizTalk Server'
-$CatalogueSha256 = 'DA57B0F9B5B51C4576D8E4ED41DBB1A4D3CACA5CBC4563F776C90B2A34712BBF'
+$CatalogueSha256 = '7BE140DCAEB583FF22A593BE9A2B7B1D631F8FB068CBBFB4AFCAE3B25FC8DD9E'
 $ResultSchema = 'drgen/lab-facts-v1'
 $Probes = @(
     [pscustomobject]@{
@@ -186,6 +186,36 @@ $Probes = @(
         Arguments = @('SELECT COUNT(*) FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = N''TDDS_Destinations'' AND COLUMN_NAME = N''ConnectionString''')
     }
     [pscustomobject]@{
+        Id = 'sql:TDDS_Sources'
+        Method = 'sql-column'
+        Arguments = @('SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = N''TDDS_Sources''')
+    }
+    [pscustomobject]@{
+        Id = 'sql:TDDS_Sources.SourceName'
+        Method = 'sql-column'
+        Arguments = @('SELECT COUNT(*) FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = N''TDDS_Sources'' AND COLUMN_NAME = N''SourceName''')
+    }
+    [pscustomobject]@{
+        Id = 'sql:TDDS_Sources.ConnectionString'
+        Method = 'sql-column'
+        Arguments = @('SELECT COUNT(*) FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = N''TDDS_Sources'' AND COLUMN_NAME = N''ConnectionString''')
+    }
+    [pscustomobject]@{
+        Id = 'sql:adm_OtherDatabases'
+        Method = 'sql-column'
+        Arguments = @('SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = N''adm_OtherDatabases''')
+    }
+    [pscustomobject]@{
+        Id = 'sql:adm_OtherDatabases.DefaultDatabaseName'
+        Method = 'sql-column'
+        Arguments = @('SELECT COUNT(*) FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = N''adm_OtherDatabases'' AND COLUMN_NAME = N''DefaultDatabaseName''')
+    }
+    [pscustomobject]@{
+        Id = 'sql:adm_OtherDatabases.ServerName'
+        Method = 'sql-column'
+        Arguments = @('SELECT COUNT(*) FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = N''adm_OtherDatabases'' AND COLUMN_NAME = N''ServerName''')
+    }
+    [pscustomobject]@{
         Id = 'answer:default-name/RuleEngine'
         Method = 'file-mentions'
         Arguments = @('folder:restore', 'UpdateDatabase.vbs', 'RuleEngine DB')
@@ -275,8 +305,19 @@ function Write-DrProblem {
 function Test-DrInteractive {
     # A console a person can type into: not a service or scheduled task, not
     # powershell.exe -NonInteractive, not redirected input.
-    $arguments = @([Environment]::GetCommandLineArgs() | Where-Object -FilterScript { $_ -match '^-noni' })
+    # powershell.exe takes -NonInteractive, any prefix of it down to -noni, and the
+    # same with '/' (about_PowerShell_exe).
+    $arguments = @([Environment]::GetCommandLineArgs() | Where-Object -FilterScript { $_ -match '^[-/]noni' })
     return ([Environment]::UserInteractive -and ($arguments.Count -eq 0) -and -not [Console]::IsInputRedirected)
+}
+
+function Assert-Dr64BitProcess {
+    # A 32-bit process reads the redirected 32-bit view of HKLM\SOFTWARE
+    # (Wow6432Node; "Registry Redirector"): every BizTalk, ENTSSO and MSDTC value it
+    # read would be the wrong one. Called before anything reads the registry.
+    if (-not [Environment]::Is64BitProcess) {
+        throw 'Run this script from 64-bit Windows PowerShell (%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe): a 32-bit process reads the 32-bit view of the registry. Nothing was read or changed.'
+    }
 }
 
 function Assert-DrTargetComputer {
@@ -351,7 +392,15 @@ function Start-DrLog {
 }
 
 function Stop-DrLog {
-    Stop-Transcript -ErrorAction SilentlyContinue | Out-Null
+    # Stop-Transcript throws when no transcript runs (the log could not be started,
+    # or it was paused), and -ErrorAction does not suppress that (PowerShell#1763):
+    # in a finally block it would replace the script's own outcome.
+    try {
+        Stop-Transcript | Out-Null
+    }
+    catch {
+        Write-Verbose -Message ('No transcript to stop: {0}' -f $_.Exception.Message)
+    }
 }
 
 function Write-DrSummary {
@@ -969,11 +1018,8 @@ function Invoke-DrProbe {
 
 $logPath = Start-DrLog -ScriptName 'Test-DrLabFacts'
 try {
-    # A 32-bit process sees the 32-bit (WOW64) view of HKLM\SOFTWARE: the registry
-    # probes would check the wrong keys and report facts that do not hold.
-    if (-not [Environment]::Is64BitProcess) {
-        throw 'Run this script from 64-bit Windows PowerShell (a 32-bit process reads the 32-bit view of the registry); nothing was checked.'
-    }
+    # First, before anything reads the registry.
+    Assert-Dr64BitProcess
     Write-DrStep -Message ('Lab facts for BizTalk Server {0} ({1} checks)' -f $BizTalkVersion, $Probes.Count)
     $started = (Get-Date).ToUniversalTime().ToString('o')
     $results = New-Object -TypeName 'System.Collections.Generic.List[object]'

@@ -76,7 +76,9 @@ $ReferenceQueries = @(
     'SELECT N''adm_Group.RuleEngineDBServerName'', RuleEngineDBServerName, N''server'' FROM dbo.adm_Group'
     'SELECT N''adm_MessageBox '' + DBName, DBServerName, N''server'' FROM dbo.adm_MessageBox'
     'SELECT N''TDDS_Destinations'', ConnectionString, N''connection'' FROM dbo.TDDS_Destinations'
+    'SELECT N''TDDS_Sources '' + SourceName, ConnectionString, N''connection'' FROM dbo.TDDS_Sources'
     'SELECT N''adm_OtherBackupDatabases '' + DefaultDatabaseName, ServerName, N''server'' FROM dbo.adm_OtherBackupDatabases'
+    'SELECT N''adm_OtherDatabases '' + DefaultDatabaseName, ServerName, N''server'' FROM dbo.adm_OtherDatabases'
 )
 # -UseMsOleDbSql: a line of UpdateDatabase.vbs that sets the provider (group value:
 # the provider; lead and trail: the rest of the line), the provider Microsoft says it
@@ -155,8 +157,19 @@ function Write-DrProblem {
 function Test-DrInteractive {
     # A console a person can type into: not a service or scheduled task, not
     # powershell.exe -NonInteractive, not redirected input.
-    $arguments = @([Environment]::GetCommandLineArgs() | Where-Object -FilterScript { $_ -match '^-noni' })
+    # powershell.exe takes -NonInteractive, any prefix of it down to -noni, and the
+    # same with '/' (about_PowerShell_exe).
+    $arguments = @([Environment]::GetCommandLineArgs() | Where-Object -FilterScript { $_ -match '^[-/]noni' })
     return ([Environment]::UserInteractive -and ($arguments.Count -eq 0) -and -not [Console]::IsInputRedirected)
+}
+
+function Assert-Dr64BitProcess {
+    # A 32-bit process reads the redirected 32-bit view of HKLM\SOFTWARE
+    # (Wow6432Node; "Registry Redirector"): every BizTalk, ENTSSO and MSDTC value it
+    # read would be the wrong one. Called before anything reads the registry.
+    if (-not [Environment]::Is64BitProcess) {
+        throw 'Run this script from 64-bit Windows PowerShell (%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe): a 32-bit process reads the 32-bit view of the registry. Nothing was read or changed.'
+    }
 }
 
 function Assert-DrTargetComputer {
@@ -231,7 +244,15 @@ function Start-DrLog {
 }
 
 function Stop-DrLog {
-    Stop-Transcript -ErrorAction SilentlyContinue | Out-Null
+    # Stop-Transcript throws when no transcript runs (the log could not be started,
+    # or it was paused), and -ErrorAction does not suppress that (PowerShell#1763):
+    # in a finally block it would replace the script's own outcome.
+    try {
+        Stop-Transcript | Out-Null
+    }
+    catch {
+        Write-Verbose -Message ('No transcript to stop: {0}' -f $_.Exception.Message)
+    }
 }
 
 function Write-DrSummary {
@@ -669,6 +690,10 @@ function Protect-DrLogFolder {
         Set-Acl -LiteralPath $LogFolder -AclObject (New-DrProtectedSecurity) -Confirm:$false
         Write-DrChanged -Message ('{0} restricted to Administrators and SYSTEM' -f $LogFolder)
     }
+    elseif (-not $WhatIfPreference) {
+        # The transcript about to be written may name servers and accounts.
+        Write-DrProblem -Message ('Restricting {0} was declined: accounts other than Administrators and SYSTEM can read its logs.' -f $LogFolder)
+    }
 }
 
 function Remove-DrStalePrivateFolders {
@@ -695,6 +720,10 @@ function Remove-DrStalePrivateFolders {
         if ($PSCmdlet.ShouldProcess($folder.FullName, 'Remove a temporary folder left by an interrupted run')) {
             Remove-Item -LiteralPath $folder.FullName -Recurse -Force -Confirm:$false
             Write-DrChanged -Message ('removed leftover temporary folder {0}' -f $folder.FullName)
+        }
+        elseif (-not $WhatIfPreference) {
+            # It may hold an answer-file copy with service-account passwords.
+            Write-DrProblem -Message ('Removing {0} was declined; it may hold service-account passwords. Delete it by hand.' -f $folder.FullName)
         }
     }
 }
@@ -778,9 +807,6 @@ function Get-DrProviderNames {
 
 function Assert-DrPreflight {
     Write-DrStep -Message 'Pre-flight checks'
-    if (-not [Environment]::Is64BitProcess) {
-        throw 'Run this script from 64-bit Windows PowerShell.'
-    }
     Assert-DrBizTalkInstalled -SkipVersionCheck:$SkipVersionCheck
     Assert-DrFileHash -Path $UpdateInfoPath -Sha256 $UpdateInfoSha256
     Assert-DrRestoreScript -Name 'UpdateDatabase.vbs'
@@ -844,7 +870,7 @@ function Update-DrGroupDatabases {
         # An exit code of 0 proves little: read every reference again.
         $left = Get-DrStaleReferences
         if ($left.Count -gt 0) {
-            throw ('{0} ran, but {1} reference(s) still name production: {2}. A reference UpdateInfo.xml does not list (an adm_OtherBackupDatabases row of a database missing from the inventory) is not updated: add it to group.databases.other.' -f $scriptName, $left.Count, ($left -join '; '))
+            throw ('{0} ran, but {1} reference(s) still name production: {2}. UpdateDatabase.vbs updates only what UpdateInfo.xml lists: an adm_OtherBackupDatabases or adm_OtherDatabases row of a database missing from the inventory (add it to group.databases.other), or a TDDS_Sources row whose SourceName is not <production SQL>_<MessageBox> (correct it in the DR management database).' -f $scriptName, $left.Count, ($left -join '; '))
         }
         Write-DrChanged -Message ('database references updated with {0}' -f $scriptName)
     }
@@ -856,6 +882,8 @@ function Update-DrGroupDatabases {
 Assert-DrTargetComputer
 $logPath = Start-DrLog -ScriptName 'Update-DrGroupDatabases'
 try {
+    # First, before anything reads the registry.
+    Assert-Dr64BitProcess
     Protect-DrLogFolder
     Remove-DrStalePrivateFolders
     Assert-DrPreflight

@@ -248,8 +248,19 @@ function Write-DrProblem {
 function Test-DrInteractive {
     # A console a person can type into: not a service or scheduled task, not
     # powershell.exe -NonInteractive, not redirected input.
-    $arguments = @([Environment]::GetCommandLineArgs() | Where-Object -FilterScript { $_ -match '^-noni' })
+    # powershell.exe takes -NonInteractive, any prefix of it down to -noni, and the
+    # same with '/' (about_PowerShell_exe).
+    $arguments = @([Environment]::GetCommandLineArgs() | Where-Object -FilterScript { $_ -match '^[-/]noni' })
     return ([Environment]::UserInteractive -and ($arguments.Count -eq 0) -and -not [Console]::IsInputRedirected)
+}
+
+function Assert-Dr64BitProcess {
+    # A 32-bit process reads the redirected 32-bit view of HKLM\SOFTWARE
+    # (Wow6432Node; "Registry Redirector"): every BizTalk, ENTSSO and MSDTC value it
+    # read would be the wrong one. Called before anything reads the registry.
+    if (-not [Environment]::Is64BitProcess) {
+        throw 'Run this script from 64-bit Windows PowerShell (%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe): a 32-bit process reads the 32-bit view of the registry. Nothing was read or changed.'
+    }
 }
 
 function Assert-DrTargetComputer {
@@ -324,7 +335,15 @@ function Start-DrLog {
 }
 
 function Stop-DrLog {
-    Stop-Transcript -ErrorAction SilentlyContinue | Out-Null
+    # Stop-Transcript throws when no transcript runs (the log could not be started,
+    # or it was paused), and -ErrorAction does not suppress that (PowerShell#1763):
+    # in a finally block it would replace the script's own outcome.
+    try {
+        Stop-Transcript | Out-Null
+    }
+    catch {
+        Write-Verbose -Message ('No transcript to stop: {0}' -f $_.Exception.Message)
+    }
 }
 
 function Write-DrSummary {
@@ -762,6 +781,10 @@ function Protect-DrLogFolder {
         Set-Acl -LiteralPath $LogFolder -AclObject (New-DrProtectedSecurity) -Confirm:$false
         Write-DrChanged -Message ('{0} restricted to Administrators and SYSTEM' -f $LogFolder)
     }
+    elseif (-not $WhatIfPreference) {
+        # The transcript about to be written may name servers and accounts.
+        Write-DrProblem -Message ('Restricting {0} was declined: accounts other than Administrators and SYSTEM can read its logs.' -f $LogFolder)
+    }
 }
 
 function Remove-DrStalePrivateFolders {
@@ -788,6 +811,10 @@ function Remove-DrStalePrivateFolders {
         if ($PSCmdlet.ShouldProcess($folder.FullName, 'Remove a temporary folder left by an interrupted run')) {
             Remove-Item -LiteralPath $folder.FullName -Recurse -Force -Confirm:$false
             Write-DrChanged -Message ('removed leftover temporary folder {0}' -f $folder.FullName)
+        }
+        elseif (-not $WhatIfPreference) {
+            # It may hold an answer-file copy with service-account passwords.
+            Write-DrProblem -Message ('Removing {0} was declined; it may hold service-account passwords. Delete it by hand.' -f $folder.FullName)
         }
     }
 }
@@ -1030,7 +1057,9 @@ function Add-DrCheck {
     # what is checked, never a value found), so drgen report can line up the
     # checks of several runs; Check is the text the console shows.
     param(
-        [Parameter(Mandatory = $true)][System.Collections.Generic.List[object]]$Results,
+        # AllowEmptyCollection: the first check of a run is added to an empty list, and
+        # Windows PowerShell 5.1 refuses an empty collection for a mandatory parameter.
+        [Parameter(Mandatory = $true)][AllowEmptyCollection()][System.Collections.Generic.List[object]]$Results,
         [Parameter(Mandatory = $true)][string]$Id,
         [Parameter(Mandatory = $true)][string]$Check,
         [Parameter(Mandatory = $true)][AllowEmptyString()][string]$Expected,
@@ -1247,7 +1276,9 @@ function Test-DrTextHoldsSecret {
     # private folder.
     param(
         [AllowEmptyString()][string]$Text,
-        [Parameter(Mandatory = $true)][AllowEmptyCollection()][System.Collections.Generic.List[string]]$Secrets
+        # An empty password is skipped below, not refused by the binder (5.1 checks
+        # each element of a mandatory string collection).
+        [Parameter(Mandatory = $true)][AllowEmptyCollection()][AllowEmptyString()][System.Collections.Generic.List[string]]$Secrets
     )
     foreach ($secret in $Secrets) {
         if ($secret.Length -eq 0) {
@@ -1270,9 +1301,6 @@ function New-DrPrivateFolder {
 
 function Assert-DrPreflight {
     Write-DrStep -Message 'Pre-flight checks'
-    if (-not [Environment]::Is64BitProcess) {
-        throw 'Run this script from 64-bit Windows PowerShell (the BizTalk registry keys are read from the 64-bit view).'
-    }
     Assert-DrBizTalkInstalled -SkipVersionCheck:$SkipVersionCheck
     $configExe = Join-Path -Path (Get-DrInstallPath) -ChildPath 'Configuration.exe'
     if (-not (Test-Path -LiteralPath $configExe -PathType Leaf)) {
@@ -1532,6 +1560,8 @@ function Install-DrHostInstance {
 Assert-DrTargetComputer
 $logPath = Start-DrLog -ScriptName 'Initialize-DrServer'
 try {
+    # First, before anything reads the registry.
+    Assert-Dr64BitProcess
     Protect-DrLogFolder
     Remove-DrStalePrivateFolders
     Assert-DrPreflight

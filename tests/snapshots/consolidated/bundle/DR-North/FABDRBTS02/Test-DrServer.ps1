@@ -222,8 +222,19 @@ function Write-DrProblem {
 function Test-DrInteractive {
     # A console a person can type into: not a service or scheduled task, not
     # powershell.exe -NonInteractive, not redirected input.
-    $arguments = @([Environment]::GetCommandLineArgs() | Where-Object -FilterScript { $_ -match '^-noni' })
+    # powershell.exe takes -NonInteractive, any prefix of it down to -noni, and the
+    # same with '/' (about_PowerShell_exe).
+    $arguments = @([Environment]::GetCommandLineArgs() | Where-Object -FilterScript { $_ -match '^[-/]noni' })
     return ([Environment]::UserInteractive -and ($arguments.Count -eq 0) -and -not [Console]::IsInputRedirected)
+}
+
+function Assert-Dr64BitProcess {
+    # A 32-bit process reads the redirected 32-bit view of HKLM\SOFTWARE
+    # (Wow6432Node; "Registry Redirector"): every BizTalk, ENTSSO and MSDTC value it
+    # read would be the wrong one. Called before anything reads the registry.
+    if (-not [Environment]::Is64BitProcess) {
+        throw 'Run this script from 64-bit Windows PowerShell (%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe): a 32-bit process reads the 32-bit view of the registry. Nothing was read or changed.'
+    }
 }
 
 function Assert-DrTargetComputer {
@@ -298,7 +309,15 @@ function Start-DrLog {
 }
 
 function Stop-DrLog {
-    Stop-Transcript -ErrorAction SilentlyContinue | Out-Null
+    # Stop-Transcript throws when no transcript runs (the log could not be started,
+    # or it was paused), and -ErrorAction does not suppress that (PowerShell#1763):
+    # in a finally block it would replace the script's own outcome.
+    try {
+        Stop-Transcript | Out-Null
+    }
+    catch {
+        Write-Verbose -Message ('No transcript to stop: {0}' -f $_.Exception.Message)
+    }
 }
 
 function Write-DrSummary {
@@ -732,7 +751,9 @@ function Add-DrCheck {
     # what is checked, never a value found), so drgen report can line up the
     # checks of several runs; Check is the text the console shows.
     param(
-        [Parameter(Mandatory = $true)][System.Collections.Generic.List[object]]$Results,
+        # AllowEmptyCollection: the first check of a run is added to an empty list, and
+        # Windows PowerShell 5.1 refuses an empty collection for a mandatory parameter.
+        [Parameter(Mandatory = $true)][AllowEmptyCollection()][System.Collections.Generic.List[object]]$Results,
         [Parameter(Mandatory = $true)][string]$Id,
         [Parameter(Mandatory = $true)][string]$Check,
         [Parameter(Mandatory = $true)][AllowEmptyString()][string]$Expected,
@@ -917,9 +938,9 @@ function Assert-DrEndState {
 # beside the script: the only file this read-only script writes besides its log.
 # ---------------------------------------------------------------------------
 $TestResultSchema = 'drgen/test-result-v1'
-$BundleId = '36e338c6e031c13b6afec8f43b1a17b6646060267a88bb5151c1b0bd75dfc5eb'
+$BundleId = 'ab759c8ea5f10f0663f22f0bbe81a6490967461519b967c6c3634f52afdc2e72'
 $InventoryName = 'consolidated.yaml'
-$InventorySha256 = 'bdb5b8cab2343127d06cf2c3b35a8481a7c722a89e62dec408848857a956e04f'
+$InventorySha256 = '1abda2dbbab387c595c80dcb0d75e83d7dae728c25c8154104ce330a5f5819f6'
 $DrgenVersion = '0.1.0'
 
 function Format-DrUtc {
@@ -998,6 +1019,8 @@ function Write-DrTestResult {
 Assert-DrTargetComputer
 $logPath = Start-DrLog -ScriptName 'Test-DrServer'
 try {
+    # First, before anything reads the registry.
+    Assert-Dr64BitProcess
     Write-DrStep -Message ('Expected state: {0}' -f $Expect)
     $started = Get-Date
     $report = New-Object -TypeName 'System.Collections.Generic.List[object]'

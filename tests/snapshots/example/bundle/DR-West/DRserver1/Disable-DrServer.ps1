@@ -68,9 +68,10 @@ $HostInstances = @(
 $Services = @(
     'ENTSSO'
     'BTSSvc$Send'
+    'RuleEngineUpdateService'
 )
 # Services of this server's roles (Rule Engine, BAM alerts), in start order.
-$RoleServices = @()
+$RoleServices = @('RuleEngineUpdateService')
 # Services configured outside the answer file: handled when present, never required.
 $OptionalServices = @()
 # IIS application pools of the isolated hosts on this server (role iis).
@@ -100,6 +101,22 @@ $RegistryChecks = @(
         Dr = 'SQLDR01'
         Optional = $false
         Fix = 'UpdateRegistry.vbs did not move the SSO database location. Point the SSO service at the DR SSO database with ''ssoconfig -setDB'' (see ''SSO event 10511'' in the BizTalk documentation), then run this script again'
+    }
+    [pscustomobject]@{
+        Key = 'HKLM:\SOFTWARE\Microsoft\BusinessRules\3.0'
+        Value = 'DatabaseServer'
+        Production = 'SQLPROD01'
+        Dr = 'SQLDR01'
+        Optional = $false
+        Fix = 'UpdateRegistry.vbs did not update this Rule Engine setting; set it to the DR value (Microsoft: ''Rule Engine Configuration and Tuning Parameters''), then run this script again'
+    }
+    [pscustomobject]@{
+        Key = 'HKLM:\SOFTWARE\Wow6432Node\Microsoft\BusinessRules\3.0'
+        Value = 'DatabaseServer'
+        Production = 'SQLPROD01'
+        Dr = 'SQLDR01'
+        Optional = $true
+        Fix = 'this 32-bit registry copy is read by 32-bit BizTalk processes and UpdateRegistry.vbs did not update it; no Microsoft page says how it is moved: report it, set it to the DR value by hand if you accept that, then run this script again'
     }
 )
 # DR SQL instances: after UpdateDatabase.vbs every MessageBox must live on one of them.
@@ -177,8 +194,19 @@ function Write-DrProblem {
 function Test-DrInteractive {
     # A console a person can type into: not a service or scheduled task, not
     # powershell.exe -NonInteractive, not redirected input.
-    $arguments = @([Environment]::GetCommandLineArgs() | Where-Object -FilterScript { $_ -match '^-noni' })
+    # powershell.exe takes -NonInteractive, any prefix of it down to -noni, and the
+    # same with '/' (about_PowerShell_exe).
+    $arguments = @([Environment]::GetCommandLineArgs() | Where-Object -FilterScript { $_ -match '^[-/]noni' })
     return ([Environment]::UserInteractive -and ($arguments.Count -eq 0) -and -not [Console]::IsInputRedirected)
+}
+
+function Assert-Dr64BitProcess {
+    # A 32-bit process reads the redirected 32-bit view of HKLM\SOFTWARE
+    # (Wow6432Node; "Registry Redirector"): every BizTalk, ENTSSO and MSDTC value it
+    # read would be the wrong one. Called before anything reads the registry.
+    if (-not [Environment]::Is64BitProcess) {
+        throw 'Run this script from 64-bit Windows PowerShell (%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe): a 32-bit process reads the 32-bit view of the registry. Nothing was read or changed.'
+    }
 }
 
 function Assert-DrTargetComputer {
@@ -253,7 +281,15 @@ function Start-DrLog {
 }
 
 function Stop-DrLog {
-    Stop-Transcript -ErrorAction SilentlyContinue | Out-Null
+    # Stop-Transcript throws when no transcript runs (the log could not be started,
+    # or it was paused), and -ErrorAction does not suppress that (PowerShell#1763):
+    # in a finally block it would replace the script's own outcome.
+    try {
+        Stop-Transcript | Out-Null
+    }
+    catch {
+        Write-Verbose -Message ('No transcript to stop: {0}' -f $_.Exception.Message)
+    }
 }
 
 function Write-DrSummary {
@@ -691,6 +727,10 @@ function Protect-DrLogFolder {
         Set-Acl -LiteralPath $LogFolder -AclObject (New-DrProtectedSecurity) -Confirm:$false
         Write-DrChanged -Message ('{0} restricted to Administrators and SYSTEM' -f $LogFolder)
     }
+    elseif (-not $WhatIfPreference) {
+        # The transcript about to be written may name servers and accounts.
+        Write-DrProblem -Message ('Restricting {0} was declined: accounts other than Administrators and SYSTEM can read its logs.' -f $LogFolder)
+    }
 }
 
 function Remove-DrStalePrivateFolders {
@@ -717,6 +757,10 @@ function Remove-DrStalePrivateFolders {
         if ($PSCmdlet.ShouldProcess($folder.FullName, 'Remove a temporary folder left by an interrupted run')) {
             Remove-Item -LiteralPath $folder.FullName -Recurse -Force -Confirm:$false
             Write-DrChanged -Message ('removed leftover temporary folder {0}' -f $folder.FullName)
+        }
+        elseif (-not $WhatIfPreference) {
+            # It may hold an answer-file copy with service-account passwords.
+            Write-DrProblem -Message ('Removing {0} was declined; it may hold service-account passwords. Delete it by hand.' -f $folder.FullName)
         }
     }
 }
@@ -959,7 +1003,9 @@ function Add-DrCheck {
     # what is checked, never a value found), so drgen report can line up the
     # checks of several runs; Check is the text the console shows.
     param(
-        [Parameter(Mandatory = $true)][System.Collections.Generic.List[object]]$Results,
+        # AllowEmptyCollection: the first check of a run is added to an empty list, and
+        # Windows PowerShell 5.1 refuses an empty collection for a mandatory parameter.
+        [Parameter(Mandatory = $true)][AllowEmptyCollection()][System.Collections.Generic.List[object]]$Results,
         [Parameter(Mandatory = $true)][string]$Id,
         [Parameter(Mandatory = $true)][string]$Check,
         [Parameter(Mandatory = $true)][AllowEmptyString()][string]$Expected,
@@ -1141,6 +1187,8 @@ function Assert-DrEndState {
 Assert-DrTargetComputer
 $logPath = Start-DrLog -ScriptName 'Disable-DrServer'
 try {
+    # First, before anything reads the registry.
+    Assert-Dr64BitProcess
     Protect-DrLogFolder
     Remove-DrStalePrivateFolders
     Write-DrStep -Message 'Host instances (stopped, IsDisabled)'

@@ -35,6 +35,9 @@
 
 .PARAMETER SecretBackupFile
     Master secret server only: the master secret backup file to restore (taken with ssoconfig -backupSecret in production).
+    When given, the secret is restored from it after the promotion, as Microsoft's procedure does, even if a
+    secret is already on this server (it may be an earlier drill's); only a re-run with the very backup file
+    restored last skips it. Without it, a secret already on this server is kept, with a warning naming its age.
 
 .PARAMETER NoStart
     Do everything but start processing (Ready): Enterprise SSO and the role services run, the host
@@ -118,9 +121,10 @@ $HostInstances = @(
 $Services = @(
     'ENTSSO'
     'BTSSvc$Orchestration'
+    'RuleEngineUpdateService'
 )
 # Services of this server's roles (Rule Engine, BAM alerts), in start order.
-$RoleServices = @()
+$RoleServices = @('RuleEngineUpdateService')
 # Services configured outside the answer file: handled when present, never required.
 $OptionalServices = @()
 # IIS application pools of the isolated hosts on this server (role iis).
@@ -150,6 +154,22 @@ $RegistryChecks = @(
         Dr = 'SQLDR01'
         Optional = $false
         Fix = 'UpdateRegistry.vbs did not move the SSO database location. Point the SSO service at the DR SSO database with ''ssoconfig -setDB'' (see ''SSO event 10511'' in the BizTalk documentation), then run this script again'
+    }
+    [pscustomobject]@{
+        Key = 'HKLM:\SOFTWARE\Microsoft\BusinessRules\3.0'
+        Value = 'DatabaseServer'
+        Production = 'SQLPROD01'
+        Dr = 'SQLDR01'
+        Optional = $false
+        Fix = 'UpdateRegistry.vbs did not update this Rule Engine setting; set it to the DR value (Microsoft: ''Rule Engine Configuration and Tuning Parameters''), then run this script again'
+    }
+    [pscustomobject]@{
+        Key = 'HKLM:\SOFTWARE\Wow6432Node\Microsoft\BusinessRules\3.0'
+        Value = 'DatabaseServer'
+        Production = 'SQLPROD01'
+        Dr = 'SQLDR01'
+        Optional = $true
+        Fix = 'this 32-bit registry copy is read by 32-bit BizTalk processes and UpdateRegistry.vbs did not update it; no Microsoft page says how it is moved: report it, set it to the DR value by hand if you accept that, then run this script again'
     }
 )
 # DR SQL instances: after UpdateDatabase.vbs every MessageBox must live on one of them.
@@ -231,8 +251,19 @@ function Write-DrProblem {
 function Test-DrInteractive {
     # A console a person can type into: not a service or scheduled task, not
     # powershell.exe -NonInteractive, not redirected input.
-    $arguments = @([Environment]::GetCommandLineArgs() | Where-Object -FilterScript { $_ -match '^-noni' })
+    # powershell.exe takes -NonInteractive, any prefix of it down to -noni, and the
+    # same with '/' (about_PowerShell_exe).
+    $arguments = @([Environment]::GetCommandLineArgs() | Where-Object -FilterScript { $_ -match '^[-/]noni' })
     return ([Environment]::UserInteractive -and ($arguments.Count -eq 0) -and -not [Console]::IsInputRedirected)
+}
+
+function Assert-Dr64BitProcess {
+    # A 32-bit process reads the redirected 32-bit view of HKLM\SOFTWARE
+    # (Wow6432Node; "Registry Redirector"): every BizTalk, ENTSSO and MSDTC value it
+    # read would be the wrong one. Called before anything reads the registry.
+    if (-not [Environment]::Is64BitProcess) {
+        throw 'Run this script from 64-bit Windows PowerShell (%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe): a 32-bit process reads the 32-bit view of the registry. Nothing was read or changed.'
+    }
 }
 
 function Assert-DrTargetComputer {
@@ -307,7 +338,15 @@ function Start-DrLog {
 }
 
 function Stop-DrLog {
-    Stop-Transcript -ErrorAction SilentlyContinue | Out-Null
+    # Stop-Transcript throws when no transcript runs (the log could not be started,
+    # or it was paused), and -ErrorAction does not suppress that (PowerShell#1763):
+    # in a finally block it would replace the script's own outcome.
+    try {
+        Stop-Transcript | Out-Null
+    }
+    catch {
+        Write-Verbose -Message ('No transcript to stop: {0}' -f $_.Exception.Message)
+    }
 }
 
 function Write-DrSummary {
@@ -745,6 +784,10 @@ function Protect-DrLogFolder {
         Set-Acl -LiteralPath $LogFolder -AclObject (New-DrProtectedSecurity) -Confirm:$false
         Write-DrChanged -Message ('{0} restricted to Administrators and SYSTEM' -f $LogFolder)
     }
+    elseif (-not $WhatIfPreference) {
+        # The transcript about to be written may name servers and accounts.
+        Write-DrProblem -Message ('Restricting {0} was declined: accounts other than Administrators and SYSTEM can read its logs.' -f $LogFolder)
+    }
 }
 
 function Remove-DrStalePrivateFolders {
@@ -771,6 +814,10 @@ function Remove-DrStalePrivateFolders {
         if ($PSCmdlet.ShouldProcess($folder.FullName, 'Remove a temporary folder left by an interrupted run')) {
             Remove-Item -LiteralPath $folder.FullName -Recurse -Force -Confirm:$false
             Write-DrChanged -Message ('removed leftover temporary folder {0}' -f $folder.FullName)
+        }
+        elseif (-not $WhatIfPreference) {
+            # It may hold an answer-file copy with service-account passwords.
+            Write-DrProblem -Message ('Removing {0} was declined; it may hold service-account passwords. Delete it by hand.' -f $folder.FullName)
         }
     }
 }
@@ -1013,7 +1060,9 @@ function Add-DrCheck {
     # what is checked, never a value found), so drgen report can line up the
     # checks of several runs; Check is the text the console shows.
     param(
-        [Parameter(Mandatory = $true)][System.Collections.Generic.List[object]]$Results,
+        # AllowEmptyCollection: the first check of a run is added to an empty list, and
+        # Windows PowerShell 5.1 refuses an empty collection for a mandatory parameter.
+        [Parameter(Mandatory = $true)][AllowEmptyCollection()][System.Collections.Generic.List[object]]$Results,
         [Parameter(Mandatory = $true)][string]$Id,
         [Parameter(Mandatory = $true)][string]$Check,
         [Parameter(Mandatory = $true)][AllowEmptyString()][string]$Expected,
@@ -1199,6 +1248,8 @@ if ([string]::IsNullOrEmpty($UpdateInfoPath)) {
 $SecretServerPath = Join-Path -Path $SiteFolder -ChildPath 'SecretServer.xml'
 $WmiRestartMarker = Join-Path -Path $StateFolder -ChildPath 'wmi-restart-pending'
 $SsoRestartMarker = Join-Path -Path $StateFolder -ChildPath 'sso-restart-pending'
+# The last master secret backup restored here (SHA-256, file, UTC time).
+$SecretRecordFile = Join-Path -Path $StateFolder -ChildPath 'master-secret-restore.json'
 
 # Starting things lives here only: the prepare and disable scripts contain no start.
 function Start-DrService {
@@ -1262,9 +1313,6 @@ function Enable-DrService {
 
 function Assert-DrPreflight {
     Write-DrStep -Message 'Pre-flight checks'
-    if (-not [Environment]::Is64BitProcess) {
-        throw 'Run this script from 64-bit Windows PowerShell (the BizTalk registry keys are read from the 64-bit view).'
-    }
     Assert-DrBizTalkInstalled -SkipVersionCheck:$SkipVersionCheck
     Assert-DrFileHash -Path $UpdateInfoPath -Sha256 $UpdateInfoSha256
     Assert-DrRestoreScript -Name 'UpdateRegistry.vbs'
@@ -1283,21 +1331,22 @@ function Assert-DrPreflight {
         Assert-DrFileHash -Path $SecretServerPath -Sha256 $SecretServerSha256
         # Checked before SSODB is pointed at this server: a master secret server
         # without its secret would stop every SSO server in the group.
-        if (-not (Test-DrSecretPresent)) {
-            $missing = [string]::IsNullOrEmpty($SecretBackupFile) -or -not (Test-Path -LiteralPath $SecretBackupFile -PathType Leaf)
+        $given = -not [string]::IsNullOrEmpty($SecretBackupFile)
+        if ($given -and -not (Test-Path -LiteralPath $SecretBackupFile -PathType Leaf)) {
+            throw ('-SecretBackupFile {0} does not exist.' -f $SecretBackupFile)
+        }
+        if ((-not $given) -and -not (Test-DrSecretPresent)) {
             if ($WhatIfPreference) {
-                if ($missing) {
-                    Write-Host '   What if: the real run needs -SecretBackupFile with the production secret backup (ssoconfig -backupSecret).'
-                }
+                Write-Host '   What if: the real run needs -SecretBackupFile with the production secret backup (ssoconfig -backupSecret).'
             }
-            elseif ($missing) {
+            else {
                 throw 'The master secret is not on this server yet: pass -SecretBackupFile with the production secret backup (ssoconfig -backupSecret).'
             }
-            elseif (-not (Test-DrInteractive)) {
-                # ssoconfig -restoreSecret reads the backup password from the console:
-                # unattended it would wait for ever, after SSODB already names this server.
-                throw 'The master secret must be restored, and ssoconfig -restoreSecret asks for the backup password, so this script must run in an interactive console.'
-            }
+        }
+        if ($given -and (-not $WhatIfPreference) -and ((Get-DrSecretRestoreReason) -ne '') -and -not (Test-DrInteractive)) {
+            # ssoconfig -restoreSecret reads the backup password from the console:
+            # unattended it would wait for ever, after SSODB already names this server.
+            throw 'The master secret must be restored, and ssoconfig -restoreSecret asks for the backup password, so this script must run in an interactive console.'
         }
     }
     Write-DrInPlace -Message 'update files are the reviewed ones; tools found'
@@ -1594,13 +1643,24 @@ function Enable-DrMasterSecretServer {
     elseif (-not $WhatIfPreference) {
         throw 'The master secret server designation was declined; nothing that needs it was done.'
     }
-    if (Test-DrSecretPresent) {
-        Write-DrInPlace -Message 'master secret present (SSOSS registry key)'
+    # how-to-move-the-master-secret-server.md restores the backup after every
+    # promotion: a secret already here may be an earlier drill's, so -SecretBackupFile
+    # always restores, unless this very backup file was the last one restored here.
+    $reason = Get-DrSecretRestoreReason
+    if ($reason -eq '') {
+        if (-not [string]::IsNullOrEmpty($SecretBackupFile)) {
+            Write-DrInPlace -Message ('master secret present, restored from this backup file ({0})' -f (Get-DrSecretRecordText))
+        }
+        else {
+            Write-Warning -Message ('Keeping the master secret already on this server ({0}). If it is older than the production secret (for example restored for a drill), run again with -SecretBackupFile and the current backup.' -f (Get-DrSecretRecordText))
+            Write-DrInPlace -Message 'master secret present (SSOSS registry key); no -SecretBackupFile given'
+        }
     }
-    elseif ($PSCmdlet.ShouldProcess($env:COMPUTERNAME, 'Restore the SSO master secret (ssoconfig -restoreSecret; prompts for the backup password)')) {
+    elseif ($PSCmdlet.ShouldProcess($env:COMPUTERNAME, ('Restore the SSO master secret from {0} ({1}; ssoconfig -restoreSecret prompts for the backup password)' -f $SecretBackupFile, $reason))) {
         # Interactive on purpose: ssoconfig reads the backup password from the console.
         # The transcript is paused: Windows PowerShell 5.1 copies a native tool's
         # console output into it, and ssoconfig shows the password reminder.
+        $backupSha256 = (Get-FileHash -LiteralPath $SecretBackupFile -Algorithm SHA256).Hash
         $ssoconfig = Get-DrSsoTool -Name 'ssoconfig.exe'
         Stop-DrLog
         try {
@@ -1616,7 +1676,8 @@ function Enable-DrMasterSecretServer {
         if (($code -ne 0) -or -not (Test-DrSecretPresent)) {
             throw ('ssoconfig -restoreSecret did not restore the secret (exit code {0}).' -f $code)
         }
-        Write-DrChanged -Message 'master secret restored'
+        Save-DrSecretRecord -BackupFile $SecretBackupFile -BackupSha256 $backupSha256
+        Write-DrChanged -Message ('master secret restored from {0}' -f $SecretBackupFile)
     }
     elseif (-not $WhatIfPreference) {
         throw 'Restoring the master secret was declined; the other DR servers cannot start SSO without it.'
@@ -1641,6 +1702,86 @@ function Enable-DrMasterSecretServer {
             throw 'Setting the group SSO server name (MSBTS_GroupSetting.SSOServerName) to this server was declined; the group would still name the production SSO server.'
         }
     }
+}
+
+function Read-DrSecretRecord {
+    # What this script last restored here: the backup file's SHA-256, its path and
+    # when (UTC). $null when there is no readable record.
+    if (-not (Test-Path -LiteralPath $SecretRecordFile -PathType Leaf)) {
+        return $null
+    }
+    if (-not (Test-DrTrustedFolder -Path $StateFolder)) {
+        return $null
+    }
+    try {
+        $saved = [string](Get-Content -LiteralPath $SecretRecordFile -Raw -Encoding UTF8) | ConvertFrom-Json
+        $record = @{}
+        foreach ($name in @('BackupSha256', 'BackupFile', 'RestoredUtc')) {
+            $property = $saved.PSObject.Properties[$name]
+            if ($null -eq $property) {
+                return $null
+            }
+            $record[$name] = [string]$property.Value
+        }
+        return $record
+    }
+    catch {
+        Write-Warning -Message ('Ignoring unreadable {0}: {1}' -f $SecretRecordFile, $_.Exception.Message)
+        return $null
+    }
+}
+
+function Get-DrSecretRecordText {
+    # The secret's age where drgen knows it; the registry keeps no date of its own
+    # that Windows PowerShell can read.
+    $record = Read-DrSecretRecord
+    if ($null -eq $record) {
+        return 'of unknown age: not restored by a drgen script'
+    }
+    $age = ''
+    try {
+        $when = [datetime]::ParseExact($record['RestoredUtc'], 'yyyy-MM-ddTHH:mm:ssZ', [System.Globalization.CultureInfo]::InvariantCulture, [System.Globalization.DateTimeStyles]'AssumeUniversal, AdjustToUniversal')
+        $age = (', {0} day(s) ago' -f ([DateTime]::UtcNow - $when).Days)
+    }
+    catch {
+        $age = ''
+    }
+    return ('restored by drgen on {0}{1} from {2}' -f $record['RestoredUtc'], $age, $record['BackupFile'])
+}
+
+function Get-DrSecretRestoreReason {
+    # '' when nothing is to be restored; otherwise why -SecretBackupFile is restored.
+    if ([string]::IsNullOrEmpty($SecretBackupFile)) {
+        return ''
+    }
+    if (-not (Test-DrSecretPresent)) {
+        return 'no master secret on this server'
+    }
+    $record = Read-DrSecretRecord
+    if ($null -eq $record) {
+        return 'the secret on this server may be older than this backup'
+    }
+    $sha256 = (Get-FileHash -LiteralPath $SecretBackupFile -Algorithm SHA256).Hash
+    if ($record['BackupSha256'] -ne $sha256) {
+        return ('the secret on this server came from another backup file ({0})' -f $record['BackupFile'])
+    }
+    return ''
+}
+
+function Save-DrSecretRecord {
+    # Called inside the approved restore, after ssoconfig succeeded.
+    param(
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$BackupFile,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$BackupSha256
+    )
+    Initialize-DrStateFolder
+    $record = [pscustomobject]@{
+        BackupSha256 = $BackupSha256
+        BackupFile = $BackupFile
+        RestoredUtc = [DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ssZ', [System.Globalization.CultureInfo]::InvariantCulture)
+    }
+    $text = [string]($record | ConvertTo-Json)
+    [System.IO.File]::WriteAllText($SecretRecordFile, $text, (New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false))
 }
 
 function Restart-DrSsoService {
@@ -1742,6 +1883,8 @@ function Write-DrRemainingSteps {
 Assert-DrTargetComputer
 $logPath = Start-DrLog -ScriptName 'Enable-DrServer'
 try {
+    # First, before anything reads the registry.
+    Assert-Dr64BitProcess
     Protect-DrLogFolder
     Remove-DrStalePrivateFolders
     Assert-DrPreflight

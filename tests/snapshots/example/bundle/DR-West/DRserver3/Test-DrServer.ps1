@@ -86,9 +86,10 @@ $HostInstances = @(
 $Services = @(
     'ENTSSO'
     'BTSSvc$Orchestration'
+    'RuleEngineUpdateService'
 )
 # Services of this server's roles (Rule Engine, BAM alerts), in start order.
-$RoleServices = @()
+$RoleServices = @('RuleEngineUpdateService')
 # Services configured outside the answer file: handled when present, never required.
 $OptionalServices = @()
 # IIS application pools of the isolated hosts on this server (role iis).
@@ -118,6 +119,22 @@ $RegistryChecks = @(
         Dr = 'SQLDR01'
         Optional = $false
         Fix = 'UpdateRegistry.vbs did not move the SSO database location. Point the SSO service at the DR SSO database with ''ssoconfig -setDB'' (see ''SSO event 10511'' in the BizTalk documentation), then run this script again'
+    }
+    [pscustomobject]@{
+        Key = 'HKLM:\SOFTWARE\Microsoft\BusinessRules\3.0'
+        Value = 'DatabaseServer'
+        Production = 'SQLPROD01'
+        Dr = 'SQLDR01'
+        Optional = $false
+        Fix = 'UpdateRegistry.vbs did not update this Rule Engine setting; set it to the DR value (Microsoft: ''Rule Engine Configuration and Tuning Parameters''), then run this script again'
+    }
+    [pscustomobject]@{
+        Key = 'HKLM:\SOFTWARE\Wow6432Node\Microsoft\BusinessRules\3.0'
+        Value = 'DatabaseServer'
+        Production = 'SQLPROD01'
+        Dr = 'SQLDR01'
+        Optional = $true
+        Fix = 'this 32-bit registry copy is read by 32-bit BizTalk processes and UpdateRegistry.vbs did not update it; no Microsoft page says how it is moved: report it, set it to the DR value by hand if you accept that, then run this script again'
     }
 )
 # DR SQL instances: after UpdateDatabase.vbs every MessageBox must live on one of them.
@@ -195,8 +212,19 @@ function Write-DrProblem {
 function Test-DrInteractive {
     # A console a person can type into: not a service or scheduled task, not
     # powershell.exe -NonInteractive, not redirected input.
-    $arguments = @([Environment]::GetCommandLineArgs() | Where-Object -FilterScript { $_ -match '^-noni' })
+    # powershell.exe takes -NonInteractive, any prefix of it down to -noni, and the
+    # same with '/' (about_PowerShell_exe).
+    $arguments = @([Environment]::GetCommandLineArgs() | Where-Object -FilterScript { $_ -match '^[-/]noni' })
     return ([Environment]::UserInteractive -and ($arguments.Count -eq 0) -and -not [Console]::IsInputRedirected)
+}
+
+function Assert-Dr64BitProcess {
+    # A 32-bit process reads the redirected 32-bit view of HKLM\SOFTWARE
+    # (Wow6432Node; "Registry Redirector"): every BizTalk, ENTSSO and MSDTC value it
+    # read would be the wrong one. Called before anything reads the registry.
+    if (-not [Environment]::Is64BitProcess) {
+        throw 'Run this script from 64-bit Windows PowerShell (%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe): a 32-bit process reads the 32-bit view of the registry. Nothing was read or changed.'
+    }
 }
 
 function Assert-DrTargetComputer {
@@ -271,7 +299,15 @@ function Start-DrLog {
 }
 
 function Stop-DrLog {
-    Stop-Transcript -ErrorAction SilentlyContinue | Out-Null
+    # Stop-Transcript throws when no transcript runs (the log could not be started,
+    # or it was paused), and -ErrorAction does not suppress that (PowerShell#1763):
+    # in a finally block it would replace the script's own outcome.
+    try {
+        Stop-Transcript | Out-Null
+    }
+    catch {
+        Write-Verbose -Message ('No transcript to stop: {0}' -f $_.Exception.Message)
+    }
 }
 
 function Write-DrSummary {
@@ -705,7 +741,9 @@ function Add-DrCheck {
     # what is checked, never a value found), so drgen report can line up the
     # checks of several runs; Check is the text the console shows.
     param(
-        [Parameter(Mandatory = $true)][System.Collections.Generic.List[object]]$Results,
+        # AllowEmptyCollection: the first check of a run is added to an empty list, and
+        # Windows PowerShell 5.1 refuses an empty collection for a mandatory parameter.
+        [Parameter(Mandatory = $true)][AllowEmptyCollection()][System.Collections.Generic.List[object]]$Results,
         [Parameter(Mandatory = $true)][string]$Id,
         [Parameter(Mandatory = $true)][string]$Check,
         [Parameter(Mandatory = $true)][AllowEmptyString()][string]$Expected,
@@ -890,9 +928,9 @@ function Assert-DrEndState {
 # beside the script: the only file this read-only script writes besides its log.
 # ---------------------------------------------------------------------------
 $TestResultSchema = 'drgen/test-result-v1'
-$BundleId = 'fc36b1c0bb25fcf0357ceb62578af135c2684389d4f1bc4eefc2067ff4f8720c'
+$BundleId = '31a5ee9de922736d5f91a20513bd7501433f5ec0e3f9f04785088271966e57b5'
 $InventoryName = 'example.yaml'
-$InventorySha256 = 'c2d3c4b1fb8a3b3ea14391db80b7f24e5febb04352796e782f0ff1474c632464'
+$InventorySha256 = 'caea2970045a19256d435b0d0dcb76b5a8304c0c175039b7a0293f8f3f0356a5'
 $DrgenVersion = '0.1.0'
 
 function Format-DrUtc {
@@ -971,6 +1009,8 @@ function Write-DrTestResult {
 Assert-DrTargetComputer
 $logPath = Start-DrLog -ScriptName 'Test-DrServer'
 try {
+    # First, before anything reads the registry.
+    Assert-Dr64BitProcess
     Write-DrStep -Message ('Expected state: {0}' -f $Expect)
     $started = Get-Date
     $report = New-Object -TypeName 'System.Collections.Generic.List[object]'
