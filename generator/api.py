@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from generator.drift import DriftReport
     from generator.readiness import Readiness
     from generator.report_html import DriftView
+    from generator.review import Change, Review
     from generator.staging import Staged
     from generator.starter import Started
 
@@ -331,6 +332,8 @@ class CheckedBundle:
     root: Path
     files: int
     changes: tuple[FileChange, ...]  # every file that is not identical
+    # With diff=True: each change by meaning (data values, code changed or not).
+    described: tuple[Change, ...] = ()
 
     @property
     def up_to_date(self) -> bool:
@@ -344,8 +347,10 @@ def check(
     out: Path,
     templates: Path = DEFAULT_TEMPLATES,
     jobs: int = 1,
+    diff: bool = False,
 ) -> tuple[CheckedBundle, ...]:
-    """Render every inventory in memory and compare it byte for byte with ``out``.
+    """Render every inventory in memory and compare it byte for byte with ``out``
+    (with ``diff``, also by meaning: ``CheckedBundle.described``).
 
     Needs no signing key: a script whose text is unchanged carries the signature
     block it already has in ``out`` (``replay.ReplaySigner``), so an up-to-date
@@ -364,8 +369,55 @@ def check(
             changes = tuple(
                 c for c in diff_bundle(out, built.files) if c.status != "identical"
             )
-        results.append(CheckedBundle(each, root, len(built.files.files), changes))
+            described: tuple[Change, ...] = ()
+            if diff:
+                described = _described(out, built.files, changes)
+        results.append(
+            CheckedBundle(each, root, len(built.files.files), changes, described)
+        )
     return tuple(results)
+
+
+def _described(
+    out: Path, files: BundleFiles, changes: Sequence[FileChange]
+) -> tuple[Change, ...]:
+    from generator.review import describe
+
+    wanted = dict(files.files)
+    found = []
+    for change in changes:
+        current = out / change.path
+        old = current.read_bytes() if current.is_file() else None
+        relative = change.path.relative_to(files.root)
+        found.append(describe(relative, old, wanted.get(change.path)))
+    return tuple(found)
+
+
+def review(root: Path, since: Path | None = None) -> Review:
+    """``drgen review``: a bundle's code per kind and data blocks, or (``since``)
+    what changed by meaning. Reads only.
+
+    Raises:
+        UsageError: a folder that is not a bundle.
+    """
+    from generator.review import review as read
+
+    return read(root, since)
+
+
+def code_hashes(templates: Path = DEFAULT_TEMPLATES) -> dict[str, str]:
+    """This release's code SHA-256 of each script kind (``drgen --version --verbose``).
+
+    The same in every bundle the release renders, whatever the inventory.
+    """
+    from generator.artifact_plan import SCRIPT_TEMPLATES
+    from generator.render import script_code_of
+
+    env = make_environment(templates)
+    return {
+        PurePosixPath(t).name.removesuffix(".jinja"): script_code_of(env, t).sha256
+        for t in SCRIPT_TEMPLATES
+    }
 
 
 def verify(out: Path, ca: Path | None = None) -> int:

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Literal
 
-from generator import __version__
 from generator.artifacts import (
     BUNDLE_CHECK_NAME,
     DISCOVERY_SCRIPT_NAME,
@@ -35,8 +34,6 @@ from generator.contexts import (
     SiteScript,
     TemplateContext,
 )
-from generator.discovery_model import SCHEMA_ID as DISCOVERY_SCHEMA
-from generator.labfacts import RESULT_SCHEMA
 from generator.runbook import runbook_document
 
 if TYPE_CHECKING:
@@ -63,6 +60,13 @@ class ArtifactSpec:
 
 
 BUNDLE_CHECK = "site/Test-DrBundle.ps1.jinja"
+# The scripts of every DR server, in the order the runbook runs them.
+SERVER_SCRIPTS = (
+    "Initialize-DrServer",
+    "Test-DrServer",
+    "Enable-DrServer",
+    "Disable-DrServer",
+)
 ANSWERS = "server/ConfigurationAnswers.xml.jinja"
 
 
@@ -117,7 +121,7 @@ def _site_specs(site: SitePlan, root: PurePosixPath) -> list[ArtifactSpec]:
             "site/Test-DrLabFacts.ps1.jinja",
             root / "Test-DrLabFacts.ps1",
             None,
-            LabProbe(site, "Test-DrLabFacts", RESULT_SCHEMA),
+            LabProbe(site, "Test-DrLabFacts"),
         )
     )
     specs.append(
@@ -137,20 +141,14 @@ def _server_specs(
 ) -> list[ArtifactSpec]:
     folder = root / server.name
     answers = folder / "ConfigurationAnswers.xml"
-    # What each script vouches for: Initialize runs the answer file through
-    # Configuration.exe; Enable feeds UpdateInfo.xml and SecretServer.xml to
-    # UpdateRegistry.vbs and ssomanage.
-    scripts: tuple[tuple[str, tuple[tuple[HashField, PurePosixPath], ...]], ...] = (
-        ("Initialize-DrServer", (("answers", answers),)),
-        ("Test-DrServer", ()),
-        (
-            "Enable-DrServer",
-            (
-                ("update_info", root / "UpdateInfo.xml"),
-                ("secret_server", root / "SecretServer.xml"),
-            ),
-        ),
-        ("Disable-DrServer", ()),
+    # The four scripts share one data block, so each vouches for every data file
+    # any of them reads: Initialize runs the answer file through Configuration.exe;
+    # Enable feeds UpdateInfo.xml and SecretServer.xml to UpdateRegistry.vbs and
+    # ssomanage.
+    reads: tuple[tuple[HashField, PurePosixPath], ...] = (
+        ("answers", answers),
+        ("update_info", root / "UpdateInfo.xml"),
+        ("secret_server", root / "SecretServer.xml"),
     )
     specs = [_spec(ANSWERS, answers, server.name, ServerAnswers(server))]
     specs += [
@@ -161,30 +159,30 @@ def _server_specs(
             ServerScript(site, server, name),
             reads,
         )
-        for name, reads in scripts
+        for name in SERVER_SCRIPTS
     ]
     return specs
 
 
 DISCOVERY = "production/Export-BizTalkGroup.ps1.jinja"
+# Every script kind's template: the code each renders is this release's.
+SCRIPT_TEMPLATES = (
+    *(f"server/{name}.ps1.jinja" for name in SERVER_SCRIPTS),
+    "site/Update-DrGroupDatabases.ps1.jinja",
+    "site/Test-DrLabFacts.ps1.jinja",
+    BUNDLE_CHECK,
+    DISCOVERY,
+)
 
 
 def discovery_spec(
     path: PurePosixPath,
-    secret_server_query: str,
     production_servers: tuple[str, ...] = (),
     inventory: str = "",
 ) -> ArtifactSpec:
     """Export-BizTalkGroup.ps1 at ``path``: guarded to ``production_servers``, or
     (none given) the generic script ``drgen discover`` writes."""
-    context = DiscoveryScript(
-        "Export-BizTalkGroup",
-        DISCOVERY_SCHEMA,
-        __version__,
-        secret_server_query,
-        production_servers,
-        inventory,
-    )
+    context = DiscoveryScript("Export-BizTalkGroup", production_servers, inventory)
     return _spec(DISCOVERY, path, None, context)
 
 
@@ -195,7 +193,6 @@ def _production_specs(site: SitePlan) -> list[ArtifactSpec]:
     return [
         discovery_spec(
             folder / DISCOVERY_SCRIPT_NAME,
-            site.secret_server_query,
             site.production_servers,
             site.stem,
         )

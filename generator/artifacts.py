@@ -59,6 +59,9 @@ class RenderedArtifact:
     template: str
     server: str | None
     text: str
+    # A script's code_sha256 (its code part, the same for its kind in every bundle
+    # of a release); '' for any other artifact.
+    code_sha256: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,8 @@ class EncodedArtifact:
     # SHA-256 of ``data`` (lower-case hex), computed once where it is encoded:
     # the scripts that vouch for it, the bundle check and the manifest all use it.
     sha256: str
+    # As RenderedArtifact.code_sha256 (upper-case hex, or '').
+    code_sha256: str = ""
 
 
 def encode_text(text: str, kind: ArtifactKind) -> bytes:

@@ -22,13 +22,14 @@ from generator import der
 from generator.certificates import SigningIdentity
 from generator.errors import SigningError, VerificationError
 from generator.pkcs7 import OID_SIGNED_DATA, issuer_and_serial
+from generator.psdata import SIGNATURE_BEGIN
 from generator.signatures import OID_SHA256
 
 Timestamper = Callable[[bytes], bytes]
 
 BOM = b"\xef\xbb\xbf"
 CRLF = b"\r\n"
-SIG_BEGIN = b"# SIG # Begin signature block"
+SIG_BEGIN = SIGNATURE_BEGIN.encode("ascii")
 SIG_END = b"# SIG # End signature block"
 _MARKER = re.compile(
     b"|".join(re.escape(m) for m in (SIG_BEGIN, SIG_END)), re.IGNORECASE

@@ -25,7 +25,6 @@ from generator.contexts import (
     BundleCheck,
     BundleIdentity,
     Hashes,
-    expected_files_block,
     site_file_list,
 )
 from generator.manifest import build_manifest
@@ -62,12 +61,12 @@ def _with_file_list(
     # The site's own files only: production/ is beside the site, for the
     # production servers, and is never copied to a DR server.
     files = (
-        (art.path.relative_to(site_root), art.sha256)
+        (art.path.relative_to(site_root), art.sha256, art.code_sha256)
         for art in encoded
         if site_root in art.path.parents
     )
-    block = expected_files_block(site_file_list(files))
-    context = dataclasses.replace(spec.context, expected_files=block)
+    listed = site_file_list(files)
+    context = dataclasses.replace(spec.context, expected_files=listed)
     return dataclasses.replace(spec, context=context)
 
 
@@ -129,6 +128,7 @@ def render_unsigned(
             art.data.removeprefix(b"\xef\xbb\xbf")
             .decode("utf-8")
             .replace("\r\n", "\n"),
+            art.code_sha256,
         )
         for art in render_bundle(plan, env, NullSigner())
     )

@@ -27,6 +27,7 @@ import jinja2.meta
 
 from generator import __version__
 from generator.errors import Diagnostic, Location, TemplateError
+from generator.labfacts import catalogue_sha256
 
 if TYPE_CHECKING:
     from generator.plan import Plan
@@ -94,7 +95,7 @@ def plan_bundle_id(plan: Plan, env: jinja2.Environment) -> str:
     return bundle_id(
         inventory_sha256=plan.inventory_sha256,
         site=plan.site.site,
-        catalogue_sha256=plan.site.catalogue_sha256,
+        catalogue_sha256=catalogue_sha256(),
         templates=templates_used(
             env,
             (s.template for s in plan.artifacts if site_root in s.path.parents),

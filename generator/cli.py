@@ -54,10 +54,31 @@ def _say(line: str) -> None:
     sys.stderr.write(line + "\n")
 
 
-def _version(value: bool) -> None:
-    if value:
-        sys.stdout.write(f"drgen {__version__}\n")
-        raise typer.Exit(0)
+def _flag(name: str) -> Callable[[typer.Context, bool], None]:
+    def remember(ctx: typer.Context, value: bool) -> None:
+        if value:
+            ctx.meta[f"drgen.{name}"] = True
+
+    return remember
+
+
+def _version(ctx: typer.Context, value: bool) -> None:  # noqa: ARG001
+    # Eager callbacks run in command-line order, then the eager options nobody
+    # gave, in declaration order: this one is declared last, so --version and
+    # --verbose are both known here, in whatever order they were written.
+    if not ctx.meta.get("drgen.version"):
+        return
+    sys.stdout.write(f"drgen {__version__}\n")
+    if ctx.meta.get("drgen.verbose"):
+        from generator import api
+
+        sys.stdout.write(
+            "Code SHA-256 of each script kind: the same in every bundle this release\n"
+            "renders (Test-DrBundle.ps1 prints them on a DR server):\n"
+        )
+        for kind, digest in sorted(api.code_hashes().items()):
+            sys.stdout.write(f"  {digest}  {kind}\n")
+    raise typer.Exit(0)
 
 
 @app.callback()
@@ -67,9 +88,25 @@ def _main(
         bool,
         typer.Option(
             "--version",
-            callback=_version,
+            callback=_flag("version"),
             is_eager=True,
-            help="Print the version and exit.",
+            help="Print the version and exit; with --verbose also the code SHA-256 "
+            "of each script kind of this release.",
+        ),
+    ] = False,
+    verbose: Annotated[  # noqa: ARG001 - read by --version
+        bool,
+        typer.Option(
+            "--verbose",
+            callback=_flag("verbose"),
+            is_eager=True,
+            help="With --version: the code hashes.",
+        ),
+    ] = False,
+    finish: Annotated[  # noqa: ARG001 - runs --version after both flags are read
+        bool,
+        typer.Option(
+            "--drgen-version-finish", hidden=True, is_eager=True, callback=_version
         ),
     ] = False,
     debug: Annotated[
@@ -212,6 +249,14 @@ def render(
             "Needs no signing key (unchanged scripts keep their signatures).",
         ),
     ] = False,
+    diff: Annotated[
+        bool,
+        typer.Option(
+            "--diff",
+            help="With --check: say what each change means (data values added, "
+            "removed or changed; code changed or not), as terraform plan does.",
+        ),
+    ] = False,
 ) -> None:
     """Render every artifact of the inventories into OUT/<inventory>/<site>/...
 
@@ -240,11 +285,20 @@ def render(
                 )
             _check(
                 api.check(
-                    _inventories(inventories), out=out, templates=templates, jobs=jobs
+                    _inventories(inventories),
+                    out=out,
+                    templates=templates,
+                    jobs=jobs,
+                    diff=diff,
                 ),
                 out,
+                diff=diff,
             )
             return
+        if diff:
+            raise UsageError(
+                "--diff goes with --check (a render writes, it does not diff)"
+            )
         written = api.render(
             _inventories(inventories),
             out=out,
@@ -266,12 +320,19 @@ def render(
     _run(ctx, body)
 
 
-def _check(results: Sequence[CheckedBundle], out: Path) -> None:
+def _check(results: Sequence[CheckedBundle], out: Path, *, diff: bool = False) -> None:
     """Report ``render --check``: every file a render would change, then the code."""
     stale = 0
     for result in results:
-        for change in result.changes:
-            sys.stdout.write(f"{change.status:>9}  {out / change.path}\n")
+        if diff:
+            from generator.review_report import changes_text
+
+            if result.changes:
+                sys.stdout.write(f"{result.root}:\n")
+                sys.stdout.write(changes_text(result.described))
+        else:
+            for change in result.changes:
+                sys.stdout.write(f"{change.status:>9}  {out / change.path}\n")
         stale += len(result.changes)
         state = (
             "up to date"
@@ -282,6 +343,43 @@ def _check(results: Sequence[CheckedBundle], out: Path) -> None:
     if stale:
         _say(f"error: {out} is not what the inventories render to; run drgen render")
         raise typer.Exit(int(ExitCode.OUT_OF_DATE))
+
+
+@app.command()
+def review(
+    ctx: typer.Context,
+    bundle: Annotated[
+        Path,
+        typer.Argument(
+            help="A rendered bundle: OUT/<inventory> (or OUT holding one bundle).",
+            metavar="OUT/INVENTORY",
+        ),
+    ],
+    since: Annotated[
+        Path | None,
+        typer.Option(
+            "--since",
+            help="An older render of the same bundle: show only what changed, by "
+            "meaning, and the code diff only where code changed.",
+            metavar="OLD_OUT",
+        ),
+    ] = None,
+) -> None:
+    """Show a bundle as a reviewer reads it: each script kind's code hash (the same
+    in every bundle of this release), then each data block.
+
+    \b
+    Example: drgen review out/example
+    Example: drgen review out/example --since reviewed/example
+    """
+
+    def body() -> None:
+        from generator import api
+        from generator.review_report import review_text
+
+        sys.stdout.write(review_text(api.review(bundle, since)))
+
+    _run(ctx, body)
 
 
 @app.command()

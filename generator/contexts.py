@@ -1,6 +1,8 @@
-"""What each template is given: one frozen value per kind of artifact.
+"""What each artifact is made from: one frozen value per kind of artifact.
 
-A template prints its context; it decides nothing. The plan builds every context
+A document template (XML, runbook) prints its context; a script's code template
+sees no context at all (its code is the same in every bundle) and its context
+becomes the script's data block (``script_data``). The plan builds every context
 except two facts that exist only once other files are rendered: the SHA-256 of
 the data files a script vouches for (``hashes``) and the file list of the site's
 bundle check (``expected_files``). The bundle stage fills those in.
@@ -18,7 +20,6 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from generator.drill_result import RESULT_SCHEMA
-from generator.escaping import PsLiteral, ps_str
 
 if TYPE_CHECKING:
     from generator.plan import SitePlan
@@ -26,8 +27,9 @@ if TYPE_CHECKING:
     from generator.server_plan import ServerPlan
 
 
-# Test-DrBundle.ps1 before the bundle stage lists the site's files.
-NOT_YET_LISTED = PsLiteral("")
+# One file of the bundle check's list: path relative to the site (backslashes),
+# upper-case SHA-256, and for a script the upper-case SHA-256 of its code part.
+FileRow = tuple[str, str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +117,6 @@ class LabProbe:
 
     site: SitePlan
     script: str
-    result_schema: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +125,8 @@ class BundleCheck:
 
     site: SitePlan
     script: str
-    expected_files: PsLiteral = NOT_YET_LISTED
+    # Filled in by the bundle stage: every other file of the site.
+    expected_files: tuple[FileRow, ...] = ()
     # Filled in by the bundle stage; the script writes it into its drill result.
     identity: BundleIdentity = NO_IDENTITY
 
@@ -139,9 +141,6 @@ class DiscoveryScript:
     """
 
     script: str
-    result_schema: str
-    drgen_version: str
-    secret_server_query: str
     production_servers: tuple[str, ...] = ()
     inventory: str = ""
 
@@ -164,36 +163,17 @@ def as_mapping(context: TemplateContext) -> dict[str, object]:
 
 
 def site_file_list(
-    files: Iterable[tuple[PurePosixPath, str]],
-) -> tuple[tuple[str, str], ...]:
+    files: Iterable[tuple[PurePosixPath, str, str]],
+) -> tuple[FileRow, ...]:
     """The bundle check's file list: (path relative to the site with backslashes,
-    upper-case SHA-256), sorted.
+    upper-case SHA-256, upper-case code SHA-256 or ''), sorted.
 
     ``bundle.py`` calls it on the rendered files and ``drgen verify`` on the
     manifest's entries, so both build the same list the same way.
     """
     return tuple(
-        sorted(("\\".join(path.parts), digest.upper()) for path, digest in files)
-    )
-
-
-def expected_files_block(files: tuple[tuple[str, str], ...]) -> PsLiteral:
-    """The ``$ExpectedFiles`` assignment of Test-DrBundle.ps1: one ``Path``/``Sha256``
-    pair per file, in the order given, LF line ends, no final line end.
-
-    The same function renders the block into the signed script and lets
-    ``drgen verify`` rebuild it from the manifest, so the two are compared as
-    text drgen produced, never by reading the script's text back as data.
-    """
-    return PsLiteral("$ExpectedFiles = @(\n" + expected_file_rows(files) + ")")
-
-
-def expected_file_rows(files: tuple[tuple[str, str], ...]) -> str:
-    """The rows of :func:`expected_files_block` alone (one row names one file)."""
-    return "".join(
-        "    [pscustomobject]@{\n"
-        f"        Path = {ps_str(path)}\n"
-        f"        Sha256 = {ps_str(digest)}\n"
-        "    }\n"
-        for path, digest in files
+        sorted(
+            ("\\".join(path.parts), digest.upper(), code.upper())
+            for path, digest, code in files
+        )
     )

@@ -16,7 +16,6 @@ import jinja2
 
 from generator.artifact_plan import discovery_spec
 from generator.artifacts import DISCOVERY_SCRIPT_NAME, EncodedArtifact
-from generator.databases import secret_server_query
 from generator.discovery_model import SCHEMA_ID
 from generator.errors import OutputError, UsageError
 from generator.escaping import ps_str
@@ -39,7 +38,7 @@ class DiscoveryWritten:
 
 def build_discovery_script(env: jinja2.Environment, signer: Signer) -> EncodedArtifact:
     """The generic discovery script, rendered, encoded and signed."""
-    spec = discovery_spec(PurePosixPath(DISCOVERY_SCRIPT_NAME), secret_server_query())
+    spec = discovery_spec(PurePosixPath(DISCOVERY_SCRIPT_NAME))
     (encoded,) = encode_and_sign((render_artifact(env, spec),), signer)
     return encoded
 

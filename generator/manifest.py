@@ -31,6 +31,7 @@ def build_manifest(
             "signed": art.signed,
             "sha256": art.sha256,
             "sha256_unsigned": art.unsigned_sha256,
+            **({"code_sha256": art.code_sha256.lower()} if art.code_sha256 else {}),
         }
         for art in sorted(artifacts, key=lambda a: a.path)
     ]

@@ -8,6 +8,8 @@ model, with located diagnostics, is ``generator.validation``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import typing
 from typing import Annotated, Any, Literal
@@ -402,6 +404,18 @@ class Inventory(_Model):
     group: Group
     production: Production
     dr: DrSite
+
+
+def model_sha256(inventory: Inventory) -> str:
+    """SHA-256 of what an inventory means: its validated model as canonical JSON.
+
+    Comments, blank lines, key order, quoting and defaults written out or left
+    to their default do not change it; the bundle id and the scripts carry it, so
+    a cosmetic edit renders a byte-identical bundle.
+    """
+    data = inventory.model_dump(mode="json", by_alias=True)
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def model_schema(model: type[BaseModel]) -> dict[str, Any]:

@@ -19,12 +19,11 @@ from generator.databases import (
     UpdateInfo,
     dr_database,
     reference_queries,
-    secret_server_query,
     update_info,
 )
 from generator.errors import Diagnostic, PlanError
 from generator.inventory import RawDocument
-from generator.labfacts import ProbeItem, catalogue_sha256, probe_items
+from generator.labfacts import ProbeItem, probe_items
 from generator.mapping import (
     Capacity,
     MappingRow,
@@ -32,25 +31,9 @@ from generator.mapping import (
     dr_host_instances,
     host_mapping,
 )
-from generator.model import Database, Inventory
+from generator.model import Database, Inventory, model_sha256
 from generator.rules import check_rules
 from generator.server_plan import ServerPlan, build_server_plans
-
-
-@dataclass(frozen=True, slots=True)
-class Timeouts:
-    """How long a script waits for each thing, in seconds (every wait is bounded)."""
-
-    # ENTSSO can take about three minutes to start (troubleshooting-enterprise-
-    # single-sign-on.md); host instances depend on it.
-    sso_start: int = 300
-    service: int = 120
-    host_start: int = 180
-    wmi_restart: int = 120
-    # Configuration.exe /S joining the group (Initialize-DrServer.ps1): SSO and the
-    # runtime configured in one unattended run; killed after this, never waited on
-    # without a bound.
-    configuration: int = 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,14 +56,9 @@ class SitePlan:
     dr_sql_instances: tuple[str, ...]
     # Update-DrGroupDatabases.ps1: rows (label, value, form) that must name DR.
     reference_queries: tuple[str, ...]
-    secret_server_query: str
     servers: tuple[ServerPlan, ...]
-    timeouts: Timeouts = Timeouts()
-    # Configuration.exe /NOPROGRESSBAR: observed in public scripts, undocumented.
-    no_progress_bar: bool = False
     # Test-DrLabFacts.ps1: the catalogue facts a lab server of this version checks.
     lab_probes: tuple[ProbeItem, ...] = ()
-    catalogue_sha256: str = ""
     # Runbook, failover step 1: where production may still process, in inventory
     # order, and the SQL instances of the production databases (BAM's Analysis
     # Services instance left out: it runs no SQL Agent jobs).
@@ -227,10 +205,8 @@ def _site_plan(
         update_info=update_info(inv),
         dr_sql_instances=tuple(sorted(set(inv.dr.sql.values()), key=str.upper)),
         reference_queries=reference_queries(inv),
-        secret_server_query=secret_server_query(),
         servers=servers,
         lab_probes=probe_items(version),
-        catalogue_sha256=catalogue_sha256(),
         production_servers=tuple(p.name for p in inv.production.servers),
         production_sql_instances=_production_sql_instances(inv),
         dr_bam_primary_import=at_dr(bam.primary_import) if bam else None,
@@ -250,10 +226,11 @@ def build_plan(inv: Inventory, doc: RawDocument, stem: str) -> Plan:
     if any(d.severity == "error" for d in diagnostics):
         raise PlanError(f"{doc.file}: invalid inventory", tuple(diagnostics))
     hosts = dr_host_instances(inv)
-    site = _site_plan(inv, stem, hosts, doc.sha256)
+    meaning = model_sha256(inv)
+    site = _site_plan(inv, stem, hosts, meaning)
     return Plan(
         inventory_file=doc.file,
-        inventory_sha256=doc.sha256,
+        inventory_sha256=meaning,
         site=site,
         mapping=host_mapping(inv, hosts),
         capacity=capacity(inv, hosts),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import traceback
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from pathlib import Path
 
 import jinja2
@@ -17,6 +18,10 @@ from generator.defaults import DEFAULT_TEMPLATES
 from generator.errors import Diagnostic, Location, TemplateError
 from generator.escaping import FILTERS, OUTPUT_KIND_VAR, UnsafeValueError, finalize
 from generator.markdown import FILTERS as MARKDOWN_FILTERS
+from generator.psdata import DataBlockError, render_block
+from generator.release import release
+from generator.script_data import data_items
+from generator.scripts import ScriptCode, script_code
 
 
 def make_environment(
@@ -25,7 +30,8 @@ def make_environment(
     """The one Jinja environment drgen renders with.
 
     Every template sees the catalogue as ``n``: names on the target are printed
-    as ``n['svc:ENTSSO']`` and come from nowhere else.
+    as ``n['svc:ENTSSO']`` and come from nowhere else; and this release's
+    constants as ``c`` (``generator.release``).
     """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates)),
@@ -45,6 +51,8 @@ def make_environment(
     env.filters.update(FILTERS)
     env.filters.update(MARKDOWN_FILTERS)
     env.globals["n"] = catalogue
+    # This release's constants: what the code of a script may print besides names.
+    env.globals["c"] = release()
     return env
 
 
@@ -57,13 +65,13 @@ def template_set_sha256(templates: Path = DEFAULT_TEMPLATES) -> str:
     return digest.hexdigest()
 
 
-def _template_location(exc: BaseException, spec: ArtifactSpec) -> Location:
+def _template_location(exc: BaseException, template: str) -> Location:
     """The deepest traceback frame that is inside a template file."""
     line = getattr(exc, "lineno", None)
     name = getattr(exc, "filename", None) or getattr(exc, "name", None)
     if isinstance(exc, jinja2.TemplateSyntaxError) and line:
-        return Location(str(name or spec.template), line, 0)
-    found = Location(f"templates/{spec.template}")
+        return Location(str(name or template), line, 0)
+    found = Location(f"templates/{template}")
     for frame in traceback.extract_tb(exc.__traceback__):
         if frame.filename.endswith(".jinja") and frame.lineno:
             found = Location(frame.filename, frame.lineno, 0)
@@ -87,19 +95,64 @@ def _check_xml(text: str, spec: ArtifactSpec) -> None:
         ) from None
 
 
-def render_artifact(env: jinja2.Environment, spec: ArtifactSpec) -> RenderedArtifact:
-    """Render one artifact; every failure becomes a located ``TemplateError``."""
-    # The kind travels with the context into every include, for the finalize guard.
-    context = {**as_mapping(spec.context), OUTPUT_KIND_VAR: spec.kind.value}
+def render_template(
+    env: jinja2.Environment,
+    template: str,
+    kind: ArtifactKind,
+    context: Mapping[str, object],
+) -> str:
+    """One template with a context; every failure is a located ``TemplateError``.
+
+    The artifact kind travels with the context into every include, so the
+    finalize guard (``escaping.finalize``) holds in partials of any name.
+    """
     try:
-        text = env.get_template(spec.template).render(context)
+        return env.get_template(template).render(
+            {**context, OUTPUT_KIND_VAR: kind.value}
+        )
     except (jinja2.TemplateError, UnsafeValueError) as exc:
-        where = _template_location(exc, spec)
+        where = _template_location(exc, template)
         raise TemplateError(
             f"{where}: {exc}",
             (Diagnostic(where, "template", f"{type(exc).__name__}: {exc}"),),
         ) from None
+
+
+def _render_text(env: jinja2.Environment, spec: ArtifactSpec) -> tuple[str, str]:
+    """(LF text, code_sha256 or '')."""
+    if spec.kind is ArtifactKind.POWERSHELL:
+        # Code once per kind, data per script: see generator/scripts.py.
+        code = script_code_of(env, spec.template)
+        try:
+            block = render_block(data_items(spec.context))
+        except (UnsafeValueError, DataBlockError) as exc:
+            where = Location(str(spec.path))
+            raise TemplateError(
+                f"{where}: {exc}",
+                (Diagnostic(where, "template", f"{type(exc).__name__}: {exc}"),),
+            ) from None
+        return code.with_data(block), code.sha256
+    return render_template(env, spec.template, spec.kind, as_mapping(spec.context)), ""
+
+
+def script_code_of(env: jinja2.Environment, template: str) -> ScriptCode:
+    """The code of a script template; a failure is a located ``TemplateError``."""
+    try:
+        return script_code(env, template)
+    except (jinja2.TemplateError, UnsafeValueError, DataBlockError) as exc:
+        where = _template_location(exc, template)
+        raise TemplateError(
+            f"{where}: {exc}",
+            (Diagnostic(where, "template", f"{type(exc).__name__}: {exc}"),),
+        ) from None
+
+
+def render_artifact(env: jinja2.Environment, spec: ArtifactSpec) -> RenderedArtifact:
+    """Render one artifact; every failure becomes a located ``TemplateError``."""
+    text, code_sha256 = _render_text(env, spec)
     # The HTML runbook is written as XHTML-compatible HTML5: the same check holds.
     if spec.kind in (ArtifactKind.XML, ArtifactKind.HTML):
         _check_xml(text, spec)
-    return RenderedArtifact(spec.path, spec.kind, spec.template, spec.server, text)
+    return RenderedArtifact(
+        spec.path, spec.kind, spec.template, spec.server, text, code_sha256
+    )

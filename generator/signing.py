@@ -160,6 +160,7 @@ def encode_and_sign(
                 signed,
                 data,
                 hashlib.sha256(data).hexdigest() if signed else unsigned_sha256,
+                art.code_sha256,
             )
         )
     return tuple(out)

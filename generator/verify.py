@@ -26,9 +26,12 @@ from cryptography import x509
 
 from generator.artifacts import BUNDLE_CHECK_NAME, PRODUCTION_FOLDER
 from generator.authenticode_verify import verify_script
-from generator.contexts import expected_file_rows, expected_files_block, site_file_list
+from generator.contexts import FileRow, site_file_list
 from generator.errors import Diagnostic, Location, UsageError, VerificationError
 from generator.escaping import ps_str
+from generator.psdata import DataBlockError, code_part, render_item, unsigned_text
+from generator.script_data import expected_files_item
+from generator.scripts import code_sha256
 from generator.writer import MANIFEST_NAME
 
 # The folder the scripts write next to themselves on the servers (logs\): files
@@ -37,6 +40,7 @@ from generator.writer import MANIFEST_NAME
 RUNTIME_FOLDERS = frozenset({"logs"})
 
 Entries = dict[str, str]  # manifest path -> sha256 (lower-case hex)
+Codes = dict[str, str]  # manifest path of a script -> code_sha256 (lower-case hex)
 
 
 def _problem(path: str, kind: str, detail: str) -> Diagnostic:
@@ -58,8 +62,9 @@ class _ManifestError(ValueError):
     pass
 
 
-def _entries(root: Path) -> tuple[Entries, set[str]]:
-    """(path -> sha256, paths the manifest marks signed); raises _ManifestError."""
+def _entries(root: Path) -> tuple[Entries, set[str], Codes]:
+    """(path -> sha256, paths the manifest marks signed, path -> code_sha256);
+    raises _ManifestError."""
     try:
         manifest = json.loads((root / MANIFEST_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError) as exc:
@@ -69,6 +74,7 @@ def _entries(root: Path) -> tuple[Entries, set[str]]:
         raise _ManifestError("'files' is not a list")
     entries: Entries = {}
     signed: set[str] = set()
+    codes: Codes = {}
     for entry in files:
         path = entry.get("path") if isinstance(entry, dict) else None
         digest = entry.get("sha256") if isinstance(entry, dict) else None
@@ -79,7 +85,17 @@ def _entries(root: Path) -> tuple[Entries, set[str]]:
         entries[path] = digest
         if entry.get("signed") is True:
             signed.add(path)
-    return entries, signed
+        code = entry.get("code_sha256")
+        if isinstance(code, str):
+            codes[path] = code
+    return entries, signed, codes
+
+
+def _row_text(row: FileRow) -> str:
+    """The lines of one file in the signed $ExpectedFiles (as script_data writes)."""
+    block = render_item(expected_files_item((row,)))
+    # Without the comment, the opening and the closing line: the record alone.
+    return block.split("@(\n", 1)[1].rsplit(")\n", 1)[0]
 
 
 def _runtime_file(relative: PurePosixPath, bundle_folders: set[PurePosixPath]) -> bool:
@@ -96,7 +112,7 @@ def verify_bundle(root: Path, ca: x509.Certificate | None) -> list[Diagnostic]:
     Diagnostic files are relative to ``root``.
     """
     try:
-        entries, signed = _entries(root)
+        entries, signed, codes = _entries(root)
     except _ManifestError as exc:
         return [_problem(MANIFEST_NAME, "manifest", f"unreadable: {exc}")]
     folders = {p for path in entries for p in PurePosixPath(path).parents}
@@ -124,15 +140,31 @@ def verify_bundle(root: Path, ca: x509.Certificate | None) -> list[Diagnostic]:
         if path in signed or path.endswith(".ps1"):
             problems = verify_script(data, ca)
             found += [_problem(path, "signature", p) for p in problems]
+            found += _code_problems(path, data, codes.get(path))
             if not problems and PurePosixPath(path).name == BUNDLE_CHECK_NAME:
                 valid_checks[path] = data.decode("utf-8-sig").replace("\r\n", "\n")
     reported = {(d.location.file, d.code) for d in found}
     found += [
         d
-        for d in _against_signed_lists(entries, valid_checks)
+        for d in _against_signed_lists(entries, codes, valid_checks)
         if (d.location.file, d.code) not in reported
     ]
     return found
+
+
+def _code_problems(path: str, data: bytes, recorded: str | None) -> list[Diagnostic]:
+    """A script whose code part is not the one its manifest entry records."""
+    if not path.endswith(".ps1"):
+        return []
+    if recorded is None:
+        return [_problem(path, "code", "the manifest records no code_sha256")]
+    try:
+        actual = code_sha256(code_part(unsigned_text(data)))
+    except (UnicodeDecodeError, DataBlockError) as exc:
+        return [_problem(path, "code", f"no code part: {exc}")]
+    if actual.lower() != recorded.lower():
+        return [_problem(path, "code", "code_sha256 differs from the manifest")]
+    return []
 
 
 def _sites(entries: Entries) -> list[str]:
@@ -152,7 +184,7 @@ def _sites(entries: Entries) -> list[str]:
 
 
 def _against_signed_lists(
-    entries: Entries, valid_checks: dict[str, str]
+    entries: Entries, codes: Codes, valid_checks: dict[str, str]
 ) -> list[Diagnostic]:
     """Manifest entries that disagree with their site's signed Test-DrBundle.ps1.
 
@@ -177,14 +209,14 @@ def _against_signed_lists(
         if text is None:
             continue  # missing on disk or badly signed: reported above
         files = [
-            (PurePosixPath(path).relative_to(site), digest)
+            (PurePosixPath(path).relative_to(site), digest, codes.get(path, ""))
             for path, digest in entries.items()
             if site in PurePosixPath(path).parents and path != str(check)
         ]
         listed = site_file_list(files)
         before = len(found)
         for row in listed:
-            if expected_file_rows((row,)) in text:
+            if _row_text(row) in text:
                 continue
             path = str(site / PurePosixPath(row[0].replace("\\", "/")))
             # The path line is ours too: present means the hash differs.
@@ -194,7 +226,10 @@ def _against_signed_lists(
             else:
                 detail = f"not in the signed {BUNDLE_CHECK_NAME}"
                 found.append(_problem(path, "extra", detail))
-        if len(found) == before and expected_files_block(listed) not in text:
+        if (
+            len(found) == before
+            and render_item(expected_files_item(listed)) not in text
+        ):
             # Every listed file matches, so the signed list names a file the
             # manifest no longer has.
             found.append(

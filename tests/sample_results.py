@@ -56,7 +56,7 @@ class Rendered:
 
     plan: Plan
     identity: BundleIdentity
-    site_files: tuple[tuple[str, str], ...]  # (path below the site, SHA-256)
+    site_files: tuple[tuple[str, str, str], ...]  # (path below the site, SHA-256, code)
     script_sha256: dict[str, str]  # (server or '') / script name -> SHA-256
 
 
@@ -68,7 +68,7 @@ def render(stem: str) -> Rendered:
     site_root = PurePosixPath(each.site.stem, each.site.site)
     encoded = render_bundle(each, env, NullSigner())
     files = site_file_list(
-        (art.path.relative_to(site_root), art.sha256)
+        (art.path.relative_to(site_root), art.sha256, art.code_sha256)
         for art in encoded
         if site_root in art.path.parents and art.path.name != "Test-DrBundle.ps1"
     )
@@ -203,10 +203,11 @@ def state_checks(
 def bundle_checks(rendered: Rendered, server: str) -> list[dict[str, Any]]:
     """Test-DrBundle.ps1's checks on a server where the bundle arrived intact."""
     rows = []
-    for path, digest in rendered.site_files:
+    for path, digest, code in rendered.site_files:
         rows.append(check(f"sha256:{path}", f"{path} SHA-256", digest))
         if path.endswith(".ps1"):
             rows.append(check(f"signature:{path}", f"{path} signature", "Valid"))
+            rows.append(check(f"code:{path}", f"{path} code SHA-256", code))
     rows.append(
         check(
             "signature:Test-DrBundle.ps1",

@@ -1170,7 +1170,7 @@ def test_poison_check_sees_a_spelled_out_name() -> None:
     ("template", "old", "new", "problem"),
     [
         (
-            "_partials/names.ps1.jinja",
+            "_partials/release.ps1.jinja",
             "{{ n['svc:ENTSSO']|ps_str }}",
             "'ENTSSO'",
             "literal 'ENTSSO'",
@@ -1194,7 +1194,7 @@ def test_poison_check_sees_a_spelled_out_name() -> None:
             "literal 'MSBTS_HostInstance'",
         ),
         (
-            "_partials/names.ps1.jinja",
+            "_partials/release.ps1.jinja",
             "{{ n['reg:rules']|ps_str }}",
             "'HKLM:\\SOFTWARE\\Microsoft\\BusinessRules\\3.0'",
             "literal 'HKLM:",

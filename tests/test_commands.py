@@ -138,6 +138,7 @@ def test_every_command_is_known() -> None:
         ("plan",),
         ("render",),
         ("report",),
+        ("review",),
         ("schema",),
         ("validate",),
         ("verify",),

@@ -31,6 +31,7 @@ from generator.drill_result import (
 )
 from generator.errors import ExitCode, TemplateError
 from generator.inspection import schema_text
+from generator.labfacts import catalogue_sha256
 from generator.render import make_environment
 from tests import pwsh_oracle as ps
 from tests.conftest import EXAMPLES
@@ -213,7 +214,9 @@ def test_the_file_name_is_unique_per_run(all_artifacts) -> None:
         calls = command_nodes(script.root, "Write-DrTestResult")
         (call,) = calls
         name = script.name.removesuffix(".ps1")
-        assert text(call).split()[1:3] == ["-ScriptName", f"'{name}'"], script
+        assert text(call).split()[1:3] == ["-ScriptName", "$DrScriptName"], script
+        # ... which the frame sets to the script's own name.
+        assert f"$DrScriptName = '{name}'" in script.art.text
 
 
 def _depth(schema: dict[str, Any], node: dict[str, Any]) -> int:
@@ -522,7 +525,7 @@ def test_bundle_id_changes_with_what_makes_the_bundle(plans) -> None:
     base = {
         "inventory_sha256": plan.inventory_sha256,
         "site": plan.site.site,
-        "catalogue_sha256": plan.site.catalogue_sha256,
+        "catalogue_sha256": catalogue_sha256(),
         "templates": used,
     }
     first = bundle_id(**base)

@@ -28,7 +28,7 @@ from generator.escaping import (
     ps_int,
     ps_str,
 )
-from generator.render import make_environment, render_artifact
+from generator.render import make_environment, render_artifact, render_template
 
 #: Every character Windows PowerShell's tokenizer accepts as a single quote.
 QUOTES = "'\u2018\u2019\u201a\u201b"
@@ -220,11 +220,17 @@ def render_one(
     templates: Path, name: str, context: dict[str, object]
 ) -> RenderedArtifact:
     output = PurePosixPath("site") / name.removesuffix(".jinja")
-    # Any dataclass is a template context; this one holds exactly the test's values.
-    fields = [(key, object) for key in context]
-    values = dataclasses.make_dataclass("Context", fields, frozen=True)(**context)
-    spec = ArtifactSpec(name, output, ArtifactKind.for_path(output), None, values)
-    return render_artifact(make_environment(templates), spec)
+    kind = ArtifactKind.for_path(output)
+    if kind is not ArtifactKind.POWERSHELL:
+        # Any dataclass is a template context; this one holds exactly the values.
+        fields = [(key, object) for key in context]
+        values = dataclasses.make_dataclass("Context", fields, frozen=True)(**context)
+        spec = ArtifactSpec(name, output, kind, None, values)
+        return render_artifact(make_environment(templates), spec)
+    # A script's code template gets no inventory: the guard is tried on the
+    # template itself, with the values a template could reach (n, c, or these).
+    text = render_template(make_environment(templates), name, kind, context)
+    return RenderedArtifact(output, kind, name, None, text)
 
 
 PS1_LINES = "# line 1\n$a = 1\n{expr}\n$b = 2\n"

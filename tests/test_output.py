@@ -13,6 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from generator.cli import app
+from generator.inventory import load_inventory
+from generator.validation import parse_inventory
 from tests.conftest import INVENTORIES, ROOT
 
 
@@ -87,11 +89,27 @@ def test_manifest_lists_every_file_with_its_hash(
         if k != "manifest.json"
     }
     assert listed == on_disk
-    raw = (INVENTORIES / "example.yaml").read_bytes()
+    # The inventory's meaning (its model as canonical JSON), not its bytes: a
+    # comment or a reordered key renders the same manifest.
+    doc = load_inventory(INVENTORIES / "example.yaml")
+    meaning = json.dumps(
+        parse_inventory(doc).model_dump(mode="json", by_alias=True),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
     assert manifest["inventory"] == {
         "file": "example.yaml",
-        "sha256": hashlib.sha256(raw).hexdigest(),
+        "sha256": hashlib.sha256(meaning.encode()).hexdigest(),
     }
+    assert (
+        manifest["inventory"]["sha256"]
+        != hashlib.sha256((INVENTORIES / "example.yaml").read_bytes()).hexdigest()
+    )
+    # Each script's code hash: the same for its kind in every bundle.
+    codes = {f["path"]: f.get("code_sha256") for f in manifest["files"]}
+    for path, code in codes.items():
+        assert (code is not None) == path.endswith(".ps1"), path
 
 
 def test_unchanged_rerender_writes_nothing(runner: CliRunner, tmp_path: Path) -> None:

@@ -217,14 +217,15 @@ def test_each_script_reads_exactly_the_data_files_it_vouches_for(
         for a in plan.artifacts
         if a.reads
     }
+    # The four scripts of a server share one data block: each carries the hash
+    # of every data file any of them reads.
     for server in ("DRserver1", "DRserver2", "DRserver3"):
-        assert reads.pop(f"{server}/Initialize-DrServer.ps1") == {
-            ("answers", f"{server}/ConfigurationAnswers.xml")
-        }
-        assert reads.pop(f"{server}/Enable-DrServer.ps1") == {
-            ("update_info", "UpdateInfo.xml"),
-            ("secret_server", "SecretServer.xml"),
-        }
+        for script in ("Initialize", "Test", "Enable", "Disable"):
+            assert reads.pop(f"{server}/{script}-DrServer.ps1") == {
+                ("answers", f"{server}/ConfigurationAnswers.xml"),
+                ("update_info", "UpdateInfo.xml"),
+                ("secret_server", "SecretServer.xml"),
+            }
     assert reads == {"Update-DrGroupDatabases.ps1": {("update_info", "UpdateInfo.xml")}}
     paths = {a.path for a in plan.artifacts}
     assert all(p in paths for a in plan.artifacts for _, p in a.reads)

@@ -9,6 +9,7 @@ from tree_sitter import Node
 
 from generator.artifacts import ArtifactKind, RenderedArtifact, encode_text
 from generator.plan import Plan
+from generator.psdata import parse_block, split_script
 from tests import pwsh_oracle as ps
 
 pytestmark = pytest.mark.oracle
@@ -225,7 +226,8 @@ def test_enable_steps_in_documented_order(
         # -> SSO master secret (or: the DR SSODB names it) -> ENTSSO -> host
         # instances -> application pools -> other services -> end-state check
         # (Ready with -NoStart, else Active).
-        pools = ["Set-DrAppPool"] if server.app_pools else []
+        # Set-DrAppPool is in every server's code; $AppPools decides (F1 tests).
+        pools = ["Set-DrAppPool"]
         assert steps == [
             "Update-DrRegistryReferences",
             "Assert-DrRegistryReferences",
@@ -300,9 +302,9 @@ def test_services_disabled_by_prepare_match_the_plan(
 ) -> None:
     servers = {s.name: s for p in plans.values() for s in p.site.servers}
     for art, _ in scripts(all_artifacts, "Initialize-DrServer.ps1"):
-        block = art.text.split("$Services = @(\n", 1)[1].split("\n)\n", 1)[0]
-        listed = re.findall(r"'([^']*)'", block)
-        assert listed == [s.name for s in servers[art.path.parent.name].services]
+        data = dict(parse_block(split_script(art.text)[1]))
+        listed = data["Services"]
+        assert listed == tuple(s.name for s in servers[art.path.parent.name].services)
         assert "ENTSSO" in listed
 
 

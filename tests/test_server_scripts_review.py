@@ -18,7 +18,8 @@ import pytest
 from tree_sitter import Node
 
 from generator.artifacts import RenderedArtifact
-from generator.plan import Plan, Timeouts
+from generator.plan import Plan
+from generator.release import Timeouts
 from tests import pwsh_oracle as ps
 from tests.pwsh_oracle import node_text as text
 from tests.pwsh_oracle import nodes
@@ -346,7 +347,7 @@ def test_r3_configuration_exe_is_waited_for_with_a_bound(
 ) -> None:
     """R3: a hung Configuration.exe must not hold the run and the passwords for ever."""
     assert Timeouts().configuration > 0
-    seconds = {stem: p.site.timeouts.configuration for stem, p in plans.items()}
+    seconds = dict.fromkeys(plans, Timeouts().configuration)
     for script in scripts(all_artifacts, "Initialize-DrServer.ps1"):
         check_configuration_timeout(script, seconds[script.stem])
 

@@ -58,8 +58,43 @@ def test_every_kind_of_damage_is_named(bundle: tuple[Path, Path]) -> None:
     assert "example/DR-West/DRserver1/notes.txt: error[extra]: " in err
     assert "example/DR-West/DRserver2/Test-DrServer.ps1: error[changed]: " in err
     assert "example/DR-West/DRserver2/Test-DrServer.ps1: error[signature]: " in err
+    # Byte 200 is in the help, the code part: the code no longer hashes to the
+    # manifest's code_sha256 (the one its kind has in every bundle of the release).
+    assert (
+        "example/DR-West/DRserver2/Test-DrServer.ps1: error[code]: code_sha256 "
+        "differs from the manifest" in err
+    )
     assert "run.log" not in err
-    assert err.splitlines()[-1] == "1 bundle(s) checked, 5 problem(s)"
+    assert err.splitlines()[-1] == "1 bundle(s) checked, 6 problem(s)"
+
+
+def test_a_code_hash_the_signed_check_does_not_carry_is_named(
+    bundle: tuple[Path, Path],
+) -> None:
+    """The manifest is unsigned: a changed code_sha256 in it disagrees with the
+    script and with the signed Test-DrBundle.ps1."""
+    import json
+
+    out, cert = bundle
+    manifest_path = out / "example" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    entry = next(
+        f
+        for f in manifest["files"]
+        if f["path"] == "DR-West/DRserver1/Enable-DrServer.ps1"
+    )
+    entry["code_sha256"] = "0" * 64
+    manifest_path.write_text(json.dumps(manifest))
+    code, err = run(out, cert)
+    assert code == 5
+    assert (
+        "example/DR-West/DRserver1/Enable-DrServer.ps1: error[code]: code_sha256 "
+        "differs from the manifest" in err
+    )
+    assert (
+        "example/DR-West/DRserver1/Enable-DrServer.ps1: error[changed]: differs from "
+        "the signed Test-DrBundle.ps1" in err
+    )
 
 
 def test_wrong_root_fails(bundle: tuple[Path, Path], tmp_path: Path) -> None:

@@ -90,6 +90,22 @@ _TABLE: tuple[tuple[str, str, str], ...] = (
         "Default",
         "VBScript files are read in the ANSI code page",
     ),
+    (
+        "System.Text.Encoding",
+        "GetBytes UTF8",
+        "a script's code part as UTF-8 bytes, for its code SHA-256",
+    ),
+    (
+        "System.StringComparison",
+        "Ordinal",
+        "the data markers and the signature line, found exactly",
+    ),
+    (
+        "System.Security.Cryptography.SHA256",
+        "ComputeHash Create Dispose",
+        "the code SHA-256 of a script (Test-DrBundle.ps1)",
+    ),
+    ("System.BitConverter", "ToString", "a hash as hexadecimal text"),
     ("System.StringComparison", "OrdinalIgnoreCase", "file-mentions probe"),
     (
         "System.IO.File",

@@ -22,84 +22,113 @@
     Checks the bundle in this folder.
 #>
 [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Low')]
-param()
+param(
+)
 
-Set-StrictMode -Version Latest
-$ErrorActionPreference = 'Stop'
-
-# ---------------------------------------------------------------------------
-# Generated from the inventory and the rendered bundle. Every value below is a
-# single-quoted literal; no inventory value appears anywhere else in this script.
-# ---------------------------------------------------------------------------
+# This bundle's values are between the two marker lines below: literals only
+# ('text', $true and $false, numbers, lists and records of them). Everything else
+# in this script is the same in every bundle of this drgen release: review the
+# code once per release, the data block once per bundle (drgen review).
+# ---- drgen data: begin -------------------------------------------------------
 $SiteName = 'DR-North'
+# The DR servers this bundle may be checked on.
 $SiteServers = @('FABDRBTS01', 'FABDRBTS02')
+# Every other file of the site: SHA-256 of the file and, for a script, of its code.
 $ExpectedFiles = @(
     [pscustomobject]@{
         Path = 'FABDRBTS01\ConfigurationAnswers.xml'
         Sha256 = '8035B1684001BCE3996B6C32CC26B33470B0B7DD15AAC3F59ACE9FAD86ABAB65'
+        CodeSha256 = ''
     }
     [pscustomobject]@{
         Path = 'FABDRBTS01\Disable-DrServer.ps1'
-        Sha256 = 'A47FC706453A4A17C2A926029AD3EDBD1A1AA62B39CA25EC0BA6B8681DE71749'
+        Sha256 = '0EE745FA87A7CC4469B8D1BD149046DDBF6A831AE4A040F8C2F52552269ACD3A'
+        CodeSha256 = '894EB0FD9EC952E5AA1FC6DAC813B7FBC671F1CD3ACED85CF042F518F8EFE6E9'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS01\Enable-DrServer.ps1'
-        Sha256 = '8EF182D0328B91BDF24B239BFB80CE66847A8D8AEF4A819727BE85B4E6506DD0'
+        Sha256 = 'DEE6C587554AF3C9BB35C2268D0D4038223CF8813F924FD5DAE7A525321FB391'
+        CodeSha256 = '3576A75C4113E657D8B0F49F9E6E308658141CA39260A484B3318C0675EFE4FA'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS01\Initialize-DrServer.ps1'
-        Sha256 = 'CDCAB01CB5E4CDBBE6CA048E8608A83EDECB31F32A91B00F1F75E557523DCF81'
+        Sha256 = '239D423C5BDE11871B9E4862EDAA4C170E9E1A48C7AE8CCBFCD1CC1902C88D86'
+        CodeSha256 = '768EBA0C4345174FA090984DD9D4347B9DD865B0F9D025ACAA24BCD96C7121BB'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS01\Test-DrServer.ps1'
-        Sha256 = 'E042BFD15F38D2172D82B0B03C58585172A9DD092B7AAE5EC24E564C8D7B48D6'
+        Sha256 = 'C3E312E3BE6CC67ACE5E0C0EA3F5D8E3DB3502890540BAD00DD4738CC6076C7D'
+        CodeSha256 = '0C1D1EE277958B61A864B997DEB1E4AA053320012C13C75E4E8367C01EF054D6'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\ConfigurationAnswers.xml'
         Sha256 = '8035B1684001BCE3996B6C32CC26B33470B0B7DD15AAC3F59ACE9FAD86ABAB65'
+        CodeSha256 = ''
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\Disable-DrServer.ps1'
-        Sha256 = '38D3A110A54B1AFB6D714EAC6674554683BCE64258E067DDCD8E27FD7EB08BBB'
+        Sha256 = '12243803BFA488A6626C96D0F2AF8303A78E794CEB2175351FDB4AA783CC9164'
+        CodeSha256 = '894EB0FD9EC952E5AA1FC6DAC813B7FBC671F1CD3ACED85CF042F518F8EFE6E9'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\Enable-DrServer.ps1'
-        Sha256 = '52D128B78896BA3A36DF50EFFCD23CDF4F4950731B0745C6CAA999DAD01C6CB8'
+        Sha256 = '6FB5ABFC2EE8BED491BD876E13BC20376D7B3ACEE6450C24ABAE7537469D83A4'
+        CodeSha256 = '3576A75C4113E657D8B0F49F9E6E308658141CA39260A484B3318C0675EFE4FA'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\Initialize-DrServer.ps1'
-        Sha256 = '052322056F51D906BDFF44DA2096CDC708FF882375510E3CAA7BC338B63A535B'
+        Sha256 = '16A84D9C4BDC4F02A4AD674FEE26C81B2744AB267E7915C8B1E77D389A397E6F'
+        CodeSha256 = '768EBA0C4345174FA090984DD9D4347B9DD865B0F9D025ACAA24BCD96C7121BB'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\Test-DrServer.ps1'
-        Sha256 = 'A3776528BFDBF5D0B83E3097CE34745617718D726376BA50C75E403AD90900FB'
+        Sha256 = 'FBCA00EC4EEECA884E4B1DF32C1C4B98B7BC341F80CB5FAAE8722D01EBD9C558'
+        CodeSha256 = '0C1D1EE277958B61A864B997DEB1E4AA053320012C13C75E4E8367C01EF054D6'
     }
     [pscustomobject]@{
         Path = 'Runbook.html'
-        Sha256 = '1D10CCC05414645F2137131A8F8F51FD3611CAB3A3959CF36F07ADF4E94F900F'
+        Sha256 = '4AF3102DC8FC67DB76CC0CFF71CD61FBAC25BC04DB2AAE31F4C5B4B59290E007'
+        CodeSha256 = ''
     }
     [pscustomobject]@{
         Path = 'Runbook.md'
-        Sha256 = '4E57CF9B04EF9774E99F15C87B6149783CB2CE5A9B9C320E454D9E1B9AB7E947'
+        Sha256 = 'F378A371E2BED910014B5DF137F84C31C036A15A4C708DB39D169A9FB78FF185'
+        CodeSha256 = ''
     }
     [pscustomobject]@{
         Path = 'SecretServer.xml'
         Sha256 = 'B566B7CD3DCA133EDE0D977177A602308D3C75140F4428F4DC16D5ABCA61390F'
+        CodeSha256 = ''
     }
     [pscustomobject]@{
         Path = 'Test-DrLabFacts.ps1'
-        Sha256 = '5F11352C62811D76858CB185A55CDB3C25BB5F56011D44D602E02C5C8F572CED'
+        Sha256 = 'C4A1FB804A1371EECA3EB79484285F01195460807B343A06F27EAEC164B8FF3C'
+        CodeSha256 = '810F42BA8E0E652CDF2877216F096BB735CA343A9DF7FADFEC9091F24AF80242'
     }
     [pscustomobject]@{
         Path = 'Update-DrGroupDatabases.ps1'
-        Sha256 = 'E4686228B39A8C9E0D0710BDC22C6F159B62CBF3BE6C175F826B702E57243239'
+        Sha256 = '7652D5518E86C9D1CB235F6F124FE1A14A6468CF1ED6B5216F8BB097E776A9DD'
+        CodeSha256 = 'DFE0F30949A1001536ECE8F3A4206EF1846C0382432A9D093364D6C246869A6F'
     }
     [pscustomobject]@{
         Path = 'UpdateInfo.xml'
         Sha256 = '4668BD0561C04B8FA81DC845F71D5A7AF4C7A1BD9255C01E8602688DFDFF4E90'
+        CodeSha256 = ''
     }
 )
-# Names on this computer, from drgen's catalogue (`drgen facts`).
+# Which render this is, as the drill results record it (drgen report).
+$BundleId = 'c498812eaa15174b81f7b0099b6dace88cc1328b4011a2a5cab3068b017dd97f'
+$InventoryName = 'consolidated.yaml'
+# SHA-256 of what the inventory means (its model as canonical JSON).
+$InventorySha256 = 'dfaab582b8d067b19738a142072a028a840aed27cc16bb6e53f193424f722168'
+# ---- drgen data: end ---------------------------------------------------------
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+$DrScriptName = 'Test-DrBundle'
+# This drgen release's constants, the same in every bundle: the names used on this
+# computer, from drgen's catalogue (`drgen facts` lists each with its source and
+# confidence), and the bound of every wait.
 $BizTalkNamespace = 'root\MicrosoftBizTalkServer'
 $BizTalkRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0'
 $AdminRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0\Administration'
@@ -114,6 +143,14 @@ $SsoService = 'ENTSSO'
 $DisplayDbSqlServerPattern = '(?im)^\s*SQL\s+Server\s*:\s*(?<value>\S+)\s*$'
 $DisplayDbDatabasePattern = '(?im)^\s*(?:Single\s+Sign-On|SSO|SQL\s+Server)\s+database\s*:\s*(?<value>\S+)\s*$'
 $DisplayDbSecretServerPattern = '(?im)^\s*(?:Single\s+Sign-On\s+|SSO\s+)?Secret\s+Server(?:\s+name)?\s*:\s*(?<value>\S+)\s*$'
+# The master secret server as the SSO database names it (read by SQL).
+$SsoSecretServerQuery = 'SELECT gi_SecretServer FROM dbo.SSOX_GlobalInfo'
+# Every wait is bounded (seconds).
+$SsoStartTimeoutSeconds = 300
+$ServiceTimeoutSeconds = 120
+$HostStartTimeoutSeconds = 180
+$WmiRestartTimeoutSeconds = 120
+$ConfigurationTimeoutSeconds = 3600
 
 # ---------------------------------------------------------------------------
 # Helpers: static code shared by the drgen scripts. Read-only: none of them
@@ -681,6 +718,12 @@ function Get-DrDataSource {
     }
 }
 
+# How drgen marks a script's data block and where a signature begins (Get-DrCodeSha256).
+$DataBeginLine = '# ---- drgen data: begin -------------------------------------------------------'
+$DataEndLine = '# ---- drgen data: end ---------------------------------------------------------'
+# (In two pieces: the whole line in this script would read as its own signature.)
+$SignatureBeginLine = '# SIG # ' + 'Begin signature block'
+
 function Add-DrCheck {
     # One row of a check report. Id is stable across runs and bundles (it names
     # what is checked, never a value found), so drgen report can line up the
@@ -706,10 +749,9 @@ function Add-DrCheck {
 # render this script belongs to, and every check of the run. Written into logs\
 # beside the script: the only file this read-only script writes besides its log.
 # ---------------------------------------------------------------------------
+# The render it belongs to is in the data block ($BundleId, $InventoryName,
+# $InventorySha256); the schema and the drgen version are this release's.
 $TestResultSchema = 'drgen/test-result-v1'
-$BundleId = 'ab759c8ea5f10f0663f22f0bbe81a6490967461519b967c6c3634f52afdc2e72'
-$InventoryName = 'consolidated.yaml'
-$InventorySha256 = '1abda2dbbab387c595c80dcb0d75e83d7dae728c25c8154104ce330a5f5819f6'
 $DrgenVersion = '0.1.0'
 
 function Format-DrUtc {
@@ -801,6 +843,41 @@ function Get-DrParentFolders {
     return $folders.ToArray()
 }
 
+function Get-DrCodeSha256 {
+    # The SHA-256 of a script's code, as drgen's manifest records it (code_sha256):
+    # the text without its signature block and without the lines between the two
+    # data marker lines, line ends LF, UTF-8 without BOM. The same for every script
+    # of a kind in every bundle of one drgen release; '' without a data block.
+    param([Parameter(Mandatory = $true)][string]$Path)
+    # .NET resolves a relative path against the process's folder, not PowerShell's.
+    $text = [System.IO.File]::ReadAllText((Convert-Path -LiteralPath $Path))
+    $signature = $text.IndexOf(("`r`n" + $SignatureBeginLine), [System.StringComparison]::Ordinal)
+    if ($signature -ge 0) {
+        $text = $text.Substring(0, $signature)
+    }
+    $text = $text.Replace("`r`n", "`n")
+    $beginLine = "`n" + $DataBeginLine + "`n"
+    $endLine = "`n" + $DataEndLine + "`n"
+    $begin = $text.IndexOf($beginLine, [System.StringComparison]::Ordinal)
+    if ($begin -lt 0) {
+        return ''
+    }
+    $headEnd = $begin + $beginLine.Length
+    $end = $text.IndexOf($endLine, $headEnd - 1, [System.StringComparison]::Ordinal)
+    if ($end -lt 0) {
+        return ''
+    }
+    $code = $text.Substring(0, $headEnd) + $text.Substring($end + 1)
+    $sha256 = [System.Security.Cryptography.SHA256]::Create()
+    try {
+        $digest = $sha256.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($code))
+    }
+    finally {
+        $sha256.Dispose()
+    }
+    return ([System.BitConverter]::ToString($digest)).Replace('-', '')
+}
+
 function Test-DrRuntimeFile {
     # A file a script wrote on this server, as drgen verify decides it: one of its
     # parent folders is named logs (any case) and is not a folder of the bundle (a
@@ -818,17 +895,20 @@ function Test-DrRuntimeFile {
     return $false
 }
 
+
 if ($SiteServers -notcontains $env:COMPUTERNAME) {
     Write-Warning -Message ('This bundle is for the DR servers of site {0}; {1} is not one of them.' -f $SiteName, $env:COMPUTERNAME)
     exit 2
 }
-$logPath = Start-DrLog -ScriptName 'Test-DrBundle'
+$logPath = Start-DrLog -ScriptName $DrScriptName
 try {
     # First, before anything reads the registry.
     Assert-Dr64BitProcess
     $started = Get-Date
     $results = New-Object -TypeName 'System.Collections.Generic.List[object]'
     $self = 'not checked'
+    # Script name -> code SHA-256, to compare with the release that was reviewed.
+    $codeHashes = @{}
     try {
         $known = @{}
         # Every folder that holds an expected file, and their parents (upper case).
@@ -849,10 +929,17 @@ try {
             }
             Add-DrCheck -Results $results -Id ('sha256:{0}' -f $file.Path) -Check ('{0} SHA-256' -f $file.Path) -Expected $file.Sha256 -Actual $hash
             if ($file.Path.EndsWith('.ps1')) {
+                $code = 'missing'
                 if ($hash -eq 'missing') {
                     $signature = 'missing'
                 }
+                else {
+                    $code = Get-DrCodeSha256 -Path $path
+                    $codeHashes[$file.Path.Split('\')[-1]] = $code
+                }
                 Add-DrCheck -Results $results -Id ('signature:{0}' -f $file.Path) -Check ('{0} signature' -f $file.Path) -Expected 'Valid' -Actual $signature
+                # The code part: the one this drgen release renders for every bundle.
+                Add-DrCheck -Results $results -Id ('code:{0}' -f $file.Path) -Check ('{0} code SHA-256' -f $file.Path) -Expected $file.CodeSha256 -Actual $code
             }
         }
         $prefix = $PSScriptRoot.TrimEnd('\') + '\'
@@ -880,7 +967,13 @@ try {
         }
     }
     Write-Host ('{0} file(s) checked; this script''s own signature: {1}.' -f $ExpectedFiles.Count, $self)
-    $resultPath = Write-DrTestResult -ScriptName 'Test-DrBundle' -Started $started -Checks $results
+    # What an admin compares with the code hashes of the reviewed drgen release
+    # (drgen --version --verbose on the workstation).
+    Write-Host ('drgen {0}: code SHA-256 of each script kind in this bundle:' -f $DrgenVersion)
+    foreach ($name in @($codeHashes.Keys | Sort-Object)) {
+        Write-Host ('   {0}  {1}' -f $codeHashes[$name], $name)
+    }
+    $resultPath = Write-DrTestResult -ScriptName $DrScriptName -Started $started -Checks $results
     Write-Host ('Result for drgen report: {0}' -f $resultPath)
 }
 catch {

@@ -22,104 +22,138 @@
     Checks the bundle in this folder.
 #>
 [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Low')]
-param()
+param(
+)
 
-Set-StrictMode -Version Latest
-$ErrorActionPreference = 'Stop'
-
-# ---------------------------------------------------------------------------
-# Generated from the inventory and the rendered bundle. Every value below is a
-# single-quoted literal; no inventory value appears anywhere else in this script.
-# ---------------------------------------------------------------------------
+# This bundle's values are between the two marker lines below: literals only
+# ('text', $true and $false, numbers, lists and records of them). Everything else
+# in this script is the same in every bundle of this drgen release: review the
+# code once per release, the data block once per bundle (drgen review).
+# ---- drgen data: begin -------------------------------------------------------
 $SiteName = 'DR-West'
+# The DR servers this bundle may be checked on.
 $SiteServers = @('DRserver1', 'DRserver2', 'DRserver3')
+# Every other file of the site: SHA-256 of the file and, for a script, of its code.
 $ExpectedFiles = @(
     [pscustomobject]@{
         Path = 'DRserver1\ConfigurationAnswers.xml'
         Sha256 = 'F7FA611B98BA52DFCF3919B419F0B17B07E528939C96B78679134F5D5781FEC5'
+        CodeSha256 = ''
     }
     [pscustomobject]@{
         Path = 'DRserver1\Disable-DrServer.ps1'
-        Sha256 = 'BC72CB9832238F8AF2B6F1FE9A9D719195A2F39585AF22720B262C0449550699'
+        Sha256 = 'D2991ADABA7DE11AEE27BD8F0723C1BEAB486F72ECF20BB196CAD26DB3F8371C'
+        CodeSha256 = '894EB0FD9EC952E5AA1FC6DAC813B7FBC671F1CD3ACED85CF042F518F8EFE6E9'
     }
     [pscustomobject]@{
         Path = 'DRserver1\Enable-DrServer.ps1'
-        Sha256 = '2F85D163B512A3A00534AC1722CEFDBEE87E2F9920B81961074B04E2DF41F5BE'
+        Sha256 = '37A9EC86C33E92394F4A56E10E9D9BB554081E8BDA23A93B9E1169F852E6126F'
+        CodeSha256 = '3576A75C4113E657D8B0F49F9E6E308658141CA39260A484B3318C0675EFE4FA'
     }
     [pscustomobject]@{
         Path = 'DRserver1\Initialize-DrServer.ps1'
-        Sha256 = '025BD78895084504BE0F6E302B6D010E3FCBC9F6973417297931B94944C9CA83'
+        Sha256 = 'B362487F5B01FFB9B1DCB67731B5CC4B18B05204C9F37C15853AF21EB5D85C3F'
+        CodeSha256 = '768EBA0C4345174FA090984DD9D4347B9DD865B0F9D025ACAA24BCD96C7121BB'
     }
     [pscustomobject]@{
         Path = 'DRserver1\Test-DrServer.ps1'
-        Sha256 = 'AFBFAE0B7151CC2E35FF1241ADD49E379B97F32DCD32D6ECAFEF80D3CA3C1086'
+        Sha256 = 'B901E500A99A513BF1020C6746039EF629CB0B5463D5ECF6DFC69615DC6B351C'
+        CodeSha256 = '0C1D1EE277958B61A864B997DEB1E4AA053320012C13C75E4E8367C01EF054D6'
     }
     [pscustomobject]@{
         Path = 'DRserver2\ConfigurationAnswers.xml'
         Sha256 = 'F7FA611B98BA52DFCF3919B419F0B17B07E528939C96B78679134F5D5781FEC5'
+        CodeSha256 = ''
     }
     [pscustomobject]@{
         Path = 'DRserver2\Disable-DrServer.ps1'
-        Sha256 = 'BC674A3B9EBDB5E29266939F53CF001C51634168B430EC06E8923F5ACB9077C3'
+        Sha256 = 'C446DAB8D96DC23611965A0970F7B36EC08A4B907C07C4F68F1555539F522538'
+        CodeSha256 = '894EB0FD9EC952E5AA1FC6DAC813B7FBC671F1CD3ACED85CF042F518F8EFE6E9'
     }
     [pscustomobject]@{
         Path = 'DRserver2\Enable-DrServer.ps1'
-        Sha256 = 'D26BD786BCF39E5FCF87E649D63A7BD0F3B176C831F28996BC150456A9617E3D'
+        Sha256 = 'C7CCEAC78D31C48B4BC48F57BB56462320D2D6DBF61EE2C3D9B5CBE9D31AA99E'
+        CodeSha256 = '3576A75C4113E657D8B0F49F9E6E308658141CA39260A484B3318C0675EFE4FA'
     }
     [pscustomobject]@{
         Path = 'DRserver2\Initialize-DrServer.ps1'
-        Sha256 = '0194CF4A4D891F208954899F1798881020CD39525A12D9F80AFDA3FD22BFD334'
+        Sha256 = '4F2E28E290D58588BA126243C2A84A4A1AD3DA0B2F677F45C2FB097C200405C9'
+        CodeSha256 = '768EBA0C4345174FA090984DD9D4347B9DD865B0F9D025ACAA24BCD96C7121BB'
     }
     [pscustomobject]@{
         Path = 'DRserver2\Test-DrServer.ps1'
-        Sha256 = 'A87636E6D403DCDFD924CAD502EAC35FFDD8237ECF4EF137F3253CAD7208C664'
+        Sha256 = '9E98D779959F98D45BE5F90B7C2D59AFEC1543296B3C3DCDC7E449B0FA9489F8'
+        CodeSha256 = '0C1D1EE277958B61A864B997DEB1E4AA053320012C13C75E4E8367C01EF054D6'
     }
     [pscustomobject]@{
         Path = 'DRserver3\ConfigurationAnswers.xml'
         Sha256 = 'F7FA611B98BA52DFCF3919B419F0B17B07E528939C96B78679134F5D5781FEC5'
+        CodeSha256 = ''
     }
     [pscustomobject]@{
         Path = 'DRserver3\Disable-DrServer.ps1'
-        Sha256 = '5ABEE18B594E4D8151F812F2B14C8BE3CA4EDEE6AB3C7CB0B4033678534CA599'
+        Sha256 = 'D838479F8BC28D848DB7B8C3B5CB49BFB3F18CAF8239574FB88857A0F1F126F6'
+        CodeSha256 = '894EB0FD9EC952E5AA1FC6DAC813B7FBC671F1CD3ACED85CF042F518F8EFE6E9'
     }
     [pscustomobject]@{
         Path = 'DRserver3\Enable-DrServer.ps1'
-        Sha256 = 'D0D8609D0A5EB08DDFC518909CBD91CD8A61687C1B6A26C137B11D886B0503F9'
+        Sha256 = 'B73D2ACD5BE026C5CD8F3E2D4263C029BECA45C3B8719A74BDA059D95CE3106B'
+        CodeSha256 = '3576A75C4113E657D8B0F49F9E6E308658141CA39260A484B3318C0675EFE4FA'
     }
     [pscustomobject]@{
         Path = 'DRserver3\Initialize-DrServer.ps1'
-        Sha256 = '1E1067A1AC681851D2096AB5C5EE568404851B9ADBE5BB07150D85BF8AE5AC65'
+        Sha256 = 'F0CE974B9C01CC8F6BDBDB4DEFEB214445EE795D481BED79D617D81C8B0D56AB'
+        CodeSha256 = '768EBA0C4345174FA090984DD9D4347B9DD865B0F9D025ACAA24BCD96C7121BB'
     }
     [pscustomobject]@{
         Path = 'DRserver3\Test-DrServer.ps1'
-        Sha256 = '777E076212F993B5B096E38AB74C0A1AB7A1D16D8E34DAE34557C7938CC0AD15'
+        Sha256 = '57831F62339BF6D3A0AABF49AC664249981A3FED9DD536DF02B68CCF219FB5C1'
+        CodeSha256 = '0C1D1EE277958B61A864B997DEB1E4AA053320012C13C75E4E8367C01EF054D6'
     }
     [pscustomobject]@{
         Path = 'Runbook.html'
-        Sha256 = 'A5B896716A95CF994968D3E02E0190682B1F9E9C3E2EC5EB0E6DA04F63322FDF'
+        Sha256 = '091960D622468C8198FED057FFF6678B19091B57EF239678AC9E04555126A681'
+        CodeSha256 = ''
     }
     [pscustomobject]@{
         Path = 'Runbook.md'
-        Sha256 = 'E1E62106FD266BD9B23D2A3E7856835F11089FF10248020C49E536D55F0B15E4'
+        Sha256 = '3BFD8386204EB4DEA0FE3EB3E79D723B4ABB657CACA286D3855B7A910548B01C'
+        CodeSha256 = ''
     }
     [pscustomobject]@{
         Path = 'SecretServer.xml'
         Sha256 = 'B3F0BBFB3C04BD5DE8239BFB72A50045DA152509E438BA5E7CD6F858EB7366AC'
+        CodeSha256 = ''
     }
     [pscustomobject]@{
         Path = 'Test-DrLabFacts.ps1'
-        Sha256 = 'E98A61A6DEBCF4F516A851115CDCFC30F9465306B7F574D15D1A11250030BE32'
+        Sha256 = '461E3B0EB9440E97506A634ED8A1851724C24112496E2DFE727DE5805A7CBBC1'
+        CodeSha256 = '810F42BA8E0E652CDF2877216F096BB735CA343A9DF7FADFEC9091F24AF80242'
     }
     [pscustomobject]@{
         Path = 'Update-DrGroupDatabases.ps1'
-        Sha256 = 'AE191DD8812204D258DBF79813C2361FEB7CD8B7007EE28D6760CA5BD9E67FCE'
+        Sha256 = '96D2C4059ADF88A3DB54B414EBFA8B6EE2310520F86C5163F00B81C4DBDDAAE5'
+        CodeSha256 = 'DFE0F30949A1001536ECE8F3A4206EF1846C0382432A9D093364D6C246869A6F'
     }
     [pscustomobject]@{
         Path = 'UpdateInfo.xml'
         Sha256 = 'DFF73E836FC9CF2A1E03E43042F7BC5F104050F610C8FFCFEDAE40EE7926C3ED'
+        CodeSha256 = ''
     }
 )
-# Names on this computer, from drgen's catalogue (`drgen facts`).
+# Which render this is, as the drill results record it (drgen report).
+$BundleId = '3f1ea1e2bdb5bd79faf76246100d84d429cd8a8ff3550cbc0c9a327ccd0d2cbb'
+$InventoryName = 'example.yaml'
+# SHA-256 of what the inventory means (its model as canonical JSON).
+$InventorySha256 = 'c6bd43d17c190cb8d857d9f112f1156ba69710fd9a363da056f63ffe933ad604'
+# ---- drgen data: end ---------------------------------------------------------
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+$DrScriptName = 'Test-DrBundle'
+# This drgen release's constants, the same in every bundle: the names used on this
+# computer, from drgen's catalogue (`drgen facts` lists each with its source and
+# confidence), and the bound of every wait.
 $BizTalkNamespace = 'root\MicrosoftBizTalkServer'
 $BizTalkRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0'
 $AdminRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0\Administration'
@@ -134,6 +168,14 @@ $SsoService = 'ENTSSO'
 $DisplayDbSqlServerPattern = '(?im)^\s*SQL\s+Server\s*:\s*(?<value>\S+)\s*$'
 $DisplayDbDatabasePattern = '(?im)^\s*(?:Single\s+Sign-On|SSO|SQL\s+Server)\s+database\s*:\s*(?<value>\S+)\s*$'
 $DisplayDbSecretServerPattern = '(?im)^\s*(?:Single\s+Sign-On\s+|SSO\s+)?Secret\s+Server(?:\s+name)?\s*:\s*(?<value>\S+)\s*$'
+# The master secret server as the SSO database names it (read by SQL).
+$SsoSecretServerQuery = 'SELECT gi_SecretServer FROM dbo.SSOX_GlobalInfo'
+# Every wait is bounded (seconds).
+$SsoStartTimeoutSeconds = 300
+$ServiceTimeoutSeconds = 120
+$HostStartTimeoutSeconds = 180
+$WmiRestartTimeoutSeconds = 120
+$ConfigurationTimeoutSeconds = 3600
 
 # ---------------------------------------------------------------------------
 # Helpers: static code shared by the drgen scripts. Read-only: none of them
@@ -701,6 +743,12 @@ function Get-DrDataSource {
     }
 }
 
+# How drgen marks a script's data block and where a signature begins (Get-DrCodeSha256).
+$DataBeginLine = '# ---- drgen data: begin -------------------------------------------------------'
+$DataEndLine = '# ---- drgen data: end ---------------------------------------------------------'
+# (In two pieces: the whole line in this script would read as its own signature.)
+$SignatureBeginLine = '# SIG # ' + 'Begin signature block'
+
 function Add-DrCheck {
     # One row of a check report. Id is stable across runs and bundles (it names
     # what is checked, never a value found), so drgen report can line up the
@@ -726,10 +774,9 @@ function Add-DrCheck {
 # render this script belongs to, and every check of the run. Written into logs\
 # beside the script: the only file this read-only script writes besides its log.
 # ---------------------------------------------------------------------------
+# The render it belongs to is in the data block ($BundleId, $InventoryName,
+# $InventorySha256); the schema and the drgen version are this release's.
 $TestResultSchema = 'drgen/test-result-v1'
-$BundleId = '31a5ee9de922736d5f91a20513bd7501433f5ec0e3f9f04785088271966e57b5'
-$InventoryName = 'example.yaml'
-$InventorySha256 = 'caea2970045a19256d435b0d0dcb76b5a8304c0c175039b7a0293f8f3f0356a5'
 $DrgenVersion = '0.1.0'
 
 function Format-DrUtc {
@@ -821,6 +868,41 @@ function Get-DrParentFolders {
     return $folders.ToArray()
 }
 
+function Get-DrCodeSha256 {
+    # The SHA-256 of a script's code, as drgen's manifest records it (code_sha256):
+    # the text without its signature block and without the lines between the two
+    # data marker lines, line ends LF, UTF-8 without BOM. The same for every script
+    # of a kind in every bundle of one drgen release; '' without a data block.
+    param([Parameter(Mandatory = $true)][string]$Path)
+    # .NET resolves a relative path against the process's folder, not PowerShell's.
+    $text = [System.IO.File]::ReadAllText((Convert-Path -LiteralPath $Path))
+    $signature = $text.IndexOf(("`r`n" + $SignatureBeginLine), [System.StringComparison]::Ordinal)
+    if ($signature -ge 0) {
+        $text = $text.Substring(0, $signature)
+    }
+    $text = $text.Replace("`r`n", "`n")
+    $beginLine = "`n" + $DataBeginLine + "`n"
+    $endLine = "`n" + $DataEndLine + "`n"
+    $begin = $text.IndexOf($beginLine, [System.StringComparison]::Ordinal)
+    if ($begin -lt 0) {
+        return ''
+    }
+    $headEnd = $begin + $beginLine.Length
+    $end = $text.IndexOf($endLine, $headEnd - 1, [System.StringComparison]::Ordinal)
+    if ($end -lt 0) {
+        return ''
+    }
+    $code = $text.Substring(0, $headEnd) + $text.Substring($end + 1)
+    $sha256 = [System.Security.Cryptography.SHA256]::Create()
+    try {
+        $digest = $sha256.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($code))
+    }
+    finally {
+        $sha256.Dispose()
+    }
+    return ([System.BitConverter]::ToString($digest)).Replace('-', '')
+}
+
 function Test-DrRuntimeFile {
     # A file a script wrote on this server, as drgen verify decides it: one of its
     # parent folders is named logs (any case) and is not a folder of the bundle (a
@@ -838,17 +920,20 @@ function Test-DrRuntimeFile {
     return $false
 }
 
+
 if ($SiteServers -notcontains $env:COMPUTERNAME) {
     Write-Warning -Message ('This bundle is for the DR servers of site {0}; {1} is not one of them.' -f $SiteName, $env:COMPUTERNAME)
     exit 2
 }
-$logPath = Start-DrLog -ScriptName 'Test-DrBundle'
+$logPath = Start-DrLog -ScriptName $DrScriptName
 try {
     # First, before anything reads the registry.
     Assert-Dr64BitProcess
     $started = Get-Date
     $results = New-Object -TypeName 'System.Collections.Generic.List[object]'
     $self = 'not checked'
+    # Script name -> code SHA-256, to compare with the release that was reviewed.
+    $codeHashes = @{}
     try {
         $known = @{}
         # Every folder that holds an expected file, and their parents (upper case).
@@ -869,10 +954,17 @@ try {
             }
             Add-DrCheck -Results $results -Id ('sha256:{0}' -f $file.Path) -Check ('{0} SHA-256' -f $file.Path) -Expected $file.Sha256 -Actual $hash
             if ($file.Path.EndsWith('.ps1')) {
+                $code = 'missing'
                 if ($hash -eq 'missing') {
                     $signature = 'missing'
                 }
+                else {
+                    $code = Get-DrCodeSha256 -Path $path
+                    $codeHashes[$file.Path.Split('\')[-1]] = $code
+                }
                 Add-DrCheck -Results $results -Id ('signature:{0}' -f $file.Path) -Check ('{0} signature' -f $file.Path) -Expected 'Valid' -Actual $signature
+                # The code part: the one this drgen release renders for every bundle.
+                Add-DrCheck -Results $results -Id ('code:{0}' -f $file.Path) -Check ('{0} code SHA-256' -f $file.Path) -Expected $file.CodeSha256 -Actual $code
             }
         }
         $prefix = $PSScriptRoot.TrimEnd('\') + '\'
@@ -900,7 +992,13 @@ try {
         }
     }
     Write-Host ('{0} file(s) checked; this script''s own signature: {1}.' -f $ExpectedFiles.Count, $self)
-    $resultPath = Write-DrTestResult -ScriptName 'Test-DrBundle' -Started $started -Checks $results
+    # What an admin compares with the code hashes of the reviewed drgen release
+    # (drgen --version --verbose on the workstation).
+    Write-Host ('drgen {0}: code SHA-256 of each script kind in this bundle:' -f $DrgenVersion)
+    foreach ($name in @($codeHashes.Keys | Sort-Object)) {
+        Write-Host ('   {0}  {1}' -f $codeHashes[$name], $name)
+    }
+    $resultPath = Write-DrTestResult -ScriptName $DrScriptName -Started $started -Checks $results
     Write-Host ('Result for drgen report: {0}' -f $resultPath)
 }
 catch {

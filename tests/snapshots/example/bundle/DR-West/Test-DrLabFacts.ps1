@@ -25,20 +25,19 @@
     drgen facts check Test-DrLabFacts-<computer>.json
 #>
 [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Low')]
-param()
+param(
+)
 
-Set-StrictMode -Version Latest
-$ErrorActionPreference = 'Stop'
-
-# ---------------------------------------------------------------------------
-# Generated from drgen's catalogue. Every value below is a single-quoted literal.
-# ---------------------------------------------------------------------------
+# This bundle's values are between the two marker lines below: literals only
+# ('text', $true and $false, numbers, lists and records of them). Everything else
+# in this script is the same in every bundle of this drgen release: review the
+# code once per release, the data block once per bundle (drgen review).
+# ---- drgen data: begin -------------------------------------------------------
 $SiteName = 'DR-West'
 $BizTalkVersion = '2020'
 $ProductVersionPrefix = '3.13.'
 $DefaultInstallPath = 'C:\Program Files (x86)\Microsoft BizTalk Server'
-$CatalogueSha256 = '7BE140DCAEB583FF22A593BE9A2B7B1D631F8FB068CBBFB4AFCAE3B25FC8DD9E'
-$ResultSchema = 'drgen/lab-facts-v1'
+# The catalogue facts below 'documented' for this BizTalk version.
 $Probes = @(
     [pscustomobject]@{
         Id = 'behaviour:MSBTS_HostInstance.IsDisabled/Write'
@@ -236,7 +235,14 @@ $Probes = @(
         Arguments = @('folder:restore', 'SampleUpdateInfo.xml', 'RuleEngineDB')
     }
 )
-# Names on this computer, from drgen's catalogue (`drgen facts`).
+# ---- drgen data: end ---------------------------------------------------------
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+$DrScriptName = 'Test-DrLabFacts'
+# This drgen release's constants, the same in every bundle: the names used on this
+# computer, from drgen's catalogue (`drgen facts` lists each with its source and
+# confidence), and the bound of every wait.
 $BizTalkNamespace = 'root\MicrosoftBizTalkServer'
 $BizTalkRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0'
 $AdminRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0\Administration'
@@ -251,9 +257,14 @@ $SsoService = 'ENTSSO'
 $DisplayDbSqlServerPattern = '(?im)^\s*SQL\s+Server\s*:\s*(?<value>\S+)\s*$'
 $DisplayDbDatabasePattern = '(?im)^\s*(?:Single\s+Sign-On|SSO|SQL\s+Server)\s+database\s*:\s*(?<value>\S+)\s*$'
 $DisplayDbSecretServerPattern = '(?im)^\s*(?:Single\s+Sign-On\s+|SSO\s+)?Secret\s+Server(?:\s+name)?\s*:\s*(?<value>\S+)\s*$'
-# Read by the shared helpers; the probe has no host instances or services of its own.
-$OptionalServices = @()
+# The master secret server as the SSO database names it (read by SQL).
+$SsoSecretServerQuery = 'SELECT gi_SecretServer FROM dbo.SSOX_GlobalInfo'
+# Every wait is bounded (seconds).
+$SsoStartTimeoutSeconds = 300
 $ServiceTimeoutSeconds = 120
+$HostStartTimeoutSeconds = 180
+$WmiRestartTimeoutSeconds = 120
+$ConfigurationTimeoutSeconds = 3600
 
 # ---------------------------------------------------------------------------
 # Helpers: static code shared by the drgen scripts. Read-only: none of them
@@ -821,6 +832,11 @@ function Get-DrDataSource {
     }
 }
 
+$CatalogueSha256 = '271353FD4F74BDE90B6330188C2600063830219FCE65952A463971106EC6F51C'
+$ResultSchema = 'drgen/lab-facts-v1'
+# Read by the shared helpers; the probe has no host instances or services of its own.
+$OptionalServices = @()
+
 $script:ClassCache = @{}
 
 function Get-DrProbeFolder {
@@ -1016,7 +1032,7 @@ function Invoke-DrProbe {
     }
 }
 
-$logPath = Start-DrLog -ScriptName 'Test-DrLabFacts'
+$logPath = Start-DrLog -ScriptName $DrScriptName
 try {
     # First, before anything reads the registry.
     Assert-Dr64BitProcess

@@ -52,13 +52,12 @@ param(
     [switch]$SkipVersionCheck
 )
 
-Set-StrictMode -Version Latest
-$ErrorActionPreference = 'Stop'
-
-# ---------------------------------------------------------------------------
-# Generated from the inventory. Every value below is a single-quoted literal;
-# no inventory value appears anywhere else in this script.
-# ---------------------------------------------------------------------------
+# This bundle's values are between the two marker lines below: literals only
+# ('text', $true and $false, numbers, lists and records of them). Everything else
+# in this script is the same in every bundle of this drgen release: review the
+# code once per release, the data block once per bundle (drgen review).
+# ---- drgen data: begin -------------------------------------------------------
+# The DR server that runs UpdateDatabase.vbs for the site (role update_databases).
 $TargetComputer = 'DRserver1'
 $SiteName = 'DR-West'
 $BizTalkVersion = '2020'
@@ -68,28 +67,17 @@ $DrMgmtServer = 'SQLDR01'
 $DrMgmtDatabase = 'BizTalkMgmtDb'
 $DrSqlInstances = @('SQLDR01')
 $UpdateInfoSha256 = 'DFF73E836FC9CF2A1E03E43042F7BC5F104050F610C8FFCFEDAE40EE7926C3ED'
-# Read-only queries on the restored management database; each row is
-# (where, value, form): form 'server' is a SQL instance, 'connection' a connection string.
-$ReferenceQueries = @(
-    'SELECT N''adm_Group.SubscriptionDBServerName'', SubscriptionDBServerName, N''server'' FROM dbo.adm_Group'
-    'SELECT N''adm_Group.TrackingDBServerName'', TrackingDBServerName, N''server'' FROM dbo.adm_Group'
-    'SELECT N''adm_Group.RuleEngineDBServerName'', RuleEngineDBServerName, N''server'' FROM dbo.adm_Group'
-    'SELECT N''adm_MessageBox '' + DBName, DBServerName, N''server'' FROM dbo.adm_MessageBox'
-    'SELECT N''TDDS_Destinations'', ConnectionString, N''connection'' FROM dbo.TDDS_Destinations'
-    'SELECT N''TDDS_Sources '' + SourceName, ConnectionString, N''connection'' FROM dbo.TDDS_Sources'
-    'SELECT N''adm_OtherBackupDatabases '' + DefaultDatabaseName, ServerName, N''server'' FROM dbo.adm_OtherBackupDatabases'
-    'SELECT N''adm_OtherDatabases '' + DefaultDatabaseName, ServerName, N''server'' FROM dbo.adm_OtherDatabases'
-)
-# -UseMsOleDbSql: a line of UpdateDatabase.vbs that sets the provider (group value:
-# the provider; lead and trail: the rest of the line), the provider Microsoft says it
-# names, and the one the copy names instead.
-$ProviderLinePattern = '(?i)(?<lead>conn\.Provider[ \t]*=[ \t]*")(?<value>[^"\r\n]+)(?<trail>")'
-$OldProviderName = 'SQLOLEDB'
-$NewProviderName = 'MSOLEDBSQL'
-$UpdateDatabaseErrorPattern = '^\s*Error:'
-$ScriptErrorPattern = '\.vbs\(\d+, \d+\) '
-$ServiceTimeoutSeconds = 120
-# Names on this computer, from drgen's catalogue (`drgen facts`).
+# Read-only queries on the restored management database; each row is (where, value, form):
+# form 'server' is a SQL instance, 'connection' a connection string.
+$ReferenceQueries = @('SELECT N''adm_Group.SubscriptionDBServerName'', SubscriptionDBServerName, N''server'' FROM dbo.adm_Group', 'SELECT N''adm_Group.TrackingDBServerName'', TrackingDBServerName, N''server'' FROM dbo.adm_Group', 'SELECT N''adm_Group.RuleEngineDBServerName'', RuleEngineDBServerName, N''server'' FROM dbo.adm_Group', 'SELECT N''adm_MessageBox '' + DBName, DBServerName, N''server'' FROM dbo.adm_MessageBox', 'SELECT N''TDDS_Destinations'', ConnectionString, N''connection'' FROM dbo.TDDS_Destinations', 'SELECT N''TDDS_Sources '' + SourceName, ConnectionString, N''connection'' FROM dbo.TDDS_Sources', 'SELECT N''adm_OtherBackupDatabases '' + DefaultDatabaseName, ServerName, N''server'' FROM dbo.adm_OtherBackupDatabases', 'SELECT N''adm_OtherDatabases '' + DefaultDatabaseName, ServerName, N''server'' FROM dbo.adm_OtherDatabases')
+# ---- drgen data: end ---------------------------------------------------------
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+$DrScriptName = 'Update-DrGroupDatabases'
+# This drgen release's constants, the same in every bundle: the names used on this
+# computer, from drgen's catalogue (`drgen facts` lists each with its source and
+# confidence), and the bound of every wait.
 $BizTalkNamespace = 'root\MicrosoftBizTalkServer'
 $BizTalkRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0'
 $AdminRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0\Administration'
@@ -104,8 +92,14 @@ $SsoService = 'ENTSSO'
 $DisplayDbSqlServerPattern = '(?im)^\s*SQL\s+Server\s*:\s*(?<value>\S+)\s*$'
 $DisplayDbDatabasePattern = '(?im)^\s*(?:Single\s+Sign-On|SSO|SQL\s+Server)\s+database\s*:\s*(?<value>\S+)\s*$'
 $DisplayDbSecretServerPattern = '(?im)^\s*(?:Single\s+Sign-On\s+|SSO\s+)?Secret\s+Server(?:\s+name)?\s*:\s*(?<value>\S+)\s*$'
-# Read by the shared helpers; the site script has no host instances or services.
-$OptionalServices = @()
+# The master secret server as the SSO database names it (read by SQL).
+$SsoSecretServerQuery = 'SELECT gi_SecretServer FROM dbo.SSOX_GlobalInfo'
+# Every wait is bounded (seconds).
+$SsoStartTimeoutSeconds = 300
+$ServiceTimeoutSeconds = 120
+$HostStartTimeoutSeconds = 180
+$WmiRestartTimeoutSeconds = 120
+$ConfigurationTimeoutSeconds = 3600
 
 # ---------------------------------------------------------------------------
 # Helpers: static code shared by the drgen scripts. Read-only: none of them
@@ -673,6 +667,17 @@ function Get-DrDataSource {
     }
 }
 
+# -UseMsOleDbSql: a line of UpdateDatabase.vbs that sets the provider (group value:
+# the provider; lead and trail: the rest of the line), the provider Microsoft says it
+# names, and the one the copy names instead.
+$ProviderLinePattern = '(?i)(?<lead>conn\.Provider[ \t]*=[ \t]*")(?<value>[^"\r\n]+)(?<trail>")'
+$OldProviderName = 'SQLOLEDB'
+$NewProviderName = 'MSOLEDBSQL'
+$UpdateDatabaseErrorPattern = '^\s*Error:'
+$ScriptErrorPattern = '\.vbs\(\d+, \d+\) '
+# Read by the shared helpers; the site script has no host instances or services.
+$OptionalServices = @()
+
 # ---------------------------------------------------------------------------
 # Helpers that change state: included only by scripts that make changes, so the
 # read-only scripts contain no state-changing command at all. A cmdlet that
@@ -880,7 +885,7 @@ function Update-DrGroupDatabases {
 }
 
 Assert-DrTargetComputer
-$logPath = Start-DrLog -ScriptName 'Update-DrGroupDatabases'
+$logPath = Start-DrLog -ScriptName $DrScriptName
 try {
     # First, before anything reads the registry.
     Assert-Dr64BitProcess

@@ -48,21 +48,19 @@ param(
     [switch]$AfterDrill
 )
 
-Set-StrictMode -Version Latest
-$ErrorActionPreference = 'Stop'
-
-# ---------------------------------------------------------------------------
-# Generated from the inventory. Every value below is a single-quoted literal;
-# no inventory value appears anywhere else in this script. Names used on this
-# computer (WMI classes, registry keys, services, tools) come from drgen's
-# catalogue: `drgen facts` lists each with its source and confidence.
-# ---------------------------------------------------------------------------
+# This bundle's values are between the two marker lines below: literals only
+# ('text', $true and $false, numbers, lists and records of them). Everything else
+# in this script is the same in every bundle of this drgen release: review the
+# code once per release, the data block once per bundle (drgen review).
+# ---- drgen data: begin -------------------------------------------------------
+# The DR server these scripts run on, and nowhere else.
 $TargetComputer = 'FABDRBTS01'
 $GroupName = 'Fabrikam BizTalk Group'
 $SiteName = 'DR-North'
 $BizTalkVersion = '2016'
 $ProductVersionPrefix = '3.12.'
 $DefaultInstallPath = 'C:\Program Files (x86)\Microsoft BizTalk Server 2016'
+# Management and SSO databases, in production and at DR.
 $ProductionMgmtServer = 'FABSQL01\BTS'
 $ProductionMgmtDatabase = 'BizTalkMgmtDb'
 $DrMgmtServer = 'FABDRSQL01\BTS'
@@ -72,6 +70,10 @@ $DrSsoServer = 'FABDRSQL01\BTS'
 $SsoDatabase = 'SSODB'
 $MasterSecretServer = 'FABDRBTS01'
 $IsMasterSecretServer = $true
+# The Rules Engine is configured on this server (role rules_engine).
+$RulesEngine = $true
+$ProductionRulesServer = 'FABSQL01\BTS'
+# Host instances of this server (role: the production servers it mirrors).
 $HostInstances = @(
     [pscustomobject]@{
         HostName = 'ReceiveHost'
@@ -107,13 +109,7 @@ $HostInstances = @(
     }
 )
 # BizTalk-related Windows services on this server, in start order (stop: reverse).
-$Services = @(
-    'ENTSSO'
-    'BTSSvc$ReceiveHost'
-    'BTSSvc$SendHost'
-    'BTSSvc$TrackingHost'
-    'RuleEngineUpdateService'
-)
+$Services = @('ENTSSO', 'BTSSvc$ReceiveHost', 'BTSSvc$SendHost', 'BTSSvc$TrackingHost', 'RuleEngineUpdateService')
 # Services of this server's roles (Rule Engine, BAM alerts), in start order.
 $RoleServices = @('RuleEngineUpdateService')
 # Services configured outside the answer file: handled when present, never required.
@@ -163,16 +159,36 @@ $RegistryChecks = @(
         Fix = 'this 32-bit registry copy is read by 32-bit BizTalk processes and UpdateRegistry.vbs did not update it; no Microsoft page says how it is moved: report it, set it to the DR value by hand if you accept that, then run this script again'
     }
 )
-# DR SQL instances: after UpdateDatabase.vbs every MessageBox must live on one of them.
+# DR SQL instances: after UpdateDatabase.vbs every reference names one.
 $DrSqlInstances = @('FABDRSQL01\BTS')
-$SsoSecretServerQuery = 'SELECT gi_SecretServer FROM dbo.SSOX_GlobalInfo'
-# Every wait is bounded (seconds).
-$SsoStartTimeoutSeconds = 300
-$ServiceTimeoutSeconds = 120
-$HostStartTimeoutSeconds = 180
-$WmiRestartTimeoutSeconds = 120
-$ConfigurationTimeoutSeconds = 3600
-# Names on this computer, from drgen's catalogue (`drgen facts`).
+# Answer-file services whose password Initialize asks for (no gMSA).
+$AnswerFileServices = @(
+    [pscustomobject]@{
+        Id = 'ENTSSO'
+        Account = 'FABRIKAM\svc-entsso'
+    }
+    [pscustomobject]@{
+        Id = '{6ABAD351-9C7B-423e-9FDE-3A5C52441C00}'
+        Account = 'FABRIKAM\svc-bre'
+    }
+)
+# SHA-256 of the data files these scripts read: they must be the reviewed ones.
+$AnswerFileSha256 = '8035B1684001BCE3996B6C32CC26B33470B0B7DD15AAC3F59ACE9FAD86ABAB65'
+$UpdateInfoSha256 = '4668BD0561C04B8FA81DC845F71D5A7AF4C7A1BD9255C01E8602688DFDFF4E90'
+$SecretServerSha256 = 'B566B7CD3DCA133EDE0D977177A602308D3C75140F4428F4DC16D5ABCA61390F'
+# Which render this is, as the drill results record it (drgen report).
+$BundleId = 'c498812eaa15174b81f7b0099b6dace88cc1328b4011a2a5cab3068b017dd97f'
+$InventoryName = 'consolidated.yaml'
+# SHA-256 of what the inventory means (its model as canonical JSON).
+$InventorySha256 = 'dfaab582b8d067b19738a142072a028a840aed27cc16bb6e53f193424f722168'
+# ---- drgen data: end ---------------------------------------------------------
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+$DrScriptName = 'Test-DrServer'
+# This drgen release's constants, the same in every bundle: the names used on this
+# computer, from drgen's catalogue (`drgen facts` lists each with its source and
+# confidence), and the bound of every wait.
 $BizTalkNamespace = 'root\MicrosoftBizTalkServer'
 $BizTalkRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0'
 $AdminRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0\Administration'
@@ -187,6 +203,14 @@ $SsoService = 'ENTSSO'
 $DisplayDbSqlServerPattern = '(?im)^\s*SQL\s+Server\s*:\s*(?<value>\S+)\s*$'
 $DisplayDbDatabasePattern = '(?im)^\s*(?:Single\s+Sign-On|SSO|SQL\s+Server)\s+database\s*:\s*(?<value>\S+)\s*$'
 $DisplayDbSecretServerPattern = '(?im)^\s*(?:Single\s+Sign-On\s+|SSO\s+)?Secret\s+Server(?:\s+name)?\s*:\s*(?<value>\S+)\s*$'
+# The master secret server as the SSO database names it (read by SQL).
+$SsoSecretServerQuery = 'SELECT gi_SecretServer FROM dbo.SSOX_GlobalInfo'
+# Every wait is bounded (seconds).
+$SsoStartTimeoutSeconds = 300
+$ServiceTimeoutSeconds = 120
+$HostStartTimeoutSeconds = 180
+$WmiRestartTimeoutSeconds = 120
+$ConfigurationTimeoutSeconds = 3600
 
 # ---------------------------------------------------------------------------
 # Helpers: static code shared by the drgen scripts. Read-only: none of them
@@ -953,10 +977,9 @@ function Assert-DrEndState {
 # render this script belongs to, and every check of the run. Written into logs\
 # beside the script: the only file this read-only script writes besides its log.
 # ---------------------------------------------------------------------------
+# The render it belongs to is in the data block ($BundleId, $InventoryName,
+# $InventorySha256); the schema and the drgen version are this release's.
 $TestResultSchema = 'drgen/test-result-v1'
-$BundleId = 'ab759c8ea5f10f0663f22f0bbe81a6490967461519b967c6c3634f52afdc2e72'
-$InventoryName = 'consolidated.yaml'
-$InventorySha256 = '1abda2dbbab387c595c80dcb0d75e83d7dae728c25c8154104ce330a5f5819f6'
 $DrgenVersion = '0.1.0'
 
 function Format-DrUtc {
@@ -1033,7 +1056,7 @@ function Write-DrTestResult {
 }
 
 Assert-DrTargetComputer
-$logPath = Start-DrLog -ScriptName 'Test-DrServer'
+$logPath = Start-DrLog -ScriptName $DrScriptName
 try {
     # First, before anything reads the registry.
     Assert-Dr64BitProcess
@@ -1058,7 +1081,7 @@ try {
         }
     }
     Write-Host ('{0} check(s), {1} failed.' -f $report.Count, $failed)
-    $resultPath = Write-DrTestResult -ScriptName 'Test-DrServer' -ExpectedState $Expect -AfterDrill:$AfterDrill -Started $started -Checks $report
+    $resultPath = Write-DrTestResult -ScriptName $DrScriptName -ExpectedState $Expect -AfterDrill:$AfterDrill -Started $started -Checks $report
     Write-Host ('Result for drgen report: {0}' -f $resultPath)
 }
 catch {

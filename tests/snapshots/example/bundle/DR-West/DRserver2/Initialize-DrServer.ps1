@@ -56,21 +56,19 @@ param(
     [switch]$SkipVersionCheck
 )
 
-Set-StrictMode -Version Latest
-$ErrorActionPreference = 'Stop'
-
-# ---------------------------------------------------------------------------
-# Generated from the inventory. Every value below is a single-quoted literal;
-# no inventory value appears anywhere else in this script. Names used on this
-# computer (WMI classes, registry keys, services, tools) come from drgen's
-# catalogue: `drgen facts` lists each with its source and confidence.
-# ---------------------------------------------------------------------------
+# This bundle's values are between the two marker lines below: literals only
+# ('text', $true and $false, numbers, lists and records of them). Everything else
+# in this script is the same in every bundle of this drgen release: review the
+# code once per release, the data block once per bundle (drgen review).
+# ---- drgen data: begin -------------------------------------------------------
+# The DR server these scripts run on, and nowhere else.
 $TargetComputer = 'DRserver2'
 $GroupName = 'BizTalk Group'
 $SiteName = 'DR-West'
 $BizTalkVersion = '2020'
 $ProductVersionPrefix = '3.13.'
 $DefaultInstallPath = 'C:\Program Files (x86)\Microsoft BizTalk Server'
+# Management and SSO databases, in production and at DR.
 $ProductionMgmtServer = 'SQLPROD01'
 $ProductionMgmtDatabase = 'BizTalkMgmtDb'
 $DrMgmtServer = 'SQLDR01'
@@ -80,6 +78,10 @@ $DrSsoServer = 'SQLDR01'
 $SsoDatabase = 'SSODB'
 $MasterSecretServer = 'DRserver1'
 $IsMasterSecretServer = $false
+# The Rules Engine is configured on this server (role rules_engine).
+$RulesEngine = $true
+$ProductionRulesServer = 'SQLPROD01'
+# Host instances of this server (role: the production servers it mirrors).
 $HostInstances = @(
     [pscustomobject]@{
         HostName = 'Receive'
@@ -91,11 +93,7 @@ $HostInstances = @(
     }
 )
 # BizTalk-related Windows services on this server, in start order (stop: reverse).
-$Services = @(
-    'ENTSSO'
-    'BTSSvc$Receive'
-    'RuleEngineUpdateService'
-)
+$Services = @('ENTSSO', 'BTSSvc$Receive', 'RuleEngineUpdateService')
 # Services of this server's roles (Rule Engine, BAM alerts), in start order.
 $RoleServices = @('RuleEngineUpdateService')
 # Services configured outside the answer file: handled when present, never required.
@@ -145,16 +143,36 @@ $RegistryChecks = @(
         Fix = 'this 32-bit registry copy is read by 32-bit BizTalk processes and UpdateRegistry.vbs did not update it; no Microsoft page says how it is moved: report it, set it to the DR value by hand if you accept that, then run this script again'
     }
 )
-# DR SQL instances: after UpdateDatabase.vbs every MessageBox must live on one of them.
+# DR SQL instances: after UpdateDatabase.vbs every reference names one.
 $DrSqlInstances = @('SQLDR01')
-$SsoSecretServerQuery = 'SELECT gi_SecretServer FROM dbo.SSOX_GlobalInfo'
-# Every wait is bounded (seconds).
-$SsoStartTimeoutSeconds = 300
-$ServiceTimeoutSeconds = 120
-$HostStartTimeoutSeconds = 180
-$WmiRestartTimeoutSeconds = 120
-$ConfigurationTimeoutSeconds = 3600
-# Names on this computer, from drgen's catalogue (`drgen facts`).
+# Answer-file services whose password Initialize asks for (no gMSA).
+$AnswerFileServices = @(
+    [pscustomobject]@{
+        Id = 'ENTSSO'
+        Account = 'CONTOSO\svc-entsso'
+    }
+    [pscustomobject]@{
+        Id = '{6ABAD351-9C7B-423e-9FDE-3A5C52441C00}'
+        Account = 'CONTOSO\svc-bre'
+    }
+)
+# SHA-256 of the data files these scripts read: they must be the reviewed ones.
+$AnswerFileSha256 = 'F7FA611B98BA52DFCF3919B419F0B17B07E528939C96B78679134F5D5781FEC5'
+$UpdateInfoSha256 = 'DFF73E836FC9CF2A1E03E43042F7BC5F104050F610C8FFCFEDAE40EE7926C3ED'
+$SecretServerSha256 = 'B3F0BBFB3C04BD5DE8239BFB72A50045DA152509E438BA5E7CD6F858EB7366AC'
+# Which render this is, as the drill results record it (drgen report).
+$BundleId = '3f1ea1e2bdb5bd79faf76246100d84d429cd8a8ff3550cbc0c9a327ccd0d2cbb'
+$InventoryName = 'example.yaml'
+# SHA-256 of what the inventory means (its model as canonical JSON).
+$InventorySha256 = 'c6bd43d17c190cb8d857d9f112f1156ba69710fd9a363da056f63ffe933ad604'
+# ---- drgen data: end ---------------------------------------------------------
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+$DrScriptName = 'Initialize-DrServer'
+# This drgen release's constants, the same in every bundle: the names used on this
+# computer, from drgen's catalogue (`drgen facts` lists each with its source and
+# confidence), and the bound of every wait.
 $BizTalkNamespace = 'root\MicrosoftBizTalkServer'
 $BizTalkRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0'
 $AdminRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0\Administration'
@@ -169,24 +187,14 @@ $SsoService = 'ENTSSO'
 $DisplayDbSqlServerPattern = '(?im)^\s*SQL\s+Server\s*:\s*(?<value>\S+)\s*$'
 $DisplayDbDatabasePattern = '(?im)^\s*(?:Single\s+Sign-On|SSO|SQL\s+Server)\s+database\s*:\s*(?<value>\S+)\s*$'
 $DisplayDbSecretServerPattern = '(?im)^\s*(?:Single\s+Sign-On\s+|SSO\s+)?Secret\s+Server(?:\s+name)?\s*:\s*(?<value>\S+)\s*$'
-$RulesEngine = $true
-$ProductionRulesServer = 'SQLPROD01'
-$ConfigurationLogErrorPattern = '(?i)^\[[^\]]*\sError\s[^\]]*\]'
-$UseNoProgressBar = $false
-$AnswerFileSha256 = 'F7FA611B98BA52DFCF3919B419F0B17B07E528939C96B78679134F5D5781FEC5'
-# Where the answer file keeps a service account's password ({0}: the NTService ID).
-$PasswordXPath = '/Configuration/Feature/NTService[@ID=''{0}'']/Password'
-$HostInstanceNameFormat = 'Microsoft BizTalk Server {0} {1}'
-$AnswerFileServices = @(
-    [pscustomobject]@{
-        Id = 'ENTSSO'
-        Account = 'CONTOSO\svc-entsso'
-    }
-    [pscustomobject]@{
-        Id = '{6ABAD351-9C7B-423e-9FDE-3A5C52441C00}'
-        Account = 'CONTOSO\svc-bre'
-    }
-)
+# The master secret server as the SSO database names it (read by SQL).
+$SsoSecretServerQuery = 'SELECT gi_SecretServer FROM dbo.SSOX_GlobalInfo'
+# Every wait is bounded (seconds).
+$SsoStartTimeoutSeconds = 300
+$ServiceTimeoutSeconds = 120
+$HostStartTimeoutSeconds = 180
+$WmiRestartTimeoutSeconds = 120
+$ConfigurationTimeoutSeconds = 3600
 
 # ---------------------------------------------------------------------------
 # Helpers: static code shared by the drgen scripts. Read-only: none of them
@@ -754,6 +762,14 @@ function Get-DrDataSource {
     }
 }
 
+$ConfigurationLogErrorPattern = '(?i)^\[[^\]]*\sError\s[^\]]*\]'
+# Configuration.exe /NOPROGRESSBAR is seen in public scripts but not documented:
+# not used.
+$UseNoProgressBar = $false
+# Where the answer file keeps a service account's password ({0}: the NTService ID).
+$PasswordXPath = '/Configuration/Feature/NTService[@ID=''{0}'']/Password'
+$HostInstanceNameFormat = 'Microsoft BizTalk Server {0} {1}'
+
 # ---------------------------------------------------------------------------
 # Helpers that change state: included only by scripts that make changes, so the
 # read-only scripts contain no state-changing command at all. A cmdlet that
@@ -1031,6 +1047,53 @@ function Set-DrHostInstanceDisabled {
             throw ('Host instance {0}: IsDisabled was written but still reads {1}.' -f $Plan.HostName, (-not $Disabled))
         }
         Write-DrChanged -Message ('host instance {0} IsDisabled -> {1}' -f $Plan.HostName, $Disabled)
+    }
+}
+
+function Set-DrAppPool {
+    # -Running $true: autoStart on, then started (failover). -Running $false: stopped
+    # and not started again by IIS: 'appcmd stop' alone lasts only until the next IIS
+    # restart, so autoStart is turned off too.
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
+    param(
+        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][bool]$Running
+    )
+    $state = Get-DrAppPoolState -Name $Name
+    if (@('missing', 'no IIS') -contains $state) {
+        Write-DrProblem -Message ('IIS application pool {0}: {1} on this server' -f $Name, $state)
+        return
+    }
+    # 'true' or 'false', as appcmd writes it and Get-DrAppPoolAutoStart reads it.
+    $autoStart = ([string]$Running).ToLowerInvariant()
+    if ($Running) {
+        $verb = 'start'
+        $wanted = 'Started'
+    }
+    else {
+        $verb = 'stop'
+        $wanted = 'Stopped'
+    }
+    $current = Get-DrAppPoolAutoStart -Name $Name
+    if ($current -eq $autoStart) {
+        Write-DrInPlace -Message ('application pool {0} autoStart is {1}' -f $Name, $autoStart)
+    }
+    elseif ($PSCmdlet.ShouldProcess($Name, ('Set autoStart of the application pool from {0} to {1}' -f $current, $autoStart))) {
+        $result = Invoke-DrNative -FilePath (Get-DrAppCmd) -ArgumentList @('set', 'apppool', $Name, ('/autoStart:' + $autoStart))
+        if ($result.ExitCode -ne 0) {
+            throw ('appcmd could not set autoStart of {0} to {1} (exit code {2}).' -f $Name, $autoStart, $result.ExitCode)
+        }
+        Write-DrChanged -Message ('application pool {0} autoStart -> {1}' -f $Name, $autoStart)
+    }
+    if ($state -eq $wanted) {
+        Write-DrInPlace -Message ('application pool {0} is {1}' -f $Name, $wanted.ToLowerInvariant())
+    }
+    elseif ($PSCmdlet.ShouldProcess($Name, ('Set the application pool from {0} to {1}' -f $state, $wanted))) {
+        $result = Invoke-DrNative -FilePath (Get-DrAppCmd) -ArgumentList @($verb, 'apppool', ('/apppool.name:' + $Name))
+        if ($result.ExitCode -ne 0) {
+            throw ('appcmd could not {0} application pool {1} (exit code {2}).' -f $verb, $Name, $result.ExitCode)
+        }
+        Write-DrChanged -Message ('application pool {0} {1}' -f $Name, $wanted.ToLowerInvariant())
     }
 }
 
@@ -1548,7 +1611,7 @@ function Install-DrHostInstance {
 }
 
 Assert-DrTargetComputer
-$logPath = Start-DrLog -ScriptName 'Initialize-DrServer'
+$logPath = Start-DrLog -ScriptName $DrScriptName
 try {
     # First, before anything reads the registry.
     Assert-Dr64BitProcess
@@ -1576,6 +1639,17 @@ try {
     }
     # The fence: one application pool or service that fails is reported, and the
     # others are still made dormant (as Disable-DrServer.ps1 does).
+    if ($AppPools.Count -gt 0) {
+        Write-DrStep -Message 'IIS application pools of isolated hosts (stopped, autoStart off)'
+        foreach ($pool in $AppPools) {
+            try {
+                Set-DrAppPool -Name $pool -Running $false
+            }
+            catch {
+                Write-DrProblem -Message ('application pool {0}: {1}' -f $pool, $_.Exception.Message)
+            }
+        }
+    }
     Write-DrStep -Message 'Other BizTalk Windows services (Disabled and stopped; Enterprise SSO last)'
     $ordered = @($RoleServices)
     [array]::Reverse($ordered)

@@ -28,23 +28,22 @@
     Unattended, with the script's exit code.
 #>
 [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]
-param()
+param(
+)
 
-Set-StrictMode -Version Latest
-$ErrorActionPreference = 'Stop'
-
-# ---------------------------------------------------------------------------
-# Generated from the inventory. Every value below is a single-quoted literal;
-# no inventory value appears anywhere else in this script. Names used on this
-# computer (WMI classes, registry keys, services, tools) come from drgen's
-# catalogue: `drgen facts` lists each with its source and confidence.
-# ---------------------------------------------------------------------------
+# This bundle's values are between the two marker lines below: literals only
+# ('text', $true and $false, numbers, lists and records of them). Everything else
+# in this script is the same in every bundle of this drgen release: review the
+# code once per release, the data block once per bundle (drgen review).
+# ---- drgen data: begin -------------------------------------------------------
+# The DR server these scripts run on, and nowhere else.
 $TargetComputer = 'DRserver3'
 $GroupName = 'BizTalk Group'
 $SiteName = 'DR-West'
 $BizTalkVersion = '2020'
 $ProductVersionPrefix = '3.13.'
 $DefaultInstallPath = 'C:\Program Files (x86)\Microsoft BizTalk Server'
+# Management and SSO databases, in production and at DR.
 $ProductionMgmtServer = 'SQLPROD01'
 $ProductionMgmtDatabase = 'BizTalkMgmtDb'
 $DrMgmtServer = 'SQLDR01'
@@ -54,6 +53,10 @@ $DrSsoServer = 'SQLDR01'
 $SsoDatabase = 'SSODB'
 $MasterSecretServer = 'DRserver1'
 $IsMasterSecretServer = $false
+# The Rules Engine is configured on this server (role rules_engine).
+$RulesEngine = $true
+$ProductionRulesServer = 'SQLPROD01'
+# Host instances of this server (role: the production servers it mirrors).
 $HostInstances = @(
     [pscustomobject]@{
         HostName = 'Orchestration'
@@ -65,11 +68,7 @@ $HostInstances = @(
     }
 )
 # BizTalk-related Windows services on this server, in start order (stop: reverse).
-$Services = @(
-    'ENTSSO'
-    'BTSSvc$Orchestration'
-    'RuleEngineUpdateService'
-)
+$Services = @('ENTSSO', 'BTSSvc$Orchestration', 'RuleEngineUpdateService')
 # Services of this server's roles (Rule Engine, BAM alerts), in start order.
 $RoleServices = @('RuleEngineUpdateService')
 # Services configured outside the answer file: handled when present, never required.
@@ -119,16 +118,36 @@ $RegistryChecks = @(
         Fix = 'this 32-bit registry copy is read by 32-bit BizTalk processes and UpdateRegistry.vbs did not update it; no Microsoft page says how it is moved: report it, set it to the DR value by hand if you accept that, then run this script again'
     }
 )
-# DR SQL instances: after UpdateDatabase.vbs every MessageBox must live on one of them.
+# DR SQL instances: after UpdateDatabase.vbs every reference names one.
 $DrSqlInstances = @('SQLDR01')
-$SsoSecretServerQuery = 'SELECT gi_SecretServer FROM dbo.SSOX_GlobalInfo'
-# Every wait is bounded (seconds).
-$SsoStartTimeoutSeconds = 300
-$ServiceTimeoutSeconds = 120
-$HostStartTimeoutSeconds = 180
-$WmiRestartTimeoutSeconds = 120
-$ConfigurationTimeoutSeconds = 3600
-# Names on this computer, from drgen's catalogue (`drgen facts`).
+# Answer-file services whose password Initialize asks for (no gMSA).
+$AnswerFileServices = @(
+    [pscustomobject]@{
+        Id = 'ENTSSO'
+        Account = 'CONTOSO\svc-entsso'
+    }
+    [pscustomobject]@{
+        Id = '{6ABAD351-9C7B-423e-9FDE-3A5C52441C00}'
+        Account = 'CONTOSO\svc-bre'
+    }
+)
+# SHA-256 of the data files these scripts read: they must be the reviewed ones.
+$AnswerFileSha256 = 'F7FA611B98BA52DFCF3919B419F0B17B07E528939C96B78679134F5D5781FEC5'
+$UpdateInfoSha256 = 'DFF73E836FC9CF2A1E03E43042F7BC5F104050F610C8FFCFEDAE40EE7926C3ED'
+$SecretServerSha256 = 'B3F0BBFB3C04BD5DE8239BFB72A50045DA152509E438BA5E7CD6F858EB7366AC'
+# Which render this is, as the drill results record it (drgen report).
+$BundleId = '3f1ea1e2bdb5bd79faf76246100d84d429cd8a8ff3550cbc0c9a327ccd0d2cbb'
+$InventoryName = 'example.yaml'
+# SHA-256 of what the inventory means (its model as canonical JSON).
+$InventorySha256 = 'c6bd43d17c190cb8d857d9f112f1156ba69710fd9a363da056f63ffe933ad604'
+# ---- drgen data: end ---------------------------------------------------------
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+$DrScriptName = 'Disable-DrServer'
+# This drgen release's constants, the same in every bundle: the names used on this
+# computer, from drgen's catalogue (`drgen facts` lists each with its source and
+# confidence), and the bound of every wait.
 $BizTalkNamespace = 'root\MicrosoftBizTalkServer'
 $BizTalkRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0'
 $AdminRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0\Administration'
@@ -143,6 +162,14 @@ $SsoService = 'ENTSSO'
 $DisplayDbSqlServerPattern = '(?im)^\s*SQL\s+Server\s*:\s*(?<value>\S+)\s*$'
 $DisplayDbDatabasePattern = '(?im)^\s*(?:Single\s+Sign-On|SSO|SQL\s+Server)\s+database\s*:\s*(?<value>\S+)\s*$'
 $DisplayDbSecretServerPattern = '(?im)^\s*(?:Single\s+Sign-On\s+|SSO\s+)?Secret\s+Server(?:\s+name)?\s*:\s*(?<value>\S+)\s*$'
+# The master secret server as the SSO database names it (read by SQL).
+$SsoSecretServerQuery = 'SELECT gi_SecretServer FROM dbo.SSOX_GlobalInfo'
+# Every wait is bounded (seconds).
+$SsoStartTimeoutSeconds = 300
+$ServiceTimeoutSeconds = 120
+$HostStartTimeoutSeconds = 180
+$WmiRestartTimeoutSeconds = 120
+$ConfigurationTimeoutSeconds = 3600
 
 # ---------------------------------------------------------------------------
 # Helpers: static code shared by the drgen scripts. Read-only: none of them
@@ -990,6 +1017,53 @@ function Set-DrHostInstanceDisabled {
     }
 }
 
+function Set-DrAppPool {
+    # -Running $true: autoStart on, then started (failover). -Running $false: stopped
+    # and not started again by IIS: 'appcmd stop' alone lasts only until the next IIS
+    # restart, so autoStart is turned off too.
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
+    param(
+        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][bool]$Running
+    )
+    $state = Get-DrAppPoolState -Name $Name
+    if (@('missing', 'no IIS') -contains $state) {
+        Write-DrProblem -Message ('IIS application pool {0}: {1} on this server' -f $Name, $state)
+        return
+    }
+    # 'true' or 'false', as appcmd writes it and Get-DrAppPoolAutoStart reads it.
+    $autoStart = ([string]$Running).ToLowerInvariant()
+    if ($Running) {
+        $verb = 'start'
+        $wanted = 'Started'
+    }
+    else {
+        $verb = 'stop'
+        $wanted = 'Stopped'
+    }
+    $current = Get-DrAppPoolAutoStart -Name $Name
+    if ($current -eq $autoStart) {
+        Write-DrInPlace -Message ('application pool {0} autoStart is {1}' -f $Name, $autoStart)
+    }
+    elseif ($PSCmdlet.ShouldProcess($Name, ('Set autoStart of the application pool from {0} to {1}' -f $current, $autoStart))) {
+        $result = Invoke-DrNative -FilePath (Get-DrAppCmd) -ArgumentList @('set', 'apppool', $Name, ('/autoStart:' + $autoStart))
+        if ($result.ExitCode -ne 0) {
+            throw ('appcmd could not set autoStart of {0} to {1} (exit code {2}).' -f $Name, $autoStart, $result.ExitCode)
+        }
+        Write-DrChanged -Message ('application pool {0} autoStart -> {1}' -f $Name, $autoStart)
+    }
+    if ($state -eq $wanted) {
+        Write-DrInPlace -Message ('application pool {0} is {1}' -f $Name, $wanted.ToLowerInvariant())
+    }
+    elseif ($PSCmdlet.ShouldProcess($Name, ('Set the application pool from {0} to {1}' -f $state, $wanted))) {
+        $result = Invoke-DrNative -FilePath (Get-DrAppCmd) -ArgumentList @($verb, 'apppool', ('/apppool.name:' + $Name))
+        if ($result.ExitCode -ne 0) {
+            throw ('appcmd could not {0} application pool {1} (exit code {2}).' -f $verb, $Name, $result.ExitCode)
+        }
+        Write-DrChanged -Message ('application pool {0} {1}' -f $Name, $wanted.ToLowerInvariant())
+    }
+}
+
 # ---------------------------------------------------------------------------
 # End-state checks (read-only), shared by every server script so that "done"
 # means one thing. Dormant: prepared, nothing can process. Ready: failed over,
@@ -1185,7 +1259,7 @@ function Assert-DrEndState {
 }
 
 Assert-DrTargetComputer
-$logPath = Start-DrLog -ScriptName 'Disable-DrServer'
+$logPath = Start-DrLog -ScriptName $DrScriptName
 try {
     # First, before anything reads the registry.
     Assert-Dr64BitProcess
@@ -1207,6 +1281,17 @@ try {
             # real safety net, so they are disabled whatever happened here, and one
             # instance failing does not leave the others enabled.
             Write-DrProblem -Message ('host instance {0}: {1}' -f $plan.HostName, $_.Exception.Message)
+        }
+    }
+    if ($AppPools.Count -gt 0) {
+        Write-DrStep -Message 'IIS application pools of isolated hosts (stopped, autoStart off)'
+        foreach ($pool in $AppPools) {
+            try {
+                Set-DrAppPool -Name $pool -Running $false
+            }
+            catch {
+                Write-DrProblem -Message ('application pool {0}: {1}' -f $pool, $_.Exception.Message)
+            }
         }
     }
     Write-DrStep -Message 'BizTalk Windows services (Disabled and stopped; Enterprise SSO last)'

@@ -48,21 +48,19 @@ param(
     [switch]$AfterDrill
 )
 
-Set-StrictMode -Version Latest
-$ErrorActionPreference = 'Stop'
-
-# ---------------------------------------------------------------------------
-# Generated from the inventory. Every value below is a single-quoted literal;
-# no inventory value appears anywhere else in this script. Names used on this
-# computer (WMI classes, registry keys, services, tools) come from drgen's
-# catalogue: `drgen facts` lists each with its source and confidence.
-# ---------------------------------------------------------------------------
+# This bundle's values are between the two marker lines below: literals only
+# ('text', $true and $false, numbers, lists and records of them). Everything else
+# in this script is the same in every bundle of this drgen release: review the
+# code once per release, the data block once per bundle (drgen review).
+# ---- drgen data: begin -------------------------------------------------------
+# The DR server these scripts run on, and nowhere else.
 $TargetComputer = 'DRserver3'
 $GroupName = 'BizTalk Group'
 $SiteName = 'DR-West'
 $BizTalkVersion = '2020'
 $ProductVersionPrefix = '3.13.'
 $DefaultInstallPath = 'C:\Program Files (x86)\Microsoft BizTalk Server'
+# Management and SSO databases, in production and at DR.
 $ProductionMgmtServer = 'SQLPROD01'
 $ProductionMgmtDatabase = 'BizTalkMgmtDb'
 $DrMgmtServer = 'SQLDR01'
@@ -72,6 +70,10 @@ $DrSsoServer = 'SQLDR01'
 $SsoDatabase = 'SSODB'
 $MasterSecretServer = 'DRserver1'
 $IsMasterSecretServer = $false
+# The Rules Engine is configured on this server (role rules_engine).
+$RulesEngine = $true
+$ProductionRulesServer = 'SQLPROD01'
+# Host instances of this server (role: the production servers it mirrors).
 $HostInstances = @(
     [pscustomobject]@{
         HostName = 'Orchestration'
@@ -83,11 +85,7 @@ $HostInstances = @(
     }
 )
 # BizTalk-related Windows services on this server, in start order (stop: reverse).
-$Services = @(
-    'ENTSSO'
-    'BTSSvc$Orchestration'
-    'RuleEngineUpdateService'
-)
+$Services = @('ENTSSO', 'BTSSvc$Orchestration', 'RuleEngineUpdateService')
 # Services of this server's roles (Rule Engine, BAM alerts), in start order.
 $RoleServices = @('RuleEngineUpdateService')
 # Services configured outside the answer file: handled when present, never required.
@@ -137,16 +135,36 @@ $RegistryChecks = @(
         Fix = 'this 32-bit registry copy is read by 32-bit BizTalk processes and UpdateRegistry.vbs did not update it; no Microsoft page says how it is moved: report it, set it to the DR value by hand if you accept that, then run this script again'
     }
 )
-# DR SQL instances: after UpdateDatabase.vbs every MessageBox must live on one of them.
+# DR SQL instances: after UpdateDatabase.vbs every reference names one.
 $DrSqlInstances = @('SQLDR01')
-$SsoSecretServerQuery = 'SELECT gi_SecretServer FROM dbo.SSOX_GlobalInfo'
-# Every wait is bounded (seconds).
-$SsoStartTimeoutSeconds = 300
-$ServiceTimeoutSeconds = 120
-$HostStartTimeoutSeconds = 180
-$WmiRestartTimeoutSeconds = 120
-$ConfigurationTimeoutSeconds = 3600
-# Names on this computer, from drgen's catalogue (`drgen facts`).
+# Answer-file services whose password Initialize asks for (no gMSA).
+$AnswerFileServices = @(
+    [pscustomobject]@{
+        Id = 'ENTSSO'
+        Account = 'CONTOSO\svc-entsso'
+    }
+    [pscustomobject]@{
+        Id = '{6ABAD351-9C7B-423e-9FDE-3A5C52441C00}'
+        Account = 'CONTOSO\svc-bre'
+    }
+)
+# SHA-256 of the data files these scripts read: they must be the reviewed ones.
+$AnswerFileSha256 = 'F7FA611B98BA52DFCF3919B419F0B17B07E528939C96B78679134F5D5781FEC5'
+$UpdateInfoSha256 = 'DFF73E836FC9CF2A1E03E43042F7BC5F104050F610C8FFCFEDAE40EE7926C3ED'
+$SecretServerSha256 = 'B3F0BBFB3C04BD5DE8239BFB72A50045DA152509E438BA5E7CD6F858EB7366AC'
+# Which render this is, as the drill results record it (drgen report).
+$BundleId = '3f1ea1e2bdb5bd79faf76246100d84d429cd8a8ff3550cbc0c9a327ccd0d2cbb'
+$InventoryName = 'example.yaml'
+# SHA-256 of what the inventory means (its model as canonical JSON).
+$InventorySha256 = 'c6bd43d17c190cb8d857d9f112f1156ba69710fd9a363da056f63ffe933ad604'
+# ---- drgen data: end ---------------------------------------------------------
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+$DrScriptName = 'Test-DrServer'
+# This drgen release's constants, the same in every bundle: the names used on this
+# computer, from drgen's catalogue (`drgen facts` lists each with its source and
+# confidence), and the bound of every wait.
 $BizTalkNamespace = 'root\MicrosoftBizTalkServer'
 $BizTalkRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0'
 $AdminRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0\Administration'
@@ -161,6 +179,14 @@ $SsoService = 'ENTSSO'
 $DisplayDbSqlServerPattern = '(?im)^\s*SQL\s+Server\s*:\s*(?<value>\S+)\s*$'
 $DisplayDbDatabasePattern = '(?im)^\s*(?:Single\s+Sign-On|SSO|SQL\s+Server)\s+database\s*:\s*(?<value>\S+)\s*$'
 $DisplayDbSecretServerPattern = '(?im)^\s*(?:Single\s+Sign-On\s+|SSO\s+)?Secret\s+Server(?:\s+name)?\s*:\s*(?<value>\S+)\s*$'
+# The master secret server as the SSO database names it (read by SQL).
+$SsoSecretServerQuery = 'SELECT gi_SecretServer FROM dbo.SSOX_GlobalInfo'
+# Every wait is bounded (seconds).
+$SsoStartTimeoutSeconds = 300
+$ServiceTimeoutSeconds = 120
+$HostStartTimeoutSeconds = 180
+$WmiRestartTimeoutSeconds = 120
+$ConfigurationTimeoutSeconds = 3600
 
 # ---------------------------------------------------------------------------
 # Helpers: static code shared by the drgen scripts. Read-only: none of them
@@ -927,10 +953,9 @@ function Assert-DrEndState {
 # render this script belongs to, and every check of the run. Written into logs\
 # beside the script: the only file this read-only script writes besides its log.
 # ---------------------------------------------------------------------------
+# The render it belongs to is in the data block ($BundleId, $InventoryName,
+# $InventorySha256); the schema and the drgen version are this release's.
 $TestResultSchema = 'drgen/test-result-v1'
-$BundleId = '31a5ee9de922736d5f91a20513bd7501433f5ec0e3f9f04785088271966e57b5'
-$InventoryName = 'example.yaml'
-$InventorySha256 = 'caea2970045a19256d435b0d0dcb76b5a8304c0c175039b7a0293f8f3f0356a5'
 $DrgenVersion = '0.1.0'
 
 function Format-DrUtc {
@@ -1007,7 +1032,7 @@ function Write-DrTestResult {
 }
 
 Assert-DrTargetComputer
-$logPath = Start-DrLog -ScriptName 'Test-DrServer'
+$logPath = Start-DrLog -ScriptName $DrScriptName
 try {
     # First, before anything reads the registry.
     Assert-Dr64BitProcess
@@ -1032,7 +1057,7 @@ try {
         }
     }
     Write-Host ('{0} check(s), {1} failed.' -f $report.Count, $failed)
-    $resultPath = Write-DrTestResult -ScriptName 'Test-DrServer' -ExpectedState $Expect -AfterDrill:$AfterDrill -Started $started -Checks $report
+    $resultPath = Write-DrTestResult -ScriptName $DrScriptName -ExpectedState $Expect -AfterDrill:$AfterDrill -Started $started -Checks $report
     Write-Host ('Result for drgen report: {0}' -f $resultPath)
 }
 catch {
