@@ -1187,9 +1187,9 @@ def native_exit_code(script: Script) -> list[Finding]:
     """(g) Every native call's exit code is read.
 
     SOURCE: reference/5.1/Microsoft.PowerShell.Core/About/about_Automatic_Variables.md
-    ($LASTEXITCODE: "the exit code of the last native program ... that was run");
-    a native tool's failure is no PowerShell error, so an unread exit code is a
-    silent failure. Rule of this project.
+    ($LASTEXITCODE: "Contains the exit code of the last native program or
+    PowerShell script that ran"); a native tool's failure is no PowerShell error,
+    so an unread exit code is a silent failure. Rule of this project.
 
     Accepted:
 
@@ -1897,8 +1897,11 @@ def convertto_json_depth(script: Script) -> list[Finding]:
 
     SOURCE: reference/5.1/Microsoft.PowerShell.Utility/ConvertTo-Json.md (-Depth:
     "The default value is 2"); PowerShell/PowerShell#8393 (deeper levels are
-    silently written as their type name; the warning exists only from PowerShell
-    7.1, PowerShell/PowerShell#13692, never in 5.1).
+    written as their type name, data lost without an error);
+    reference/docs-conceptual/whats-new/What-s-New-in-PowerShell-72.md ("Emit
+    warning if ConvertTo-Json exceeds -Depth value (#13692)": Windows PowerShell
+    5.1 has no such warning, PowerShell/PowerShell#23960, although the 5.1 page
+    mentions one).
     """
     return [
         script.at(
