@@ -58,14 +58,20 @@ __all__ = [
     "STATE_CHANGING",
     "STATE_CHANGING_METHODS",
     "Command",
+    "ancestors",
+    "canonical_command_name",
     "commands",
     "is_state_changing",
+    "line_col",
     "lint",
     "method_calls",
+    "node_text",
+    "nodes",
     "occurrences_outside_string_literals",
     "parse",
     "string_literal_ranges",
     "syntax_problems",
+    "walk",
 ]
 
 LANGUAGE: Final = Language(tree_sitter_pwsh.language())
@@ -539,6 +545,14 @@ def node_text(node: Node) -> str:
     return (node.text or b"").decode("utf-8", "replace")
 
 
+def ancestors(node: Node) -> Iterator[Node]:
+    """Yield the parent of ``node``, its parent, and so on up to the root."""
+    current = node.parent
+    while current is not None:
+        yield current
+        current = current.parent
+
+
 def _line_col(data: bytes, offset: int) -> tuple[int, int]:
     """Return the 1-based line and character column of a byte offset.
 
@@ -550,6 +564,10 @@ def _line_col(data: bytes, offset: int) -> tuple[int, int]:
         line_start = len(_BOM)
     column = len(data[line_start:offset].decode("utf-8", "replace")) + 1
     return line, column
+
+
+# Public: the location rule findings report.
+line_col = _line_col
 
 
 def _snippet(data: bytes, start: int, end: int) -> str:
@@ -813,6 +831,10 @@ def _canonical_name(name: str) -> str:
     """Resolve an alias; return the lower-case command name."""
     plain = _plain_name(name)
     return ALIAS_TARGETS.get(plain, plain).casefold()
+
+
+# Public: command names as PowerShell resolves them (quotes, folder and alias gone).
+canonical_command_name = _canonical_name
 
 
 def _parameters(command: Command) -> list[tuple[str, str]]:
