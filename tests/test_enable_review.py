@@ -412,7 +412,7 @@ def check_wmi_restart_uses_it(script: Script) -> None:
     (clause,) = should_process_clauses(fn)
     block = branch_block(clause)
     (restart,) = command_nodes(block, "Restart-DrWinmgmt")
-    assert reachable(restart, {}, block) is True, script
+    assert reachable(restart, {"$service": "the service"}, block) is True, script
     assert argument_text(restart, "-Confirm").casefold() == "$false", script
     assert argument_text(restart, "-TimeoutSeconds") == "$WmiRestartTimeoutSeconds"
     assert not [

@@ -1119,7 +1119,9 @@ def check_wmi_restart(script: Script) -> None:
         for s in command_nodes(block, "Restart-DrWinmgmt")
         if argument_text(s, "-Name").casefold() == name
     ]
-    assert reachable(stop_wmi, {}, block) is True, script
+    # Always, once the service is known to exist (a missing one stops the run).
+    assert reachable(stop_wmi, {"$service": "the service"}, block) is True, script
+    assert reachable(stop_wmi, {"$service": NULL}, block) is False, script
     # Every BizTalk service first, in reverse start order.
     biztalk = [
         loop
@@ -1186,7 +1188,8 @@ def check_wmi_restart(script: Script) -> None:
     assert seconds > 0, script
     assert stop_wmi.end_byte < start_loop.start_byte, script
     for node in (marker, stop_loop, stop_wmi, start_loop):
-        assert reachable(node, {}, block) is True, (script, text(node)[:40])
+        found = {"$service": "the service"}
+        assert reachable(node, found, block) is True, (script, text(node)[:40])
     # Each dependent comes back inside its own try; a failure only warns.
     (attempt,) = statements(loop_body(start_loop))
     assert attempt.type == "try_statement", script

@@ -781,9 +781,12 @@ def check_stop_service(script: Script) -> None:
     assert reachable(settle, {}, block) is True, script
     assert settle.end_byte < stop.start_byte, script
     settled = assigned_variable(settle)
-    assert reachable(stop, {settled: "Running"}, block) is True, script
-    assert reachable(stop, {settled: "Paused"}, block) is True, script
-    assert reachable(stop, {settled: "Stopped"}, block) is False, script
+    # The service read again just before Stop(): gone in between stops the run.
+    again = {"$current": "the service"}
+    assert reachable(stop, {**again, settled: "Running"}, block) is True, script
+    assert reachable(stop, {**again, settled: "Paused"}, block) is True, script
+    assert reachable(stop, {**again, settled: "Stopped"}, block) is False, script
+    assert reachable(stop, {"$current": NULL, settled: "Running"}, block) is False
     waits = [
         w
         for w in command_nodes(block, "Wait-DrServiceStatus")

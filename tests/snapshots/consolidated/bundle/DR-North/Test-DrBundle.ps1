@@ -42,23 +42,23 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'FABDRBTS01\Disable-DrServer.ps1'
-        Sha256 = '0EE745FA87A7CC4469B8D1BD149046DDBF6A831AE4A040F8C2F52552269ACD3A'
-        CodeSha256 = '894EB0FD9EC952E5AA1FC6DAC813B7FBC671F1CD3ACED85CF042F518F8EFE6E9'
+        Sha256 = '105D61496AFA3E8E6D11EF889CE673AA2BED8383F2A3427B722A84D4737BE537'
+        CodeSha256 = '3E41C12249701EE01583B9DA2344F636011F146ED84D0C45AC91CDFD4E239AFD'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS01\Enable-DrServer.ps1'
-        Sha256 = 'DEE6C587554AF3C9BB35C2268D0D4038223CF8813F924FD5DAE7A525321FB391'
-        CodeSha256 = '3576A75C4113E657D8B0F49F9E6E308658141CA39260A484B3318C0675EFE4FA'
+        Sha256 = '1A82CA4E9CF42392F23D619B9F25E29052264D8CE32FC1ECD93B2B837F4A9D62'
+        CodeSha256 = '8935EAD27F807E71CA0D34DE8AE8E25B9DF3D62D175E12FBF8EF4441A3DE3983'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS01\Initialize-DrServer.ps1'
-        Sha256 = '239D423C5BDE11871B9E4862EDAA4C170E9E1A48C7AE8CCBFCD1CC1902C88D86'
-        CodeSha256 = '768EBA0C4345174FA090984DD9D4347B9DD865B0F9D025ACAA24BCD96C7121BB'
+        Sha256 = '3329A07F60C9C9054E4F66BB6CA008E9A4D9E96883CD8FCEE1373DCECEFF2C65'
+        CodeSha256 = 'C8129353079027E7681027907E1E073DC512E7BFC8D2AC64B0F72CDE1179CB71'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS01\Test-DrServer.ps1'
-        Sha256 = 'C3E312E3BE6CC67ACE5E0C0EA3F5D8E3DB3502890540BAD00DD4738CC6076C7D'
-        CodeSha256 = '0C1D1EE277958B61A864B997DEB1E4AA053320012C13C75E4E8367C01EF054D6'
+        Sha256 = '10EA0DCB3E1ABB893F49ED49DF6D0AD8DBBA75D598FD1273B5DC38B206F3D7FB'
+        CodeSha256 = '517A2B8429D9FD0219C66F09202B30B975FB24FF11B4208392A74B9DC7D7545F'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\ConfigurationAnswers.xml'
@@ -67,32 +67,32 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\Disable-DrServer.ps1'
-        Sha256 = '12243803BFA488A6626C96D0F2AF8303A78E794CEB2175351FDB4AA783CC9164'
-        CodeSha256 = '894EB0FD9EC952E5AA1FC6DAC813B7FBC671F1CD3ACED85CF042F518F8EFE6E9'
+        Sha256 = '5063DDCE0E7528F2C80CCE328AED2419E6F6FA1ACC8F8D64794E0A2101A519A2'
+        CodeSha256 = '3E41C12249701EE01583B9DA2344F636011F146ED84D0C45AC91CDFD4E239AFD'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\Enable-DrServer.ps1'
-        Sha256 = '6FB5ABFC2EE8BED491BD876E13BC20376D7B3ACEE6450C24ABAE7537469D83A4'
-        CodeSha256 = '3576A75C4113E657D8B0F49F9E6E308658141CA39260A484B3318C0675EFE4FA'
+        Sha256 = 'AA968A54021806DA9877E9689323E5FB8589D4F1BDB1E76FE82424DBA1B4ABBD'
+        CodeSha256 = '8935EAD27F807E71CA0D34DE8AE8E25B9DF3D62D175E12FBF8EF4441A3DE3983'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\Initialize-DrServer.ps1'
-        Sha256 = '16A84D9C4BDC4F02A4AD674FEE26C81B2744AB267E7915C8B1E77D389A397E6F'
-        CodeSha256 = '768EBA0C4345174FA090984DD9D4347B9DD865B0F9D025ACAA24BCD96C7121BB'
+        Sha256 = '5C191425E0474C168123F8D2F9D105CE44836BCBBD37BC482781F1A284440F49'
+        CodeSha256 = 'C8129353079027E7681027907E1E073DC512E7BFC8D2AC64B0F72CDE1179CB71'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\Test-DrServer.ps1'
-        Sha256 = 'FBCA00EC4EEECA884E4B1DF32C1C4B98B7BC341F80CB5FAAE8722D01EBD9C558'
-        CodeSha256 = '0C1D1EE277958B61A864B997DEB1E4AA053320012C13C75E4E8367C01EF054D6'
+        Sha256 = '4145DEC6E203D11149A817EEFFFC00A8B85453B61ECB7A899C1D4AE5F612314B'
+        CodeSha256 = '517A2B8429D9FD0219C66F09202B30B975FB24FF11B4208392A74B9DC7D7545F'
     }
     [pscustomobject]@{
         Path = 'Runbook.html'
-        Sha256 = '4AF3102DC8FC67DB76CC0CFF71CD61FBAC25BC04DB2AAE31F4C5B4B59290E007'
+        Sha256 = '83B4E204D9F13104C94B2CE8BC0419A48C4145DE001688E8E34FDD3D164E0C86'
         CodeSha256 = ''
     }
     [pscustomobject]@{
         Path = 'Runbook.md'
-        Sha256 = 'F378A371E2BED910014B5DF137F84C31C036A15A4C708DB39D169A9FB78FF185'
+        Sha256 = 'E3A36F00CF55E615A57194FB05D642D75A096A9BF7EF73F46F8CC86AD060F0C1'
         CodeSha256 = ''
     }
     [pscustomobject]@{
@@ -102,13 +102,13 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'Test-DrLabFacts.ps1'
-        Sha256 = 'C4A1FB804A1371EECA3EB79484285F01195460807B343A06F27EAEC164B8FF3C'
-        CodeSha256 = '810F42BA8E0E652CDF2877216F096BB735CA343A9DF7FADFEC9091F24AF80242'
+        Sha256 = '23931496AC9475E1357CC927EF96D603E2E05061EF9601C5090909710C8BC2C5'
+        CodeSha256 = 'E9B58BAA70A4751203CBD8E1332F13A2FB4F4368801D1FC570DA4D348557C827'
     }
     [pscustomobject]@{
         Path = 'Update-DrGroupDatabases.ps1'
-        Sha256 = '7652D5518E86C9D1CB235F6F124FE1A14A6468CF1ED6B5216F8BB097E776A9DD'
-        CodeSha256 = 'DFE0F30949A1001536ECE8F3A4206EF1846C0382432A9D093364D6C246869A6F'
+        Sha256 = 'F9A85B0F017CE44B5680F815AA334123A4AC2F5534660F63BB1B8C7A00DEDACE'
+        CodeSha256 = '6CAC7C9316132113F10A3A9988D8237707445196E42670BCB04EC9A8B0C9C807'
     }
     [pscustomobject]@{
         Path = 'UpdateInfo.xml'
@@ -117,7 +117,7 @@ $ExpectedFiles = @(
     }
 )
 # Which render this is, as the drill results record it (drgen report).
-$BundleId = 'c498812eaa15174b81f7b0099b6dace88cc1328b4011a2a5cab3068b017dd97f'
+$BundleId = '981b28bf32b0fe596a868464fdd9242ce9cad0e6f65f8e57296a989937f3634f'
 $InventoryName = 'consolidated.yaml'
 # SHA-256 of what the inventory means (its model as canonical JSON).
 $InventorySha256 = 'dfaab582b8d067b19738a142072a028a840aed27cc16bb6e53f193424f722168'
@@ -176,25 +176,25 @@ $script:LegacyStateReported = $false
 $PrivilegedSids = @('S-1-5-32-544', 'S-1-5-18')
 
 function Write-DrStep {
-    param([Parameter(Mandatory = $true)][string]$Message)
+    param([Parameter(Mandatory = $true)][AllowEmptyString()][string]$Message)
     Write-Host ''
     Write-Host ('== {0}' -f $Message)
 }
 
 function Write-DrChanged {
-    param([Parameter(Mandatory = $true)][string]$Message)
+    param([Parameter(Mandatory = $true)][AllowEmptyString()][string]$Message)
     $script:Changed.Add($Message)
     Write-Host ('   changed:  {0}' -f $Message)
 }
 
 function Write-DrInPlace {
-    param([Parameter(Mandatory = $true)][string]$Message)
+    param([Parameter(Mandatory = $true)][AllowEmptyString()][string]$Message)
     $script:InPlace.Add($Message)
     Write-Host ('   in place: {0}' -f $Message)
 }
 
 function Write-DrProblem {
-    param([Parameter(Mandatory = $true)][string]$Message)
+    param([Parameter(Mandatory = $true)][AllowEmptyString()][string]$Message)
     $script:Problems.Add($Message)
     Write-Warning -Message $Message
 }
@@ -242,12 +242,12 @@ function New-DrProtectedSecurity {
 
 function New-DrProtectedFolder {
     # Created with its ACL in one call: there is no moment with a wider one.
-    param([Parameter(Mandatory = $true)][string]$Path)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path)
     [void][System.IO.Directory]::CreateDirectory($Path, (New-DrProtectedSecurity))
 }
 
 function Test-DrFolderProtected {
-    param([Parameter(Mandatory = $true)][string]$Path)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path)
     $acl = Get-Acl -LiteralPath $Path
     if (-not $acl.AreAccessRulesProtected) {
         return $false
@@ -263,7 +263,7 @@ function Test-DrFolderProtected {
 function Test-DrTrustedFolder {
     # A folder in ProgramData that this script may rely on: a real folder (not a
     # link), owned by Administrators or SYSTEM; any user can create one there.
-    param([Parameter(Mandatory = $true)][string]$Path)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path)
     $item = Get-Item -LiteralPath $Path -Force
     if (($item.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0) {
         return $false
@@ -273,7 +273,7 @@ function Test-DrTrustedFolder {
 }
 
 function Start-DrLog {
-    param([Parameter(Mandatory = $true)][string]$ScriptName)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$ScriptName)
     if (-not (Test-Path -LiteralPath $LogFolder -PathType Container)) {
         New-DrProtectedFolder -Path $LogFolder
     }
@@ -319,8 +319,8 @@ function Write-DrSummary {
 
 function Get-DrRegistryValue {
     param(
-        [Parameter(Mandatory = $true)][string]$Path,
-        [Parameter(Mandatory = $true)][string]$Name
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name
     )
     $item = Get-ItemProperty -LiteralPath $Path -ErrorAction SilentlyContinue
     if ($null -eq $item) {
@@ -337,7 +337,7 @@ function Test-DrSameComputer {
     # A computer named in SSODB or by a tool may be a NetBIOS name or an FQDN.
     param(
         [AllowEmptyString()][string]$Name,
-        [Parameter(Mandatory = $true)][string]$Expected
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Expected
     )
     $short = $Name.Trim().Split('.')[0]
     return (($short -ne '') -and ($short -eq $Expected))
@@ -357,7 +357,7 @@ function Get-DrRestoreFolder {
 }
 
 function Get-DrSsoTool {
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     # The SSO tools live in the 64-bit Common Files folder.
     $common = $env:CommonProgramW6432
     if ([string]::IsNullOrEmpty($common)) {
@@ -399,13 +399,13 @@ function Assert-DrBizTalkInstalled {
 }
 
 function Get-DrService {
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     return Get-Service -Name $Name -ErrorAction SilentlyContinue
 }
 
 function Get-DrStartType {
     # Win32_Service works on every .NET; ServiceController.StartType needs 4.6.1.
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     $filter = "{0}='{1}'" -f 'Name', $Name.Replace('\', '\\').Replace("'", "\'")
     $wmi = Get-WmiObject -Class 'Win32_Service' -Filter $filter
     if ($null -eq $wmi) {
@@ -423,7 +423,7 @@ function Wait-DrServiceStatus {
     # Bounded, and ends early: a service that falls back to Stopped while it is
     # being started has failed, and waiting longer would only hide that.
     param(
-        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name,
         [Parameter(Mandatory = $true)][ValidateSet('Running', 'Stopped')][string]$Status,
         [Parameter(Mandatory = $true)][int]$TimeoutSeconds
     )
@@ -457,7 +457,7 @@ function Wait-DrServiceSettled {
     # someone else began) and returns the state it settles in. The service controller
     # refuses a stop request in most pending states.
     param(
-        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name,
         [Parameter(Mandatory = $true)][int]$TimeoutSeconds
     )
     $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
@@ -478,7 +478,7 @@ function Wait-DrServiceSettled {
 }
 
 function Test-DrOptionalService {
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     return ($OptionalServices -contains $Name)
 }
 
@@ -489,12 +489,12 @@ function Test-DrJoined {
 
 function Get-DrWmiInstances {
     # Get-WmiObject, as Microsoft's BizTalk samples: its objects can be Put() back.
-    param([Parameter(Mandatory = $true)][string]$Class)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Class)
     return @(Get-WmiObject -Namespace $BizTalkNamespace -Class $Class -ErrorAction Stop)
 }
 
 function Get-DrHostInstance {
-    param([Parameter(Mandatory = $true)][string]$HostName)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$HostName)
     if (-not (Test-DrJoined)) {
         return $null
     }
@@ -533,8 +533,8 @@ function Read-DrVerifiedFile {
     # The file is read once; the hash is taken of those bytes and the caller uses the
     # same bytes, so the file cannot be swapped between the check and the use.
     param(
-        [Parameter(Mandatory = $true)][string]$Path,
-        [Parameter(Mandatory = $true)][string]$Sha256
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Sha256
     )
     if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) {
         throw ('{0} is missing; copy the whole site folder.' -f $Path)
@@ -554,8 +554,8 @@ function Assert-DrFileHash {
     # A pre-flight check; a script that then reads the file reads it with
     # Read-DrVerifiedFile again and uses those bytes.
     param(
-        [Parameter(Mandatory = $true)][string]$Path,
-        [Parameter(Mandatory = $true)][string]$Sha256
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Sha256
     )
     $null = Read-DrVerifiedFile -Path $Path -Sha256 $Sha256
 }
@@ -602,7 +602,7 @@ function Get-DrNativeOutput {
     # Stderr lines must not become terminating errors (5.1 wraps them in
     # ErrorRecords under $ErrorActionPreference = 'Stop').
     param(
-        [Parameter(Mandatory = $true)][string]$FilePath,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$FilePath,
         [string[]]$ArgumentList = @()
     )
     $ErrorActionPreference = 'Continue'
@@ -613,7 +613,7 @@ function Get-DrNativeOutput {
 function Get-DrMatch {
     param(
         [AllowEmptyString()][string]$Text,
-        [Parameter(Mandatory = $true)][string]$Pattern
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Pattern
     )
     $found = [regex]::Match($Text, $Pattern)
     if ($found.Success) {
@@ -643,7 +643,7 @@ function Get-DrSsoDisplayDb {
 function Get-DrAppPoolState {
     # 'Started', 'Stopped', ..., 'missing' when IIS does not know the pool, or
     # 'no IIS' when appcmd.exe is not there.
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     if (-not (Test-Path -LiteralPath (Get-DrAppCmd) -PathType Leaf)) {
         return 'no IIS'
     }
@@ -656,7 +656,7 @@ function Get-DrAppPoolState {
 
 function Get-DrAppPoolAutoStart {
     # 'true' or 'false'; /config:* includes defaults (autoStart is true by default).
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     if (-not (Test-Path -LiteralPath (Get-DrAppCmd) -PathType Leaf)) {
         return 'no IIS'
     }
@@ -676,9 +676,9 @@ function Get-DrAppPoolAutoStart {
 function Invoke-DrSqlQuery {
     # A read-only query with Windows authentication; returns the rows as arrays.
     param(
-        [Parameter(Mandatory = $true)][string]$Server,
-        [Parameter(Mandatory = $true)][string]$Database,
-        [Parameter(Mandatory = $true)][string]$Query
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Server,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Database,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Query
     )
     $builder = New-Object -TypeName System.Data.SqlClient.SqlConnectionStringBuilder
     $builder['Data Source'] = $Server
@@ -732,8 +732,8 @@ function Add-DrCheck {
         # AllowEmptyCollection: the first check of a run is added to an empty list, and
         # Windows PowerShell 5.1 refuses an empty collection for a mandatory parameter.
         [Parameter(Mandatory = $true)][AllowEmptyCollection()][System.Collections.Generic.List[object]]$Results,
-        [Parameter(Mandatory = $true)][string]$Id,
-        [Parameter(Mandatory = $true)][string]$Check,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Id,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Check,
         [Parameter(Mandatory = $true)][AllowEmptyString()][string]$Expected,
         [Parameter(Mandatory = $true)][AllowEmptyString()][string]$Actual
     )
@@ -758,7 +758,7 @@ function Format-DrUtc {
     # ISO 8601 in UTC, independent of the server's culture and time zone.
     param(
         [Parameter(Mandatory = $true)][datetime]$Moment,
-        [Parameter(Mandatory = $true)][string]$Format
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Format
     )
     return $Moment.ToUniversalTime().ToString($Format, [System.Globalization.CultureInfo]::InvariantCulture)
 }
@@ -769,7 +769,7 @@ function Write-DrTestResult {
     # Written under -WhatIf too, like the log: the checks only read, so a run
     # under -WhatIf is a real run and its record must not be lost.
     param(
-        [Parameter(Mandatory = $true)][string]$ScriptName,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$ScriptName,
         [AllowEmptyString()][string]$ExpectedState = '',
         [switch]$AfterDrill,
         [Parameter(Mandatory = $true)][datetime]$Started,
@@ -829,7 +829,7 @@ function Write-DrTestResult {
 
 function Get-DrParentFolders {
     # The folders above a relative path, outermost first: 'a\b\c.txt' gives 'a', 'a\b'.
-    param([Parameter(Mandatory = $true)][string]$Relative)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Relative)
     $parts = $Relative.Split('\')
     $folders = New-Object -TypeName 'System.Collections.Generic.List[string]'
     for ($i = 0; $i -lt ($parts.Count - 1); $i++) {
@@ -848,7 +848,7 @@ function Get-DrCodeSha256 {
     # the text without its signature block and without the lines between the two
     # data marker lines, line ends LF, UTF-8 without BOM. The same for every script
     # of a kind in every bundle of one drgen release; '' without a data block.
-    param([Parameter(Mandatory = $true)][string]$Path)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path)
     # .NET resolves a relative path against the process's folder, not PowerShell's.
     $text = [System.IO.File]::ReadAllText((Convert-Path -LiteralPath $Path))
     $signature = $text.IndexOf(("`r`n" + $SignatureBeginLine), [System.StringComparison]::Ordinal)
@@ -883,7 +883,7 @@ function Test-DrRuntimeFile {
     # parent folders is named logs (any case) and is not a folder of the bundle (a
     # DR server called LOGS is). Program state lives in %ProgramData%, not here.
     param(
-        [Parameter(Mandatory = $true)][string]$Relative,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Relative,
         [Parameter(Mandatory = $true)][AllowEmptyCollection()][hashtable]$BundleFolders
     )
     foreach ($folder in @(Get-DrParentFolders -Relative $Relative)) {

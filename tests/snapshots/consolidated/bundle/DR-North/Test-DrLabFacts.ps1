@@ -290,25 +290,25 @@ $script:LegacyStateReported = $false
 $PrivilegedSids = @('S-1-5-32-544', 'S-1-5-18')
 
 function Write-DrStep {
-    param([Parameter(Mandatory = $true)][string]$Message)
+    param([Parameter(Mandatory = $true)][AllowEmptyString()][string]$Message)
     Write-Host ''
     Write-Host ('== {0}' -f $Message)
 }
 
 function Write-DrChanged {
-    param([Parameter(Mandatory = $true)][string]$Message)
+    param([Parameter(Mandatory = $true)][AllowEmptyString()][string]$Message)
     $script:Changed.Add($Message)
     Write-Host ('   changed:  {0}' -f $Message)
 }
 
 function Write-DrInPlace {
-    param([Parameter(Mandatory = $true)][string]$Message)
+    param([Parameter(Mandatory = $true)][AllowEmptyString()][string]$Message)
     $script:InPlace.Add($Message)
     Write-Host ('   in place: {0}' -f $Message)
 }
 
 function Write-DrProblem {
-    param([Parameter(Mandatory = $true)][string]$Message)
+    param([Parameter(Mandatory = $true)][AllowEmptyString()][string]$Message)
     $script:Problems.Add($Message)
     Write-Warning -Message $Message
 }
@@ -356,12 +356,12 @@ function New-DrProtectedSecurity {
 
 function New-DrProtectedFolder {
     # Created with its ACL in one call: there is no moment with a wider one.
-    param([Parameter(Mandatory = $true)][string]$Path)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path)
     [void][System.IO.Directory]::CreateDirectory($Path, (New-DrProtectedSecurity))
 }
 
 function Test-DrFolderProtected {
-    param([Parameter(Mandatory = $true)][string]$Path)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path)
     $acl = Get-Acl -LiteralPath $Path
     if (-not $acl.AreAccessRulesProtected) {
         return $false
@@ -377,7 +377,7 @@ function Test-DrFolderProtected {
 function Test-DrTrustedFolder {
     # A folder in ProgramData that this script may rely on: a real folder (not a
     # link), owned by Administrators or SYSTEM; any user can create one there.
-    param([Parameter(Mandatory = $true)][string]$Path)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path)
     $item = Get-Item -LiteralPath $Path -Force
     if (($item.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0) {
         return $false
@@ -387,7 +387,7 @@ function Test-DrTrustedFolder {
 }
 
 function Start-DrLog {
-    param([Parameter(Mandatory = $true)][string]$ScriptName)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$ScriptName)
     if (-not (Test-Path -LiteralPath $LogFolder -PathType Container)) {
         New-DrProtectedFolder -Path $LogFolder
     }
@@ -433,8 +433,8 @@ function Write-DrSummary {
 
 function Get-DrRegistryValue {
     param(
-        [Parameter(Mandatory = $true)][string]$Path,
-        [Parameter(Mandatory = $true)][string]$Name
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name
     )
     $item = Get-ItemProperty -LiteralPath $Path -ErrorAction SilentlyContinue
     if ($null -eq $item) {
@@ -451,7 +451,7 @@ function Test-DrSameComputer {
     # A computer named in SSODB or by a tool may be a NetBIOS name or an FQDN.
     param(
         [AllowEmptyString()][string]$Name,
-        [Parameter(Mandatory = $true)][string]$Expected
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Expected
     )
     $short = $Name.Trim().Split('.')[0]
     return (($short -ne '') -and ($short -eq $Expected))
@@ -471,7 +471,7 @@ function Get-DrRestoreFolder {
 }
 
 function Get-DrSsoTool {
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     # The SSO tools live in the 64-bit Common Files folder.
     $common = $env:CommonProgramW6432
     if ([string]::IsNullOrEmpty($common)) {
@@ -513,13 +513,13 @@ function Assert-DrBizTalkInstalled {
 }
 
 function Get-DrService {
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     return Get-Service -Name $Name -ErrorAction SilentlyContinue
 }
 
 function Get-DrStartType {
     # Win32_Service works on every .NET; ServiceController.StartType needs 4.6.1.
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     $filter = "{0}='{1}'" -f 'Name', $Name.Replace('\', '\\').Replace("'", "\'")
     $wmi = Get-WmiObject -Class 'Win32_Service' -Filter $filter
     if ($null -eq $wmi) {
@@ -537,7 +537,7 @@ function Wait-DrServiceStatus {
     # Bounded, and ends early: a service that falls back to Stopped while it is
     # being started has failed, and waiting longer would only hide that.
     param(
-        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name,
         [Parameter(Mandatory = $true)][ValidateSet('Running', 'Stopped')][string]$Status,
         [Parameter(Mandatory = $true)][int]$TimeoutSeconds
     )
@@ -571,7 +571,7 @@ function Wait-DrServiceSettled {
     # someone else began) and returns the state it settles in. The service controller
     # refuses a stop request in most pending states.
     param(
-        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name,
         [Parameter(Mandatory = $true)][int]$TimeoutSeconds
     )
     $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
@@ -592,7 +592,7 @@ function Wait-DrServiceSettled {
 }
 
 function Test-DrOptionalService {
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     return ($OptionalServices -contains $Name)
 }
 
@@ -603,12 +603,12 @@ function Test-DrJoined {
 
 function Get-DrWmiInstances {
     # Get-WmiObject, as Microsoft's BizTalk samples: its objects can be Put() back.
-    param([Parameter(Mandatory = $true)][string]$Class)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Class)
     return @(Get-WmiObject -Namespace $BizTalkNamespace -Class $Class -ErrorAction Stop)
 }
 
 function Get-DrHostInstance {
-    param([Parameter(Mandatory = $true)][string]$HostName)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$HostName)
     if (-not (Test-DrJoined)) {
         return $null
     }
@@ -647,8 +647,8 @@ function Read-DrVerifiedFile {
     # The file is read once; the hash is taken of those bytes and the caller uses the
     # same bytes, so the file cannot be swapped between the check and the use.
     param(
-        [Parameter(Mandatory = $true)][string]$Path,
-        [Parameter(Mandatory = $true)][string]$Sha256
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Sha256
     )
     if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) {
         throw ('{0} is missing; copy the whole site folder.' -f $Path)
@@ -668,8 +668,8 @@ function Assert-DrFileHash {
     # A pre-flight check; a script that then reads the file reads it with
     # Read-DrVerifiedFile again and uses those bytes.
     param(
-        [Parameter(Mandatory = $true)][string]$Path,
-        [Parameter(Mandatory = $true)][string]$Sha256
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Sha256
     )
     $null = Read-DrVerifiedFile -Path $Path -Sha256 $Sha256
 }
@@ -716,7 +716,7 @@ function Get-DrNativeOutput {
     # Stderr lines must not become terminating errors (5.1 wraps them in
     # ErrorRecords under $ErrorActionPreference = 'Stop').
     param(
-        [Parameter(Mandatory = $true)][string]$FilePath,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$FilePath,
         [string[]]$ArgumentList = @()
     )
     $ErrorActionPreference = 'Continue'
@@ -727,7 +727,7 @@ function Get-DrNativeOutput {
 function Get-DrMatch {
     param(
         [AllowEmptyString()][string]$Text,
-        [Parameter(Mandatory = $true)][string]$Pattern
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Pattern
     )
     $found = [regex]::Match($Text, $Pattern)
     if ($found.Success) {
@@ -757,7 +757,7 @@ function Get-DrSsoDisplayDb {
 function Get-DrAppPoolState {
     # 'Started', 'Stopped', ..., 'missing' when IIS does not know the pool, or
     # 'no IIS' when appcmd.exe is not there.
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     if (-not (Test-Path -LiteralPath (Get-DrAppCmd) -PathType Leaf)) {
         return 'no IIS'
     }
@@ -770,7 +770,7 @@ function Get-DrAppPoolState {
 
 function Get-DrAppPoolAutoStart {
     # 'true' or 'false'; /config:* includes defaults (autoStart is true by default).
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     if (-not (Test-Path -LiteralPath (Get-DrAppCmd) -PathType Leaf)) {
         return 'no IIS'
     }
@@ -790,9 +790,9 @@ function Get-DrAppPoolAutoStart {
 function Invoke-DrSqlQuery {
     # A read-only query with Windows authentication; returns the rows as arrays.
     param(
-        [Parameter(Mandatory = $true)][string]$Server,
-        [Parameter(Mandatory = $true)][string]$Database,
-        [Parameter(Mandatory = $true)][string]$Query
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Server,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Database,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Query
     )
     $builder = New-Object -TypeName System.Data.SqlClient.SqlConnectionStringBuilder
     $builder['Data Source'] = $Server
@@ -840,7 +840,7 @@ $OptionalServices = @()
 $script:ClassCache = @{}
 
 function Get-DrProbeFolder {
-    param([Parameter(Mandatory = $true)][string]$Id)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Id)
     if ($Id -eq 'folder:restore') {
         return Get-DrRestoreFolder
     }
@@ -849,7 +849,7 @@ function Get-DrProbeFolder {
 
 function Get-DrCimClassInfo {
     # Get-CimClass shows the qualifiers (Write) that Get-WmiObject hides.
-    param([Parameter(Mandatory = $true)][string]$Class)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Class)
     if (-not $script:ClassCache.ContainsKey($Class)) {
         $script:ClassCache[$Class] = Get-CimClass -Namespace $BizTalkNamespace -ClassName $Class -ErrorAction SilentlyContinue
     }
@@ -858,7 +858,7 @@ function Get-DrCimClassInfo {
 
 function New-DrProbeResult {
     param(
-        [Parameter(Mandatory = $true)][string]$Id,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Id,
         [Parameter(Mandatory = $true)][ValidateSet('held', 'failed', 'skipped')][string]$Status,
         [AllowEmptyString()][string]$Observed
     )

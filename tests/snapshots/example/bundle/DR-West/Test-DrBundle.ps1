@@ -42,23 +42,23 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'DRserver1\Disable-DrServer.ps1'
-        Sha256 = 'D2991ADABA7DE11AEE27BD8F0723C1BEAB486F72ECF20BB196CAD26DB3F8371C'
-        CodeSha256 = '894EB0FD9EC952E5AA1FC6DAC813B7FBC671F1CD3ACED85CF042F518F8EFE6E9'
+        Sha256 = '904A679225B64FBF94205DD75C7D5C55F8F33AD9EB32FAB20ACF45B24E00B8AF'
+        CodeSha256 = '3E41C12249701EE01583B9DA2344F636011F146ED84D0C45AC91CDFD4E239AFD'
     }
     [pscustomobject]@{
         Path = 'DRserver1\Enable-DrServer.ps1'
-        Sha256 = '37A9EC86C33E92394F4A56E10E9D9BB554081E8BDA23A93B9E1169F852E6126F'
-        CodeSha256 = '3576A75C4113E657D8B0F49F9E6E308658141CA39260A484B3318C0675EFE4FA'
+        Sha256 = 'A857238DBA1BA33F4818D6E802C874C26C44136638070EB7D55EAC91417CB5BE'
+        CodeSha256 = '8935EAD27F807E71CA0D34DE8AE8E25B9DF3D62D175E12FBF8EF4441A3DE3983'
     }
     [pscustomobject]@{
         Path = 'DRserver1\Initialize-DrServer.ps1'
-        Sha256 = 'B362487F5B01FFB9B1DCB67731B5CC4B18B05204C9F37C15853AF21EB5D85C3F'
-        CodeSha256 = '768EBA0C4345174FA090984DD9D4347B9DD865B0F9D025ACAA24BCD96C7121BB'
+        Sha256 = 'E251DC7A2BCFAE9BBA09D5057FE04E6C2BE9185181EC1551FAB12B01D91A7547'
+        CodeSha256 = 'C8129353079027E7681027907E1E073DC512E7BFC8D2AC64B0F72CDE1179CB71'
     }
     [pscustomobject]@{
         Path = 'DRserver1\Test-DrServer.ps1'
-        Sha256 = 'B901E500A99A513BF1020C6746039EF629CB0B5463D5ECF6DFC69615DC6B351C'
-        CodeSha256 = '0C1D1EE277958B61A864B997DEB1E4AA053320012C13C75E4E8367C01EF054D6'
+        Sha256 = 'AEDF67AD4241E6D51FCCDDBF64482A83C5AA8FD46DD5C365C90969E325163244'
+        CodeSha256 = '517A2B8429D9FD0219C66F09202B30B975FB24FF11B4208392A74B9DC7D7545F'
     }
     [pscustomobject]@{
         Path = 'DRserver2\ConfigurationAnswers.xml'
@@ -67,23 +67,23 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'DRserver2\Disable-DrServer.ps1'
-        Sha256 = 'C446DAB8D96DC23611965A0970F7B36EC08A4B907C07C4F68F1555539F522538'
-        CodeSha256 = '894EB0FD9EC952E5AA1FC6DAC813B7FBC671F1CD3ACED85CF042F518F8EFE6E9'
+        Sha256 = '2E86893977D9D2AA6F67D2AC1A1D714FEC005DE71FBD28EBD75D04FAEC504DF7'
+        CodeSha256 = '3E41C12249701EE01583B9DA2344F636011F146ED84D0C45AC91CDFD4E239AFD'
     }
     [pscustomobject]@{
         Path = 'DRserver2\Enable-DrServer.ps1'
-        Sha256 = 'C7CCEAC78D31C48B4BC48F57BB56462320D2D6DBF61EE2C3D9B5CBE9D31AA99E'
-        CodeSha256 = '3576A75C4113E657D8B0F49F9E6E308658141CA39260A484B3318C0675EFE4FA'
+        Sha256 = '9BFB8E5F5CC22BC2A5EF4AAA3396184C14E5C46A6005F446CBF4B4B3613F92C2'
+        CodeSha256 = '8935EAD27F807E71CA0D34DE8AE8E25B9DF3D62D175E12FBF8EF4441A3DE3983'
     }
     [pscustomobject]@{
         Path = 'DRserver2\Initialize-DrServer.ps1'
-        Sha256 = '4F2E28E290D58588BA126243C2A84A4A1AD3DA0B2F677F45C2FB097C200405C9'
-        CodeSha256 = '768EBA0C4345174FA090984DD9D4347B9DD865B0F9D025ACAA24BCD96C7121BB'
+        Sha256 = '6B729297A2DECF38085218A679C5FDE0FC067C181E464D51510F2040351EE2D8'
+        CodeSha256 = 'C8129353079027E7681027907E1E073DC512E7BFC8D2AC64B0F72CDE1179CB71'
     }
     [pscustomobject]@{
         Path = 'DRserver2\Test-DrServer.ps1'
-        Sha256 = '9E98D779959F98D45BE5F90B7C2D59AFEC1543296B3C3DCDC7E449B0FA9489F8'
-        CodeSha256 = '0C1D1EE277958B61A864B997DEB1E4AA053320012C13C75E4E8367C01EF054D6'
+        Sha256 = '000291532B9DC0B0BD3FADE74368CC975A02F12810814C4F5FCB8665EF4A5657'
+        CodeSha256 = '517A2B8429D9FD0219C66F09202B30B975FB24FF11B4208392A74B9DC7D7545F'
     }
     [pscustomobject]@{
         Path = 'DRserver3\ConfigurationAnswers.xml'
@@ -92,32 +92,32 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'DRserver3\Disable-DrServer.ps1'
-        Sha256 = 'D838479F8BC28D848DB7B8C3B5CB49BFB3F18CAF8239574FB88857A0F1F126F6'
-        CodeSha256 = '894EB0FD9EC952E5AA1FC6DAC813B7FBC671F1CD3ACED85CF042F518F8EFE6E9'
+        Sha256 = '3BCE558E98B317E1C326C461E13A23787C5DA4DEA52F620D2462C34DF89D0AE6'
+        CodeSha256 = '3E41C12249701EE01583B9DA2344F636011F146ED84D0C45AC91CDFD4E239AFD'
     }
     [pscustomobject]@{
         Path = 'DRserver3\Enable-DrServer.ps1'
-        Sha256 = 'B73D2ACD5BE026C5CD8F3E2D4263C029BECA45C3B8719A74BDA059D95CE3106B'
-        CodeSha256 = '3576A75C4113E657D8B0F49F9E6E308658141CA39260A484B3318C0675EFE4FA'
+        Sha256 = '49BA03A1CACFB9E380224F12B7F67FEB3826535DE52E928E425144313823B802'
+        CodeSha256 = '8935EAD27F807E71CA0D34DE8AE8E25B9DF3D62D175E12FBF8EF4441A3DE3983'
     }
     [pscustomobject]@{
         Path = 'DRserver3\Initialize-DrServer.ps1'
-        Sha256 = 'F0CE974B9C01CC8F6BDBDB4DEFEB214445EE795D481BED79D617D81C8B0D56AB'
-        CodeSha256 = '768EBA0C4345174FA090984DD9D4347B9DD865B0F9D025ACAA24BCD96C7121BB'
+        Sha256 = 'AD07126706030515CF412A5A0C5B1A6D6F39A499CD19C26515B73E7FF87F3074'
+        CodeSha256 = 'C8129353079027E7681027907E1E073DC512E7BFC8D2AC64B0F72CDE1179CB71'
     }
     [pscustomobject]@{
         Path = 'DRserver3\Test-DrServer.ps1'
-        Sha256 = '57831F62339BF6D3A0AABF49AC664249981A3FED9DD536DF02B68CCF219FB5C1'
-        CodeSha256 = '0C1D1EE277958B61A864B997DEB1E4AA053320012C13C75E4E8367C01EF054D6'
+        Sha256 = '6E59FB4C3422BD3B8C3C74D9524BA6CA9DF23BEA3A839338E81E68F2E0EA3D1E'
+        CodeSha256 = '517A2B8429D9FD0219C66F09202B30B975FB24FF11B4208392A74B9DC7D7545F'
     }
     [pscustomobject]@{
         Path = 'Runbook.html'
-        Sha256 = '091960D622468C8198FED057FFF6678B19091B57EF239678AC9E04555126A681'
+        Sha256 = '68E7B542FFEBB1283D7CEA84FE81F5E6B8FCDB9117CC6C4DBBD3E5884554BD3F'
         CodeSha256 = ''
     }
     [pscustomobject]@{
         Path = 'Runbook.md'
-        Sha256 = '3BFD8386204EB4DEA0FE3EB3E79D723B4ABB657CACA286D3855B7A910548B01C'
+        Sha256 = '34363CE8675753CA8AA3BE523A1345CF638BC5396A073A05843EF7B174FF6A50'
         CodeSha256 = ''
     }
     [pscustomobject]@{
@@ -127,13 +127,13 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'Test-DrLabFacts.ps1'
-        Sha256 = '461E3B0EB9440E97506A634ED8A1851724C24112496E2DFE727DE5805A7CBBC1'
-        CodeSha256 = '810F42BA8E0E652CDF2877216F096BB735CA343A9DF7FADFEC9091F24AF80242'
+        Sha256 = '1610D3DA2AA7998DFCF56C405BB80297CA212743CDFE7EAF15D80E920CB2169B'
+        CodeSha256 = 'E9B58BAA70A4751203CBD8E1332F13A2FB4F4368801D1FC570DA4D348557C827'
     }
     [pscustomobject]@{
         Path = 'Update-DrGroupDatabases.ps1'
-        Sha256 = '96D2C4059ADF88A3DB54B414EBFA8B6EE2310520F86C5163F00B81C4DBDDAAE5'
-        CodeSha256 = 'DFE0F30949A1001536ECE8F3A4206EF1846C0382432A9D093364D6C246869A6F'
+        Sha256 = '2C5F3847B99470ED644FCBD4B419179C7B8CF2E87F6F13A4292DE801A77A235B'
+        CodeSha256 = '6CAC7C9316132113F10A3A9988D8237707445196E42670BCB04EC9A8B0C9C807'
     }
     [pscustomobject]@{
         Path = 'UpdateInfo.xml'
@@ -142,7 +142,7 @@ $ExpectedFiles = @(
     }
 )
 # Which render this is, as the drill results record it (drgen report).
-$BundleId = '3f1ea1e2bdb5bd79faf76246100d84d429cd8a8ff3550cbc0c9a327ccd0d2cbb'
+$BundleId = '7d0dc57df4862493ba8c4a9b9e3fbe4610203872fb07ff3687de70e92c7825eb'
 $InventoryName = 'example.yaml'
 # SHA-256 of what the inventory means (its model as canonical JSON).
 $InventorySha256 = 'c6bd43d17c190cb8d857d9f112f1156ba69710fd9a363da056f63ffe933ad604'
@@ -201,25 +201,25 @@ $script:LegacyStateReported = $false
 $PrivilegedSids = @('S-1-5-32-544', 'S-1-5-18')
 
 function Write-DrStep {
-    param([Parameter(Mandatory = $true)][string]$Message)
+    param([Parameter(Mandatory = $true)][AllowEmptyString()][string]$Message)
     Write-Host ''
     Write-Host ('== {0}' -f $Message)
 }
 
 function Write-DrChanged {
-    param([Parameter(Mandatory = $true)][string]$Message)
+    param([Parameter(Mandatory = $true)][AllowEmptyString()][string]$Message)
     $script:Changed.Add($Message)
     Write-Host ('   changed:  {0}' -f $Message)
 }
 
 function Write-DrInPlace {
-    param([Parameter(Mandatory = $true)][string]$Message)
+    param([Parameter(Mandatory = $true)][AllowEmptyString()][string]$Message)
     $script:InPlace.Add($Message)
     Write-Host ('   in place: {0}' -f $Message)
 }
 
 function Write-DrProblem {
-    param([Parameter(Mandatory = $true)][string]$Message)
+    param([Parameter(Mandatory = $true)][AllowEmptyString()][string]$Message)
     $script:Problems.Add($Message)
     Write-Warning -Message $Message
 }
@@ -267,12 +267,12 @@ function New-DrProtectedSecurity {
 
 function New-DrProtectedFolder {
     # Created with its ACL in one call: there is no moment with a wider one.
-    param([Parameter(Mandatory = $true)][string]$Path)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path)
     [void][System.IO.Directory]::CreateDirectory($Path, (New-DrProtectedSecurity))
 }
 
 function Test-DrFolderProtected {
-    param([Parameter(Mandatory = $true)][string]$Path)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path)
     $acl = Get-Acl -LiteralPath $Path
     if (-not $acl.AreAccessRulesProtected) {
         return $false
@@ -288,7 +288,7 @@ function Test-DrFolderProtected {
 function Test-DrTrustedFolder {
     # A folder in ProgramData that this script may rely on: a real folder (not a
     # link), owned by Administrators or SYSTEM; any user can create one there.
-    param([Parameter(Mandatory = $true)][string]$Path)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path)
     $item = Get-Item -LiteralPath $Path -Force
     if (($item.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0) {
         return $false
@@ -298,7 +298,7 @@ function Test-DrTrustedFolder {
 }
 
 function Start-DrLog {
-    param([Parameter(Mandatory = $true)][string]$ScriptName)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$ScriptName)
     if (-not (Test-Path -LiteralPath $LogFolder -PathType Container)) {
         New-DrProtectedFolder -Path $LogFolder
     }
@@ -344,8 +344,8 @@ function Write-DrSummary {
 
 function Get-DrRegistryValue {
     param(
-        [Parameter(Mandatory = $true)][string]$Path,
-        [Parameter(Mandatory = $true)][string]$Name
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name
     )
     $item = Get-ItemProperty -LiteralPath $Path -ErrorAction SilentlyContinue
     if ($null -eq $item) {
@@ -362,7 +362,7 @@ function Test-DrSameComputer {
     # A computer named in SSODB or by a tool may be a NetBIOS name or an FQDN.
     param(
         [AllowEmptyString()][string]$Name,
-        [Parameter(Mandatory = $true)][string]$Expected
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Expected
     )
     $short = $Name.Trim().Split('.')[0]
     return (($short -ne '') -and ($short -eq $Expected))
@@ -382,7 +382,7 @@ function Get-DrRestoreFolder {
 }
 
 function Get-DrSsoTool {
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     # The SSO tools live in the 64-bit Common Files folder.
     $common = $env:CommonProgramW6432
     if ([string]::IsNullOrEmpty($common)) {
@@ -424,13 +424,13 @@ function Assert-DrBizTalkInstalled {
 }
 
 function Get-DrService {
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     return Get-Service -Name $Name -ErrorAction SilentlyContinue
 }
 
 function Get-DrStartType {
     # Win32_Service works on every .NET; ServiceController.StartType needs 4.6.1.
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     $filter = "{0}='{1}'" -f 'Name', $Name.Replace('\', '\\').Replace("'", "\'")
     $wmi = Get-WmiObject -Class 'Win32_Service' -Filter $filter
     if ($null -eq $wmi) {
@@ -448,7 +448,7 @@ function Wait-DrServiceStatus {
     # Bounded, and ends early: a service that falls back to Stopped while it is
     # being started has failed, and waiting longer would only hide that.
     param(
-        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name,
         [Parameter(Mandatory = $true)][ValidateSet('Running', 'Stopped')][string]$Status,
         [Parameter(Mandatory = $true)][int]$TimeoutSeconds
     )
@@ -482,7 +482,7 @@ function Wait-DrServiceSettled {
     # someone else began) and returns the state it settles in. The service controller
     # refuses a stop request in most pending states.
     param(
-        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name,
         [Parameter(Mandatory = $true)][int]$TimeoutSeconds
     )
     $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
@@ -503,7 +503,7 @@ function Wait-DrServiceSettled {
 }
 
 function Test-DrOptionalService {
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     return ($OptionalServices -contains $Name)
 }
 
@@ -514,12 +514,12 @@ function Test-DrJoined {
 
 function Get-DrWmiInstances {
     # Get-WmiObject, as Microsoft's BizTalk samples: its objects can be Put() back.
-    param([Parameter(Mandatory = $true)][string]$Class)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Class)
     return @(Get-WmiObject -Namespace $BizTalkNamespace -Class $Class -ErrorAction Stop)
 }
 
 function Get-DrHostInstance {
-    param([Parameter(Mandatory = $true)][string]$HostName)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$HostName)
     if (-not (Test-DrJoined)) {
         return $null
     }
@@ -558,8 +558,8 @@ function Read-DrVerifiedFile {
     # The file is read once; the hash is taken of those bytes and the caller uses the
     # same bytes, so the file cannot be swapped between the check and the use.
     param(
-        [Parameter(Mandatory = $true)][string]$Path,
-        [Parameter(Mandatory = $true)][string]$Sha256
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Sha256
     )
     if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) {
         throw ('{0} is missing; copy the whole site folder.' -f $Path)
@@ -579,8 +579,8 @@ function Assert-DrFileHash {
     # A pre-flight check; a script that then reads the file reads it with
     # Read-DrVerifiedFile again and uses those bytes.
     param(
-        [Parameter(Mandatory = $true)][string]$Path,
-        [Parameter(Mandatory = $true)][string]$Sha256
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Sha256
     )
     $null = Read-DrVerifiedFile -Path $Path -Sha256 $Sha256
 }
@@ -627,7 +627,7 @@ function Get-DrNativeOutput {
     # Stderr lines must not become terminating errors (5.1 wraps them in
     # ErrorRecords under $ErrorActionPreference = 'Stop').
     param(
-        [Parameter(Mandatory = $true)][string]$FilePath,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$FilePath,
         [string[]]$ArgumentList = @()
     )
     $ErrorActionPreference = 'Continue'
@@ -638,7 +638,7 @@ function Get-DrNativeOutput {
 function Get-DrMatch {
     param(
         [AllowEmptyString()][string]$Text,
-        [Parameter(Mandatory = $true)][string]$Pattern
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Pattern
     )
     $found = [regex]::Match($Text, $Pattern)
     if ($found.Success) {
@@ -668,7 +668,7 @@ function Get-DrSsoDisplayDb {
 function Get-DrAppPoolState {
     # 'Started', 'Stopped', ..., 'missing' when IIS does not know the pool, or
     # 'no IIS' when appcmd.exe is not there.
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     if (-not (Test-Path -LiteralPath (Get-DrAppCmd) -PathType Leaf)) {
         return 'no IIS'
     }
@@ -681,7 +681,7 @@ function Get-DrAppPoolState {
 
 function Get-DrAppPoolAutoStart {
     # 'true' or 'false'; /config:* includes defaults (autoStart is true by default).
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     if (-not (Test-Path -LiteralPath (Get-DrAppCmd) -PathType Leaf)) {
         return 'no IIS'
     }
@@ -701,9 +701,9 @@ function Get-DrAppPoolAutoStart {
 function Invoke-DrSqlQuery {
     # A read-only query with Windows authentication; returns the rows as arrays.
     param(
-        [Parameter(Mandatory = $true)][string]$Server,
-        [Parameter(Mandatory = $true)][string]$Database,
-        [Parameter(Mandatory = $true)][string]$Query
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Server,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Database,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Query
     )
     $builder = New-Object -TypeName System.Data.SqlClient.SqlConnectionStringBuilder
     $builder['Data Source'] = $Server
@@ -757,8 +757,8 @@ function Add-DrCheck {
         # AllowEmptyCollection: the first check of a run is added to an empty list, and
         # Windows PowerShell 5.1 refuses an empty collection for a mandatory parameter.
         [Parameter(Mandatory = $true)][AllowEmptyCollection()][System.Collections.Generic.List[object]]$Results,
-        [Parameter(Mandatory = $true)][string]$Id,
-        [Parameter(Mandatory = $true)][string]$Check,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Id,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Check,
         [Parameter(Mandatory = $true)][AllowEmptyString()][string]$Expected,
         [Parameter(Mandatory = $true)][AllowEmptyString()][string]$Actual
     )
@@ -783,7 +783,7 @@ function Format-DrUtc {
     # ISO 8601 in UTC, independent of the server's culture and time zone.
     param(
         [Parameter(Mandatory = $true)][datetime]$Moment,
-        [Parameter(Mandatory = $true)][string]$Format
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Format
     )
     return $Moment.ToUniversalTime().ToString($Format, [System.Globalization.CultureInfo]::InvariantCulture)
 }
@@ -794,7 +794,7 @@ function Write-DrTestResult {
     # Written under -WhatIf too, like the log: the checks only read, so a run
     # under -WhatIf is a real run and its record must not be lost.
     param(
-        [Parameter(Mandatory = $true)][string]$ScriptName,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$ScriptName,
         [AllowEmptyString()][string]$ExpectedState = '',
         [switch]$AfterDrill,
         [Parameter(Mandatory = $true)][datetime]$Started,
@@ -854,7 +854,7 @@ function Write-DrTestResult {
 
 function Get-DrParentFolders {
     # The folders above a relative path, outermost first: 'a\b\c.txt' gives 'a', 'a\b'.
-    param([Parameter(Mandatory = $true)][string]$Relative)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Relative)
     $parts = $Relative.Split('\')
     $folders = New-Object -TypeName 'System.Collections.Generic.List[string]'
     for ($i = 0; $i -lt ($parts.Count - 1); $i++) {
@@ -873,7 +873,7 @@ function Get-DrCodeSha256 {
     # the text without its signature block and without the lines between the two
     # data marker lines, line ends LF, UTF-8 without BOM. The same for every script
     # of a kind in every bundle of one drgen release; '' without a data block.
-    param([Parameter(Mandatory = $true)][string]$Path)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path)
     # .NET resolves a relative path against the process's folder, not PowerShell's.
     $text = [System.IO.File]::ReadAllText((Convert-Path -LiteralPath $Path))
     $signature = $text.IndexOf(("`r`n" + $SignatureBeginLine), [System.StringComparison]::Ordinal)
@@ -908,7 +908,7 @@ function Test-DrRuntimeFile {
     # parent folders is named logs (any case) and is not a folder of the bundle (a
     # DR server called LOGS is). Program state lives in %ProgramData%, not here.
     param(
-        [Parameter(Mandatory = $true)][string]$Relative,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Relative,
         [Parameter(Mandatory = $true)][AllowEmptyCollection()][hashtable]$BundleFolders
     )
     foreach ($folder in @(Get-DrParentFolders -Relative $Relative)) {

@@ -86,8 +86,8 @@ function Assert-DrProductionComputer {
 
 function Get-DrRegistryValue {
     param(
-        [Parameter(Mandatory = $true)][string]$Path,
-        [Parameter(Mandatory = $true)][string]$Name
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name
     )
     $item = Get-ItemProperty -LiteralPath $Path -ErrorAction SilentlyContinue
     if ($null -eq $item) {
@@ -130,7 +130,7 @@ function Get-DrDatabase {
 
 function Get-DrRequiredDatabase {
     param(
-        [Parameter(Mandatory = $true)][string]$What,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$What,
         [AllowNull()]$Server,
         [AllowNull()]$Name
     )
@@ -143,7 +143,7 @@ function Get-DrRequiredDatabase {
 
 function Get-DrWmiInstances {
     # Every instance of a BizTalk WMI class. Access is the usual failure: say so.
-    param([Parameter(Mandatory = $true)][string]$Class)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Class)
     try {
         return @(Get-WmiObject -Namespace $BizTalkNamespace -Class $Class -ErrorAction Stop)
     }
@@ -154,7 +154,7 @@ function Get-DrWmiInstances {
 
 function Get-DrServiceLogon {
     # The account a Windows service logs on as; $null when it is not installed here.
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     $filter = "{0}='{1}'" -f 'Name', $Name.Replace('\', '\\').Replace("'", "\'")
     $service = Get-WmiObject -Class 'Win32_Service' -Filter $filter
     if ($null -eq $service) {
@@ -192,9 +192,9 @@ function Get-DrCumulativeUpdate {
 function Invoke-DrSqlQuery {
     # A read-only query with Windows authentication; returns the rows as arrays.
     param(
-        [Parameter(Mandatory = $true)][string]$Server,
-        [Parameter(Mandatory = $true)][string]$Database,
-        [Parameter(Mandatory = $true)][string]$Query
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Server,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Database,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Query
     )
     $builder = New-Object -TypeName System.Data.SqlClient.SqlConnectionStringBuilder
     $builder['Data Source'] = $Server
@@ -349,8 +349,8 @@ function Write-DrDiscoveryFile {
     # over <Path>: an interrupted or failed run leaves the previous file as it was.
     # Refuses to replace a file (or a .tmp) that is not a discovery file.
     param(
-        [Parameter(Mandatory = $true)][string]$Path,
-        [Parameter(Mandatory = $true)][string]$Json
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Json
     )
     $temporary = $Path + '.tmp'
     foreach ($file in @($Path, $temporary)) {
@@ -409,8 +409,11 @@ try {
         Write-Host ('Written: {0}' -f $target)
         Write-Host ('Next, on the drgen workstation: drgen drift <inventory>.yaml {0}' -f (Split-Path -Path $target -Leaf))
     }
+    elseif (-not $WhatIfPreference) {
+        throw ('Writing {0} was declined; nothing was written.' -f $target)
+    }
     else {
-        Write-Host 'Nothing was written.'
+        Write-Host 'Nothing was written (-WhatIf).'
     }
 }
 catch {

@@ -185,7 +185,7 @@ $AnswerFileSha256 = '8035B1684001BCE3996B6C32CC26B33470B0B7DD15AAC3F59ACE9FAD86A
 $UpdateInfoSha256 = '4668BD0561C04B8FA81DC845F71D5A7AF4C7A1BD9255C01E8602688DFDFF4E90'
 $SecretServerSha256 = 'B566B7CD3DCA133EDE0D977177A602308D3C75140F4428F4DC16D5ABCA61390F'
 # Which render this is, as the drill results record it (drgen report).
-$BundleId = 'c498812eaa15174b81f7b0099b6dace88cc1328b4011a2a5cab3068b017dd97f'
+$BundleId = '981b28bf32b0fe596a868464fdd9242ce9cad0e6f65f8e57296a989937f3634f'
 $InventoryName = 'consolidated.yaml'
 # SHA-256 of what the inventory means (its model as canonical JSON).
 $InventorySha256 = 'dfaab582b8d067b19738a142072a028a840aed27cc16bb6e53f193424f722168'
@@ -244,25 +244,25 @@ $script:LegacyStateReported = $false
 $PrivilegedSids = @('S-1-5-32-544', 'S-1-5-18')
 
 function Write-DrStep {
-    param([Parameter(Mandatory = $true)][string]$Message)
+    param([Parameter(Mandatory = $true)][AllowEmptyString()][string]$Message)
     Write-Host ''
     Write-Host ('== {0}' -f $Message)
 }
 
 function Write-DrChanged {
-    param([Parameter(Mandatory = $true)][string]$Message)
+    param([Parameter(Mandatory = $true)][AllowEmptyString()][string]$Message)
     $script:Changed.Add($Message)
     Write-Host ('   changed:  {0}' -f $Message)
 }
 
 function Write-DrInPlace {
-    param([Parameter(Mandatory = $true)][string]$Message)
+    param([Parameter(Mandatory = $true)][AllowEmptyString()][string]$Message)
     $script:InPlace.Add($Message)
     Write-Host ('   in place: {0}' -f $Message)
 }
 
 function Write-DrProblem {
-    param([Parameter(Mandatory = $true)][string]$Message)
+    param([Parameter(Mandatory = $true)][AllowEmptyString()][string]$Message)
     $script:Problems.Add($Message)
     Write-Warning -Message $Message
 }
@@ -310,12 +310,12 @@ function New-DrProtectedSecurity {
 
 function New-DrProtectedFolder {
     # Created with its ACL in one call: there is no moment with a wider one.
-    param([Parameter(Mandatory = $true)][string]$Path)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path)
     [void][System.IO.Directory]::CreateDirectory($Path, (New-DrProtectedSecurity))
 }
 
 function Test-DrFolderProtected {
-    param([Parameter(Mandatory = $true)][string]$Path)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path)
     $acl = Get-Acl -LiteralPath $Path
     if (-not $acl.AreAccessRulesProtected) {
         return $false
@@ -331,7 +331,7 @@ function Test-DrFolderProtected {
 function Test-DrTrustedFolder {
     # A folder in ProgramData that this script may rely on: a real folder (not a
     # link), owned by Administrators or SYSTEM; any user can create one there.
-    param([Parameter(Mandatory = $true)][string]$Path)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path)
     $item = Get-Item -LiteralPath $Path -Force
     if (($item.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0) {
         return $false
@@ -341,7 +341,7 @@ function Test-DrTrustedFolder {
 }
 
 function Start-DrLog {
-    param([Parameter(Mandatory = $true)][string]$ScriptName)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$ScriptName)
     if (-not (Test-Path -LiteralPath $LogFolder -PathType Container)) {
         New-DrProtectedFolder -Path $LogFolder
     }
@@ -387,8 +387,8 @@ function Write-DrSummary {
 
 function Get-DrRegistryValue {
     param(
-        [Parameter(Mandatory = $true)][string]$Path,
-        [Parameter(Mandatory = $true)][string]$Name
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name
     )
     $item = Get-ItemProperty -LiteralPath $Path -ErrorAction SilentlyContinue
     if ($null -eq $item) {
@@ -405,7 +405,7 @@ function Test-DrSameComputer {
     # A computer named in SSODB or by a tool may be a NetBIOS name or an FQDN.
     param(
         [AllowEmptyString()][string]$Name,
-        [Parameter(Mandatory = $true)][string]$Expected
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Expected
     )
     $short = $Name.Trim().Split('.')[0]
     return (($short -ne '') -and ($short -eq $Expected))
@@ -425,7 +425,7 @@ function Get-DrRestoreFolder {
 }
 
 function Get-DrSsoTool {
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     # The SSO tools live in the 64-bit Common Files folder.
     $common = $env:CommonProgramW6432
     if ([string]::IsNullOrEmpty($common)) {
@@ -467,13 +467,13 @@ function Assert-DrBizTalkInstalled {
 }
 
 function Get-DrService {
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     return Get-Service -Name $Name -ErrorAction SilentlyContinue
 }
 
 function Get-DrStartType {
     # Win32_Service works on every .NET; ServiceController.StartType needs 4.6.1.
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     $filter = "{0}='{1}'" -f 'Name', $Name.Replace('\', '\\').Replace("'", "\'")
     $wmi = Get-WmiObject -Class 'Win32_Service' -Filter $filter
     if ($null -eq $wmi) {
@@ -491,7 +491,7 @@ function Wait-DrServiceStatus {
     # Bounded, and ends early: a service that falls back to Stopped while it is
     # being started has failed, and waiting longer would only hide that.
     param(
-        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name,
         [Parameter(Mandatory = $true)][ValidateSet('Running', 'Stopped')][string]$Status,
         [Parameter(Mandatory = $true)][int]$TimeoutSeconds
     )
@@ -525,7 +525,7 @@ function Wait-DrServiceSettled {
     # someone else began) and returns the state it settles in. The service controller
     # refuses a stop request in most pending states.
     param(
-        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name,
         [Parameter(Mandatory = $true)][int]$TimeoutSeconds
     )
     $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
@@ -546,7 +546,7 @@ function Wait-DrServiceSettled {
 }
 
 function Test-DrOptionalService {
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     return ($OptionalServices -contains $Name)
 }
 
@@ -557,12 +557,12 @@ function Test-DrJoined {
 
 function Get-DrWmiInstances {
     # Get-WmiObject, as Microsoft's BizTalk samples: its objects can be Put() back.
-    param([Parameter(Mandatory = $true)][string]$Class)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Class)
     return @(Get-WmiObject -Namespace $BizTalkNamespace -Class $Class -ErrorAction Stop)
 }
 
 function Get-DrHostInstance {
-    param([Parameter(Mandatory = $true)][string]$HostName)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$HostName)
     if (-not (Test-DrJoined)) {
         return $null
     }
@@ -601,8 +601,8 @@ function Read-DrVerifiedFile {
     # The file is read once; the hash is taken of those bytes and the caller uses the
     # same bytes, so the file cannot be swapped between the check and the use.
     param(
-        [Parameter(Mandatory = $true)][string]$Path,
-        [Parameter(Mandatory = $true)][string]$Sha256
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Sha256
     )
     if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) {
         throw ('{0} is missing; copy the whole site folder.' -f $Path)
@@ -622,8 +622,8 @@ function Assert-DrFileHash {
     # A pre-flight check; a script that then reads the file reads it with
     # Read-DrVerifiedFile again and uses those bytes.
     param(
-        [Parameter(Mandatory = $true)][string]$Path,
-        [Parameter(Mandatory = $true)][string]$Sha256
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Sha256
     )
     $null = Read-DrVerifiedFile -Path $Path -Sha256 $Sha256
 }
@@ -670,7 +670,7 @@ function Get-DrNativeOutput {
     # Stderr lines must not become terminating errors (5.1 wraps them in
     # ErrorRecords under $ErrorActionPreference = 'Stop').
     param(
-        [Parameter(Mandatory = $true)][string]$FilePath,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$FilePath,
         [string[]]$ArgumentList = @()
     )
     $ErrorActionPreference = 'Continue'
@@ -681,7 +681,7 @@ function Get-DrNativeOutput {
 function Get-DrMatch {
     param(
         [AllowEmptyString()][string]$Text,
-        [Parameter(Mandatory = $true)][string]$Pattern
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Pattern
     )
     $found = [regex]::Match($Text, $Pattern)
     if ($found.Success) {
@@ -711,7 +711,7 @@ function Get-DrSsoDisplayDb {
 function Get-DrAppPoolState {
     # 'Started', 'Stopped', ..., 'missing' when IIS does not know the pool, or
     # 'no IIS' when appcmd.exe is not there.
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     if (-not (Test-Path -LiteralPath (Get-DrAppCmd) -PathType Leaf)) {
         return 'no IIS'
     }
@@ -724,7 +724,7 @@ function Get-DrAppPoolState {
 
 function Get-DrAppPoolAutoStart {
     # 'true' or 'false'; /config:* includes defaults (autoStart is true by default).
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     if (-not (Test-Path -LiteralPath (Get-DrAppCmd) -PathType Leaf)) {
         return 'no IIS'
     }
@@ -744,9 +744,9 @@ function Get-DrAppPoolAutoStart {
 function Invoke-DrSqlQuery {
     # A read-only query with Windows authentication; returns the rows as arrays.
     param(
-        [Parameter(Mandatory = $true)][string]$Server,
-        [Parameter(Mandatory = $true)][string]$Database,
-        [Parameter(Mandatory = $true)][string]$Query
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Server,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Database,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Query
     )
     $builder = New-Object -TypeName System.Data.SqlClient.SqlConnectionStringBuilder
     $builder['Data Source'] = $Server
@@ -866,7 +866,7 @@ function Invoke-DrNative {
     # Stderr lines must not become terminating errors (5.1 wraps them in
     # ErrorRecords under $ErrorActionPreference = 'Stop').
     param(
-        [Parameter(Mandatory = $true)][string]$FilePath,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$FilePath,
         [string[]]$ArgumentList = @()
     )
     $ErrorActionPreference = 'Continue'
@@ -882,7 +882,7 @@ function Assert-DrRestoreScript {
     # A pre-flight check of the scripts that run a script of the BizTalk restore
     # folder (UpdateRegistry.vbs, UpdateDatabase.vbs): the script and the 64-bit
     # cscript.exe that runs it must both be there.
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     $script = Join-Path -Path (Get-DrRestoreFolder) -ChildPath $Name
     if (-not (Test-Path -LiteralPath $script -PathType Leaf)) {
         throw ('{0} not found at {1}.' -f $Name, $script)
@@ -902,8 +902,8 @@ function Save-DrStartupType {
     # restore is on disk even when the change or the script fails halfway. The first
     # type recorded wins: it is the one the server had before drgen touched it.
     param(
-        [Parameter(Mandatory = $true)][string]$Name,
-        [Parameter(Mandatory = $true)][string]$StartType
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name,
+        [Parameter(Mandatory = $true)][AllowEmptyString()][string]$StartType
     )
     $state = Read-DrStartupState
     if ($state.ContainsKey($Name)) {
@@ -915,13 +915,13 @@ function Save-DrStartupType {
         $ordered[$key] = $state[$key]
     }
     Initialize-DrStateFolder
-    $text = [string]([pscustomobject]$ordered | ConvertTo-Json)
+    $text = [string]([pscustomobject]$ordered | ConvertTo-Json -Depth 2)
     [System.IO.File]::WriteAllText($StartupStateFile, $text, (New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false))
 }
 
 function Stop-DrService {
     [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     $service = Get-DrService -Name $Name
     if (($null -eq $service) -or ([string]$service.Status -eq 'Stopped')) {
         return
@@ -954,15 +954,22 @@ function Stop-DrService {
             Write-DrInPlace -Message ('service {0} is stopped' -f $Name)
             return
         }
-        (Get-DrService -Name $Name).Stop()
+        $current = Get-DrService -Name $Name
+        if ($null -eq $current) {
+            throw ('Service {0} disappeared before it could be stopped.' -f $Name)
+        }
+        $current.Stop()
         Wait-DrServiceStatus -Name $Name -Status 'Stopped' -TimeoutSeconds $ServiceTimeoutSeconds
         Write-DrChanged -Message ('service {0} stopped' -f $Name)
+    }
+    elseif (-not $WhatIfPreference) {
+        Write-DrProblem -Message ('Stopping service {0} was declined.' -f $Name)
     }
 }
 
 function Set-DrServiceDormant {
     [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     $service = Get-DrService -Name $Name
     if ($null -eq $service) {
         if (Test-DrOptionalService -Name $Name) {
@@ -987,6 +994,9 @@ function Set-DrServiceDormant {
         Set-Service -Name $Name -StartupType Disabled -Confirm:$false
         Write-DrChanged -Message ('service {0} startup type {1} -> Disabled' -f $Name, $startType)
     }
+    elseif (-not $WhatIfPreference) {
+        Write-DrProblem -Message ('Setting service {0} to Disabled was declined.' -f $Name)
+    }
     Stop-DrService -Name $Name
 }
 
@@ -995,7 +1005,7 @@ function Assert-DrWmiResult {
     # only an explicit 0 counts as done.
     param(
         [AllowNull()]$Result,
-        [Parameter(Mandatory = $true)][string]$Action
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Action
     )
     if ($null -eq $Result) {
         throw ('{0} returned no result; it did not happen.' -f $Action)
@@ -1028,6 +1038,9 @@ function Stop-DrHostInstance {
         Assert-DrWmiResult -Result $result -Action ('Stopping host instance {0}' -f $Plan.HostName)
         Wait-DrServiceStatus -Name $Plan.Service -Status 'Stopped' -TimeoutSeconds $ServiceTimeoutSeconds
         Write-DrChanged -Message ('host instance {0} stopped' -f $Plan.HostName)
+    }
+    elseif (-not $WhatIfPreference) {
+        Write-DrProblem -Message ('Stopping host instance {0} was declined.' -f $Plan.HostName)
     }
 }
 
@@ -1072,6 +1085,9 @@ function Set-DrHostInstanceDisabled {
         }
         Write-DrChanged -Message ('host instance {0} IsDisabled -> {1}' -f $Plan.HostName, $Disabled)
     }
+    elseif (-not $WhatIfPreference) {
+        Write-DrProblem -Message ('Setting IsDisabled of host instance {0} to {1} was declined.' -f $Plan.HostName, $Disabled)
+    }
 }
 
 function Set-DrAppPool {
@@ -1080,7 +1096,7 @@ function Set-DrAppPool {
     # restart, so autoStart is turned off too.
     [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
     param(
-        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name,
         [Parameter(Mandatory = $true)][bool]$Running
     )
     $state = Get-DrAppPoolState -Name $Name
@@ -1109,6 +1125,9 @@ function Set-DrAppPool {
         }
         Write-DrChanged -Message ('application pool {0} autoStart -> {1}' -f $Name, $autoStart)
     }
+    elseif (-not $WhatIfPreference) {
+        Write-DrProblem -Message ('Setting autoStart of application pool {0} to {1} was declined.' -f $Name, $autoStart)
+    }
     if ($state -eq $wanted) {
         Write-DrInPlace -Message ('application pool {0} is {1}' -f $Name, $wanted.ToLowerInvariant())
     }
@@ -1118,6 +1137,9 @@ function Set-DrAppPool {
             throw ('appcmd could not {0} application pool {1} (exit code {2}).' -f $verb, $Name, $result.ExitCode)
         }
         Write-DrChanged -Message ('application pool {0} {1}' -f $Name, $wanted.ToLowerInvariant())
+    }
+    elseif (-not $WhatIfPreference) {
+        Write-DrProblem -Message ('Setting application pool {0} to {1} was declined.' -f $Name, $wanted)
     }
 }
 
@@ -1137,8 +1159,8 @@ function Add-DrCheck {
         # AllowEmptyCollection: the first check of a run is added to an empty list, and
         # Windows PowerShell 5.1 refuses an empty collection for a mandatory parameter.
         [Parameter(Mandatory = $true)][AllowEmptyCollection()][System.Collections.Generic.List[object]]$Results,
-        [Parameter(Mandatory = $true)][string]$Id,
-        [Parameter(Mandatory = $true)][string]$Check,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Id,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Check,
         [Parameter(Mandatory = $true)][AllowEmptyString()][string]$Expected,
         [Parameter(Mandatory = $true)][AllowEmptyString()][string]$Actual
     )
@@ -1318,7 +1340,7 @@ function Assert-DrEndState {
 $script:CredentialCache = @{}
 
 function Get-DrCredential {
-    param([Parameter(Mandatory = $true)][string]$Account)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Account)
     $key = $Account.ToUpperInvariant()
     if ($script:CredentialCache.ContainsKey($key)) {
         return $script:CredentialCache[$key]
@@ -1400,7 +1422,7 @@ function Assert-DrPreflight {
 function Assert-DrJoinComplete {
     # Configuration.exe's exit code is not documented: the join is read back, feature
     # by feature, and any part missing stops the script.
-    param([Parameter(Mandatory = $true)][string]$LogHint)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$LogHint)
     $missing = New-Object -TypeName 'System.Collections.Generic.List[string]'
     $mgmt = Get-DrRegistryValue -Path $AdminRegistryKey -Name 'MgmtDBServer'
     if ($mgmt -ne $ProductionMgmtServer) {
@@ -1552,9 +1574,12 @@ function Install-DrHostInstance {
     [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
     param([Parameter(Mandatory = $true)]$Plan)
     if (-not (Test-DrJoined)) {
-        # Only reachable under -WhatIf: the join above did not really happen.
-        [void]$PSCmdlet.ShouldProcess($Plan.HostName, ('Map host to this server and install its instance as {0}, disabled and not started' -f $Plan.Account))
-        return
+        if ($WhatIfPreference) {
+            # Under -WhatIf the join above did not really happen: say what would be done.
+            [void]$PSCmdlet.ShouldProcess($Plan.HostName, ('Map host to this server and install its instance as {0}, disabled and not started' -f $Plan.Account))
+            return
+        }
+        throw ('This server is not joined to the group, so host instance {0} cannot be installed.' -f $Plan.HostName)
     }
     $existing = Get-DrHostInstance -HostName $Plan.HostName
     if (($null -ne $existing) -and ([int]$existing.ConfigurationState -eq 1)) {
@@ -1595,6 +1620,10 @@ function Install-DrHostInstance {
         Assert-DrWmiResult -Result $result -Action ('Mapping host {0}' -f $Plan.HostName)
         Write-DrChanged -Message ('host {0} mapped to this server' -f $Plan.HostName)
     }
+    elseif (-not $WhatIfPreference) {
+        # An instance cannot be installed on a server its host is not mapped to.
+        throw ('Mapping host {0} to this server was declined; its instance was not installed.' -f $Plan.HostName)
+    }
     if ($PSCmdlet.ShouldProcess($Plan.HostName, ('Install host instance as {0}, disabled and not started' -f $Plan.Account))) {
         $instance = $existing
         if ($null -eq $instance) {
@@ -1631,6 +1660,9 @@ function Install-DrHostInstance {
         }
         Assert-DrWmiResult -Result $result -Action ('Installing host instance {0}' -f $Plan.HostName)
         Write-DrChanged -Message ('host instance {0} installed (logon {1})' -f $Plan.HostName, $Plan.Account)
+    }
+    elseif (-not $WhatIfPreference) {
+        Write-DrProblem -Message ('Installing host instance {0} was declined.' -f $Plan.HostName)
     }
 }
 

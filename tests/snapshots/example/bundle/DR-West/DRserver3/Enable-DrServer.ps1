@@ -188,7 +188,7 @@ $AnswerFileSha256 = 'F7FA611B98BA52DFCF3919B419F0B17B07E528939C96B78679134F5D578
 $UpdateInfoSha256 = 'DFF73E836FC9CF2A1E03E43042F7BC5F104050F610C8FFCFEDAE40EE7926C3ED'
 $SecretServerSha256 = 'B3F0BBFB3C04BD5DE8239BFB72A50045DA152509E438BA5E7CD6F858EB7366AC'
 # Which render this is, as the drill results record it (drgen report).
-$BundleId = '3f1ea1e2bdb5bd79faf76246100d84d429cd8a8ff3550cbc0c9a327ccd0d2cbb'
+$BundleId = '7d0dc57df4862493ba8c4a9b9e3fbe4610203872fb07ff3687de70e92c7825eb'
 $InventoryName = 'example.yaml'
 # SHA-256 of what the inventory means (its model as canonical JSON).
 $InventorySha256 = 'c6bd43d17c190cb8d857d9f112f1156ba69710fd9a363da056f63ffe933ad604'
@@ -247,25 +247,25 @@ $script:LegacyStateReported = $false
 $PrivilegedSids = @('S-1-5-32-544', 'S-1-5-18')
 
 function Write-DrStep {
-    param([Parameter(Mandatory = $true)][string]$Message)
+    param([Parameter(Mandatory = $true)][AllowEmptyString()][string]$Message)
     Write-Host ''
     Write-Host ('== {0}' -f $Message)
 }
 
 function Write-DrChanged {
-    param([Parameter(Mandatory = $true)][string]$Message)
+    param([Parameter(Mandatory = $true)][AllowEmptyString()][string]$Message)
     $script:Changed.Add($Message)
     Write-Host ('   changed:  {0}' -f $Message)
 }
 
 function Write-DrInPlace {
-    param([Parameter(Mandatory = $true)][string]$Message)
+    param([Parameter(Mandatory = $true)][AllowEmptyString()][string]$Message)
     $script:InPlace.Add($Message)
     Write-Host ('   in place: {0}' -f $Message)
 }
 
 function Write-DrProblem {
-    param([Parameter(Mandatory = $true)][string]$Message)
+    param([Parameter(Mandatory = $true)][AllowEmptyString()][string]$Message)
     $script:Problems.Add($Message)
     Write-Warning -Message $Message
 }
@@ -313,12 +313,12 @@ function New-DrProtectedSecurity {
 
 function New-DrProtectedFolder {
     # Created with its ACL in one call: there is no moment with a wider one.
-    param([Parameter(Mandatory = $true)][string]$Path)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path)
     [void][System.IO.Directory]::CreateDirectory($Path, (New-DrProtectedSecurity))
 }
 
 function Test-DrFolderProtected {
-    param([Parameter(Mandatory = $true)][string]$Path)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path)
     $acl = Get-Acl -LiteralPath $Path
     if (-not $acl.AreAccessRulesProtected) {
         return $false
@@ -334,7 +334,7 @@ function Test-DrFolderProtected {
 function Test-DrTrustedFolder {
     # A folder in ProgramData that this script may rely on: a real folder (not a
     # link), owned by Administrators or SYSTEM; any user can create one there.
-    param([Parameter(Mandatory = $true)][string]$Path)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path)
     $item = Get-Item -LiteralPath $Path -Force
     if (($item.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0) {
         return $false
@@ -344,7 +344,7 @@ function Test-DrTrustedFolder {
 }
 
 function Start-DrLog {
-    param([Parameter(Mandatory = $true)][string]$ScriptName)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$ScriptName)
     if (-not (Test-Path -LiteralPath $LogFolder -PathType Container)) {
         New-DrProtectedFolder -Path $LogFolder
     }
@@ -390,8 +390,8 @@ function Write-DrSummary {
 
 function Get-DrRegistryValue {
     param(
-        [Parameter(Mandatory = $true)][string]$Path,
-        [Parameter(Mandatory = $true)][string]$Name
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name
     )
     $item = Get-ItemProperty -LiteralPath $Path -ErrorAction SilentlyContinue
     if ($null -eq $item) {
@@ -408,7 +408,7 @@ function Test-DrSameComputer {
     # A computer named in SSODB or by a tool may be a NetBIOS name or an FQDN.
     param(
         [AllowEmptyString()][string]$Name,
-        [Parameter(Mandatory = $true)][string]$Expected
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Expected
     )
     $short = $Name.Trim().Split('.')[0]
     return (($short -ne '') -and ($short -eq $Expected))
@@ -428,7 +428,7 @@ function Get-DrRestoreFolder {
 }
 
 function Get-DrSsoTool {
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     # The SSO tools live in the 64-bit Common Files folder.
     $common = $env:CommonProgramW6432
     if ([string]::IsNullOrEmpty($common)) {
@@ -470,13 +470,13 @@ function Assert-DrBizTalkInstalled {
 }
 
 function Get-DrService {
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     return Get-Service -Name $Name -ErrorAction SilentlyContinue
 }
 
 function Get-DrStartType {
     # Win32_Service works on every .NET; ServiceController.StartType needs 4.6.1.
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     $filter = "{0}='{1}'" -f 'Name', $Name.Replace('\', '\\').Replace("'", "\'")
     $wmi = Get-WmiObject -Class 'Win32_Service' -Filter $filter
     if ($null -eq $wmi) {
@@ -494,7 +494,7 @@ function Wait-DrServiceStatus {
     # Bounded, and ends early: a service that falls back to Stopped while it is
     # being started has failed, and waiting longer would only hide that.
     param(
-        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name,
         [Parameter(Mandatory = $true)][ValidateSet('Running', 'Stopped')][string]$Status,
         [Parameter(Mandatory = $true)][int]$TimeoutSeconds
     )
@@ -528,7 +528,7 @@ function Wait-DrServiceSettled {
     # someone else began) and returns the state it settles in. The service controller
     # refuses a stop request in most pending states.
     param(
-        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name,
         [Parameter(Mandatory = $true)][int]$TimeoutSeconds
     )
     $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
@@ -549,7 +549,7 @@ function Wait-DrServiceSettled {
 }
 
 function Test-DrOptionalService {
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     return ($OptionalServices -contains $Name)
 }
 
@@ -560,12 +560,12 @@ function Test-DrJoined {
 
 function Get-DrWmiInstances {
     # Get-WmiObject, as Microsoft's BizTalk samples: its objects can be Put() back.
-    param([Parameter(Mandatory = $true)][string]$Class)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Class)
     return @(Get-WmiObject -Namespace $BizTalkNamespace -Class $Class -ErrorAction Stop)
 }
 
 function Get-DrHostInstance {
-    param([Parameter(Mandatory = $true)][string]$HostName)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$HostName)
     if (-not (Test-DrJoined)) {
         return $null
     }
@@ -604,8 +604,8 @@ function Read-DrVerifiedFile {
     # The file is read once; the hash is taken of those bytes and the caller uses the
     # same bytes, so the file cannot be swapped between the check and the use.
     param(
-        [Parameter(Mandatory = $true)][string]$Path,
-        [Parameter(Mandatory = $true)][string]$Sha256
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Sha256
     )
     if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) {
         throw ('{0} is missing; copy the whole site folder.' -f $Path)
@@ -625,8 +625,8 @@ function Assert-DrFileHash {
     # A pre-flight check; a script that then reads the file reads it with
     # Read-DrVerifiedFile again and uses those bytes.
     param(
-        [Parameter(Mandatory = $true)][string]$Path,
-        [Parameter(Mandatory = $true)][string]$Sha256
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Sha256
     )
     $null = Read-DrVerifiedFile -Path $Path -Sha256 $Sha256
 }
@@ -673,7 +673,7 @@ function Get-DrNativeOutput {
     # Stderr lines must not become terminating errors (5.1 wraps them in
     # ErrorRecords under $ErrorActionPreference = 'Stop').
     param(
-        [Parameter(Mandatory = $true)][string]$FilePath,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$FilePath,
         [string[]]$ArgumentList = @()
     )
     $ErrorActionPreference = 'Continue'
@@ -684,7 +684,7 @@ function Get-DrNativeOutput {
 function Get-DrMatch {
     param(
         [AllowEmptyString()][string]$Text,
-        [Parameter(Mandatory = $true)][string]$Pattern
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Pattern
     )
     $found = [regex]::Match($Text, $Pattern)
     if ($found.Success) {
@@ -714,7 +714,7 @@ function Get-DrSsoDisplayDb {
 function Get-DrAppPoolState {
     # 'Started', 'Stopped', ..., 'missing' when IIS does not know the pool, or
     # 'no IIS' when appcmd.exe is not there.
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     if (-not (Test-Path -LiteralPath (Get-DrAppCmd) -PathType Leaf)) {
         return 'no IIS'
     }
@@ -727,7 +727,7 @@ function Get-DrAppPoolState {
 
 function Get-DrAppPoolAutoStart {
     # 'true' or 'false'; /config:* includes defaults (autoStart is true by default).
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     if (-not (Test-Path -LiteralPath (Get-DrAppCmd) -PathType Leaf)) {
         return 'no IIS'
     }
@@ -747,9 +747,9 @@ function Get-DrAppPoolAutoStart {
 function Invoke-DrSqlQuery {
     # A read-only query with Windows authentication; returns the rows as arrays.
     param(
-        [Parameter(Mandatory = $true)][string]$Server,
-        [Parameter(Mandatory = $true)][string]$Database,
-        [Parameter(Mandatory = $true)][string]$Query
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Server,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Database,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Query
     )
     $builder = New-Object -TypeName System.Data.SqlClient.SqlConnectionStringBuilder
     $builder['Data Source'] = $Server
@@ -864,7 +864,7 @@ function Invoke-DrNative {
     # Stderr lines must not become terminating errors (5.1 wraps them in
     # ErrorRecords under $ErrorActionPreference = 'Stop').
     param(
-        [Parameter(Mandatory = $true)][string]$FilePath,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$FilePath,
         [string[]]$ArgumentList = @()
     )
     $ErrorActionPreference = 'Continue'
@@ -880,7 +880,7 @@ function Assert-DrRestoreScript {
     # A pre-flight check of the scripts that run a script of the BizTalk restore
     # folder (UpdateRegistry.vbs, UpdateDatabase.vbs): the script and the 64-bit
     # cscript.exe that runs it must both be there.
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     $script = Join-Path -Path (Get-DrRestoreFolder) -ChildPath $Name
     if (-not (Test-Path -LiteralPath $script -PathType Leaf)) {
         throw ('{0} not found at {1}.' -f $Name, $script)
@@ -900,8 +900,8 @@ function Save-DrStartupType {
     # restore is on disk even when the change or the script fails halfway. The first
     # type recorded wins: it is the one the server had before drgen touched it.
     param(
-        [Parameter(Mandatory = $true)][string]$Name,
-        [Parameter(Mandatory = $true)][string]$StartType
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name,
+        [Parameter(Mandatory = $true)][AllowEmptyString()][string]$StartType
     )
     $state = Read-DrStartupState
     if ($state.ContainsKey($Name)) {
@@ -913,13 +913,13 @@ function Save-DrStartupType {
         $ordered[$key] = $state[$key]
     }
     Initialize-DrStateFolder
-    $text = [string]([pscustomobject]$ordered | ConvertTo-Json)
+    $text = [string]([pscustomobject]$ordered | ConvertTo-Json -Depth 2)
     [System.IO.File]::WriteAllText($StartupStateFile, $text, (New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false))
 }
 
 function Stop-DrService {
     [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     $service = Get-DrService -Name $Name
     if (($null -eq $service) -or ([string]$service.Status -eq 'Stopped')) {
         return
@@ -952,15 +952,22 @@ function Stop-DrService {
             Write-DrInPlace -Message ('service {0} is stopped' -f $Name)
             return
         }
-        (Get-DrService -Name $Name).Stop()
+        $current = Get-DrService -Name $Name
+        if ($null -eq $current) {
+            throw ('Service {0} disappeared before it could be stopped.' -f $Name)
+        }
+        $current.Stop()
         Wait-DrServiceStatus -Name $Name -Status 'Stopped' -TimeoutSeconds $ServiceTimeoutSeconds
         Write-DrChanged -Message ('service {0} stopped' -f $Name)
+    }
+    elseif (-not $WhatIfPreference) {
+        Write-DrProblem -Message ('Stopping service {0} was declined.' -f $Name)
     }
 }
 
 function Set-DrServiceDormant {
     [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     $service = Get-DrService -Name $Name
     if ($null -eq $service) {
         if (Test-DrOptionalService -Name $Name) {
@@ -985,6 +992,9 @@ function Set-DrServiceDormant {
         Set-Service -Name $Name -StartupType Disabled -Confirm:$false
         Write-DrChanged -Message ('service {0} startup type {1} -> Disabled' -f $Name, $startType)
     }
+    elseif (-not $WhatIfPreference) {
+        Write-DrProblem -Message ('Setting service {0} to Disabled was declined.' -f $Name)
+    }
     Stop-DrService -Name $Name
 }
 
@@ -993,7 +1003,7 @@ function Assert-DrWmiResult {
     # only an explicit 0 counts as done.
     param(
         [AllowNull()]$Result,
-        [Parameter(Mandatory = $true)][string]$Action
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Action
     )
     if ($null -eq $Result) {
         throw ('{0} returned no result; it did not happen.' -f $Action)
@@ -1026,6 +1036,9 @@ function Stop-DrHostInstance {
         Assert-DrWmiResult -Result $result -Action ('Stopping host instance {0}' -f $Plan.HostName)
         Wait-DrServiceStatus -Name $Plan.Service -Status 'Stopped' -TimeoutSeconds $ServiceTimeoutSeconds
         Write-DrChanged -Message ('host instance {0} stopped' -f $Plan.HostName)
+    }
+    elseif (-not $WhatIfPreference) {
+        Write-DrProblem -Message ('Stopping host instance {0} was declined.' -f $Plan.HostName)
     }
 }
 
@@ -1070,6 +1083,9 @@ function Set-DrHostInstanceDisabled {
         }
         Write-DrChanged -Message ('host instance {0} IsDisabled -> {1}' -f $Plan.HostName, $Disabled)
     }
+    elseif (-not $WhatIfPreference) {
+        Write-DrProblem -Message ('Setting IsDisabled of host instance {0} to {1} was declined.' -f $Plan.HostName, $Disabled)
+    }
 }
 
 function Set-DrAppPool {
@@ -1078,7 +1094,7 @@ function Set-DrAppPool {
     # restart, so autoStart is turned off too.
     [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
     param(
-        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name,
         [Parameter(Mandatory = $true)][bool]$Running
     )
     $state = Get-DrAppPoolState -Name $Name
@@ -1107,6 +1123,9 @@ function Set-DrAppPool {
         }
         Write-DrChanged -Message ('application pool {0} autoStart -> {1}' -f $Name, $autoStart)
     }
+    elseif (-not $WhatIfPreference) {
+        Write-DrProblem -Message ('Setting autoStart of application pool {0} to {1} was declined.' -f $Name, $autoStart)
+    }
     if ($state -eq $wanted) {
         Write-DrInPlace -Message ('application pool {0} is {1}' -f $Name, $wanted.ToLowerInvariant())
     }
@@ -1116,6 +1135,9 @@ function Set-DrAppPool {
             throw ('appcmd could not {0} application pool {1} (exit code {2}).' -f $verb, $Name, $result.ExitCode)
         }
         Write-DrChanged -Message ('application pool {0} {1}' -f $Name, $wanted.ToLowerInvariant())
+    }
+    elseif (-not $WhatIfPreference) {
+        Write-DrProblem -Message ('Setting application pool {0} to {1} was declined.' -f $Name, $wanted)
     }
 }
 
@@ -1135,8 +1157,8 @@ function Add-DrCheck {
         # AllowEmptyCollection: the first check of a run is added to an empty list, and
         # Windows PowerShell 5.1 refuses an empty collection for a mandatory parameter.
         [Parameter(Mandatory = $true)][AllowEmptyCollection()][System.Collections.Generic.List[object]]$Results,
-        [Parameter(Mandatory = $true)][string]$Id,
-        [Parameter(Mandatory = $true)][string]$Check,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Id,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Check,
         [Parameter(Mandatory = $true)][AllowEmptyString()][string]$Expected,
         [Parameter(Mandatory = $true)][AllowEmptyString()][string]$Actual
     )
@@ -1327,7 +1349,7 @@ $SecretRecordFile = Join-Path -Path $StateFolder -ChildPath 'master-secret-resto
 function Start-DrService {
     [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
     param(
-        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name,
         [Parameter(Mandatory = $true)][int]$TimeoutSeconds
     )
     $service = Get-DrService -Name $Name
@@ -1343,12 +1365,15 @@ function Start-DrService {
         Wait-DrServiceStatus -Name $Name -Status 'Running' -TimeoutSeconds $TimeoutSeconds
         Write-DrChanged -Message ('service {0} started' -f $Name)
     }
+    elseif (-not $WhatIfPreference) {
+        Write-DrProblem -Message ('Starting service {0} was declined.' -f $Name)
+    }
 }
 
 function Enable-DrService {
     [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
     param(
-        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name,
         [switch]$Start,
         [int]$TimeoutSeconds = 0
     )
@@ -1374,6 +1399,9 @@ function Enable-DrService {
     elseif ($PSCmdlet.ShouldProcess($Name, ('Set startup type from {0} to {1}' -f $startType, $wanted))) {
         Set-Service -Name $Name -StartupType $wanted -Confirm:$false
         Write-DrChanged -Message ('service {0} startup type {1} -> {2}' -f $Name, $startType, $wanted)
+    }
+    elseif (-not $WhatIfPreference) {
+        Write-DrProblem -Message ('Setting service {0} to {1} was declined.' -f $Name, $wanted)
     }
     if ($Start) {
         if ($TimeoutSeconds -le 0) {
@@ -1518,7 +1546,7 @@ function Restart-DrWinmgmt {
     # (InvalidOperationException) is followed by another look. Bounded.
     [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
     param(
-        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name,
         [Parameter(Mandatory = $true)][int]$TimeoutSeconds
     )
     if ($PSCmdlet.ShouldProcess($Name, 'Restart service')) {
@@ -1563,6 +1591,9 @@ function Restart-DrWinmgmt {
             Start-Sleep -Milliseconds 200
         }
     }
+    elseif (-not $WhatIfPreference) {
+        Write-DrProblem -Message ('Restarting service {0} was declined.' -f $Name)
+    }
 }
 
 function Restart-DrWmi {
@@ -1596,6 +1627,9 @@ function Restart-DrWmi {
         # not fatal: only WMI itself must run. (Restart-Service -Force ends at the
         # first dependent that fails, and waits without a bound.)
         $service = Get-DrService -Name $name
+        if ($null -eq $service) {
+            throw ('Service {0} is not installed on this computer.' -f $name)
+        }
         $dependents = @($service.DependentServices | Where-Object -FilterScript { [string]$_.Status -eq 'Running' } | ForEach-Object -Process { $_.Name })
         $remembered = @(Get-Content -LiteralPath $WmiRestartMarker -Encoding UTF8 -ErrorAction SilentlyContinue | Select-Object -Skip 1)
         $dependents = @($remembered + $dependents | Where-Object -FilterScript { $_ -ne '' } | Select-Object -Unique)
@@ -1852,7 +1886,7 @@ function Save-DrSecretRecord {
         BackupFile = $BackupFile
         RestoredUtc = [DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ssZ', [System.Globalization.CultureInfo]::InvariantCulture)
     }
-    $text = [string]($record | ConvertTo-Json)
+    $text = [string]($record | ConvertTo-Json -Depth 2)
     [System.IO.File]::WriteAllText($SecretRecordFile, $text, (New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false))
 }
 
@@ -1934,6 +1968,9 @@ function Enable-DrHostInstance {
         Assert-DrWmiResult -Result $result -Action ('Starting host instance {0}' -f $Plan.HostName)
         Wait-DrServiceStatus -Name $Plan.Service -Status 'Running' -TimeoutSeconds $HostStartTimeoutSeconds
         Write-DrChanged -Message ('host instance {0} started' -f $Plan.HostName)
+    }
+    elseif (-not $WhatIfPreference) {
+        Write-DrProblem -Message ('Starting host instance {0} was declined.' -f $Plan.HostName)
     }
 }
 

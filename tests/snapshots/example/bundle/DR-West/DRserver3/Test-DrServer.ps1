@@ -153,7 +153,7 @@ $AnswerFileSha256 = 'F7FA611B98BA52DFCF3919B419F0B17B07E528939C96B78679134F5D578
 $UpdateInfoSha256 = 'DFF73E836FC9CF2A1E03E43042F7BC5F104050F610C8FFCFEDAE40EE7926C3ED'
 $SecretServerSha256 = 'B3F0BBFB3C04BD5DE8239BFB72A50045DA152509E438BA5E7CD6F858EB7366AC'
 # Which render this is, as the drill results record it (drgen report).
-$BundleId = '3f1ea1e2bdb5bd79faf76246100d84d429cd8a8ff3550cbc0c9a327ccd0d2cbb'
+$BundleId = '7d0dc57df4862493ba8c4a9b9e3fbe4610203872fb07ff3687de70e92c7825eb'
 $InventoryName = 'example.yaml'
 # SHA-256 of what the inventory means (its model as canonical JSON).
 $InventorySha256 = 'c6bd43d17c190cb8d857d9f112f1156ba69710fd9a363da056f63ffe933ad604'
@@ -212,25 +212,25 @@ $script:LegacyStateReported = $false
 $PrivilegedSids = @('S-1-5-32-544', 'S-1-5-18')
 
 function Write-DrStep {
-    param([Parameter(Mandatory = $true)][string]$Message)
+    param([Parameter(Mandatory = $true)][AllowEmptyString()][string]$Message)
     Write-Host ''
     Write-Host ('== {0}' -f $Message)
 }
 
 function Write-DrChanged {
-    param([Parameter(Mandatory = $true)][string]$Message)
+    param([Parameter(Mandatory = $true)][AllowEmptyString()][string]$Message)
     $script:Changed.Add($Message)
     Write-Host ('   changed:  {0}' -f $Message)
 }
 
 function Write-DrInPlace {
-    param([Parameter(Mandatory = $true)][string]$Message)
+    param([Parameter(Mandatory = $true)][AllowEmptyString()][string]$Message)
     $script:InPlace.Add($Message)
     Write-Host ('   in place: {0}' -f $Message)
 }
 
 function Write-DrProblem {
-    param([Parameter(Mandatory = $true)][string]$Message)
+    param([Parameter(Mandatory = $true)][AllowEmptyString()][string]$Message)
     $script:Problems.Add($Message)
     Write-Warning -Message $Message
 }
@@ -278,12 +278,12 @@ function New-DrProtectedSecurity {
 
 function New-DrProtectedFolder {
     # Created with its ACL in one call: there is no moment with a wider one.
-    param([Parameter(Mandatory = $true)][string]$Path)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path)
     [void][System.IO.Directory]::CreateDirectory($Path, (New-DrProtectedSecurity))
 }
 
 function Test-DrFolderProtected {
-    param([Parameter(Mandatory = $true)][string]$Path)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path)
     $acl = Get-Acl -LiteralPath $Path
     if (-not $acl.AreAccessRulesProtected) {
         return $false
@@ -299,7 +299,7 @@ function Test-DrFolderProtected {
 function Test-DrTrustedFolder {
     # A folder in ProgramData that this script may rely on: a real folder (not a
     # link), owned by Administrators or SYSTEM; any user can create one there.
-    param([Parameter(Mandatory = $true)][string]$Path)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path)
     $item = Get-Item -LiteralPath $Path -Force
     if (($item.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0) {
         return $false
@@ -309,7 +309,7 @@ function Test-DrTrustedFolder {
 }
 
 function Start-DrLog {
-    param([Parameter(Mandatory = $true)][string]$ScriptName)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$ScriptName)
     if (-not (Test-Path -LiteralPath $LogFolder -PathType Container)) {
         New-DrProtectedFolder -Path $LogFolder
     }
@@ -355,8 +355,8 @@ function Write-DrSummary {
 
 function Get-DrRegistryValue {
     param(
-        [Parameter(Mandatory = $true)][string]$Path,
-        [Parameter(Mandatory = $true)][string]$Name
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name
     )
     $item = Get-ItemProperty -LiteralPath $Path -ErrorAction SilentlyContinue
     if ($null -eq $item) {
@@ -373,7 +373,7 @@ function Test-DrSameComputer {
     # A computer named in SSODB or by a tool may be a NetBIOS name or an FQDN.
     param(
         [AllowEmptyString()][string]$Name,
-        [Parameter(Mandatory = $true)][string]$Expected
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Expected
     )
     $short = $Name.Trim().Split('.')[0]
     return (($short -ne '') -and ($short -eq $Expected))
@@ -393,7 +393,7 @@ function Get-DrRestoreFolder {
 }
 
 function Get-DrSsoTool {
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     # The SSO tools live in the 64-bit Common Files folder.
     $common = $env:CommonProgramW6432
     if ([string]::IsNullOrEmpty($common)) {
@@ -435,13 +435,13 @@ function Assert-DrBizTalkInstalled {
 }
 
 function Get-DrService {
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     return Get-Service -Name $Name -ErrorAction SilentlyContinue
 }
 
 function Get-DrStartType {
     # Win32_Service works on every .NET; ServiceController.StartType needs 4.6.1.
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     $filter = "{0}='{1}'" -f 'Name', $Name.Replace('\', '\\').Replace("'", "\'")
     $wmi = Get-WmiObject -Class 'Win32_Service' -Filter $filter
     if ($null -eq $wmi) {
@@ -459,7 +459,7 @@ function Wait-DrServiceStatus {
     # Bounded, and ends early: a service that falls back to Stopped while it is
     # being started has failed, and waiting longer would only hide that.
     param(
-        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name,
         [Parameter(Mandatory = $true)][ValidateSet('Running', 'Stopped')][string]$Status,
         [Parameter(Mandatory = $true)][int]$TimeoutSeconds
     )
@@ -493,7 +493,7 @@ function Wait-DrServiceSettled {
     # someone else began) and returns the state it settles in. The service controller
     # refuses a stop request in most pending states.
     param(
-        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name,
         [Parameter(Mandatory = $true)][int]$TimeoutSeconds
     )
     $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
@@ -514,7 +514,7 @@ function Wait-DrServiceSettled {
 }
 
 function Test-DrOptionalService {
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     return ($OptionalServices -contains $Name)
 }
 
@@ -525,12 +525,12 @@ function Test-DrJoined {
 
 function Get-DrWmiInstances {
     # Get-WmiObject, as Microsoft's BizTalk samples: its objects can be Put() back.
-    param([Parameter(Mandatory = $true)][string]$Class)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Class)
     return @(Get-WmiObject -Namespace $BizTalkNamespace -Class $Class -ErrorAction Stop)
 }
 
 function Get-DrHostInstance {
-    param([Parameter(Mandatory = $true)][string]$HostName)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$HostName)
     if (-not (Test-DrJoined)) {
         return $null
     }
@@ -569,8 +569,8 @@ function Read-DrVerifiedFile {
     # The file is read once; the hash is taken of those bytes and the caller uses the
     # same bytes, so the file cannot be swapped between the check and the use.
     param(
-        [Parameter(Mandatory = $true)][string]$Path,
-        [Parameter(Mandatory = $true)][string]$Sha256
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Sha256
     )
     if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) {
         throw ('{0} is missing; copy the whole site folder.' -f $Path)
@@ -590,8 +590,8 @@ function Assert-DrFileHash {
     # A pre-flight check; a script that then reads the file reads it with
     # Read-DrVerifiedFile again and uses those bytes.
     param(
-        [Parameter(Mandatory = $true)][string]$Path,
-        [Parameter(Mandatory = $true)][string]$Sha256
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Path,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Sha256
     )
     $null = Read-DrVerifiedFile -Path $Path -Sha256 $Sha256
 }
@@ -638,7 +638,7 @@ function Get-DrNativeOutput {
     # Stderr lines must not become terminating errors (5.1 wraps them in
     # ErrorRecords under $ErrorActionPreference = 'Stop').
     param(
-        [Parameter(Mandatory = $true)][string]$FilePath,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$FilePath,
         [string[]]$ArgumentList = @()
     )
     $ErrorActionPreference = 'Continue'
@@ -649,7 +649,7 @@ function Get-DrNativeOutput {
 function Get-DrMatch {
     param(
         [AllowEmptyString()][string]$Text,
-        [Parameter(Mandatory = $true)][string]$Pattern
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Pattern
     )
     $found = [regex]::Match($Text, $Pattern)
     if ($found.Success) {
@@ -679,7 +679,7 @@ function Get-DrSsoDisplayDb {
 function Get-DrAppPoolState {
     # 'Started', 'Stopped', ..., 'missing' when IIS does not know the pool, or
     # 'no IIS' when appcmd.exe is not there.
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     if (-not (Test-Path -LiteralPath (Get-DrAppCmd) -PathType Leaf)) {
         return 'no IIS'
     }
@@ -692,7 +692,7 @@ function Get-DrAppPoolState {
 
 function Get-DrAppPoolAutoStart {
     # 'true' or 'false'; /config:* includes defaults (autoStart is true by default).
-    param([Parameter(Mandatory = $true)][string]$Name)
+    param([Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name)
     if (-not (Test-Path -LiteralPath (Get-DrAppCmd) -PathType Leaf)) {
         return 'no IIS'
     }
@@ -712,9 +712,9 @@ function Get-DrAppPoolAutoStart {
 function Invoke-DrSqlQuery {
     # A read-only query with Windows authentication; returns the rows as arrays.
     param(
-        [Parameter(Mandatory = $true)][string]$Server,
-        [Parameter(Mandatory = $true)][string]$Database,
-        [Parameter(Mandatory = $true)][string]$Query
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Server,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Database,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Query
     )
     $builder = New-Object -TypeName System.Data.SqlClient.SqlConnectionStringBuilder
     $builder['Data Source'] = $Server
@@ -770,8 +770,8 @@ function Add-DrCheck {
         # AllowEmptyCollection: the first check of a run is added to an empty list, and
         # Windows PowerShell 5.1 refuses an empty collection for a mandatory parameter.
         [Parameter(Mandatory = $true)][AllowEmptyCollection()][System.Collections.Generic.List[object]]$Results,
-        [Parameter(Mandatory = $true)][string]$Id,
-        [Parameter(Mandatory = $true)][string]$Check,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Id,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Check,
         [Parameter(Mandatory = $true)][AllowEmptyString()][string]$Expected,
         [Parameter(Mandatory = $true)][AllowEmptyString()][string]$Actual
     )
@@ -962,7 +962,7 @@ function Format-DrUtc {
     # ISO 8601 in UTC, independent of the server's culture and time zone.
     param(
         [Parameter(Mandatory = $true)][datetime]$Moment,
-        [Parameter(Mandatory = $true)][string]$Format
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Format
     )
     return $Moment.ToUniversalTime().ToString($Format, [System.Globalization.CultureInfo]::InvariantCulture)
 }
@@ -973,7 +973,7 @@ function Write-DrTestResult {
     # Written under -WhatIf too, like the log: the checks only read, so a run
     # under -WhatIf is a real run and its record must not be lost.
     param(
-        [Parameter(Mandatory = $true)][string]$ScriptName,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$ScriptName,
         [AllowEmptyString()][string]$ExpectedState = '',
         [switch]$AfterDrill,
         [Parameter(Mandatory = $true)][datetime]$Started,
