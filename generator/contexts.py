@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
+from generator.discovery_reads import DiscoveryReads, discovery_reads
 from generator.drill_result import RESULT_SCHEMA
 from generator.escaping import PsLiteral, ps_str
 
@@ -144,6 +145,9 @@ class DiscoveryScript:
     secret_server_query: str
     production_servers: tuple[str, ...] = ()
     inventory: str = ""
+    # The backup job's databases and the BAM configuration: constants built from
+    # the catalogue when the context is made (discovery_reads.py).
+    reads: DiscoveryReads = field(default_factory=discovery_reads)
 
 
 TemplateContext = (
