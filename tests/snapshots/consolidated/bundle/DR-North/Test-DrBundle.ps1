@@ -52,7 +52,7 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'FABDRBTS01\Test-DrServer.ps1'
-        Sha256 = 'D34E92D05C729E141053199280EDCF31BE277271115F2C32078E86E252A8E576'
+        Sha256 = '99FE55959B94F7FAE57C74980977A2443D0D93DC5A7104D375292C212BBF53A2'
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\ConfigurationAnswers.xml'
@@ -72,15 +72,15 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'FABDRBTS02\Test-DrServer.ps1'
-        Sha256 = 'BFDE1DF839DC9C09F4F625E0CBC8ECF0EA9F1E4340A8AF16A5C9F78D0404CA49'
+        Sha256 = 'C9A3D599A2068894FF26D4B02647F38CE7CCCADF7A273B2B42B41A0AA10C3465'
     }
     [pscustomobject]@{
         Path = 'Runbook.html'
-        Sha256 = '086989C34A4BC96374BC18AAA5B567AC06494910777404708645795BC510C11F'
+        Sha256 = 'ACFD64570D567DB9540D2B3774677268D573B60C3A4E554E2AB1B56A589C595C'
     }
     [pscustomobject]@{
         Path = 'Runbook.md'
-        Sha256 = '6ABF2C03ED4CC68A89EC5600C8D2B81045452C72DD9911DD5A16E7B8D28D64EF'
+        Sha256 = '11B80C34C135A693D0BC5C52817D11F789B4048F41D0711D2BEF37B1E3684657'
     }
     [pscustomobject]@{
         Path = 'SecretServer.xml'
@@ -88,7 +88,7 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'Test-DrLabFacts.ps1'
-        Sha256 = '129D59FB99B78812CA1A6C4E1BAE5DF891F292D5CC43324A3CD11EE085429EB4'
+        Sha256 = '398AD4602B1BD0376F50BBBD85D830670B68FD2C2938413E09C11724214A147E'
     }
     [pscustomobject]@{
         Path = 'Update-DrGroupDatabases.ps1'
@@ -686,7 +686,7 @@ function Add-DrCheck {
 # beside the script: the only file this read-only script writes besides its log.
 # ---------------------------------------------------------------------------
 $TestResultSchema = 'drgen/test-result-v1'
-$BundleId = '36e338c6e031c13b6afec8f43b1a17b6646060267a88bb5151c1b0bd75dfc5eb'
+$BundleId = '1b5c63c5b572f229783c7d421eb9e84a1d0fcb3e4812f10747abaeecbfd51288'
 $InventoryName = 'consolidated.yaml'
 $InventorySha256 = 'bdb5b8cab2343127d06cf2c3b35a8481a7c722a89e62dec408848857a956e04f'
 $DrgenVersion = '0.1.0'

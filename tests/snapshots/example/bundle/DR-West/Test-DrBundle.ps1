@@ -52,7 +52,7 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'DRserver1\Test-DrServer.ps1'
-        Sha256 = '08214B85CC8BA156E9F56CA565C694C4FB67CBDBF08546A2AAD8698147755144'
+        Sha256 = '52474BE3065CB96AF9655D980B646C3CE1E7A930B412F804FC8E7579EC451D70'
     }
     [pscustomobject]@{
         Path = 'DRserver2\ConfigurationAnswers.xml'
@@ -72,7 +72,7 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'DRserver2\Test-DrServer.ps1'
-        Sha256 = '7D354ABE852756666BF11906BDC3FE47EA9F16E05FA02FBFCF5CC6D769996C42'
+        Sha256 = '39E364BA9EAA81164EDEE284ED0A2D9375ED420BF7C98F65A5E6E8F391E14E43'
     }
     [pscustomobject]@{
         Path = 'DRserver3\ConfigurationAnswers.xml'
@@ -92,15 +92,15 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'DRserver3\Test-DrServer.ps1'
-        Sha256 = '3DE2C44854051CD8A5F97281727CC8D9DFAD6B37CE1EAB5C74CF7DE4CB28EA54'
+        Sha256 = '75E9A1BCCA8C3CA42E00D41FDF0BA92186CC352CF30549630F5BCCC09949F365'
     }
     [pscustomobject]@{
         Path = 'Runbook.html'
-        Sha256 = 'F69BFA672067AED99CB1E124823373AF098D438E637C274ADADF7C7F46CA0E22'
+        Sha256 = 'EB6F1F716E3D40CC8BFC561DD03B0148DE6100ADCBA10A69513482D23DE4F895'
     }
     [pscustomobject]@{
         Path = 'Runbook.md'
-        Sha256 = '8B9ED69DF26229CAF1B1CF33FB4EEF878ED71FB832B87F625326C9905F50A682'
+        Sha256 = '445AEDD77DE773C3EE4A9FA2909DF38C8F61632B4CB328FE9AB7E3CA677C0300'
     }
     [pscustomobject]@{
         Path = 'SecretServer.xml'
@@ -108,7 +108,7 @@ $ExpectedFiles = @(
     }
     [pscustomobject]@{
         Path = 'Test-DrLabFacts.ps1'
-        Sha256 = '60A1EC8F76B2A4DB44C8689B6F943995CE833AB813E37FE0060979A6F9248B83'
+        Sha256 = '06F884BD968F0A38C53BB12A54A8A034EEA6D8743194F93DDDE3F22A7CCF3E24'
     }
     [pscustomobject]@{
         Path = 'Update-DrGroupDatabases.ps1'
@@ -706,7 +706,7 @@ function Add-DrCheck {
 # beside the script: the only file this read-only script writes besides its log.
 # ---------------------------------------------------------------------------
 $TestResultSchema = 'drgen/test-result-v1'
-$BundleId = 'fc36b1c0bb25fcf0357ceb62578af135c2684389d4f1bc4eefc2067ff4f8720c'
+$BundleId = '3eaad8f2b8d331abf97807fc97c17a8b7a45ebb045c17c8d8552df99f1b56a80'
 $InventoryName = 'example.yaml'
 $InventorySha256 = 'c2d3c4b1fb8a3b3ea14391db80b7f24e5febb04352796e782f0ff1474c632464'
 $DrgenVersion = '0.1.0'

@@ -917,7 +917,7 @@ function Assert-DrEndState {
 # beside the script: the only file this read-only script writes besides its log.
 # ---------------------------------------------------------------------------
 $TestResultSchema = 'drgen/test-result-v1'
-$BundleId = '36e338c6e031c13b6afec8f43b1a17b6646060267a88bb5151c1b0bd75dfc5eb'
+$BundleId = '1b5c63c5b572f229783c7d421eb9e84a1d0fcb3e4812f10747abaeecbfd51288'
 $InventoryName = 'consolidated.yaml'
 $InventorySha256 = 'bdb5b8cab2343127d06cf2c3b35a8481a7c722a89e62dec408848857a956e04f'
 $DrgenVersion = '0.1.0'

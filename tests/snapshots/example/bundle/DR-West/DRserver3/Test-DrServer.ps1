@@ -890,7 +890,7 @@ function Assert-DrEndState {
 # beside the script: the only file this read-only script writes besides its log.
 # ---------------------------------------------------------------------------
 $TestResultSchema = 'drgen/test-result-v1'
-$BundleId = 'fc36b1c0bb25fcf0357ceb62578af135c2684389d4f1bc4eefc2067ff4f8720c'
+$BundleId = '3eaad8f2b8d331abf97807fc97c17a8b7a45ebb045c17c8d8552df99f1b56a80'
 $InventoryName = 'example.yaml'
 $InventorySha256 = 'c2d3c4b1fb8a3b3ea14391db80b7f24e5febb04352796e782f0ff1474c632464'
 $DrgenVersion = '0.1.0'
