@@ -729,8 +729,8 @@ def test_a_database_production_lacks_is_removed_when_merging() -> None:
     assert removed == [
         "# backup_name: the name it was registered under in the Backup BizTalk "
         "Server job.",
-        "- {backup_name: FabrikamOrders, label: Fabrikam Orders, server: FABSQL02\\BTS, "
-        "name: FabrikamOrders}",
+        "- {backup_name: FabrikamOrders, label: Fabrikam Orders, "
+        "server: FABSQL02\\BTS, name: FabrikamOrders}",
         "alerts_application: {server: FABSQL02\\BTS, name: BAMAlertsApplication}",
         "archive: {server: FABSQL02\\BTS, name: BAMArchive}",
         "other:",

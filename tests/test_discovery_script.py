@@ -675,9 +675,10 @@ def _try_body(node: Node) -> Node | None:
     """The try block ``node`` lies in, if any (not its catch or finally)."""
     parent = node.parent
     while parent is not None:
-        if parent.type == "statement_block" and parent.parent is not None:
-            if parent.parent.type == "try_statement":
-                return parent
+        grand = parent.parent
+        in_try = grand is not None and grand.type == "try_statement"
+        if parent.type == "statement_block" and in_try:
+            return parent
         parent = parent.parent
     return None
 
@@ -820,7 +821,8 @@ def test_each_database_comes_from_its_unit_or_backup_row(
             ("bam_alerts_instance", "$BamAlertsInstanceName"),
         ):
             assert group[key] == (
-                f"Get-DrBackupDatabase -Databases $backup.databases -BackupName {variable}"
+                "Get-DrBackupDatabase -Databases $backup.databases "
+                f"-BackupName {variable}"
             ), name
         assert group["other_databases"] == "$backup.databases", name
         assert group["backup_databases"] == "$backup.problem", name
