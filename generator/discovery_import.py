@@ -25,12 +25,19 @@ from __future__ import annotations
 import difflib
 import io
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from generator.catalogue import CATALOGUE as N
-from generator.discovery_model import DatabaseRef, Discovery, DiscoveryDocument
+from generator.databases import RESERVED_BACKUP_NAMES
+from generator.discovery_model import (
+    DatabaseRef,
+    Discovery,
+    DiscoveryDocument,
+    OtherDatabaseRef,
+)
 from generator.errors import (
     Diagnostic,
     DiscoveryError,
@@ -228,8 +235,18 @@ def _db(ref: DatabaseRef | None) -> Any:
     return DROP if ref is None else {"server": ref.server, "name": ref.name}
 
 
-def _read(ref: DatabaseRef | None) -> dict[str, str] | None:
-    return None if ref is None else {"server": ref.server, "name": ref.name}
+def custom_databases(rows: Iterable[OtherDatabaseRef]) -> list[OtherDatabaseRef]:
+    """The custom databases among the Backup job's rows: BizTalk's own (SSO, the
+    Rules Engine, the BAM alerts databases, RESERVED_BACKUP_NAMES) are left out,
+    since the inventory holds them elsewhere; the first row of a name counts."""
+    seen: set[str] = set()
+    found = []
+    for row in rows:
+        key = row.backup_name.upper()
+        if key not in RESERVED_BACKUP_NAMES and key not in seen:
+            seen.add(key)
+            found.append(row)
+    return found
 
 
 def inventory_parts(doc: DiscoveryDocument) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -277,14 +294,14 @@ def inventory_parts(doc: DiscoveryDocument) -> tuple[dict[str, Any], dict[str, A
             "alerts_application",
             "alerts_instance",
         ):
-            read = _read(getattr(group, f"bam_{key}"))
-            if read is not None:
-                bam[key] = read
+            # Not read: left out (kept when merging); read and null: none, dropped.
+            if group.known(f"bam_{key}"):
+                bam[key] = _db(getattr(group, f"bam_{key}"))
         databases["bam"] = bam
-    if group.other_databases is not None:
+    if group.known("other_databases"):
         databases["other"] = [
             {"backup_name": o.backup_name, "server": o.server, "name": o.name}
-            for o in group.other_databases
+            for o in custom_databases(group.other_databases or ())
         ] or DROP
     accounts: dict[str, Any] = {}
     if discovery.accounts.sso_service is not None:

@@ -85,6 +85,43 @@ class OtherDatabaseRef(DatabaseRef):
     )
 
 
+# A reason a part could not be read: the script's own words and the SQL error.
+Reason = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class Unread(_Object):
+    """Why a part of the group could not be read; null: it was read.
+
+    When a part was read, a null database of it means that production has none
+    (not configured); when it could not be read, the reason is here and its
+    databases are null: not read. Files of scripts that did not write this
+    object report every one of those databases as not read when it is null.
+    """
+
+    backup_databases: Reason | None = Field(
+        None,
+        description="adm_OtherBackupDatabases could not be read: other_databases, "
+        "bam_alerts_application and bam_alerts_instance are not read",
+    )
+    bam_configuration: Reason | None = Field(
+        None,
+        description="the BAM configuration (bam_Metadata_Configuration) could not be "
+        "read: bam_archive, bam_star_schema and bam_analysis are not read",
+    )
+
+
+#: The group keys read from one source each, and the Unread field that says why
+#: the source could not be read.
+READ_FROM: dict[str, str] = {
+    "other_databases": "backup_databases",
+    "bam_alerts_application": "backup_databases",
+    "bam_alerts_instance": "backup_databases",
+    "bam_archive": "bam_configuration",
+    "bam_star_schema": "bam_configuration",
+    "bam_analysis": "bam_configuration",
+}
+
+
 class GroupInfo(_Object):
     """The group's name, product version and databases."""
 
@@ -100,21 +137,63 @@ class GroupInfo(_Object):
     sso: DatabaseRef
     rule_engine: DatabaseRef | None = None
     bam_primary_import: DatabaseRef | None = None
-    # Optional: null or absent means "not read" (the inventory's value is kept),
-    # not "not configured"; only bam_primary_import says whether BAM is used.
-    bam_archive: DatabaseRef | None = None
-    bam_star_schema: DatabaseRef | None = None
-    bam_analysis: DatabaseRef | None = None
-    bam_alerts_application: DatabaseRef | None = None
-    bam_alerts_instance: DatabaseRef | None = None
+    # Read from the BAM configuration (archive, star schema, analysis) and from
+    # the Backup job's rows (alerts): null is "none" when ``unread`` says the part
+    # was read, "not read" otherwise (see ``unread_reason``).
+    bam_archive: DatabaseRef | None = Field(
+        None, description="ArchivingDatabase of the BAM configuration"
+    )
+    bam_star_schema: DatabaseRef | None = Field(
+        None, description="StarSchemaDatabase of the BAM configuration"
+    )
+    bam_analysis: DatabaseRef | None = Field(
+        None, description="AnalysisDatabase of the BAM configuration"
+    )
+    bam_alerts_application: DatabaseRef | None = Field(
+        None, description="the Backup job's row 'BAM Alerts Application DB'"
+    )
+    bam_alerts_instance: DatabaseRef | None = Field(
+        None, description="the Backup job's row 'BAM Alerts Instance DB'"
+    )
     other_databases: tuple[OtherDatabaseRef, ...] | None = Field(
-        None, description="null or absent: not read (the inventory's list is kept)"
+        None,
+        description="every row of adm_OtherBackupDatabases, BizTalk's own names "
+        "(SSO, RuleEngine DB, the BAM alerts databases) included; null: see unread",
     )
     # null: not readable (the account that ran the script cannot read the SSO
     # database); the inventory's value is kept, drift does not compare it.
     master_secret_server: Text | None = Field(
         None, description="gi_SecretServer of the SSO database; null: not readable"
     )
+    # Absent in files of scripts that did not read the backup job or the BAM
+    # configuration: every database of READ_FROM is then "not read" when null.
+    unread: Unread | None = Field(
+        None,
+        description="why the backup job's databases or the BAM configuration could "
+        "not be read; absent: this file does not tell a database production lacks "
+        "from one the script did not read",
+    )
+
+    def unread_reason(self, key: str) -> str | None:
+        """Why the database(s) under ``key`` (one of READ_FROM) were not read;
+        None when the file says what production has there (a value, or null for
+        none configured)."""
+        source = READ_FROM[key]
+        if self.unread is None:
+            if getattr(self, key) is None:
+                return "the script that wrote this file does not read it"
+            return None
+        if key not in self.model_fields_set:
+            return "not in the file"
+        reason: str | None = getattr(self.unread, source)
+        if reason is not None and getattr(self, key) is None:
+            return reason
+        return None
+
+    def known(self, key: str) -> bool:
+        """Whether the file says what production has under ``key``: a database
+        (or list), or null for none."""
+        return self.unread_reason(key) is None
 
 
 class HostInfo(_Object):

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from generator import __version__
+from generator.catalogue import CATALOGUE as N
 from generator.discovery_model import SCHEMA_ID
 from generator.errors import InventoryError
 from generator.inventory import load_inventory
@@ -39,6 +40,39 @@ NOT_CLUSTERED = 0  # MSBTS_HostInstance.ClusterInstanceType: UnClusteredInstance
 
 def _db(db: Database | None) -> dict[str, str] | None:
     return None if db is None else {"server": db.server, "name": db.name}
+
+
+def _backup_databases(inv: Inventory) -> list[dict[str, str]]:
+    """adm_OtherBackupDatabases as the script reads it: BizTalk's own rows (SSO,
+    the Rules Engine, the BAM alerts databases) and the custom ones, in the
+    query's order (by name, case ignored as SQL Server's default collation)."""
+    dbs = inv.group.databases
+    bam = dbs.bam
+    own: list[tuple[str, Database | None]] = [
+        (N["answer:default-name/SSO"], dbs.sso),
+        (N["answer:default-name/RuleEngine"], dbs.rule_engine),
+        (
+            N["answer:default-name/BamAlertsApplication"],
+            bam.alerts_application if bam else None,
+        ),
+        (
+            N["answer:default-name/BamAlertsInstance"],
+            bam.alerts_instance if bam else None,
+        ),
+    ]
+    rows = [
+        {"backup_name": name, "server": db.server, "name": db.name}
+        for name, db in own
+        if db is not None
+    ]
+    rows += [
+        {"backup_name": o.backup_name, "server": o.server, "name": o.name}
+        for o in dbs.other
+    ]
+    return sorted(
+        rows,
+        key=lambda r: (r["backup_name"].casefold(), r["server"].casefold()),
+    )
 
 
 def simulated(inv: Inventory) -> dict[str, Any]:
@@ -76,11 +110,10 @@ def simulated(inv: Inventory) -> dict[str, Any]:
             "bam_analysis": _db(bam.analysis) if bam else None,
             "bam_alerts_application": _db(bam.alerts_application) if bam else None,
             "bam_alerts_instance": _db(bam.alerts_instance) if bam else None,
-            "other_databases": [
-                {"server": o.server, "name": o.name, "backup_name": o.backup_name}
-                for o in dbs.other
-            ],
+            "other_databases": _backup_databases(inv),
             "master_secret_server": group.sso.master_secret_server,
+            # Everything was read: a null database above is one production lacks.
+            "unread": {"backup_databases": None, "bam_configuration": None},
         },
         "hosts": [
             {

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from generator.catalogue import CATALOGUE as N
+from generator.databases import RESERVED_BACKUP_NAMES
 from generator.discovery_import import (
     clustered_hosts,
     host_accounts,
@@ -388,21 +390,36 @@ def _databases(f: _Finder) -> None:
         group.bam_primary_import,
     )
     if bam is not None and group.bam_primary_import is not None:
+        # Production's alerts databases are the Backup job's rows of these names,
+        # which UpdateDatabase.vbs updates (behaviour:bam-alerts-backup-rows).
+        alerts = "BAM Alerts {} ('{}' in the Backup BizTalk Server job)"
         for key, label in (
             ("archive", "BAM Archive"),
             ("star_schema", "BAM Star Schema"),
             ("analysis", "BAM Analysis"),
-            ("alerts_application", "BAM Alerts application"),
-            ("alerts_instance", "BAM Alerts instance"),
+            (
+                "alerts_application",
+                alerts.format(
+                    "application", N["answer:default-name/BamAlertsApplication"]
+                ),
+            ),
+            (
+                "alerts_instance",
+                alerts.format("instance", N["answer:default-name/BamAlertsInstance"]),
+            ),
         ):
-            ref = getattr(group, f"bam_{key}")
-            if ref is not None:  # None: the discovery could not read it
+            # Not read: not compared. Read and null: production has none.
+            if group.known(f"bam_{key}"):
+                ref = getattr(group, f"bam_{key}")
                 _database(f, label, (*bam_path, key), getattr(bam, key), ref)
     _messageboxes(f)
-    if group.other_databases is not None:
+    if group.known("other_databases"):
         have = {_u(o.backup_name): (i, o) for i, o in enumerate(dbs.other)}
         seen = set()
-        for ref in group.other_databases:
+        # BizTalk's own rows (SSO, Rules Engine, BAM alerts) are not custom ones.
+        for ref in group.other_databases or ():
+            if _u(ref.backup_name) in RESERVED_BACKUP_NAMES:
+                continue
             seen.add(_u(ref.backup_name))
             index_db = have.get(_u(ref.backup_name))
             if index_db is None:

@@ -19,6 +19,7 @@ from typing import Any, Final
 
 from generator.catalogue import CATALOGUE, Catalogue, Entry, Probe
 from generator.catalogue.model import sql_identifier
+from generator.discovery_reads import bam_configuration_query, bam_property_path
 from generator.errors import Diagnostic, DrgenError, ExitCode, Location
 from generator.jsonfile import load_object
 
@@ -74,6 +75,17 @@ def _sql_count(table: str, column: str) -> str:
     )
 
 
+def _sql_row_count(table: str, column: str, value: str) -> str:
+    """A read-only query that counts the rows whose column holds ``value``."""
+    sql_identifier(table)
+    sql_identifier(column)
+    literal = value.replace("'", "''")
+    return (
+        f"SELECT COUNT(*) FROM dbo.{table} "  # noqa: S608 - identifiers checked
+        f"WHERE {column} = N'{literal}'"
+    )
+
+
 def _resolve(entry: Entry, catalogue: Catalogue) -> tuple[str, ...]:
     """The probe's arguments as the script needs them (ids made into names)."""
     assert entry.probe is not None  # noqa: S101 - callers filter
@@ -81,9 +93,19 @@ def _resolve(entry: Entry, catalogue: Catalogue) -> tuple[str, ...]:
     if method == "registry-value":
         key_id, value = args
         return (catalogue[key_id], value)
-    if method in {"sql-column", "sso-sql-column"}:
+    if method in {"sql-column", "sso-sql-column", "bam-sql-column"}:
         table, column = args
         return (_sql_count(table, column),)
+    if method == "bam-configuration":
+        # The discovery script's own query and XPath, so the probe checks its reads.
+        unit_id, property_id = args
+        path = bam_property_path(catalogue).format(
+            catalogue[unit_id], catalogue[property_id]
+        )
+        return (bam_configuration_query(catalogue), path)
+    if method == "sql-row":
+        table, column, value_id = args
+        return (_sql_row_count(table, column, catalogue[value_id]),)
     return args
 
 

@@ -15,6 +15,7 @@ from generator import __version__
 from generator.catalogue import CATALOGUE as N
 from generator.databases import secret_server_query
 from generator.discovery_model import SCHEMA_ID as DISCOVERY_SCHEMA
+from generator.discovery_reads import DiscoveryReads, discovery_reads
 from generator.drill_result import RESULT_SCHEMA as TEST_RESULT_SCHEMA
 from generator.labfacts import RESULT_SCHEMA as LAB_RESULT_SCHEMA
 from generator.labfacts import catalogue_sha256
@@ -58,6 +59,8 @@ class Release:
     catalogue_sha256: str
     secret_server_query: str
     password_xpath: str
+    # Export-BizTalkGroup.ps1's reads of the backup job and the BAM configuration.
+    discovery_reads: DiscoveryReads
     data_begin: str = DATA_BEGIN
     data_end: str = DATA_END
     signature_begin: str = SIGNATURE_BEGIN
@@ -75,4 +78,5 @@ def release() -> Release:
         catalogue_sha256=catalogue_sha256(),
         secret_server_query=secret_server_query(),
         password_xpath=_password_xpath(),
+        discovery_reads=discovery_reads(),
     )

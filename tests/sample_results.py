@@ -2,12 +2,18 @@
 
     .venv/bin/python -m tests.sample_results     # rewrites examples/results/
 
-They are what Test-DrServer.ps1 and Test-DrBundle.ps1 would write for the two
-example inventories: the check ids and expected values follow the scripts'
-checks (``_partials/checks.ps1.jinja``, ``site/Test-DrBundle.ps1.jinja``), the
-bundle id and file hashes come from a render of the current templates. Their
-times are fixed (around :data:`SAMPLE_NOW`), so tests judge them at that
-moment; ``drgen report`` run later shows them as stale as well.
+They are synthesized here, by Python, not written by a script on a server:
+what Test-DrServer.ps1 and Test-DrBundle.ps1 would write for the two example
+inventories. Two things say so without a key the scripts do not write: the
+folder's README.md, and ``run_by`` (:data:`RUN_BY`), which names the account
+``SYNTHESIZED\\tests.sample_results`` where a real run names the Windows account
+that ran it. ``tests/test_contracts.py`` holds both, and every key of every
+sample to the keys the scripts write. The check ids and expected values follow
+the scripts' checks (``_partials/checks.ps1.jinja``,
+``site/Test-DrBundle.ps1.jinja``), the bundle id and file hashes come from a
+render of the current templates. Their times are fixed (around
+:data:`SAMPLE_NOW`), so tests judge them at that moment; ``drgen report`` run
+later shows them as stale as well.
 
 ``example`` (DR-West) is not ready on purpose: DRserver2's latest Dormant
 result has failed checks, DRserver3's bundle check found a changed signature
@@ -46,8 +52,9 @@ SAMPLE_DAY = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 SAMPLE_NOW = SAMPLE_DAY + timedelta(days=1)
 # A bundle id that is no render's: an older bundle left on a server.
 OLD_BUNDLE_ID = hashlib.sha256(b"an older render of the bundle").hexdigest()
-# The account the sample runs were made with (WindowsIdentity.GetCurrent().Name).
-RUN_BY = "CONTOSO\\dr-operator"
+# Where a real run names the account that ran it (WindowsIdentity.GetCurrent()
+# .Name), the samples say they were made here: no Windows domain is SYNTHESIZED.
+RUN_BY = "SYNTHESIZED\\tests.sample_results"
 
 
 @dataclass(frozen=True, slots=True)

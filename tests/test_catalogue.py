@@ -31,7 +31,7 @@ import pytest
 from tree_sitter import Node
 from typer.testing import CliRunner
 
-from generator import databases, server_plan
+from generator import databases, discovery_reads, server_plan
 from generator import plan as plan_module
 from generator.api import plan as plan_inventories
 from generator.artifacts import ArtifactKind, RenderedArtifact, encode_text
@@ -256,7 +256,8 @@ _WMI_METHOD_CALLS = frozenset({"InvokeMethod", "GetMethodParameters"})
 _SQL_WORDS = frozenset(
     {
         *("SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "IS", "NULL", "AS"),
-        *("COUNT", "TOP", "DISTINCT", "ORDER", "BY", "DBO", "INFORMATION_SCHEMA"),
+        *("COUNT", "TOP", "DISTINCT", "ORDER", "BY", "DESC", "DBO"),
+        "INFORMATION_SCHEMA",
         *("TABLES", "COLUMNS", "TABLE_NAME", "COLUMN_NAME"),
     }
 )
@@ -518,7 +519,7 @@ def render_poisoned(
         tuple(dataclasses.replace(e, name=_marker(e.id)) for e in CATALOGUE)
     )
     with pytest.MonkeyPatch.context() as patch:
-        for module in (plan_module, server_plan, databases):
+        for module in (plan_module, server_plan, databases, discovery_reads):
             patch.setattr(module, "N", marked)
         patch.setattr(
             plan_module, "probe_items", lambda version: probe_items(version, marked)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from pathlib import Path
@@ -16,6 +17,7 @@ from generator.catalogue import CATALOGUE as N
 from generator.cli import app
 from generator.discovery_import import merge_into, new_inventory_text
 from generator.discovery_model import (
+    READ_FROM,
     SCHEMA_FILE,
     Discovery,
     json_schema,
@@ -661,3 +663,153 @@ def test_a_cluster_instance_type_outside_the_documented_values_is_refused(
     assert result.exit_code == ExitCode.INVALID_INVENTORY, result.output
     assert "host_instances[0].cluster_instance_type" in result.stderr
     assert "Traceback" not in result.output
+
+
+# --- the Backup job's databases and the BAM configuration ---------------------------
+
+BIZTALK_ROWS = {
+    N["answer:default-name/SSO"],
+    N["answer:default-name/RuleEngine"],
+    N["answer:default-name/BamAlertsApplication"],
+}
+
+
+def test_the_simulated_backup_rows_are_biztalks_and_the_custom_ones() -> None:
+    """As the script reads adm_OtherBackupDatabases: every row, in name order."""
+    rows = simulated("consolidated")["group"]["other_databases"]
+    names = [r["backup_name"] for r in rows]
+    assert names == sorted(names, key=str.casefold)
+    assert set(names) == BIZTALK_ROWS | {"FabrikamOrders"}
+    # BizTalk's rows name the databases the group reports elsewhere.
+    group = simulated("consolidated")["group"]
+    where = {
+        N["answer:default-name/SSO"]: group["sso"],
+        N["answer:default-name/RuleEngine"]: group["rule_engine"],
+        N["answer:default-name/BamAlertsApplication"]: group["bam_alerts_application"],
+    }
+    for row in rows:
+        if row["backup_name"] in where:
+            wanted = where[row["backup_name"]]
+            assert {"server": row["server"], "name": row["name"]} == wanted, row
+
+
+def test_biztalks_own_backup_rows_are_not_imported_as_custom_databases() -> None:
+    doc = parse_discovery_text(dump(simulated("consolidated")), "d.json")
+    databases = yaml.safe_load(new_inventory_text(doc))["group"]["databases"]
+    assert databases["other"] == [
+        {
+            "backup_name": "FabrikamOrders",
+            "server": "FABSQL02\\BTS",
+            "name": "FabrikamOrders",
+        }
+    ]
+    assert databases["bam"]["alerts_application"] == {
+        "server": "FABSQL02\\BTS",
+        "name": "BAMAlertsApplication",
+    }
+    assert "alerts_instance" not in databases["bam"]
+
+
+def test_a_database_production_lacks_is_removed_when_merging() -> None:
+    data = simulated("consolidated")
+    data["group"]["bam_archive"] = None
+    data["group"]["bam_alerts_application"] = None
+    data["group"]["other_databases"] = [
+        r for r in data["group"]["other_databases"] if r["backup_name"] in BIZTALK_ROWS
+    ]
+    merged = merge_into(
+        original_doc_path("consolidated"), parse_discovery_text(dump(data), "d.json")
+    )
+    removed = sorted(
+        line[1:].strip()
+        for line in difflib_lines(merged.before, merged.after)
+        if line.startswith("-")
+    )
+    # The custom list goes, with the comment above its entry.
+    assert removed == [
+        "# backup_name: the name it was registered under in the Backup BizTalk "
+        "Server job.",
+        "- {backup_name: FabrikamOrders, label: Fabrikam Orders, "
+        "server: FABSQL02\\BTS, name: FabrikamOrders}",
+        "alerts_application: {server: FABSQL02\\BTS, name: BAMAlertsApplication}",
+        "archive: {server: FABSQL02\\BTS, name: BAMArchive}",
+        "other:",
+    ]
+    inv = model_of(merged.after)
+    assert inv.group.databases.other == ()
+    bam = inv.group.databases.bam
+    assert bam is not None
+    assert (bam.archive, bam.alerts_application) == (None, None)
+    assert bam.star_schema is not None
+
+
+@pytest.mark.parametrize(
+    "unread",
+    [
+        # The script could not read either source: the reason, and null values.
+        "reasons",
+        # A file of a script that did not write the unread object.
+        "older script",
+        # A file that leaves the keys out.
+        "keys absent",
+    ],
+)
+def test_a_database_not_read_is_kept(unread: str) -> None:
+    data = simulated("consolidated")
+    group = data["group"]
+    keys = [k for k in READ_FROM if k != "other_databases"]
+    if unread == "reasons":
+        for key in [*keys, "other_databases"]:
+            group[key] = None
+        group["unread"] = {
+            "backup_databases": "Cannot read the databases of the Backup BizTalk "
+            "Server job from BizTalkMgmtDb on FABSQL01\\BTS: SELECT permission denied",
+            "bam_configuration": "Cannot read the BAM configuration from "
+            "BAMPrimaryImport on FABSQL02\\BTS: Login failed",
+        }
+    elif unread == "older script":
+        for key in [*keys, "other_databases"]:
+            group[key] = None
+        del group["unread"]
+    else:
+        for key in [*keys, "other_databases"]:
+            del group[key]
+    doc = parse_discovery_text(dump(data), "d.json")
+    for key in READ_FROM:
+        assert not doc.discovery.group.known(key), key
+        assert doc.discovery.group.unread_reason(key), key
+    assert not merge_into(original_doc_path("consolidated"), doc).changed
+    if unread == "reasons":
+        reason = doc.discovery.group.unread_reason("bam_archive")
+        assert reason is not None
+        assert reason.endswith("Login failed")
+
+
+def test_a_null_database_is_none_only_where_its_source_was_read() -> None:
+    data = simulated("consolidated")
+    data["group"]["bam_archive"] = None
+    data["group"]["unread"]["backup_databases"] = "Cannot read it: denied"
+    data["group"]["other_databases"] = None
+    group = parse_discovery_text(dump(data), "d.json").discovery.group
+    # The BAM configuration was read: production has no archive.
+    assert group.known("bam_archive")
+    assert group.unread_reason("bam_archive") is None
+    # The Backup job's rows were not: the alerts database read before is kept.
+    assert not group.known("other_databases")
+    assert group.unread_reason("other_databases") == "Cannot read it: denied"
+    # A value wins over a reason (a script never writes both).
+    assert group.known("bam_alerts_application")
+
+
+def test_an_unread_reason_must_be_text() -> None:
+    data = simulated("example")
+    data["group"]["unread"]["bam_configuration"] = ""
+    with pytest.raises(DiscoveryError) as found:
+        parse_discovery_text(dump(data), "d.json")
+    assert "group.unread.bam_configuration" in str(found.value.diagnostics)
+
+
+def difflib_lines(before: str, after: str) -> list[str]:
+    return list(
+        difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+    )[2:]

@@ -38,6 +38,7 @@ from generator.bundle import render_unsigned
 from generator.catalogue import CATALOGUE, Kind
 from generator.cli import app
 from generator.discovery_model import SCHEMA_ID, json_schema
+from generator.discovery_reads import discovery_reads
 from generator.discovery_script import build_discovery_script
 from generator.errors import ExitCode, VerificationError
 from generator.inventory import load_inventory
@@ -47,6 +48,7 @@ from generator.signing import NullSigner
 from generator.validation import parse_inventory
 from tests import pwsh_oracle as ps
 from tests.conftest import EXAMPLES, INVENTORIES, require_tool
+from tests.ps_shapes import written_shape
 from tests.pwsh_oracle import node_text as text
 from tests.pwsh_oracle import nodes
 from tests.test_catalogue import name_problems, name_uses
@@ -177,6 +179,8 @@ IN_MEMORY_TYPES = frozenset(
         "'System.Collections.Generic.List[object]'",
         "'object[]'",
         "System.Text.UTF8Encoding",
+        # The BAM configuration, parsed in memory (its XmlResolver set to $null).
+        "System.Xml.XmlDocument",
     }
 )
 # Verbs of commands that change something (Set-StrictMode only sets the session's
@@ -248,6 +252,11 @@ def test_only_read_only_commands(scripts: dict[str, bytes]) -> None:
             "Get-DrCumulativeUpdate",
             "Invoke-DrSqlQuery",
             "Get-DrMasterSecretServer",
+            "Get-DrReadProblem",
+            "Get-DrBackupDatabases",
+            "Get-DrBackupDatabase",
+            "Get-DrBamDatabase",
+            "Get-DrBamDatabases",
             "Get-DrScriptSha256",
             "Get-DrDiscovery",
             "Write-DrDiscoveryFile",
@@ -366,13 +375,40 @@ def test_the_file_is_written_beside_and_renamed_over_its_target(
         ], name
 
 
-def test_the_sql_it_runs_is_one_select(scripts: dict[str, bytes]) -> None:
+# Each query the script runs: one SELECT of catalogue names, no statement after it.
+QUERY_VARIABLES = {
+    "$secretserverquery": r"SELECT \w+ FROM dbo\.\w+",
+    "$backupdatabasesquery": r"SELECT DISTINCT \w+, \w+, \w+ FROM dbo\.\w+ "
+    r"ORDER BY \w+, \w+, \w+",
+    "$bamconfigurationquery": r"SELECT TOP 1 \w+ FROM dbo\.\w+ ORDER BY \w+ DESC",
+}
+
+
+def test_the_sql_it_runs_is_a_select_each(scripts: dict[str, bytes]) -> None:
+    reads = discovery_reads()
     for name, data in scripts.items():
         root = _root(data)
-        (query,) = single_quoted(assignments(root)["$secretserverquery"])
-        assert re.fullmatch(r"SELECT \w+ FROM dbo\.\w+", query), (name, query)
+        values = assignments(root)
+        queries = {}
+        for variable, pattern in QUERY_VARIABLES.items():
+            (query,) = single_quoted(values[variable])
+            assert re.fullmatch(pattern, query), (name, query)
+            queries[variable] = query
+        # Exactly the constants drgen built from the catalogue.
+        assert queries["$backupdatabasesquery"] == reads.backup_databases_query
+        assert queries["$bamconfigurationquery"] == reads.bam_configuration_query
+        # Every query reaches SQL through Invoke-DrSqlQuery -Query <one of them>.
+        used = [
+            c.arguments[c.arguments.index("-Query") + 1].lower()
+            for c in ps.commands(data)
+            if c.name == "Invoke-DrSqlQuery"
+        ]
+        assert sorted(used) == sorted(QUERY_VARIABLES), name
         executed = [m for _, m, _ in member_calls(root) if m.startswith("Execute")]
         assert executed == ["ExecuteReader"], name
+        # Bounded like the other reads: one command timeout for every query.
+        runner = text(functions(root)["Invoke-DrSqlQuery"])
+        assert "$command.CommandTimeout = 60" in runner, name
 
 
 def test_json_keeps_arrays_and_depth(scripts: dict[str, bytes]) -> None:
@@ -514,7 +550,14 @@ CONTRACT: dict[str, Any] = {
         "sso": DB,
         "rule_engine": DB,
         "bam_primary_import": DB,
+        "bam_archive": DB,
+        "bam_star_schema": DB,
+        "bam_analysis": DB,
+        "bam_alerts_application": DB,
+        "bam_alerts_instance": DB,
+        "other_databases": [{"backup_name": None, "server": None, "name": None}],
         "master_secret_server": None,
+        "unread": {"backup_databases": None, "bam_configuration": None},
     },
     "hosts": [
         {
@@ -540,70 +583,11 @@ CONTRACT: dict[str, Any] = {
     "servers": [None],
     "accounts": {"sso_service": None, "rule_engine_service": None},
 }
-DATABASE_FUNCTIONS = ("Get-DrDatabase", "Get-DrRequiredDatabase")
 
 
-def _hash_entries(table: Node) -> list[Node]:
-    body = next(c for c in table.children if c.type == "hash_literal_body")
-    return [c for c in body.children if c.type == "hash_entry"]
-
-
-def _first_hash(node: Node) -> Node | None:
-    return next(iter(nodes(node, "hash_literal_expression")), None)
-
-
-class _Shapes:
-    """The key tree the script's JSON has, read from its parse tree."""
-
-    def __init__(self, root: Node) -> None:
-        self.functions = functions(root)
-        self.scope = self.functions["Get-DrDiscovery"]
-        self.values = assignments(self.scope)
-
-    def of_table(self, table: Node) -> dict[str, Any]:
-        return {
-            text(e.children[0]): self.of_value(e.children[-1])
-            for e in _hash_entries(table)
-        }
-
-    def of_database(self) -> dict[str, Any]:
-        returned = nodes(self.functions["Get-DrDatabase"], "flow_control_statement")
-        tables = [t for r in returned if (t := _first_hash(r)) is not None]
-        (table,) = tables
-        return self.of_table(table)
-
-    def of_value(self, value: Node) -> Any:
-        source = text(value).strip()
-        table = _first_hash(value)
-        if table is not None:
-            return self.of_table(table)
-        found = re.fullmatch(r"\$(\w+)\.ToArray\(\)", source)
-        if found:
-            rows = [
-                call
-                for obj, member, call in member_calls(self.scope)
-                if obj.lower() == f"${found.group(1)}".lower() and member == "Add"
-            ]
-            (add,) = rows
-            row = _first_hash(add)
-            return [self.of_table(row) if row is not None else None]
-        if source.split(" ", 1)[0] in DATABASE_FUNCTIONS:
-            return self.of_database()
-        if re.fullmatch(r"\$\w+", source) and source.lower() in self.values:
-            return self.of_value(self.values[source.lower()])
-        return None
-
-
-def script_shape(data: bytes) -> dict[str, Any]:
-    shapes = _Shapes(_root(data))
-    (returned,) = [
-        r
-        for r in nodes(shapes.scope, "flow_control_statement")
-        if text(r).startswith("return")
-    ]
-    table = _first_hash(returned)
-    assert table is not None
-    return shapes.of_table(table)
+def script_shape(data: bytes) -> Any:
+    """The key tree of the JSON the script writes (tests/ps_shapes.py)."""
+    return written_shape(_root(data))
 
 
 def _keys_in_order(shape: Any) -> Any:
@@ -685,6 +669,177 @@ def test_an_unreadable_sso_database_is_a_null_master_secret_server(
         assert nodes(reader, "throw") == [], name
         assert "Write-Warning" in text(reader), name
         assert "return $null" in text(reader), name
+
+
+def _try_body(node: Node) -> Node | None:
+    """The try block ``node`` lies in, if any (not its catch or finally)."""
+    parent = node.parent
+    while parent is not None:
+        grand = parent.parent
+        in_try = grand is not None and grand.type == "try_statement"
+        if parent.type == "statement_block" and in_try:
+            return parent
+        parent = parent.parent
+    return None
+
+
+def _catch(try_body: Node) -> Node:
+    statement = try_body.parent
+    assert statement is not None
+    (clause,) = nodes(statement, "catch_clause")
+    return clause
+
+
+READERS = {
+    # function: (query variable, keys of what it returns)
+    "Get-DrBackupDatabases": ("$BackupDatabasesQuery", ["databases", "problem"]),
+    "Get-DrBamDatabases": (
+        "$BamConfigurationQuery",
+        ["archive", "star_schema", "analysis", "problem"],
+    ),
+}
+
+
+def test_a_part_it_cannot_read_is_null_with_a_reason(scripts: dict[str, bytes]) -> None:
+    """The Backup job's rows and the BAM configuration: an error is a warning and
+    a reason in the file (group.unread), never a failed discovery."""
+    for name, data in scripts.items():
+        found = functions(_root(data))
+        for function, (query, keys) in READERS.items():
+            body = found[function]
+            (call,) = [
+                c
+                for c in nodes(body, "command")
+                if text(c).startswith("Invoke-DrSqlQuery ")
+            ]
+            assert text(call).endswith(f"-Query {query}"), name
+            block = _try_body(call)
+            assert block is not None, (name, function)
+            catch = _catch(block)
+            # Every throw of the reader is inside the try: it ends in the catch.
+            for thrown in nodes(body, "throw"):
+                assert _try_body(thrown) == block, (name, function)
+            returned = [
+                r
+                for r in nodes(catch, "flow_control_statement")
+                if text(r)[:6] == "return"
+            ]
+            (table,) = returned
+            entries = {
+                text(e.children[0]): text(e.named_children[-1]).strip()
+                for e in nodes(table, "hash_entry")
+            }
+            assert list(entries) == keys, (name, function)
+            assert entries["problem"] == "$problem", (name, function)
+            assert {v for k, v in entries.items() if k != "problem"} == {"$null"}
+            assert "Write-Warning" in text(catch), (name, function)
+            assert "$problem = Get-DrReadProblem " in text(catch), (name, function)
+        # The reason is one non-empty line, short enough for the model.
+        problem = text(found["Get-DrReadProblem"])
+        assert "'Cannot read {0} from {1}: {2}'" in problem, name
+        assert "-replace '[\\x00-\\x1F\\x7F]+', ' '" in problem, name
+        assert "$text.Substring(0, 1000)" in problem, name
+    reason = json_schema()["$defs"]["Unread"]["properties"]["backup_databases"]
+    (string,) = [c for c in reason["anyOf"] if c.get("type") == "string"]
+    assert string["minLength"] == 1
+    assert string["maxLength"] >= 1000
+
+
+def test_only_names_leave_the_bam_configuration(scripts: dict[str, bytes]) -> None:
+    """The BAM configuration may hold DTS package passwords: the script parses it
+    in memory (no external entity fetched) and takes only ServerName and
+    DatabaseName of a unit."""
+    server = CATALOGUE["answer:bam-config-property/ServerName"]
+    database = CATALOGUE["answer:bam-config-property/DatabaseName"]
+    for name, data in scripts.items():
+        root = _root(data)
+        found = functions(root)
+        selects = [c for c in member_calls(root) if c[1] == "SelectSingleNode"]
+        assert [(o, _arguments(c)) for o, _, c in selects] == [
+            ("$Configuration", [f"($BamPropertyPath -f $Unit, '{server}')"]),
+            ("$Configuration", [f"($BamPropertyPath -f $Unit, '{database}')"]),
+        ], name
+        for _, _, call in selects:
+            unit = found["Get-DrBamDatabase"]
+            assert unit.start_byte <= call.start_byte < unit.end_byte, name
+        # Of a selected node only its text is read.
+        reader = text(found["Get-DrBamDatabase"])
+        assert "-Server $serverNode.InnerText -Name $nameNode.InnerText" in reader
+        assert len(re.findall(r"\$(server|name)Node\.", reader)) == 2, name
+        # The document: made, resolver off, loaded, handed to Get-DrBamDatabase.
+        bam = found["Get-DrBamDatabases"]
+        uses = [
+            text(v.parent) if v.parent is not None else ""
+            for v in nodes(bam, "variable")
+            if text(v).lower() == "$configuration"
+        ]
+        assert uses[:3] == [
+            "$configuration",
+            "$configuration.XmlResolver",
+            "$configuration.LoadXml([string]$rows[0][0])",
+        ], name
+        assert all(u == "$configuration" for u in uses[3:]), name
+        assert text(bam).count("-Configuration $configuration") == 3, name
+        assert single_quoted(assignments(root)["$bampropertypath"]) == [
+            discovery_reads().bam_property_path
+        ], name
+
+
+def test_each_database_comes_from_its_unit_or_backup_row(
+    scripts: dict[str, bytes],
+) -> None:
+    units = {
+        "archive": "ArchivingDatabase",
+        "star_schema": "StarSchemaDatabase",
+        "analysis": "AnalysisDatabase",
+    }
+    for name, data in scripts.items():
+        root = _root(data)
+        found = functions(root)
+        (last,) = [
+            r
+            for r in nodes(found["Get-DrBamDatabases"], "flow_control_statement")
+            if "archive = Get-DrBamDatabase" in text(r)
+        ]
+        entries = {
+            text(e.children[0]): text(e.named_children[-1]).strip()
+            for e in nodes(last, "hash_entry")
+        }
+        for key, unit in units.items():
+            assert entries[key] == (
+                "Get-DrBamDatabase -Configuration $configuration -Unit "
+                f"'{CATALOGUE[f'answer:bam-config-unit/{unit}']}'"
+            ), (name, key)
+        group = {
+            text(e.children[0]): text(e.named_children[-1]).strip()
+            for e in nodes(found["Get-DrDiscovery"], "hash_entry")
+        }
+        for key in units:
+            assert group[f"bam_{key}"] == f"$bam.{key}", name
+        for key, variable in (
+            ("bam_alerts_application", "$BamAlertsApplicationName"),
+            ("bam_alerts_instance", "$BamAlertsInstanceName"),
+        ):
+            assert group[key] == (
+                "Get-DrBackupDatabase -Databases $backup.databases "
+                f"-BackupName {variable}"
+            ), name
+        assert group["other_databases"] == "$backup.databases", name
+        assert group["backup_databases"] == "$backup.problem", name
+        assert group["bam_configuration"] == "$bam.problem", name
+        values = assignments(root)
+        assert single_quoted(values["$bamalertsapplicationname"]) == [
+            CATALOGUE["answer:default-name/BamAlertsApplication"]
+        ]
+        assert single_quoted(values["$bamalertsinstancename"]) == [
+            CATALOGUE["answer:default-name/BamAlertsInstance"]
+        ]
+        # Read from the group's own management and BAM Primary Import databases.
+        discovery = text(found["Get-DrDiscovery"])
+        assert "$backup = Get-DrBackupDatabases -Management $management" in discovery
+        assert "$bam = Get-DrBamDatabases -PrimaryImport $bamPrimaryImport" in (
+            discovery
+        )
 
 
 def test_schema_id_and_version_are_the_contracts(scripts: dict[str, bytes]) -> None:

@@ -188,8 +188,45 @@ def remove_messagebox(data: dict[str, Any]) -> None:
     data["group"]["messageboxes"].pop()
 
 
+def _backup_row(data: dict[str, Any], name: str) -> dict[str, Any]:
+    rows: list[dict[str, Any]] = data["group"]["other_databases"]
+    return next(r for r in rows if r["backup_name"] == name)
+
+
 def move_other(data: dict[str, Any]) -> None:
-    data["group"]["other_databases"][0]["server"] = "FABSQL09"
+    _backup_row(data, "FabrikamOrders")["server"] = "FABSQL09"
+
+
+def move_biztalks_sso_row(data: dict[str, Any]) -> None:
+    # BizTalk's own row: the SSO database is compared where WMI names it.
+    _backup_row(data, "SSO")["server"] = "FABSQL09"
+
+
+def remove_other(data: dict[str, Any]) -> None:
+    data["group"]["other_databases"].remove(_backup_row(data, "FabrikamOrders"))
+
+
+def add_other(data: dict[str, Any]) -> None:
+    data["group"]["other_databases"].append(
+        {"backup_name": "Billing", "server": "FABSQL02\\BTS", "name": "Billing"}
+    )
+
+
+def unread(source: str, *keys: str) -> Mutation:
+    """The script could not read ``source``: its databases null, with a reason."""
+
+    def mutate(data: dict[str, Any]) -> None:
+        for key in keys:
+            data["group"][key] = None
+        data["group"]["unread"][source] = "Cannot read it: permission denied"
+
+    return mutate
+
+
+def from_an_older_script(data: dict[str, Any]) -> None:
+    """A file without ``unread``: a null BAM database there was not read."""
+    del data["group"]["unread"]
+    data["group"]["bam_archive"] = None
 
 
 def host_field(host: str, key: str, value: Any) -> Mutation:
@@ -410,6 +447,55 @@ CASES: list[tuple[str, str, Mutation, list[tuple[str, tuple[str | int, ...]]]]] 
         move_other,
         [("DRIFT023", (*DBS, "other", 0, "server"))],
     ),
+    ("biztalk's own backup row", "consolidated", move_biztalks_sso_row, []),
+    (
+        "custom db removed",
+        "consolidated",
+        remove_other,
+        [("DRIFT025", (*DBS, "other", 0))],
+    ),
+    (
+        "custom db added",
+        "consolidated",
+        add_other,
+        [("DRIFT024", (*DBS, "other"))],
+    ),
+    (
+        "bam archive gone",
+        "consolidated",
+        group("bam_archive", None),
+        [("DRIFT025", (*DBS, "bam", "archive"))],
+    ),
+    (
+        "bam analysis added",
+        "consolidated",
+        group("bam_analysis", {"server": "FABSQL03\\BTS", "name": "BAMAnalysis"}),
+        [("DRIFT024", (*DBS, "bam"))],
+    ),
+    (
+        "bam alerts gone from the backup job",
+        "consolidated",
+        group("bam_alerts_application", None),
+        [("DRIFT025", (*DBS, "bam", "alerts_application"))],
+    ),
+    (
+        "bam configuration not read",
+        "consolidated",
+        unread("bam_configuration", "bam_archive", "bam_star_schema", "bam_analysis"),
+        [],
+    ),
+    (
+        "backup job not read",
+        "consolidated",
+        unread(
+            "backup_databases",
+            "other_databases",
+            "bam_alerts_application",
+            "bam_alerts_instance",
+        ),
+        [],
+    ),
+    ("bam archive from an older script", "consolidated", from_an_older_script, []),
     (
         "bam added",
         "example",
@@ -453,6 +539,19 @@ CASES: list[tuple[str, str, Mutation, list[tuple[str, tuple[str | int, ...]]]]] 
     ),
     ("cu", "example", group("cu", "CU6"), [("DRIFT041", ("group", "biztalk_version"))]),
 ]
+
+
+def test_a_missing_alerts_row_names_the_backup_job(tmp_path: Path) -> None:
+    """Production's BAM alerts databases are the Backup job's rows of the names
+    UpdateInfo.xml uses: without the row, UpdateDatabase.vbs updates nothing."""
+    data = simulated("consolidated")
+    data["group"]["bam_alerts_application"] = None
+    report = check("consolidated", data, tmp_path, now=EPOCH, max_age=timedelta(1))
+    (finding,) = report.findings
+    assert finding.code == "DRIFT025"
+    assert "'BAM Alerts Application DB' in the Backup BizTalk Server job" in (
+        finding.message
+    )
 
 
 @pytest.mark.parametrize(

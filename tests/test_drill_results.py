@@ -35,6 +35,7 @@ from generator.labfacts import catalogue_sha256
 from generator.render import make_environment
 from tests import pwsh_oracle as ps
 from tests.conftest import EXAMPLES
+from tests.ps_shapes import written_shape
 from tests.pwsh_oracle import node_text as text
 from tests.pwsh_oracle import nodes
 from tests.sample_results import (
@@ -69,30 +70,23 @@ def result_scripts(all_artifacts) -> list[Script]:
     return found
 
 
-def hash_keys(node) -> list[str]:
-    body = next(c for c in node.named_children if c.type == "hash_literal_body")
-    return [text(e.named_children[0]) for e in body.named_children]
-
-
-# --- the scripts ---------------------------------------------------------------
-
-
 def test_the_result_has_exactly_the_schema_keys(all_artifacts) -> None:
-    """The keys the scripts write are the model's, by alias, in model order."""
+    """The keys the scripts write are the model's, by alias, in model order
+    (tests/ps_shapes.py reads them; tests/test_contracts.py compares every
+    nested key with the model, the committed schema and the samples)."""
     wanted = [f.alias or name for name, f in DrillResult.model_fields.items()]
     check_keys = list(CheckResult.model_fields)
     for script in result_scripts(all_artifacts):
-        writer = function(script, "Write-DrTestResult")
-        tables = [
-            h
-            for h in nodes(writer, "hash_literal_expression")
-            if "schema" in hash_keys(h) or "observed" in hash_keys(h)
-        ]
-        (document,) = [t for t in tables if "schema" in hash_keys(t)]
-        (row,) = [t for t in tables if "observed" in hash_keys(t)]
-        assert hash_keys(document) == wanted, script
-        assert hash_keys(row) == check_keys, script
+        shape = written_shape(script.root, "Write-DrTestResult")
+        assert isinstance(shape, dict), script
+        assert list(shape) == wanted, script
+        checks = shape["checks"]
+        assert isinstance(checks, list), script
+        (row,) = checks
+        assert isinstance(row, dict), script
+        assert list(row) == check_keys, script
         # Ordered: ConvertTo-Json writes the keys in this order.
+        writer = function(script, "Write-DrTestResult")
         assert "[ordered]@{" in re.sub(r"\s", "", text(writer)).replace(
             "[pscustomobject]", ""
         )

@@ -33,6 +33,7 @@ from typer.testing import CliRunner
 from generator.artifacts import ArtifactKind, RenderedArtifact, encode_text
 from generator.catalogue import CATALOGUE, PROBE_METHODS, Catalogue, Kind, Probe
 from generator.cli import app
+from generator.discovery_reads import discovery_reads
 from generator.errors import ExitCode
 from generator.facts_report import report_json, report_text
 from generator.labfacts import (
@@ -41,6 +42,7 @@ from generator.labfacts import (
     LabReport,
     LabResultError,
     _sql_count,
+    _sql_row_count,
     catalogue_sha256,
     check_result,
     probe_items,
@@ -126,6 +128,24 @@ _NOT_HELD: Final = {
     "out:configuration-log-error": ("skipped", "no Configuration log found"),
     "sql:SSOX_GlobalInfo": ("skipped", _SSODB_DENIED),
     "sql:SSOX_GlobalInfo.gi_SecretServer": ("skipped", _SSODB_DENIED),
+    # The example group has no BAM: nothing to settle about its names there.
+    **dict.fromkeys(
+        (
+            "sql:bam_Metadata_Configuration",
+            "sql:bam_Metadata_Configuration.ConfigurationXml",
+            "sql:bam_Metadata_Configuration.LastUpdated",
+            "behaviour:bam-configuration-xml",
+        ),
+        (
+            "skipped",
+            "no BAM Primary Import database: the group does not use BAM, or this "
+            "server is not configured for a group",
+        ),
+    ),
+    "behaviour:bam-alerts-backup-rows": (
+        "skipped",
+        "no such row in BizTalkMgmtDb on SQLPROD01: the group may not use it",
+    ),
 }
 
 
@@ -144,6 +164,10 @@ def _held(method: str, entry_id: str, args: tuple[str, ...]) -> str:
         "service": "installed",
         "sql-column": "found in BizTalkMgmtDb on SQLPROD01",
         "sso-sql-column": "found in SSODB on SQLPROD01",
+        "bam-sql-column": "found in BAMPrimaryImport on SQLPROD01",
+        "bam-configuration": "found in the newest BAM configuration in "
+        "BAMPrimaryImport on SQLPROD01",
+        "sql-row": "a row in BizTalkMgmtDb on SQLPROD01",
         "displaydb-label": "a line matches",
         "log-line": "212 of 1480 lines of ConfigLog(05-12-2025 08_02_41).log match",
         "product-version": SAMPLE_PRODUCT_VERSION,
@@ -278,10 +302,9 @@ _QUERY = re.compile(
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_sql_probe_queries_count_the_catalogue_names(version: str) -> None:
-    sql_items = [
-        i for i in probe_items(version) if i.method in {"sql-column", "sso-sql-column"}
-    ]
-    assert {i.method for i in sql_items} == {"sql-column", "sso-sql-column"}
+    methods = {"sql-column", "sso-sql-column", "bam-sql-column"}
+    sql_items = [i for i in probe_items(version) if i.method in methods]
+    assert {i.method for i in sql_items} == methods
     for item in sql_items:
         entry = CATALOGUE.entry(item.id)
         assert entry.probe is not None
@@ -312,7 +335,23 @@ def test_other_probe_arguments(version: str) -> None:
             assert item.args == (CATALOGUE[key_id], value)
             assert item.args[0].startswith("HKLM:\\")
             assert CATALOGUE.entry(key_id).kind is Kind.REGISTRY_KEY
-        elif item.method not in {"sql-column", "sso-sql-column"}:
+        elif item.method == "bam-configuration":
+            # The discovery script's own query and XPath, for the unit and property.
+            unit_id, property_id = entry.probe.args
+            reads = discovery_reads()
+            path = reads.bam_property_path.format(
+                CATALOGUE[unit_id], CATALOGUE[property_id]
+            )
+            assert item.args == (reads.bam_configuration_query, path)
+            assert CATALOGUE.entry(unit_id).kind is Kind.ANSWER_VALUE
+        elif item.method == "sql-row":
+            table, column, value_id = entry.probe.args
+            assert item.args == (
+                f"SELECT COUNT(*) FROM dbo.{table} WHERE {column} = "  # noqa: S608
+                f"N'{CATALOGUE[value_id]}'",
+            )
+            assert CATALOGUE[f"sql:{table}.{column}"] == column
+        elif item.method not in {"sql-column", "sso-sql-column", "bam-sql-column"}:
             assert item.args == entry.probe.args, item.id
         if item.method in {"file", "file-mentions"}:
             # Get-DrProbeFolder knows this one folder.
@@ -351,6 +390,16 @@ def test_sql_count_accepts_identifiers() -> None:
     assert _sql_count("SSOX_GlobalInfo", "gi_SecretServer").endswith(
         "WHERE TABLE_NAME = N'SSOX_GlobalInfo' AND COLUMN_NAME = N'gi_SecretServer'"
     )
+
+
+def test_sql_row_count_checks_names_and_quotes_the_value() -> None:
+    assert _sql_row_count("adm_OtherBackupDatabases", "DefaultDatabaseName", "O'B") == (
+        "SELECT COUNT(*) FROM dbo.adm_OtherBackupDatabases "
+        "WHERE DefaultDatabaseName = N'O''B'"
+    )
+    for table, column in (("adm_Group; --", "x"), ("adm_Group", "x' OR '1'='1")):
+        with pytest.raises(ValueError, match="not a SQL identifier"):
+            _sql_row_count(table, column, "v")
 
 
 def test_catalogue_hash_covers_what_the_probe_checks() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Final
 
 from generator.catalogue import (
+    bam,
     behaviour,
     platform,
     registry,
@@ -38,6 +39,7 @@ CATALOGUE: Final = Catalogue(
         *sql.ENTRIES,
         *xml.ENTRIES,
         *platform.ENTRIES,
+        *bam.ENTRIES,
     )
 )
 

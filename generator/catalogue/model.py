@@ -71,6 +71,12 @@ PROBE_METHODS: Mapping[str, str] = MappingProxyType(
         "displaydb-label": "pattern: a line of `ssomanage -displaydb` matches",
         "log-line": "pattern: a line of the newest Configuration log matches",
         "product-version": "prefix: HKLM BizTalk ProductVersion starts with it",
+        "bam-sql-column": "table, column: the BAM Primary Import database has the "
+        "column",
+        "bam-configuration": "unit, property: the newest BAM configuration in the BAM "
+        "Primary Import database has that DeploymentUnit with that Property",
+        "sql-row": "table, column, value: a row of the management database has the "
+        "value in the column",
     }
 )
 

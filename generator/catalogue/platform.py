@@ -264,6 +264,12 @@ _TABLE: tuple[tuple[str, str, str], ...] = (
         "reading the rows",
     ),
     (
+        "System.Xml.XmlDocument",
+        "XmlResolver",
+        "set to $null before a document from a database is parsed: no external "
+        "entity or DTD is fetched",
+    ),
+    (
         "Intrinsic",
         "PSObject psbase",
         "PowerShell's intrinsic members of every object: .PSObject (its properties) "

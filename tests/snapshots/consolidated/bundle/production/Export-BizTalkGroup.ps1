@@ -10,9 +10,15 @@
     Run it on any BizTalk server of the production group. It reads BizTalk WMI (the group's databases,
     every MessageBox, host, host instance and server), the registry (product version, cumulative
     updates from Programs and Features, where Enterprise SSO finds its database), the SSO database
-    (the master secret server, one SELECT; null with a warning when it may not be read) and the
-    logon accounts of the Enterprise SSO and Rule Engine Update services on this computer. It
-    reads no password and no secret.
+    (the master secret server, one SELECT; null with a warning when it may not be read), the
+    management database (the databases the Backup BizTalk Server job backs up besides the group's
+    own, adm_OtherBackupDatabases, one SELECT), the BAM Primary Import database (the BAM configuration
+    in force, one SELECT: where the BAM Archive, Star Schema and Analysis databases are) and the
+    logon accounts of the Enterprise SSO and Rule Engine Update services on this computer. A part it
+    may not read is reported as null with the reason in the file (group.unread) and a warning; the
+    discovery goes on. It asks for no password and writes no secret: the BAM configuration may hold
+    DTS package passwords, so it is parsed in memory and only the server and database names of the
+    Archive, Star Schema and Analysis units are taken from it.
     It changes nothing: it writes exactly one file, the discovery file (schema in $ResultSchema below),
     UTF-8 without byte order mark, and no log. It writes it first to <OutFile>.tmp beside it and then
     renames that over it, so that an interrupted run leaves the previous file whole. An existing file
@@ -65,6 +71,12 @@ $ResultSchema = 'drgen/discovery-v1'
 $DrgenVersion = '0.1.0'
 # The master secret server as the SSO database names it.
 $SecretServerQuery = 'SELECT gi_SecretServer FROM dbo.SSOX_GlobalInfo'
+# The databases of the Backup BizTalk Server job (management database), the BAM
+# configuration in force (BAM Primary Import database), and where a database unit
+# of that configuration keeps a property: {0} the unit, {1} the property.
+$BackupDatabasesQuery = 'SELECT DISTINCT DefaultDatabaseName, ServerName, DatabaseName FROM dbo.adm_OtherBackupDatabases ORDER BY DefaultDatabaseName, ServerName, DatabaseName'
+$BamConfigurationQuery = 'SELECT TOP 1 ConfigurationXml FROM dbo.bam_Metadata_Configuration ORDER BY LastUpdated DESC'
+$BamPropertyPath = '/*/*[local-name()=''DeploymentUnit''][@Name=''{0}'']/*[local-name()=''Property''][@Name=''{1}'']'
 # Names on this computer, from drgen's catalogue (`drgen facts`).
 $BizTalkNamespace = 'root\MicrosoftBizTalkServer'
 $BizTalkRegistryKey = 'HKLM:\SOFTWARE\Microsoft\BizTalk Server\3.0'
@@ -74,6 +86,9 @@ $DisplayNameValue = 'DisplayName'
 $CumulativeUpdatePattern = '(?i)\bBizTalk Server\b.*\b(?:Cumulative Update|CU) ?(?<value>[0-9]{1,3})\b'
 $SsoService = 'ENTSSO'
 $RulesService = 'RuleEngineUpdateService'
+# The names the Backup job registers the BAM alerts databases under.
+$BamAlertsApplicationName = 'BAM Alerts Application DB'
+$BamAlertsInstanceName = 'BAM Alerts Instance DB'
 
 function Assert-DrProductionComputer {
     # Runs before anything is read: a script generated for one inventory's
@@ -244,6 +259,117 @@ function Get-DrMasterSecretServer {
     return $name
 }
 
+function Get-DrReadProblem {
+    # Why a part could not be read, as the discovery file records it: one line,
+    # never empty, at most 1000 characters (the file's reader takes up to 2000).
+    param(
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$What,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Where,
+        [AllowNull()][AllowEmptyString()][string]$Message
+    )
+    $text = (('Cannot read {0} from {1}: {2}' -f $What, $Where, $Message) -replace '[\x00-\x1F\x7F]+', ' ').Trim()
+    if ($text.Length -gt 1000) {
+        $text = $text.Substring(0, 1000)
+    }
+    return $text
+}
+
+function Get-DrBackupDatabases {
+    # Every database the Backup BizTalk Server job backs up besides the group's own
+    # (adm_OtherBackupDatabases: the custom databases, and the rows BizTalk keeps
+    # for SSO, the Rules Engine and the BAM alerts databases), as stored. Not
+    # readable: databases $null and the reason; the discovery goes on.
+    param([Parameter(Mandatory = $true)]$Management)
+    try {
+        $rows = Invoke-DrSqlQuery -Server $Management.server -Database $Management.name -Query $BackupDatabasesQuery
+    }
+    catch {
+        $problem = Get-DrReadProblem -What 'the databases of the Backup BizTalk Server job' -Where ('{0} on {1}' -f $Management.name, $Management.server) -Message $_.Exception.Message
+        Write-Warning -Message ('{0} The discovery file reports them as null (not read).' -f $problem)
+        return [ordered]@{ databases = $null; problem = $problem }
+    }
+    $databases = New-Object -TypeName 'System.Collections.Generic.List[object]'
+    foreach ($row in $rows) {
+        $backupName = Get-DrText -Value $row[0]
+        $database = Get-DrDatabase -Server $row[1] -Name $row[2]
+        # A row without a name, a server or a database backs nothing up.
+        if (($null -ne $backupName) -and ($null -ne $database)) {
+            $databases.Add([ordered]@{
+                backup_name = $backupName
+                server = $database.server
+                name = $database.name
+            })
+        }
+    }
+    return [ordered]@{ databases = $databases.ToArray(); problem = $null }
+}
+
+function Get-DrBackupDatabase {
+    # The database the Backup job registers under a name BizTalk gives it (the BAM
+    # alerts databases); $null when no row has that name or the rows were not read.
+    param(
+        [AllowNull()][AllowEmptyCollection()][object[]]$Databases,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$BackupName
+    )
+    if ($null -eq $Databases) {
+        return $null
+    }
+    foreach ($database in $Databases) {
+        if ($database['backup_name'] -eq $BackupName) {
+            return [ordered]@{ server = $database['server']; name = $database['name'] }
+        }
+    }
+    return $null
+}
+
+function Get-DrBamDatabase {
+    # server and name of a database unit of the BAM configuration; $null when the
+    # unit, or either property, is missing or empty: the group has no such database.
+    param(
+        [Parameter(Mandatory = $true)][System.Xml.XmlDocument]$Configuration,
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Unit
+    )
+    $serverNode = $Configuration.SelectSingleNode(($BamPropertyPath -f $Unit, 'ServerName'))
+    $nameNode = $Configuration.SelectSingleNode(($BamPropertyPath -f $Unit, 'DatabaseName'))
+    if (($null -eq $serverNode) -or ($null -eq $nameNode)) {
+        return $null
+    }
+    return Get-DrDatabase -Server $serverNode.InnerText -Name $nameNode.InnerText
+}
+
+function Get-DrBamDatabases {
+    # The BAM Archive, Star Schema and Analysis databases from the BAM configuration
+    # in force (what bm.exe get-config prints), kept in the BAM Primary Import
+    # database. Only ServerName and DatabaseName leave this function: the document
+    # may hold DTS package passwords. Without BAM: all $null and no problem; not
+    # readable: all $null and the reason, and the discovery goes on.
+    param([AllowNull()]$PrimaryImport)
+    if ($null -eq $PrimaryImport) {
+        return [ordered]@{ archive = $null; star_schema = $null; analysis = $null; problem = $null }
+    }
+    try {
+        $rows = Invoke-DrSqlQuery -Server $PrimaryImport.server -Database $PrimaryImport.name -Query $BamConfigurationQuery
+        if ($rows.Count -eq 0) {
+            throw 'the database holds no BAM configuration.'
+        }
+        $configuration = New-Object -TypeName System.Xml.XmlDocument
+        # A document from a database: no external entity or DTD is fetched.
+        $configuration.XmlResolver = $null
+        $configuration.LoadXml([string]$rows[0][0])
+    }
+    catch {
+        $problem = Get-DrReadProblem -What 'the BAM configuration' -Where ('{0} on {1}' -f $PrimaryImport.name, $PrimaryImport.server) -Message $_.Exception.Message
+        Write-Warning -Message ('{0} The discovery file reports the BAM Archive, Star Schema and Analysis databases as null (not read).' -f $problem)
+        return [ordered]@{ archive = $null; star_schema = $null; analysis = $null; problem = $problem }
+    }
+    return [ordered]@{
+        archive = Get-DrBamDatabase -Configuration $configuration -Unit 'ArchivingDatabase'
+        star_schema = Get-DrBamDatabase -Configuration $configuration -Unit 'StarSchemaDatabase'
+        analysis = Get-DrBamDatabase -Configuration $configuration -Unit 'AnalysisDatabase'
+        problem = $null
+    }
+}
+
 function Get-DrScriptSha256 {
     # The SHA-256 of this script file as run (signature included); $null when the
     # script was not run from a file.
@@ -266,6 +392,10 @@ function Get-DrDiscovery {
     }
     $group = $groups[0]
     $sso = Get-DrRequiredDatabase -What 'SSO' -Server (Get-DrRegistryValue -Path $SsoSqlRegistryKey -Name 'Server') -Name (Get-DrRegistryValue -Path $SsoSqlRegistryKey -Name 'Database')
+    $management = Get-DrRequiredDatabase -What 'management' -Server $group.MgmtDbServerName -Name $group.MgmtDbName
+    $bamPrimaryImport = Get-DrDatabase -Server $group.BamDBServerName -Name $group.BamDBName
+    $backup = Get-DrBackupDatabases -Management $management
+    $bam = Get-DrBamDatabases -PrimaryImport $bamPrimaryImport
 
     $messageBoxes = New-Object -TypeName 'System.Collections.Generic.List[object]'
     foreach ($box in @(Get-DrWmiInstances -Class 'MSBTS_MsgBoxSetting' | Sort-Object -Property 'MsgBoxDBServerName', 'MsgBoxDBName')) {
@@ -325,13 +455,25 @@ function Get-DrDiscovery {
             product_version = $productVersion
             product_name = Get-DrText -Value (Get-DrRegistryValue -Path $BizTalkRegistryKey -Name 'ProductName')
             cu = Get-DrCumulativeUpdate
-            management = Get-DrRequiredDatabase -What 'management' -Server $group.MgmtDbServerName -Name $group.MgmtDbName
+            management = $management
             tracking = Get-DrRequiredDatabase -What 'tracking' -Server $group.TrackingDBServerName -Name $group.TrackingDBName
             messageboxes = $messageBoxes.ToArray()
             sso = $sso
             rule_engine = Get-DrDatabase -Server $group.RuleEngineDBServerName -Name $group.RuleEngineDBName
-            bam_primary_import = Get-DrDatabase -Server $group.BamDBServerName -Name $group.BamDBName
+            bam_primary_import = $bamPrimaryImport
+            bam_archive = $bam.archive
+            bam_star_schema = $bam.star_schema
+            bam_analysis = $bam.analysis
+            bam_alerts_application = Get-DrBackupDatabase -Databases $backup.databases -BackupName $BamAlertsApplicationName
+            bam_alerts_instance = Get-DrBackupDatabase -Databases $backup.databases -BackupName $BamAlertsInstanceName
+            other_databases = $backup.databases
             master_secret_server = Get-DrMasterSecretServer -Sso $sso
+            # Why a part could not be read; $null where it was read (a $null
+            # database of it is then one production does not have).
+            unread = [ordered]@{
+                backup_databases = $backup.problem
+                bam_configuration = $bam.problem
+            }
         }
         hosts = $hostRows.ToArray()
         host_instances = $instanceRows.ToArray()

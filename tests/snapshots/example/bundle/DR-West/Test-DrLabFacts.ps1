@@ -11,7 +11,8 @@
     it writes into logs\ to `drgen facts check`, which says which facts held, which failed and what to
     change in drgen. It checks every catalogue entry below "documented" that a read-only check can settle:
     WMI Write qualifiers, registry values, services, the installed UpdateDatabase.vbs, UpdateRegistry.vbs
-    and SampleUpdateInfo.xml, management and SSO database columns, the labels of ssomanage -displaydb
+    and SampleUpdateInfo.xml, management, SSO and BAM Primary Import database columns and rows, the BAM
+    configuration the discovery script reads (parsed in memory, nothing kept), the labels of ssomanage -displaydb
     (only where Enterprise SSO already runs: ssomanage would otherwise start it), the Configuration log
     format, and the product version.
     It changes nothing: it only reads, and writes its log and result into logs\ beside itself.
@@ -233,6 +234,31 @@ $Probes = @(
         Id = 'xml:updateinfo/RuleEngineDB'
         Method = 'file-mentions'
         Arguments = @('folder:restore', 'SampleUpdateInfo.xml', 'RuleEngineDB')
+    }
+    [pscustomobject]@{
+        Id = 'sql:bam_Metadata_Configuration'
+        Method = 'bam-sql-column'
+        Arguments = @('SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = N''bam_Metadata_Configuration''')
+    }
+    [pscustomobject]@{
+        Id = 'sql:bam_Metadata_Configuration.ConfigurationXml'
+        Method = 'bam-sql-column'
+        Arguments = @('SELECT COUNT(*) FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = N''bam_Metadata_Configuration'' AND COLUMN_NAME = N''ConfigurationXml''')
+    }
+    [pscustomobject]@{
+        Id = 'sql:bam_Metadata_Configuration.LastUpdated'
+        Method = 'bam-sql-column'
+        Arguments = @('SELECT COUNT(*) FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = N''bam_Metadata_Configuration'' AND COLUMN_NAME = N''LastUpdated''')
+    }
+    [pscustomobject]@{
+        Id = 'behaviour:bam-configuration-xml'
+        Method = 'bam-configuration'
+        Arguments = @('SELECT TOP 1 ConfigurationXml FROM dbo.bam_Metadata_Configuration ORDER BY LastUpdated DESC', '/*/*[local-name()=''DeploymentUnit''][@Name=''PrimaryImportDatabase'']/*[local-name()=''Property''][@Name=''DatabaseName'']')
+    }
+    [pscustomobject]@{
+        Id = 'behaviour:bam-alerts-backup-rows'
+        Method = 'sql-row'
+        Arguments = @('SELECT COUNT(*) FROM dbo.adm_OtherBackupDatabases WHERE DefaultDatabaseName = N''BAM Alerts Application DB''')
     }
 )
 # ---- drgen data: end ---------------------------------------------------------
@@ -832,7 +858,7 @@ function Get-DrDataSource {
     }
 }
 
-$CatalogueSha256 = '271353FD4F74BDE90B6330188C2600063830219FCE65952A463971106EC6F51C'
+$CatalogueSha256 = '8B21393FA2C094469FAD18413D8041D49314ECA62BA16458AC0A81563A2C8D62'
 $ResultSchema = 'drgen/lab-facts-v1'
 # Read by the shared helpers; the probe has no host instances or services of its own.
 $OptionalServices = @()
@@ -873,6 +899,24 @@ function Get-DrNewestConfigurationLog {
         return $null
     }
     return ($candidates | Sort-Object -Property LastWriteTimeUtc -Descending | Select-Object -First 1)
+}
+
+function Get-DrBamPrimaryImport {
+    # The group's BAM Primary Import database, as BizTalk WMI names it; $null
+    # when the group has none (or this server is not configured for a group).
+    if (-not (Test-DrJoined)) {
+        return $null
+    }
+    $groups = @(Get-DrWmiInstances -Class 'MSBTS_GroupSetting')
+    if ($groups.Count -ne 1) {
+        return $null
+    }
+    $server = ([string]$groups[0].BamDBServerName).Trim()
+    $database = ([string]$groups[0].BamDBName).Trim()
+    if (($server -eq '') -or ($database -eq '')) {
+        return $null
+    }
+    return [pscustomobject]@{ Server = $server; Database = $database }
 }
 
 function Invoke-DrProbe {
@@ -982,6 +1026,43 @@ function Invoke-DrProbe {
                 return New-DrProbeResult -Id $id -Status 'held' -Observed ('found in {0} on {1}' -f $database, $server)
             }
             return New-DrProbeResult -Id $id -Status 'failed' -Observed ('not found in {0} on {1}' -f $database, $server)
+        }
+        { $_ -in @('bam-sql-column', 'bam-configuration') } {
+            $bam = Get-DrBamPrimaryImport
+            if ($null -eq $bam) {
+                return New-DrProbeResult -Id $id -Status 'skipped' -Observed 'no BAM Primary Import database: the group does not use BAM, or this server is not configured for a group'
+            }
+            $rows = Invoke-DrSqlQuery -Server $bam.Server -Database $bam.Database -Query $arguments[0]
+            if ($Probe.Method -eq 'bam-sql-column') {
+                if (($rows.Count -gt 0) -and ([int]$rows[0][0] -gt 0)) {
+                    return New-DrProbeResult -Id $id -Status 'held' -Observed ('found in {0} on {1}' -f $bam.Database, $bam.Server)
+                }
+                return New-DrProbeResult -Id $id -Status 'failed' -Observed ('not found in {0} on {1}' -f $bam.Database, $bam.Server)
+            }
+            if ($rows.Count -eq 0) {
+                return New-DrProbeResult -Id $id -Status 'skipped' -Observed ('no BAM configuration row in {0} on {1}' -f $bam.Database, $bam.Server)
+            }
+            # Parsed in memory only: nothing of the document but the verdict is kept.
+            $document = New-Object -TypeName System.Xml.XmlDocument
+            $document.XmlResolver = $null
+            $document.LoadXml([string]$rows[0][0])
+            if ($null -eq $document.SelectSingleNode($arguments[1])) {
+                return New-DrProbeResult -Id $id -Status 'failed' -Observed ('the newest BAM configuration in {0} on {1} has no {2}' -f $bam.Database, $bam.Server, $arguments[1])
+            }
+            return New-DrProbeResult -Id $id -Status 'held' -Observed ('found in the newest BAM configuration in {0} on {1}' -f $bam.Database, $bam.Server)
+        }
+        'sql-row' {
+            $server = Get-DrRegistryValue -Path $AdminRegistryKey -Name 'MgmtDBServer'
+            $database = Get-DrRegistryValue -Path $AdminRegistryKey -Name 'MgmtDBName'
+            if (($null -eq $server) -or ($null -eq $database)) {
+                return New-DrProbeResult -Id $id -Status 'skipped' -Observed 'this server is not configured for a group'
+            }
+            $rows = Invoke-DrSqlQuery -Server $server -Database $database -Query $arguments[0]
+            if (($rows.Count -gt 0) -and ([int]$rows[0][0] -gt 0)) {
+                return New-DrProbeResult -Id $id -Status 'held' -Observed ('a row in {0} on {1}' -f $database, $server)
+            }
+            # No such row settles nothing: the group may not use what it names.
+            return New-DrProbeResult -Id $id -Status 'skipped' -Observed ('no such row in {0} on {1}: the group may not use it' -f $database, $server)
         }
         'displaydb-label' {
             $display = Get-DrSsoDisplayDb
