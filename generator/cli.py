@@ -603,14 +603,17 @@ def import_(
     """
 
     def body() -> None:
+        from datetime import UTC, datetime
+
         from generator import api
 
         if write and inventory is None:
             raise UsageError("--write needs --inventory (the file to change)")
+        now = datetime.now(UTC)
         if inventory is None:
-            sys.stdout.write(api.import_discovery(discovery))
+            sys.stdout.write(api.import_discovery(discovery, now=now))
             return
-        merged = api.import_into(discovery, inventory)
+        merged = api.import_into(discovery, inventory, now=now)
         if not merged.changed:
             _say(f"{merged.file}: group and production match the discovery")
             return

@@ -22,6 +22,7 @@ from generator.discovery_import import (
     version_of,
 )
 from generator.discovery_model import DatabaseRef, DiscoveryDocument
+from generator.drift_gaps import Gap
 from generator.errors import Location
 from generator.inventory import Path_, RawDocument
 from generator.mapping import dr_host_instances
@@ -218,6 +219,8 @@ class DriftReport:
     collected_at: str
     computer: str
     findings: tuple[DriftFinding, ...] = field(default=())
+    # What could not be compared (the discovery could not read it): drift_gaps.
+    not_compared: tuple[Gap, ...] = field(default=())
 
     @property
     def errors(self) -> tuple[DriftFinding, ...]:
@@ -239,6 +242,7 @@ class DriftReport:
             "errors": len(self.errors),
             "warnings": len(self.warnings),
             "findings": [f.to_json() for f in self.findings],
+            "not_compared": [g.to_json() for g in self.not_compared],
         }
 
 
