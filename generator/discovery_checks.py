@@ -127,6 +127,8 @@ def _strings(value: Any, path: Path_) -> Iterator[tuple[Path_, str]]:
 
 
 def _format_characters(doc: DiscoveryDocument) -> Iterator[Diagnostic]:
+    if doc.discovery.model_dump_json().isascii():
+        return  # the usual case, found in C: no character to look at
     data = doc.discovery.model_dump(by_alias=True, mode="python")
     for path, text in _strings(data, ()):
         char = format_character(text)

@@ -507,7 +507,8 @@ def _hosts(f: _Finder) -> tuple[set[str], set[str]]:
         if not instance.virtual:  # the cluster's network name: not a server
             servers_of.setdefault(_u(instance.host), []).append(instance.server)
     added = set(found) - set(inventory)
-    for key in sorted(added, key=lambda k: list(found).index(k)):
+    order = {key: index for index, key in enumerate(found)}  # discovery order
+    for key in sorted(added, key=order.__getitem__):
         new = found[key]
         servers = servers_of.get(key, [])
         if servers:
