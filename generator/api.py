@@ -13,9 +13,8 @@ nothing is written into the output folder until every bundle is built.
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
@@ -48,7 +47,7 @@ from generator.signing import (
 )
 from generator.text import printable
 from generator.validation import parse_inventory
-from generator.winnames import SOURCE, windows_name_problem
+from generator.winnames import SOURCE, same_on_windows, windows_name_problem
 from generator.writer import (
     BundleFiles,
     FileChange,
@@ -56,6 +55,7 @@ from generator.writer import (
     check_out_path,
     check_ownership,
     diff_bundle,
+    own_name,
     planned_changes,
     recover_interrupted,
 )
@@ -337,6 +337,7 @@ def render(
     ``warn`` receives each warning (signing identity, inventory) as it is known,
     so a caller sees them even when writing fails.
     """
+    from generator.outlock import bundle_locks
     from generator.staging import discard, stage_bundle, swap
 
     check_out_dir(out, force=force)
@@ -345,32 +346,54 @@ def render(
     for each in plans:
         for diagnostic in each.warnings:
             warn(diagnostic.format())
-        check_ownership(
-            out, BundleFiles(PurePosixPath(each.site.stem), ()), force=force
-        )
+    roots = [PurePosixPath(each.site.stem) for each in plans]
     created = not out.exists()
+    with _writing(out):
+        out.mkdir(parents=True, exist_ok=True)
     staged: list[Staged] = []
     try:
-        for each in plans:
-            root = PurePosixPath(each.site.stem)
-            with _writing(out / root):
+        # One drgen at a time per bundle: what is in the way, the leftovers of a
+        # killed render and the staging folders are looked at under the lock.
+        with _writing(out), bundle_locks(out, [root.name for root in roots]):
+            for root in roots:
                 recover_interrupted(out, BundleFiles(root, ()))
-            staged.append(
-                stage_bundle(each, env, choice.signer, templates_sha, out, jobs)
-            )
+            _same_on_windows(out, roots)
+            for root in roots:
+                check_ownership(out, BundleFiles(root, ()), force=force, warn=warn)
+            for each in plans:
+                # One by one: those staged before a failure are discarded below.
+                staged.append(  # noqa: PERF401
+                    stage_bundle(each, env, choice.signer, templates_sha, out, jobs)
+                )
+            results = [
+                Written(d.plan, out / d.root, d.files, d.changes, swap(out, d))
+                for d in staged
+            ]
     except BaseException:
         for done in staged:
             discard(done)
         if created:
-            shutil.rmtree(out, ignore_errors=True)
+            # Only if nothing else is in it now: another render may have started.
+            with suppress(OSError):
+                out.rmdir()
         raise
-    results = []
-    for done in staged:
-        written = swap(out, done)
-        results.append(
-            Written(done.plan, out / done.root, done.files, done.changes, written)
-        )
     return tuple(results)
+
+
+def _same_on_windows(out: Path, roots: Sequence[PurePosixPath]) -> None:
+    """Refuse a bundle folder that another folder of OUT would be on Windows
+    (``Example/`` beside ``example/``): copied there, one would overwrite the
+    other."""
+    names = {root.name for root in roots}
+    for entry in out.iterdir():
+        if entry.name in names or own_name(entry.name):
+            continue
+        for name in names:
+            if same_on_windows(entry.name, name):
+                raise UsageError(
+                    f"{out / name}: {entry} is the same folder on Windows (case "
+                    f"does not count there); remove or rename {entry.name}"
+                )
 
 
 @dataclass(frozen=True, slots=True)

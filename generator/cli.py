@@ -189,7 +189,12 @@ def render(
     out: Annotated[Path, typer.Option("--out", help="Output directory.")] = Path("out"),
     templates: TemplatesOption = DEFAULT_TEMPLATES,
     force: Annotated[
-        bool, typer.Option("--force", help="Replace a directory drgen did not create.")
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace or remove what drgen did not write in OUT/<inventory> "
+            "(each path removed is named on stderr).",
+        ),
     ] = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No per-file lines.")
