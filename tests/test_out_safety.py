@@ -263,7 +263,7 @@ def test_a_second_render_stops_and_leaves_the_first_alone(
     try:
         staging = out / f".example.staging-{child.pid}"
         result = render(runner, out)
-        assert result.exit_code == ExitCode.LOCKED == 11, result.output
+        assert result.exit_code == int(ExitCode.LOCKED) == 11, result.output
         assert f"another drgen is writing {out / 'example'}" in result.stderr
         assert f"process {child.pid}" in result.stderr
         assert "Traceback" not in result.output
