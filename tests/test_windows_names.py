@@ -179,6 +179,13 @@ def test_inventories_that_collide_on_windows(
     assert runner.invoke(app, ["validate", str(upper)]).exit_code == 0
 
 
+def test_the_rules_know_the_manifests_name() -> None:
+    from generator.rules import names
+    from generator.writer import MANIFEST_NAME
+
+    assert names.MANIFEST_NAME == MANIFEST_NAME
+
+
 def test_the_example_inventories_keep_their_names() -> None:
     paths = sorted(INVENTORIES.glob("*.yaml"))
     assert api.inventory_name_problems(paths) == ()
