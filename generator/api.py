@@ -335,7 +335,19 @@ def render(
     (Without ``signing.cert``, the development key is created in
     ``signing.dev_folder`` on first use.)
     ``warn`` receives each warning (signing identity, inventory) as it is known,
-    so a caller sees them even when writing fails.
+    so a caller sees them even when writing fails, and with ``force`` each path
+    the render will remove that drgen did not write.
+
+    Each ``OUT/<inventory>`` is locked (``generator.outlock``) from before its
+    leftovers are recovered until it is swapped in.
+
+    Raises:
+        InventoryError: an inventory is invalid (nothing is written).
+        UsageError: an inventory file name cannot name a bundle folder, or
+            something drgen did not write is in the way (without ``force``).
+        SigningError: the signing identity is unusable.
+        LockedError: another drgen is writing one of the bundles (exit 11).
+        OutputError: the output folder cannot be written.
     """
     from generator.outlock import bundle_locks
     from generator.staging import discard, stage_bundle, swap
