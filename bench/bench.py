@@ -28,7 +28,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
 
-from bench.synthetic import synthetic_inventory
+from bench.synthetic import (
+    synthetic_discovery,
+    synthetic_inventory,
+    synthetic_result,
+)
 from generator import api
 from generator.bundle import build_bundle
 from generator.defaults import default_jobs
@@ -206,6 +210,41 @@ def signing_figures(work: Path, repeat: int) -> dict[str, object]:
     return figures
 
 
+def reader_figures(work: Path, hosts: int, megabytes: float) -> dict[str, object]:
+    """The readers of untrusted files, each timed on a large input: a discovery
+    of ``hosts`` hosts (read and checked, then compared by ``drgen drift``) and a
+    drill result of about ``megabytes`` MB. Line and column come from a line index
+    built once, so the time grows like the file (tests/test_linear_readers.py
+    counts the work)."""
+    from generator.discovery_checks import read_discovery
+    from generator.drill_result import read_result
+
+    now = datetime(2026, 12, 7, tzinfo=UTC)
+    discovery = work / f"discovery-{hosts}.json"
+    discovery.write_text(synthetic_discovery(hosts), encoding="utf-8", newline="")
+    inventory = work / "synthetic-drift.yaml"
+    inventory.write_text(synthetic_inventory(100), encoding="utf-8")
+    result = work / "Test-DrBundle-DR00000-20261201T080900Z.json"
+    result.write_text(synthetic_result(megabytes), encoding="utf-8", newline="")
+    start = time.perf_counter()
+    read_discovery(discovery, now=now)
+    read = time.perf_counter()
+    found = api.drift(inventory, discovery, now=now)
+    compared = time.perf_counter()
+    checks = len(read_result(result).checks)
+    done = time.perf_counter()
+    return {
+        "discovery_hosts": hosts,
+        "discovery_megabytes": round(discovery.stat().st_size / 1e6, 1),
+        "discovery_read_s": round(read - start, 3),
+        "drift_s": round(compared - read, 3),
+        "drift_findings": len(found.findings),
+        "result_megabytes": round(result.stat().st_size / 1e6, 1),
+        "result_checks": checks,
+        "result_read_s": round(done - compared, 3),
+    }
+
+
 def main() -> None:
     """Run the benchmark and print one JSON object."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -222,11 +261,15 @@ def main() -> None:
         runs = [render_run(n, work, choice, args.jobs) for n in sizes]
         peak = _peak_rss_mb()
         signing = signing_figures(work, 20 if args.quick else 100)
+        readers = reader_figures(
+            work, 2_000 if args.quick else 20_000, 1.0 if args.quick else 10.0
+        )
         startup = startup_figures(work, 5 if args.quick else 15)
     result: dict[str, object] = {
         "end_to_end": runs[-1],
         "peak_rss_mb": peak,
         "startup": startup,
+        "readers": readers,
         **signing,
         "jobs": args.jobs,
         "runs": runs,

@@ -13,9 +13,8 @@ nothing is written into the output folder until every bundle is built.
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
@@ -46,7 +45,9 @@ from generator.signing import (
     SignerChoice,
     choose_signer,
 )
+from generator.text import printable
 from generator.validation import parse_inventory
+from generator.winnames import SOURCE, same_on_windows, windows_name_problem
 from generator.writer import (
     BundleFiles,
     FileChange,
@@ -54,6 +55,7 @@ from generator.writer import (
     check_out_path,
     check_ownership,
     diff_bundle,
+    own_name,
     planned_changes,
     recover_interrupted,
 )
@@ -62,7 +64,7 @@ if TYPE_CHECKING:
     from generator.discovery_import import Merged
     from generator.discovery_script import DiscoveryWritten
     from generator.drift import DriftReport
-    from generator.readiness import Readiness
+    from generator.readiness import Expectation, Readiness
     from generator.report_html import DriftView
     from generator.review import Change, Review
     from generator.staging import Staged
@@ -129,7 +131,12 @@ class Validation:
 
 
 def validate(paths: Sequence[Path], *, strict: bool = False) -> Validation:
-    """Check every inventory; with ``strict`` every warning counts as an error."""
+    """Check every inventory; with ``strict`` every warning counts as an error.
+
+    Raises:
+        UsageError: an inventory's file name cannot name its bundle folder.
+    """
+    check_inventory_names(paths)
     results = []
     for path in paths:
         checked = load(path)
@@ -162,14 +169,57 @@ def _writing(where: Path) -> Iterator[None]:
         raise OutputError(f"{where}: {exc.strerror or exc}") from None
 
 
-def _distinct_stems(paths: Sequence[Path]) -> None:
+def inventory_name_problems(paths: Sequence[Path]) -> tuple[Diagnostic, ...]:
+    """Inventories whose bundle folder (``OUT/<stem>``) Windows cannot hold, that
+    would be a folder drgen keeps for itself, or that share it with another
+    inventory of the same run (case ignored, as on Windows)."""
+    found: list[Diagnostic] = []
     stems: dict[str, Path] = {}
     for path in paths:
-        if path.stem in stems:
-            raise UsageError(
-                f"{path} and {stems[path.stem]} would both render into '{path.stem}/'"
+        where = Location(relative_display(path))
+        stem = path.stem
+        problem = windows_name_problem(stem)
+        if problem is None and stem.startswith("."):
+            problem = "starts with a dot, as drgen's own files in OUT do"
+        if problem is not None:
+            found.append(
+                Diagnostic(
+                    where,
+                    "inventory-name",
+                    f"the bundle folder '{printable(stem)}/' of this inventory "
+                    f"{problem}",
+                    hint=f"rename the inventory file; its name is the folder the "
+                    f"bundle is copied to Windows in ({SOURCE})",
+                )
             )
-        stems[path.stem] = path
+        other = stems.get(stem.casefold())
+        if other is not None:
+            same = "" if other.stem == stem else " on Windows (case does not count)"
+            found.append(
+                Diagnostic(
+                    where,
+                    "inventory-name",
+                    f"{path} and {other} would both render into '{printable(stem)}/'"
+                    f"{same}",
+                    hint="rename one of them",
+                )
+            )
+        stems.setdefault(stem.casefold(), path)
+    return tuple(found)
+
+
+def check_inventory_names(paths: Sequence[Path]) -> None:
+    """Refuse inventory file names a bundle folder cannot have (exit 2).
+
+    Raises:
+        UsageError: one located diagnostic per problem.
+    """
+    problems = inventory_name_problems(paths)
+    if problems:
+        raise UsageError(
+            f"{len(problems)} inventory file name(s) cannot name a bundle folder",
+            problems,
+        )
 
 
 def plan(paths: Sequence[Path]) -> tuple[Plan, ...]:
@@ -178,7 +228,7 @@ def plan(paths: Sequence[Path]) -> tuple[Plan, ...]:
     Raises:
         InventoryError: one error carrying every inventory's diagnostics.
     """
-    _distinct_stems(paths)
+    check_inventory_names(paths)
     plans: list[Plan] = []
     problems: list[Diagnostic] = []
     for path in paths:
@@ -286,8 +336,21 @@ def render(
     (Without ``signing.cert``, the development key is created in
     ``signing.dev_folder`` on first use.)
     ``warn`` receives each warning (signing identity, inventory) as it is known,
-    so a caller sees them even when writing fails.
+    so a caller sees them even when writing fails, and with ``force`` each path
+    the render will remove that drgen did not write.
+
+    Each ``OUT/<inventory>`` is locked (``generator.outlock``) from before its
+    leftovers are recovered until it is swapped in.
+
+    Raises:
+        InventoryError: an inventory is invalid (nothing is written).
+        UsageError: an inventory file name cannot name a bundle folder, or
+            something drgen did not write is in the way (without ``force``).
+        SigningError: the signing identity is unusable.
+        LockedError: another drgen is writing one of the bundles (exit 11).
+        OutputError: the output folder cannot be written.
     """
+    from generator.outlock import bundle_locks
     from generator.staging import discard, stage_bundle, swap
 
     check_out_dir(out, force=force)
@@ -296,32 +359,54 @@ def render(
     for each in plans:
         for diagnostic in each.warnings:
             warn(diagnostic.format())
-        check_ownership(
-            out, BundleFiles(PurePosixPath(each.site.stem), ()), force=force
-        )
+    roots = [PurePosixPath(each.site.stem) for each in plans]
     created = not out.exists()
+    with _writing(out):
+        out.mkdir(parents=True, exist_ok=True)
     staged: list[Staged] = []
     try:
-        for each in plans:
-            root = PurePosixPath(each.site.stem)
-            with _writing(out / root):
+        # One drgen at a time per bundle: what is in the way, the leftovers of a
+        # killed render and the staging folders are looked at under the lock.
+        with _writing(out), bundle_locks(out, [root.name for root in roots]):
+            for root in roots:
                 recover_interrupted(out, BundleFiles(root, ()))
-            staged.append(
-                stage_bundle(each, env, choice.signer, templates_sha, out, jobs)
-            )
+            _same_on_windows(out, roots)
+            for root in roots:
+                check_ownership(out, BundleFiles(root, ()), force=force, warn=warn)
+            for each in plans:
+                # One by one: those staged before a failure are discarded below.
+                staged.append(  # noqa: PERF401
+                    stage_bundle(each, env, choice.signer, templates_sha, out, jobs)
+                )
+            results = [
+                Written(d.plan, out / d.root, d.files, d.changes, swap(out, d))
+                for d in staged
+            ]
     except BaseException:
         for done in staged:
             discard(done)
         if created:
-            shutil.rmtree(out, ignore_errors=True)
+            # Only if nothing else is in it now: another render may have started.
+            with suppress(OSError):
+                out.rmdir()
         raise
-    results = []
-    for done in staged:
-        written = swap(out, done)
-        results.append(
-            Written(done.plan, out / done.root, done.files, done.changes, written)
-        )
     return tuple(results)
+
+
+def _same_on_windows(out: Path, roots: Sequence[PurePosixPath]) -> None:
+    """Refuse a bundle folder that another folder of OUT would be on Windows
+    (``Example/`` beside ``example/``): copied there, one would overwrite the
+    other."""
+    names = {root.name for root in roots}
+    for entry in out.iterdir():
+        if entry.name in names or own_name(entry.name):
+            continue
+        for name in names:
+            if same_on_windows(entry.name, name):
+                raise UsageError(
+                    f"{out / name}: {entry} is the same folder on Windows (case "
+                    f"does not count there); remove or rename {entry.name}"
+                )
 
 
 @dataclass(frozen=True, slots=True)
@@ -508,9 +593,8 @@ def report(
         ResultError: a result file is unreadable or malformed (located).
         InventoryError: the inventory is invalid.
     """
-    from generator.bundle import plan_identity
     from generator.drill_result import read_result, result_files
-    from generator.readiness import DEFAULT_MAX_AGE_DAYS, Expectation, Loaded, evaluate
+    from generator.readiness import DEFAULT_MAX_AGE_DAYS, Loaded, evaluate
     from generator.report_html import render_report, report_context
 
     if not templates.is_dir():
@@ -523,13 +607,7 @@ def report(
     drift_view = None
     if inventory is not None:
         (each,) = plan([inventory])
-        identity = plan_identity(each, make_environment(templates))
-        expectation = Expectation(
-            each.site.site,
-            each.inventory_name,
-            each.site.server_names,
-            identity.bundle_id,
-        )
+        expectation = report_expectation(each, make_environment(templates))
         capacity = each.capacity
     if max_age is None:
         max_age = timedelta(days=DEFAULT_MAX_AGE_DAYS)
@@ -550,6 +628,38 @@ def report(
         display=relative_display,
     )
     return Report(readiness, render_report(context, templates))
+
+
+def report_expectation(each: Plan, env: jinja2.Environment) -> Expectation:
+    """What ``drgen report --inventory`` holds the results of ``each``'s site to:
+    its DR servers, the bundle id of its render today and what that id is
+    computed from, and every check its Test-DrBundle.ps1 makes."""
+    from generator.bundle import plan_identity
+    from generator.readiness import Expectation, bundle_check_ids
+
+    identity = plan_identity(each, env)
+    return Expectation(
+        each.site.site,
+        each.inventory_name,
+        each.site.server_names,
+        identity.bundle_id,
+        identity.inventory_sha256,
+        identity.drgen_version,
+        bundle_check_ids(_site_files(each)),
+    )
+
+
+def _site_files(each: Plan) -> tuple[str, ...]:
+    """The files of the DR site that its Test-DrBundle.ps1 lists, as it lists them
+    (below the site, backslashes): every file of the site but itself."""
+    from generator.artifacts import BUNDLE_CHECK_NAME
+
+    site = PurePosixPath(each.site.stem, each.site.site)
+    return tuple(
+        "\\".join(spec.path.relative_to(site).parts)
+        for spec in each.artifacts
+        if site in spec.path.parents and spec.path != site / BUNDLE_CHECK_NAME
+    )
 
 
 def _drift_view(
@@ -592,20 +702,25 @@ def discovery_schema() -> dict[str, Any]:
     return discovery_json_schema()
 
 
-def import_discovery(discovery: Path) -> str:
+def import_discovery(discovery: Path, *, now: datetime | None = None) -> str:
     """A new inventory (YAML text) from a discovery, its dr section scaffolded.
 
+    ``now`` (the caller's time) refuses a discovery dated in the future.
+
     Raises:
-        DiscoveryError: the discovery is unreadable, malformed, of another schema
-            version or of an unknown BizTalk version.
+        DiscoveryError: the discovery is unreadable, malformed, inconsistent
+            (``discovery_checks``), of another schema version or of an unknown
+            BizTalk version.
     """
+    from generator.discovery_checks import read_discovery
     from generator.discovery_import import new_inventory_text
-    from generator.discovery_model import load_discovery
 
-    return new_inventory_text(load_discovery(discovery))
+    return new_inventory_text(read_discovery(discovery, now=now))
 
 
-def import_into(discovery: Path, inventory: Path) -> Merged:
+def import_into(
+    discovery: Path, inventory: Path, *, now: datetime | None = None
+) -> Merged:
     """``inventory`` with group and production from ``discovery``; writes nothing
     (``write_import`` does).
 
@@ -613,10 +728,10 @@ def import_into(discovery: Path, inventory: Path) -> Merged:
         DiscoveryError: as ``import_discovery``, or the discovery is of another group.
         InventoryError: the inventory cannot be read as YAML with group and production.
     """
+    from generator.discovery_checks import read_discovery
     from generator.discovery_import import merge_into
-    from generator.discovery_model import load_discovery
 
-    return merge_into(inventory, load_discovery(discovery))
+    return merge_into(inventory, read_discovery(discovery, now=now))
 
 
 def write_import(inventory: Path, merged: Merged) -> None:
@@ -633,20 +748,30 @@ def drift(
     now: datetime | None = None,
     max_age: timedelta | None = None,
 ) -> DriftReport:
-    """Every difference between production (``discovery``) and ``inventory``.
+    """Every difference between production (``discovery``) and ``inventory``, and
+    what could not be compared (values the discovery could not read).
 
-    The age check (DRIFT050) runs when both ``now`` and ``max_age`` are given.
+    The inventory must be valid, its own rules included: production is compared
+    with what would be rendered. The age check (DRIFT050) runs when both ``now``
+    and ``max_age`` are given; ``now`` also refuses a discovery dated after it.
 
     Raises:
-        InventoryError: the inventory cannot be read or does not model.
-        DiscoveryError: the discovery is malformed or of another group.
+        InventoryError: the inventory cannot be read, does not model or breaks
+            one of its rules (checked before the discovery is read).
+        DiscoveryError: the discovery is malformed, inconsistent or of another
+            group.
     """
+    from generator.discovery_checks import read_discovery
     from generator.discovery_import import check_group
-    from generator.discovery_model import load_discovery
     from generator.drift import drift as compare
+    from generator.drift_gaps import not_compared
 
     doc = load_inventory(inventory)
     inv = parse_inventory(doc)
-    found = load_discovery(discovery)
+    broken = tuple(d for d in check_rules(inv, doc) if d.severity == "error")
+    if broken:
+        raise InventoryError(f"{doc.file}: invalid inventory", broken)
+    found = read_discovery(discovery, now=now)
     check_group(found, inv.group.name, doc.file)
-    return compare(inv, doc, found, now=now, max_age=max_age)
+    report = compare(inv, doc, found, now=now, max_age=max_age)
+    return dataclasses.replace(report, not_compared=not_compared(inv, found))

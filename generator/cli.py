@@ -226,7 +226,12 @@ def render(
     out: Annotated[Path, typer.Option("--out", help="Output directory.")] = Path("out"),
     templates: TemplatesOption = DEFAULT_TEMPLATES,
     force: Annotated[
-        bool, typer.Option("--force", help="Replace a directory drgen did not create.")
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace or remove what drgen did not write in OUT/<inventory> "
+            "(each path removed is named on stderr).",
+        ),
     ] = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No per-file lines.")
@@ -701,14 +706,17 @@ def import_(
     """
 
     def body() -> None:
+        from datetime import UTC, datetime
+
         from generator import api
 
         if write and inventory is None:
             raise UsageError("--write needs --inventory (the file to change)")
+        now = datetime.now(UTC)
         if inventory is None:
-            sys.stdout.write(api.import_discovery(discovery))
+            sys.stdout.write(api.import_discovery(discovery, now=now))
             return
-        merged = api.import_into(discovery, inventory)
+        merged = api.import_into(discovery, inventory, now=now)
         if not merged.changed:
             _say(f"{merged.file}: group and production match the discovery")
             return

@@ -48,6 +48,7 @@ from generator.errors import (
 from generator.model import VERSIONS
 from generator.prescan import PLACEHOLDER
 from generator.text import shown
+from generator.textfile import TextDecodeError, decode_text
 
 HOST_TYPES = {1: "in-process", 2: "isolated"}
 MODELINE = "yaml-language-server: $schema=../schema/drgen-v1.schema.json"
@@ -645,11 +646,14 @@ def merge_into(inventory: Path, doc: DiscoveryDocument) -> Merged:
     """
     file = relative_display(inventory)
     try:
-        before = inventory.read_bytes().decode("utf-8-sig")
+        # UTF-8, or UTF-16 with a byte order mark, as drgen reads inventories
+        # everywhere (written back as UTF-8).
+        before = decode_text(inventory.read_bytes(), "inventory")
     except OSError as exc:
         raise _inventory_error(file, f"cannot read inventory: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise _inventory_error(file, "inventory is not valid UTF-8") from None
+    except TextDecodeError as exc:
+        at = Location(file, exc.line, exc.column)
+        raise _inventory_error(file, exc.message, at) from None
     from ruamel.yaml.error import YAMLError
 
     yaml = _yaml()

@@ -24,17 +24,20 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
     StrictInt,
     ValidationError,
 )
+from pydantic_core import PydanticCustomError
 
 from generator.errors import Diagnostic, DiscoveryError, Location, relative_display
-from generator.jsonfile import decode
+from generator.jsonfile import LineIndex, decode
 from generator.model import model_schema
 from generator.text import dotted, shown
+from generator.textfile import TextDecodeError, decode_text
 
 SCHEMA_ID = "drgen/discovery-v1"
 SCHEMA_FILE = "drgen-discovery-v1.schema.json"
@@ -54,10 +57,27 @@ class _Object(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
 
+def _text_only(value: Any) -> Any:
+    """A date is ISO 8601 text: pydantic would also take a number (seconds)."""
+    if isinstance(value, int | float):
+        raise PydanticCustomError("datetime_type", "must be ISO 8601 text")
+    return value
+
+
+def _whole_number(value: Any) -> Any:
+    """JSON ``true`` and ``1.0`` are not host types, though ``Literal[1, 2]``
+    takes them as 1."""
+    if isinstance(value, bool | float):
+        raise PydanticCustomError("int_type", "must be the number 1 or 2")
+    return value
+
+
 class Collected(_Object):
     """When, where and by whom the discovery ran."""
 
-    at: AwareDatetime = Field(description="UTC ISO 8601, from the server clock")
+    at: Annotated[AwareDatetime, BeforeValidator(_text_only)] = Field(
+        description="UTC ISO 8601, from the server clock"
+    )
     computer: Text = Field(description="$env:COMPUTERNAME of the server it ran on")
     user: Text | None = Field(None, description="who ran it (DOMAIN\\user)")
     script_sha256: Annotated[str, Field(pattern=r"^[0-9a-fA-F]{64}$")] | None = None
@@ -200,7 +220,9 @@ class HostInfo(_Object):
     """A host (MSBTS_HostSetting)."""
 
     name: Text
-    host_type: Literal[1, 2] = Field(description="1 = in-process, 2 = isolated")
+    host_type: Annotated[Literal[1, 2], BeforeValidator(_whole_number)] = Field(
+        description="1 = in-process, 2 = isolated"
+    )
     windows_group: Text | None = Field(None, description="null: not readable")
     is_32bit_only: StrictBool = False
     tracking: StrictBool = False
@@ -296,11 +318,6 @@ def _locate(
     return Location(file, line, column)
 
 
-def _line_col(text: str, offset: int) -> tuple[int, int]:
-    before = text[:offset]
-    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
-
-
 _WS = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 
@@ -315,6 +332,8 @@ class _Positions:
 
     def __init__(self, text: str) -> None:
         self.text = text
+        # Line starts computed once: locating each key stays O(log lines).
+        self.lines = LineIndex(text)
         self.found: dict[Path_, tuple[int, int]] = {}
         self.duplicates: list[tuple[Path_, int]] = []
 
@@ -324,7 +343,7 @@ class _Positions:
 
     def value(self, at: int, path: Path_) -> int:
         at = self.skip(at)
-        self.found.setdefault(path, _line_col(self.text, at))
+        self.found.setdefault(path, self.lines.position(at))
         char = self.text[at]
         if char == "{":
             return self.mapping(at + 1, path)
@@ -350,7 +369,7 @@ class _Positions:
             if key in seen:
                 self.duplicates.append(((*path, key), start))
             seen.add(key)
-            self.found[(*path, key)] = _line_col(self.text, start)
+            self.found[(*path, key)] = self.lines.position(start)
             at = self.skip(at) + 1  # the colon
             at = self.value(at, (*path, key))
             # Positions of a later duplicate must not replace the first's.
@@ -443,7 +462,7 @@ def parse_discovery_text(text: str, file: str) -> DiscoveryDocument:
     positions = scan.found
     if scan.duplicates:
         path, offset = scan.duplicates[0]
-        line, column = _line_col(text, offset)
+        line, column = scan.lines.position(offset)
         raise _error(
             file,
             Location(file, line, column),
@@ -484,7 +503,8 @@ def parse_discovery_text(text: str, file: str) -> DiscoveryDocument:
 
 
 def load_discovery(path: Path) -> DiscoveryDocument:
-    """Read ``path`` as UTF-8 JSON (a BOM, as PowerShell 5.1 writes, is allowed)."""
+    """Read ``path`` as JSON: UTF-8 (a BOM, as PowerShell 5.1 writes, is allowed),
+    or UTF-16 with a byte order mark (``generator.textfile``)."""
     file = relative_display(path)
     try:
         with path.open("rb") as handle:
@@ -501,14 +521,13 @@ def load_discovery(path: Path) -> DiscoveryDocument:
             file, Location(file), "too-large", f"larger than {MAX_BYTES} bytes"
         )
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        before = raw[: exc.start].decode("utf-8", "replace")
-        line, column = _line_col(before, len(before))
+        text = decode_text(raw, "discovery file")
+    except TextDecodeError as exc:
         raise _error(
             file,
-            Location(file, line, column),
+            Location(file, exc.line, exc.column),
             "encoding",
-            f"the discovery file is not valid UTF-8 (byte {exc.start})",
+            exc.message,
+            exc.hint,
         ) from None
     return parse_discovery_text(text, file)

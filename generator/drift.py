@@ -24,6 +24,7 @@ from generator.discovery_import import (
     version_of,
 )
 from generator.discovery_model import DatabaseRef, DiscoveryDocument
+from generator.drift_gaps import Gap
 from generator.errors import Location
 from generator.inventory import Path_, RawDocument
 from generator.mapping import dr_host_instances
@@ -220,6 +221,8 @@ class DriftReport:
     collected_at: str
     computer: str
     findings: tuple[DriftFinding, ...] = field(default=())
+    # What could not be compared (the discovery could not read it): drift_gaps.
+    not_compared: tuple[Gap, ...] = field(default=())
 
     @property
     def errors(self) -> tuple[DriftFinding, ...]:
@@ -241,6 +244,7 @@ class DriftReport:
             "errors": len(self.errors),
             "warnings": len(self.warnings),
             "findings": [f.to_json() for f in self.findings],
+            "not_compared": [g.to_json() for g in self.not_compared],
         }
 
 
@@ -520,7 +524,8 @@ def _hosts(f: _Finder) -> tuple[set[str], set[str]]:
         if not instance.virtual:  # the cluster's network name: not a server
             servers_of.setdefault(_u(instance.host), []).append(instance.server)
     added = set(found) - set(inventory)
-    for key in sorted(added, key=lambda k: list(found).index(k)):
+    order = {key: index for index, key in enumerate(found)}  # discovery order
+    for key in sorted(added, key=order.__getitem__):
         new = found[key]
         servers = servers_of.get(key, [])
         if servers:

@@ -12,16 +12,19 @@ from generator.drift import DriftReport
 
 def drift_text(report: DriftReport) -> str:
     """Each finding as ``FILE:LINE:COL: severity[CODE]: message``, what it breaks,
-    then a one-line summary."""
+    what could not be compared and why, then a one-line summary."""
     lines = []
     for f in report.findings:
         lines.append(f"{f.location}: {f.severity}[{f.code}]: {f.message}")
         lines.append(f"  breaks at DR: {f.breaks}")
+    lines += [gap.format() for gap in report.not_compared]
     errors, warnings = len(report.errors), len(report.warnings)
     if report.findings:
         summary = f"{errors} error(s), {warnings} warning(s)"
     else:
         summary = "no drift"
+    if report.not_compared:
+        summary += f", {len(report.not_compared)} value(s) not compared"
     lines.append(
         f"{report.inventory}: {summary} against {report.discovery} "
         f"(collected {report.collected_at} on {report.computer})"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -26,8 +27,9 @@ from pydantic import (
 )
 
 from generator.errors import Diagnostic, DrgenError, ExitCode, Location
-from generator.jsonfile import load_object
+from generator.jsonfile import LineIndex, load_object
 from generator.model import model_schema
+from generator.textfile import TextDecodeError, decode_text
 
 RESULT_SCHEMA: Final = "drgen/test-result-v1"
 SCHEMA_FILE: Final = "drgen-test-result-v1.schema.json"
@@ -88,8 +90,13 @@ class DrillResult(BaseModel):
 
     @property
     def kind(self) -> str:
-        """What the run tested: ``Bundle`` or the expected state."""
-        return self.expected_state or "Bundle"
+        """What the run tested, from the script that ran: ``Bundle`` for
+        Test-DrBundle.ps1, else Test-DrServer.ps1's expected state (never the
+        other way round: a Test-DrServer result without one is refused when it
+        is read, see ``parse_result``)."""
+        if self.script == "Test-DrBundle":
+            return "Bundle"
+        return self.expected_state or "?"
 
     @property
     def failed(self) -> tuple[CheckResult, ...]:
@@ -113,6 +120,65 @@ def _located(path: Path, line: int, column: int, message: str) -> ResultError:
     return ResultError(f"{where}: {message}", (Diagnostic(where, "result", message),))
 
 
+def _same(expected: str, observed: str) -> bool:
+    """Whether PowerShell's ``-eq`` could call the two equal: it ignores case and
+    compares by culture, so canonically equal forms and invisible characters
+    do not count either. Erring towards "equal" keeps every real result."""
+
+    def folded(value: str) -> str:
+        value = unicodedata.normalize("NFKC", value).casefold()
+        return "".join(c for c in value if unicodedata.category(c) != "Cf")
+
+    return expected == observed or folded(expected) == folded(observed)
+
+
+def contradiction(result: DrillResult) -> tuple[int, str] | None:
+    """The first thing ``result`` says against itself, with the index of the
+    check it is in (-1: the result's own fields), or None.
+
+    The scripts record ``passed`` as ``Expected -eq Actual`` (Add-DrCheck), the
+    script name decides the kind (Test-DrBundle.ps1 has no expected state and
+    no -AfterDrill; Test-DrServer.ps1 always has an expected state): a file that
+    says otherwise was not written by them as it is.
+    """
+    if result.script == "Test-DrBundle" and result.expected_state is not None:
+        return -1, (
+            f"expected_state is {result.expected_state!r}, but Test-DrBundle.ps1 "
+            "has no expected state (null)"
+        )
+    if result.script == "Test-DrBundle" and result.after_drill:
+        return -1, "after_drill is true, but Test-DrBundle.ps1 has no -AfterDrill"
+    if result.script == "Test-DrServer" and result.expected_state is None:
+        return -1, (
+            "expected_state is null, but Test-DrServer.ps1 always records the "
+            "state it expected (Dormant, Ready or Active)"
+        )
+    for index, check in enumerate(result.checks):
+        same = _same(check.expected, check.observed)
+        if check.passed and not same:
+            return index, (
+                f"check {check.id!r} is marked passed, but it observed "
+                f"{check.observed!r:.80} where it expected {check.expected!r:.80}"
+            )
+        if not check.passed and check.expected == check.observed:
+            return index, (
+                f"check {check.id!r} is marked failed, but it observed what it "
+                f"expected ({check.expected!r:.80})"
+            )
+    return None
+
+
+def _check_position(text: str, index: int) -> tuple[int, int]:
+    """Where check ``index`` starts (its ``id`` key), found after ``"checks"``."""
+    at = text.find('"checks"')
+    for _ in range(index + 1):
+        found = text.find('"id"', at + 1)
+        if found < 0:
+            break
+        at = found
+    return LineIndex(text).position(max(at, 0))
+
+
 def _position(text: str, keys: tuple[str | int, ...]) -> tuple[int, int]:
     """Where the innermost named key of ``keys`` is written (1:1 when not found).
 
@@ -129,8 +195,7 @@ def _position(text: str, keys: tuple[str | int, ...]) -> tuple[int, int]:
                 at = found
     if at == 0:
         return 1, 1
-    line = text.count("\n", 0, at) + 1
-    return line, at - (text.rfind("\n", 0, at) + 1) + 1
+    return LineIndex(text).position(at)
 
 
 def parse_result(text: str, path: Path) -> DrillResult:
@@ -167,21 +232,29 @@ def parse_result(text: str, path: Path) -> DrillResult:
     if result.finished < result.started:
         line, column = _position(text, ("finished",))
         raise _located(path, line, column, "finished is before started")
+    contradicts = contradiction(result)
+    if contradicts is not None:
+        index, message = contradicts
+        if index < 0:
+            line, column = _position(text, ("expected_state",))
+        else:
+            line, column = _check_position(text, index)
+            message = f"checks.{index}: {message}"
+        raise _located(path, line, column, f"contradicts itself: {message}")
     return result
 
 
 def read_result(path: Path) -> DrillResult:
-    """Read one drill result file (UTF-8, with or without a BOM)."""
+    """Read one drill result file: UTF-8 (with or without a BOM), or UTF-16
+    with a byte order mark (``generator.textfile``)."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise ResultError(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise _located(path, line, column, "not UTF-8 text") from None
+        text = decode_text(raw, "drill result")
+    except TextDecodeError as exc:
+        raise _located(path, exc.line, exc.column, exc.message) from None
     return parse_result(text, path)
 
 

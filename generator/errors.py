@@ -25,6 +25,8 @@ class ExitCode(enum.IntEnum):
     # `report`: the DR site is not ready (a failed check, a missing, stale or
     # foreign result).
     NOT_READY = 10
+    # `render`: another drgen process is writing the same OUT/<inventory>.
+    LOCKED = 11
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -17,6 +17,7 @@ import yaml
 
 from generator.errors import Diagnostic, InventoryError, Location, relative_display
 from generator.text import printable, shown
+from generator.textfile import TextDecodeError, decode_text
 
 Path_ = tuple[str | int, ...]
 
@@ -25,6 +26,9 @@ YAML11_BOOLEANS = frozenset({"y", "yes", "n", "no", "on", "off", "true", "false"
 
 # More nodes than any real inventory has: stops alias bombs before they eat memory.
 MAX_NODES = 20_000
+# Deeper than any inventory is (dr.servers[].host_instances[] is four levels): a
+# document nested deeper is reported where it passes this depth.
+MAX_DEPTH = 64
 
 _TAG = "tag:yaml.org,2002:"
 _STR_TAG = _TAG + "str"
@@ -106,6 +110,10 @@ class _Walker:
                 "document; write the values out",
             )
         if self.count >= MAX_NODES:
+            return
+        if len(path) >= MAX_DEPTH and not isinstance(node, yaml.ScalarNode):
+            self.problem(node.start_mark, "too-deep", _DEPTH_MESSAGE, _DEPTH_HINT)
+            self.count = MAX_NODES + 1  # reported once; nothing below is walked
             return
         self.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if node.tag not in _ALLOWED_TAGS:
@@ -216,12 +224,83 @@ def _reader_location(file: str, text: str, exc: yaml.reader.ReaderError) -> Loca
     return Location(file, line, exc.position - (before.rfind("\n") + 1) + 1)
 
 
+_DEPTH_MESSAGE = f"the document is nested more than {MAX_DEPTH} levels deep here"
+_DEPTH_HINT = "an inventory is a few levels deep: look for brackets opened by mistake"
+_INDENT_HINT = (
+    "check the indentation on this line and the one above: YAML indents with "
+    "spaces (never tabs), the keys of one mapping start in the same column, and "
+    "a list's '- ' items line up under their key"
+)
+_TAB_HINT = "YAML does not allow tabs for indentation: indent with spaces"
+# Pure-Python parser wordings (the ones reported) that come from indentation.
+_INDENT_PROBLEMS = (
+    "mapping values are not allowed here",
+    "expected <block end>, but found",
+    "could not find expected ':'",
+)
+
+
+def _single_quoted(text: str, mark: yaml.Mark) -> str | None:
+    """The line of ``mark`` with its double-quoted scalar in single quotes, when
+    that reads the same text (no single quote or escape inside)."""
+    lines = text.splitlines()
+    if mark.line >= len(lines):
+        return None
+    line = lines[mark.line]
+    opening = line.rfind('"', 0, mark.column)
+    closing = line.find('"', mark.column)
+    if opening < 0 or closing < 0:
+        return None
+    inner = line[opening + 1 : closing]
+    if "'" in inner:
+        return None
+    return (line[:opening] + "'" + inner + "'" + line[closing + 1 :]).strip()
+
+
+def _syntax_hint(text: str, problem: str, mark: yaml.Mark | None) -> str | None:
+    """What to do about the commonest YAML slips, in words an admin knows."""
+    if "found unknown escape character" in problem:
+        fixed = _single_quoted(text, mark) if mark is not None else None
+        example = f" ({fixed})" if fixed else " (server: 'SQLPROD01\\BTS')"
+        return (
+            "in double quotes a backslash starts an escape sequence; write the value "
+            f"in single quotes, where a backslash is just a backslash{example}"
+        )
+    if "'\\t'" in problem or "found character '\t'" in problem:
+        return _TAB_HINT
+    if any(words in problem for words in _INDENT_PROBLEMS):
+        return _INDENT_HINT
+    return None
+
+
+def _deep_location(file: str, text: str) -> Location:
+    """Where the document first nests deeper than ``MAX_DEPTH`` (its events are
+    read without recursion, unlike its nodes)."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                mark = event.start_mark
+                if depth > MAX_DEPTH and mark is not None:
+                    return Location(file, mark.line + 1, mark.column + 1)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError as exc:
+        if isinstance(exc, yaml.MarkedYAMLError):
+            return _at(file, exc.problem_mark)
+    # Recursion ran out before MAX_DEPTH (a tiny recursion limit): the top.
+    return Location(file, 1, 1)
+
+
 def _syntax_error(file: str, text: str, exc: BaseException) -> InventoryError:
     """One located ``yaml-syntax`` diagnostic for any failure of the YAML library."""
+    hint = None
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         where = _at(file, mark)
         problem = exc.problem or exc.context or "invalid YAML"
+        hint = _syntax_hint(text, problem, mark)
         if exc.context and exc.problem:
             problem = f"{exc.context}: {exc.problem}"
     elif isinstance(exc, yaml.reader.ReaderError):
@@ -232,12 +311,19 @@ def _syntax_error(file: str, text: str, exc: BaseException) -> InventoryError:
             else str(exc.reason)
         )
     elif isinstance(exc, RecursionError):
-        where, problem = Location(file, 1, 1), "the document is nested too deeply"
+        deep = Diagnostic(
+            _deep_location(file, text), "too-deep", _DEPTH_MESSAGE, _DEPTH_HINT
+        )
+        return InventoryError(f"{file}: nested too deeply", (deep,))
     else:
         where, problem = Location(file, 1, 1), str(exc).splitlines()[0]
     return InventoryError(
         f"{file}: YAML syntax error",
-        (Diagnostic(where, "yaml-syntax", f"YAML syntax error: {printable(problem)}"),),
+        (
+            Diagnostic(
+                where, "yaml-syntax", f"YAML syntax error: {printable(problem)}", hint
+            ),
+        ),
     )
 
 
@@ -298,7 +384,8 @@ def parse_inventory_text(
 
 
 def load_inventory(path: Path) -> RawDocument:
-    """Read ``path`` as UTF-8 YAML with positions."""
+    """Read ``path`` as YAML with positions: UTF-8, or UTF-16 with a byte order
+    mark (``generator.textfile``)."""
     file = relative_display(path)
     try:
         raw = path.read_bytes()
@@ -314,15 +401,16 @@ def load_inventory(path: Path) -> RawDocument:
             ),
         ) from None
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
+        text = decode_text(raw, "inventory")
+    except TextDecodeError as exc:
         raise InventoryError(
-            f"{file}: not UTF-8",
+            f"{file}: {exc.message}",
             (
                 Diagnostic(
-                    Location(file),
+                    Location(file, exc.line, exc.column),
                     "encoding",
-                    f"inventory is not valid UTF-8 (byte {exc.start})",
+                    exc.message,
+                    exc.hint,
                 ),
             ),
         ) from None

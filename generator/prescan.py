@@ -1,8 +1,9 @@
 """The pre-scan: problems pydantic cannot see, found before the model is validated.
 
 Keys that look like secrets (an inventory never holds passwords), control
-characters or line breaks in any key or value, and the ``REPLACE-ME-`` placeholders
-``drgen import`` leaves for a person to fill in.
+characters or line breaks in any key or value, invisible format characters
+(bidirectional controls, zero-width characters) in any key or value, and the
+``REPLACE-ME-`` placeholders ``drgen import`` leaves for a person to fill in.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 from generator.errors import Diagnostic
 from generator.inventory import Path_, RawDocument
 from generator.model import Inventory, nested_model
-from generator.text import dotted, shown
+from generator.text import character_name, dotted, format_character, shown
 
 # C0 and C1 controls, DEL, Unicode line breaks, lone surrogates and the two
 # non-characters XML 1.0 forbids: none belongs in a one-line inventory value.
@@ -26,6 +27,23 @@ PLACEHOLDER = "REPLACE-ME-"
 
 def _placeholder(value: str) -> bool:
     return value.upper().startswith(PLACEHOLDER.rstrip("-"))
+
+
+_FORMAT_HINT = (
+    "an invisible character makes a reviewer read something other than what "
+    "runs; retype the text (other non-ASCII letters are fine)"
+)
+
+
+def _format_problem(doc: RawDocument, path: Path_, text: str, what: str) -> Diagnostic:
+    char = format_character(text)
+    assert char is not None  # noqa: S101 - called only when there is one
+    return Diagnostic(
+        doc.locate(path),
+        "format-character",
+        f"{what} contains the invisible format character {character_name(char)}",
+        hint=_FORMAT_HINT,
+    )
 
 
 _SECRET_KEY = re.compile(
@@ -88,6 +106,10 @@ def prescan(doc: RawDocument) -> tuple[list[Diagnostic], set[Path_]]:
                             hint="inventory keys and values are single-line text",
                         )
                     )
+                if isinstance(key, str) and format_character(key):
+                    found.append(
+                        _format_problem(doc, (*path, key), key, f"key '{shown(key)}'")
+                    )
                 visit(item, (*path, key))
         elif isinstance(value, list):
             for index, item in enumerate(value):
@@ -105,6 +127,10 @@ def prescan(doc: RawDocument) -> tuple[list[Diagnostic], set[Path_]]:
                     "instance, site, account or application pool it stands for)",
                 )
             )
+        elif isinstance(value, str) and format_character(value):
+            # Reported once: the pattern error of the same value would echo it.
+            secrets.add(path)
+            found.append(_format_problem(doc, path, value, f"{dotted(path)}: value"))
         elif isinstance(value, str) and _CONTROL.search(value):
             found.append(
                 Diagnostic(

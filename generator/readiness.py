@@ -24,7 +24,23 @@ Test-DrBundle.ps1, else Test-DrServer.ps1's expected state) is judged:
   what covers it);
 * ``future``: a result that finished more than :data:`FUTURE_TOLERANCE` after
   ``now`` (the server's clock is ahead): it would stay the latest and never go
-  stale. Always judged, even on a drill's result, whose age means nothing then.
+  stale. Always judged, even on a drill's result, whose age means nothing then;
+* ``incomplete``: a ``Bundle`` result of the current bundle that lacks a check
+  the bundle's Test-DrBundle.ps1 makes (``sha256:`` of every file of the site,
+  ``signature:`` and ``code:`` of every script, ``signature:`` of itself): a file
+  nobody checked is not
+  known to be intact;
+* ``bundle check differs``: the latest ``Bundle`` results of one site's servers,
+  of one bundle, report different SHA-256s of Test-DrBundle.ps1 itself: the
+  servers did not run the same bundle check;
+* ``identity``: a result that names the current bundle but another inventory
+  SHA-256 or drgen version than that bundle's: the bundle id is computed from
+  both, so the result cannot be what the bundle's script wrote.
+
+The files are not signed, so a consistent forgery cannot be caught here; every
+inconsistency can. A result that contradicts itself (passed with differing
+values, a kind its script does not have) is refused when it is read
+(``drill_result.contradiction``).
 
 ``Ready`` and ``Active`` results come from drills: none is required, and one
 that is stale or from another bundle is history (shown with a note, not held
@@ -41,6 +57,7 @@ Everything here is pure: ``now`` comes from the caller.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -69,6 +86,9 @@ class Reason(enum.Enum):
     SUPERSEDED = "superseded"
     SCRIPT_CHANGED = "script changed"
     FUTURE = "future"
+    INCOMPLETE = "incomplete"
+    BUNDLE_DIFFERS = "bundle check differs"
+    IDENTITY = "identity"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +107,14 @@ class Expectation:
     inventory: str
     servers: tuple[str, ...]
     bundle_id: str
+    # What the bundle id is computed from ("": not compared).
+    inventory_sha256: str = ""
+    drgen_version: str = ""
+    # The ids of the checks Test-DrBundle.ps1 of this bundle makes (empty: not
+    # compared): sha256:<file> for every file of the site, signature:<file> and
+    # code:<file> for every script and signature:Test-DrBundle.ps1
+    # (``bundle_check_ids``).
+    bundle_checks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +129,9 @@ class Cell:
     runs: int = 0
     # A drill's result that is stale or from another bundle: shown, not judged.
     notes: tuple[Reason, ...] = ()
+    # What a reason found, naming the result file and the check (for the
+    # reasons that need more than the result to explain).
+    details: tuple[tuple[Reason, str], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -236,6 +267,7 @@ def _judge(
     bundle_id: str | None,
     known: bool,
     script_changed: bool = False,
+    extra: tuple[Reason, ...] = (),
 ) -> tuple[tuple[Reason, ...], tuple[Reason, ...]]:
     """(reasons, notes) of one cell; ``bundle_id`` None: no inventory was given.
 
@@ -257,10 +289,70 @@ def _judge(
         found.insert(0, Reason.FAILED)
     if script_changed:
         found.append(Reason.SCRIPT_CHANGED)
+    found += extra
     future = (Reason.FUTURE,) if result.finished - now > FUTURE_TOLERANCE else ()
     if history:
         return future, tuple(found)
     return tuple(found) + future, ()
+
+
+def bundle_check_ids(site_files: Iterable[str]) -> tuple[str, ...]:
+    """The check ids a complete Test-DrBundle.ps1 run has, for the site's files
+    (paths below the site with backslashes, as the script lists them)."""
+    ids = {f"sha256:{path}" for path in site_files}
+    ids |= {f"signature:{path}" for path in site_files if path.endswith(".ps1")}
+    # The code part of every script: the one its kind has in this drgen release.
+    ids |= {f"code:{path}" for path in site_files if path.endswith(".ps1")}
+    ids.add("signature:Test-DrBundle.ps1")
+    return tuple(sorted(ids))
+
+
+def _failed(result: DrillResult) -> bool:
+    return bool(result.failed) or not result.checks
+
+
+def _inconsistencies(
+    latest: Loaded | None, kind: str, expectation: Expectation | None
+) -> tuple[tuple[Reason, str], ...]:
+    """What a result of the current bundle says against that bundle."""
+    if latest is None or expectation is None:
+        return ()
+    result = latest.result
+    if result.bundle_id.lower() != expectation.bundle_id.lower():
+        return ()
+    found: list[tuple[Reason, str]] = []
+    name = latest.path.name
+    for key, have, want in (
+        (
+            "inventory_sha256",
+            result.inventory_sha256.lower(),
+            expectation.inventory_sha256.lower(),
+        ),
+        ("drgen_version", result.drgen_version, expectation.drgen_version),
+    ):
+        if want and have != want:
+            found.append(
+                (
+                    Reason.IDENTITY,
+                    f"{name}: {key} is {have[:16]}, the current bundle's is "
+                    f"{want[:16]}, yet its bundle_id is the current bundle's "
+                    "(computed from both): not what the bundle's script wrote",
+                )
+            )
+    # A run that failed (or stopped early) is "failed" already.
+    if kind == "Bundle" and expectation.bundle_checks and not _failed(result):
+        ran = {check.id.upper() for check in result.checks}
+        missing = [c for c in expectation.bundle_checks if c.upper() not in ran]
+        if missing:
+            more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+            found.append(
+                (
+                    Reason.INCOMPLETE,
+                    f"{name}: no check {missing[0]}{more}: the bundle's "
+                    "Test-DrBundle.ps1 checks every file of the site",
+                )
+            )
+    return tuple(found)
 
 
 def _server(
@@ -271,6 +363,7 @@ def _server(
     max_age: timedelta,
     bundle_id: str | None,
     known: bool = True,
+    expectation: Expectation | None = None,
 ) -> ServerStatus:
     cells = []
     drills = [r for r in results if r.result.kind not in REQUIRED_KINDS]
@@ -279,6 +372,7 @@ def _server(
         mine = [r for r in results if r.result.kind == kind]
         latest = _latest(mine)
         changed = known and _script_changed(latest, bundle, name, bundle_id)
+        details = _inconsistencies(latest, kind, expectation)
         reasons, notes = _judge(
             latest,
             kind,
@@ -287,6 +381,7 @@ def _server(
             bundle_id=bundle_id,
             known=known,
             script_changed=changed,
+            extra=tuple(dict.fromkeys(reason for reason, _ in details)),
         )
         # Any drill after the last Dormant run, from whichever bundle, means the
         # server was enabled since: its dormancy is no longer shown.
@@ -296,8 +391,57 @@ def _server(
             and any(d.result.finished > latest.result.finished for d in drills)
         ):
             reasons += (Reason.SUPERSEDED,)
-        cells.append(Cell(name, kind, latest, reasons, len(mine), notes))
+        cells.append(Cell(name, kind, latest, reasons, len(mine), notes, details))
     return ServerStatus(name, tuple(cells), unknown=not known)
+
+
+def _one_bundle_check(servers: Sequence[ServerStatus]) -> tuple[ServerStatus, ...]:
+    """Mark the latest ``Bundle`` results of one bundle whose Test-DrBundle.ps1
+    SHA-256s differ between the servers of the site (``bundle check differs``)."""
+    by_bundle: dict[str, list[Cell]] = {}
+    for server in servers:
+        for cell in server.cells:
+            if cell.kind == "Bundle" and cell.latest is not None:
+                key = cell.latest.result.bundle_id.lower()
+                by_bundle.setdefault(key, []).append(cell)
+    differing: dict[int, str] = {}
+    for cells in by_bundle.values():
+        hashes = {c.latest.result.script_sha256.upper() for c in cells if c.latest}
+        if len(hashes) < 2:
+            continue
+        for cell in cells:
+            assert cell.latest is not None  # noqa: S101 - grouped above
+            mine = cell.latest.result.script_sha256.upper()
+            others = sorted(
+                f"{c.server} {c.latest.result.script_sha256.upper()[:12]} "
+                f"({c.latest.path.name})"
+                for c in cells
+                if c.latest is not None
+                and c is not cell
+                and c.latest.result.script_sha256.upper() != mine
+            )
+            if others:
+                differing[id(cell)] = (
+                    f"{cell.latest.path.name}: script_sha256 {mine[:12]}, but "
+                    f"{'; '.join(others)}: the servers of one site ran different "
+                    "copies of Test-DrBundle.ps1"
+                )
+    if not differing:
+        return tuple(servers)
+    marked = []
+    for server in servers:
+        cells = []
+        for cell in server.cells:
+            detail = differing.get(id(cell))
+            if detail is not None:
+                cell = dataclasses.replace(
+                    cell,
+                    reasons=(*cell.reasons, Reason.BUNDLE_DIFFERS),
+                    details=(*cell.details, (Reason.BUNDLE_DIFFERS, detail)),
+                )
+            cells.append(cell)
+        marked.append(dataclasses.replace(server, cells=tuple(cells)))
+    return tuple(marked)
 
 
 def _by_computer(results: Iterable[Loaded]) -> dict[str, list[Loaded]]:
@@ -330,6 +474,7 @@ def evaluate(
                 )
                 for name in sorted(grouped)
             )
+            servers = _one_bundle_check(servers)
             sites.append(SiteStatus(site, None, servers, None))
         return Readiness(now, max_age, tuple(sites), (), len(results), drift_errors)
     # Computer names are case-insensitive on Windows; the inventory's spelling wins.
@@ -348,6 +493,7 @@ def evaluate(
             now=now,
             max_age=max_age,
             bundle_id=expectation.bundle_id,
+            expectation=expectation,
         )
         for name in expectation.servers
     ]
@@ -363,6 +509,9 @@ def evaluate(
         for _, found in sorted(grouped.items())
     ]
     status = SiteStatus(
-        expectation.site, expectation.inventory, tuple(judged), expectation.bundle_id
+        expectation.site,
+        expectation.inventory,
+        _one_bundle_check(judged),
+        expectation.bundle_id,
     )
     return Readiness(now, max_age, (status,), other, len(results), drift_errors)

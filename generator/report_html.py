@@ -43,6 +43,9 @@ _REASON_TEXT = {
     Reason.SUPERSEDED: "a drill since",
     Reason.SCRIPT_CHANGED: "the script that ran is not the bundle's",
     Reason.FUTURE: "dated after the report: check the server clock",
+    Reason.INCOMPLETE: "the bundle check did not check every file",
+    Reason.BUNDLE_DIFFERS: "the servers ran different bundle checks",
+    Reason.IDENTITY: "inventory or drgen version is not the bundle's",
 }
 
 
@@ -224,6 +227,12 @@ def _cell_badge(cell: Cell, now: datetime) -> Badge:
         words.append("script not the bundle's")
     if Reason.FUTURE in marks:
         words.append("dated in the future")
+    if Reason.INCOMPLETE in marks:
+        words.append("files not checked")
+    if Reason.BUNDLE_DIFFERS in marks:
+        words.append("bundle check differs")
+    if Reason.IDENTITY in marks:
+        words.append("inconsistent identity")
     if cell.notes:
         words.append("not judged")
     css = "fail" if Reason.FAILED in cell.reasons else "pass"
@@ -238,9 +247,16 @@ def _findings(site: SiteStatus, now: datetime, max_age: timedelta) -> list[Findi
         for cell in server.cells:
             marks = [(r, True) for r in cell.reasons]
             marks += [(r, False) for r in cell.notes]
+            explained: dict[Reason, str] = {}
+            for reason, text in cell.details:
+                explained[reason] = "; ".join(
+                    filter(None, (explained.get(reason), text))
+                )
             for reason, judged in marks:
                 result = cell.latest.result if cell.latest else None
-                if reason is Reason.MISSING:
+                if reason in explained:
+                    detail = explained[reason]
+                elif reason is Reason.MISSING:
                     script = "Test-DrBundle.ps1"
                     if cell.kind != "Bundle":
                         script = f"Test-DrServer.ps1 -Expect {cell.kind}"

@@ -37,6 +37,7 @@ from generator.writer import (
     OUT_MARKER,
     FileChange,
     existing_files,
+    remove_path,
     safe_target,
 )
 
@@ -190,7 +191,7 @@ def swap(out: Path, staged: Staged) -> int:
         marker = out / OUT_MARKER
         if not marker.is_file():
             marker.write_bytes(b"This directory is written by drgen render.\n")
-        if current.exists():
+        if current.exists() or current.is_symlink():
             current.rename(retired)
         try:
             staged.staging.rename(current)
@@ -204,5 +205,6 @@ def swap(out: Path, staged: Staged) -> int:
         ) from None
     finally:
         discard(staged)
-        shutil.rmtree(retired, ignore_errors=True)
+        # A folder, or (with --force) a file or link that was in the way.
+        remove_path(retired)
     return sum(c.status in {"create", "update"} for c in staged.changes)

@@ -25,3 +25,29 @@ def dotted(path: tuple[str | int, ...]) -> str:
         else:
             text += ("." if text else "") + shown(part)
     return text or "(top level)"
+
+
+def format_character(text: str) -> str | None:
+    """The first invisible Unicode format character (category Cf) in ``text``.
+
+    Bidirectional controls (U+202A-U+202E, U+2066-U+2069), zero-width characters
+    (U+200B-U+200F), U+FEFF inside text, the soft hyphen and the like: they make
+    a reviewer read something other than what runs ("Trojan Source",
+    CVE-2021-42574), so no name or value drgen reads may hold one.
+    """
+    if text.isascii():
+        return None
+    import unicodedata
+
+    for char in text:
+        if unicodedata.category(char) == "Cf":
+            return char
+    return None
+
+
+def character_name(char: str) -> str:
+    """``U+202E (RIGHT-TO-LEFT OVERRIDE)``: a character named for a message."""
+    import unicodedata
+
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X}" + (f" ({name})" if name else "")

@@ -32,7 +32,7 @@ from generator.escaping import ps_str
 from generator.psdata import DataBlockError, code_part, render_item, unsigned_text
 from generator.script_data import expected_files_item
 from generator.scripts import code_sha256
-from generator.writer import MANIFEST_NAME
+from generator.writer import LEFTOVER, MANIFEST_NAME, bundle_manifest
 
 # The folder the scripts write next to themselves on the servers (logs\): files
 # there are not part of the bundle, unless the manifest itself has a folder of
@@ -240,8 +240,66 @@ def _against_signed_lists(
     return found
 
 
+def _inventory_file(folder: Path, name: str) -> str:
+    """The inventory file a bundle (or a leftover of one) was rendered from."""
+    manifest = bundle_manifest(folder) if folder.is_dir() else None
+    found = manifest["inventory"]["file"] if manifest else None
+    return found if isinstance(found, str) and found else f"{name}.yaml"
+
+
+def interrupted(out: Path) -> list[Diagnostic]:
+    """What a render killed before it finished left in ``out``: its hidden
+    staging and previous folders (``writer.LEFTOVER``), each a problem that names
+    the command that repairs it. A bundle missing beside them is one too.
+
+    A render that is still running leaves the same folders; the message says so.
+    """
+    found: list[Diagnostic] = []
+    leftovers: dict[str, list[Path]] = {}
+    for entry in sorted(out.iterdir()):
+        match = LEFTOVER.match(entry.name)
+        if match is not None:
+            leftovers.setdefault(match["name"], []).append(entry)
+    for name, entries in sorted(leftovers.items()):
+        bundle = out / name
+        source = next(
+            (_inventory_file(e, name) for e in entries if bundle_manifest(e)),
+            _inventory_file(bundle, name),
+        )
+        repair = (
+            f"run drgen render again for {source} with --out {out}: it puts the "
+            "bundle in place and removes what the interrupted render left (unless "
+            "a render is still running now)"
+        )
+        if not (bundle / MANIFEST_NAME).is_file():
+            kept = [e.name for e in entries if "previous" in e.name]
+            where = f"; the last complete bundle is in {kept[0]}" if kept else ""
+            found.append(
+                _problem(
+                    name,
+                    "interrupted",
+                    f"missing: a render was interrupted before it put this bundle "
+                    f"in place{where}; {repair}",
+                )
+            )
+        found += [
+            _problem(
+                entry.name,
+                "interrupted",
+                f"left by an interrupted render of {name}/, never a bundle to "
+                f"copy; {repair}",
+            )
+            for entry in entries
+        ]
+    return found
+
+
 def verify_out(out: Path, ca_path: Path | None) -> int:
     """Verify every bundle under ``out``; returns how many were checked.
+
+    Only ``OUT/<inventory>/`` folders with a manifest are bundles; drgen's
+    hidden folders (a render's staging and previous folders, its lock) never
+    are, and what an interrupted render left is reported (``interrupted``).
 
     Raises:
         UsageError: ``out`` is not a directory.
@@ -250,10 +308,15 @@ def verify_out(out: Path, ca_path: Path | None) -> int:
     if not out.is_dir():
         raise UsageError(f"{out}: no such directory")
     ca = load_ca(ca_path) if ca_path else None
-    roots = sorted(p.parent for p in out.glob(f"*/{MANIFEST_NAME}") if p.is_file())
-    if not roots:
+    roots = sorted(
+        p.parent
+        for p in out.glob(f"*/{MANIFEST_NAME}")
+        if p.is_file() and not p.parent.name.startswith(".")
+    )
+    found = interrupted(out)
+    if not roots and not found:
         raise VerificationError(f"{out}: no bundle (no */{MANIFEST_NAME}) to verify")
-    found = [
+    found += [
         _problem(f"{root.name}/{d.location.file}", d.code, d.message)
         for root in roots
         for d in verify_bundle(root, ca)

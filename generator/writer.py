@@ -2,17 +2,30 @@
 
 ``staging.py`` writes a bundle (into a staging folder, then two renames); this
 module says what is already there (``existing_files``, ``diff_bundle``),
-refuses a folder drgen did not create (no manifest) unless ``force``, undoes
-what a render killed between its renames left behind, keeps relative paths
-inside the output folder (``safe_target``), and says what a render would do,
-for ``drgen plan``, without writing (``planned_changes``).
+refuses what drgen did not write unless ``force`` (``check_out_dir``,
+``check_ownership``), undoes what a render killed between its renames left
+behind, keeps relative paths inside the output folder (``safe_target``), and
+says what a render would do, for ``drgen plan``, without writing
+(``planned_changes``).
+
+A folder is drgen's only when its ``manifest.json`` is drgen's: a JSON object
+with drgen's manifest schema, generator and inventory, and a list of files
+(``bundle_manifest``); a PWA's or a browser extension's ``manifest.json`` is
+not. Inside a bundle, drgen wrote exactly the files its manifest lists: any
+other (a SIGNOFF.txt an admin added) is refused without ``force``, and with it
+named before it is removed. drgen's own names in OUT are hidden:
+``.drgen-out``, ``.<inventory>.staging-<pid>``, ``.<inventory>.previous-<pid>``
+and ``.<inventory>.lock`` (``own_name``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -20,11 +33,56 @@ from typing import Any
 from generator import __version__
 from generator.artifacts import BUNDLE_CHECK_NAME
 from generator.errors import OutputError, UsageError
+from generator.manifest import MANIFEST_SCHEMA
 
 MANIFEST_NAME = "manifest.json"
 # Written into an output directory drgen created or adopted: later renders may
 # replace bundles there without --force.
 OUT_MARKER = ".drgen-out"
+# A render's hidden folders beside OUT/<name> while it writes (staging.py) and
+# its lock (outlock.py).
+LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<kind>staging|previous)-(?P<pid>[0-9]+)$")
+_LOCK = re.compile(r"^\..+\.lock$")
+# At most this many paths are named in one message; the rest are counted.
+_NAMED = 20
+
+
+def own_name(name: str) -> bool:
+    """Whether ``name`` in OUT is one of drgen's hidden files or folders."""
+    return name == OUT_MARKER or bool(LEFTOVER.match(name) or _LOCK.match(name))
+
+
+def bundle_manifest(folder: Path) -> dict[str, Any] | None:
+    """``folder``'s manifest when it is drgen's (see the module docstring)."""
+    path = folder / MANIFEST_NAME
+    if path.is_symlink() or not path.is_file():
+        return None
+    data = _read_manifest(path)
+    if data is None or data.get("schema") != MANIFEST_SCHEMA:
+        return None
+    generator, inventory, files = (
+        data.get(k) for k in ("generator", "inventory", "files")
+    )
+    if not isinstance(generator, dict) or generator.get("name") != "drgen":
+        return None
+    if not isinstance(inventory, dict) or not all(
+        isinstance(inventory.get(k), str) for k in ("file", "sha256")
+    ):
+        return None
+    if not isinstance(files, list) or not all(
+        isinstance(f, dict)
+        and isinstance(f.get("path"), str)
+        and isinstance(f.get("sha256"), str)
+        for f in files
+    ):
+        return None
+    return data
+
+
+def _named(paths: list[str]) -> str:
+    shown = ", ".join(paths[:_NAMED])
+    more = len(paths) - _NAMED
+    return shown + (f" and {more} more" if more > 0 else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,18 +122,37 @@ def recover_interrupted(out: Path, bundle: BundleFiles) -> None:
 
     The swap renames OUT/<root> away, then the staging directory into place; a
     crash in between leaves no OUT/<root> but a complete ``.<root>.previous-*``.
+    Called with the bundle's lock held (``outlock``), so every such folder is a
+    leftover of a process that is gone, never the work of a running one.
     """
     name = bundle.root.name
     root = out / bundle.root
     if not out.is_dir():
         return
-    for leftover in sorted(out.glob(f".{name}.previous-*")):
-        if not root.exists():
+    mine = [p for p in out.iterdir() if _leftover_of(p.name, name)]
+    for leftover in sorted(p for p in mine if "previous" in p.name):
+        if not root.exists() and not root.is_symlink():
             leftover.rename(root)
         else:
-            shutil.rmtree(leftover, ignore_errors=True)
-    for leftover in out.glob(f".{name}.staging-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
+            remove_path(leftover)
+    for leftover in mine:
+        if "staging" in leftover.name:
+            remove_path(leftover)
+
+
+def _leftover_of(entry: str, name: str) -> bool:
+    found = LEFTOVER.match(entry)
+    return found is not None and found["name"] == name
+
+
+def remove_path(path: Path) -> None:
+    """Remove a folder (whole), a file or a link; nothing if it is gone (errors
+    are ignored, as ``shutil.rmtree(ignore_errors=True)`` ignores them)."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with suppress(OSError):
+            path.unlink(missing_ok=True)
 
 
 def diff_bundle(out: Path, bundle: BundleFiles) -> list[FileChange]:
@@ -109,35 +186,107 @@ def check_out_dir(out: Path, *, force: bool) -> None:
     """Refuse an output path drgen must not write into (before any work is lost).
 
     OUT must be a directory (or not exist yet). A non-empty OUT must be drgen's:
-    it carries the marker, or bundles with a manifest; otherwise --force is needed.
+    it carries the marker, or holds only drgen bundles (``bundle_manifest``) and
+    drgen's own hidden names; otherwise --force is needed (which only adopts
+    OUT: nothing in it but ``OUT/<inventory>`` is ever replaced).
     """
     check_out_path(out)
     if force or not out.is_dir() or (out / OUT_MARKER).is_file():
         return
     try:
-        entries = [p for p in out.iterdir() if p.name != OUT_MARKER]
+        entries = sorted(out.iterdir())
     except OSError as exc:
         raise OutputError(f"{out}: cannot read: {exc.strerror or exc}") from None
-    owned = all(p.is_dir() and (p / MANIFEST_NAME).is_file() for p in entries)
-    if entries and not owned:
+    foreign = [
+        p.name
+        for p in entries
+        if not own_name(p.name)
+        and (p.is_symlink() or not p.is_dir() or bundle_manifest(p) is None)
+    ]
+    if foreign:
         raise UsageError(
-            f"{out}: directory is not empty and was not created by drgen; "
-            "choose another --out or pass --force"
+            f"{out}: directory was not created by drgen: {_named(foreign)} "
+            f"{'is' if len(foreign) == 1 else 'are'} not drgen's (a drgen bundle has "
+            f"drgen's {MANIFEST_NAME}); choose another --out or pass --force"
         )
 
 
-def check_ownership(out: Path, bundle: BundleFiles, *, force: bool) -> None:
-    """Refuse to replace a non-empty directory that has no drgen manifest."""
+def foreign_files(root: Path, manifest: dict[str, Any]) -> list[PurePosixPath]:
+    """What is in bundle ``root`` that its (drgen) manifest does not list: files,
+    links and folders holding none of the listed files (relative to ``root``)."""
+    listed = {PurePosixPath(f["path"]) for f in manifest["files"]}
+    listed.add(PurePosixPath(MANIFEST_NAME))
+    folders = {parent for path in listed for parent in path.parents}
+    found = []
+    for path in sorted(root.rglob("*")):
+        relative = PurePosixPath(path.relative_to(root).as_posix())
+        if path.is_dir() and not path.is_symlink():
+            if relative not in folders and not any(path.iterdir()):
+                found.append(relative)  # an empty folder of someone else's
+        elif relative not in listed:
+            found.append(relative)
+    return found
+
+
+def check_ownership(
+    out: Path,
+    bundle: BundleFiles,
+    *,
+    force: bool,
+    warn: Callable[[str], None] | None = None,
+) -> None:
+    """Refuse to replace what drgen did not write in ``OUT/<inventory>``.
+
+    In the way without ``force`` (``UsageError``, exit 2, naming it): a file, a
+    link or a folder that is not a drgen bundle (``bundle_manifest``), and any
+    file inside a bundle that its manifest does not list. With ``force``,
+    ``warn`` receives each path that the render will remove.
+    """
     root = out / bundle.root
-    if force or not root.exists():
+    if not root.exists() and not root.is_symlink():
         return
-    if not root.is_dir():
-        raise UsageError(f"{root}: exists and is not a directory; pass --force")
-    if any(root.iterdir()) and not (root / MANIFEST_NAME).is_file():
+    if root.is_symlink() or not root.is_dir():
+        if not force:
+            raise UsageError(
+                f"{root}: is in the way and is not a drgen bundle folder (a file or "
+                "a link); move it away or pass --force"
+            )
+        _removing(warn, [str(root)])
+        return
+    manifest = bundle_manifest(root)
+    if manifest is None:
+        inside = [str(p) for p in sorted(root.rglob("*")) if not p.is_dir()]
+        if not inside and not any(root.iterdir()):
+            return
+        if not force:
+            why = (
+                f"its {MANIFEST_NAME} is not drgen's"
+                if (root / MANIFEST_NAME).exists()
+                else f"no drgen {MANIFEST_NAME}"
+            )
+            raise UsageError(
+                f"{root}: directory is not empty and was not created by drgen "
+                f"({why}); move it away or pass --force"
+            )
+        _removing(warn, inside or [str(root)])
+        return
+    foreign = [str(root / p) for p in foreign_files(root, manifest)]
+    if foreign and not force:
         raise UsageError(
-            f"{root}: directory is not empty and was not created by drgen "
-            f"(no {MANIFEST_NAME}); move it away or pass --force"
+            f"{root}: holds {len(foreign)} file(s) drgen did not write, which a "
+            f"render would remove: {_named(foreign)}; move them out of the bundle "
+            "(it is replaced whole) or pass --force to remove them"
         )
+    _removing(warn, foreign)
+
+
+def _removing(warn: Callable[[str], None] | None, paths: list[str]) -> None:
+    if warn is None:
+        return
+    for path in paths[:_NAMED]:
+        warn(f"warning: --force: removing {path} (drgen did not write it)")
+    if len(paths) > _NAMED:
+        warn(f"warning: --force: removing {len(paths) - _NAMED} more such path(s)")
 
 
 def safe_target(base: Path, relative: PurePosixPath) -> Path:

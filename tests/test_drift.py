@@ -825,6 +825,14 @@ def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
+def _upper(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _upper(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_upper(item) for item in value]
+    return value.upper() if isinstance(value, str) else value
+
+
 @st.composite
 def mutated(draw: st.DrawFn) -> tuple[str, bytes]:
     name = draw(st.sampled_from(EXAMPLES))
@@ -837,11 +845,22 @@ def mutated(draw: st.DrawFn) -> tuple[str, bytes]:
         parent: Any = data
         for part in path[:-1]:
             parent = parent[part]
-        action = draw(st.sampled_from(["drop", "replace", "string"]))
+        action = draw(
+            st.sampled_from(["drop", "replace", "string", "duplicate", "invisible"])
+        )
         if action == "drop":
             del parent[path[-1]]
         elif action == "replace":
             parent[path[-1]] = draw(JSON_VALUES)
+        elif action == "duplicate" and isinstance(parent, list):
+            # The same host, server, instance or MessageBox twice, maybe in
+            # another case (the consistency checks of discovery_checks.py).
+            copy = _upper(parent[path[-1]])
+            parent.insert(path[-1], copy if draw(st.booleans()) else parent[path[-1]])
+        elif action == "invisible" and isinstance(parent[path[-1]], str):
+            old = parent[path[-1]]
+            char = draw(st.sampled_from(["\u202e", "\u2066", "\u200b", "\ufeff"]))
+            parent[path[-1]] = old[:1] + char + old[1:]
         else:
             old = parent[path[-1]]
             parent[path[-1]] = (
@@ -849,7 +868,11 @@ def mutated(draw: st.DrawFn) -> tuple[str, bytes]:
                 if isinstance(old, str) and draw(st.booleans())
                 else draw(st.text(max_size=20))
             )
-    raw = json.dumps(data, indent=1).encode("utf-8")
+    if isinstance(data.get("collected"), dict) and draw(st.integers(0, 3)) == 0:
+        data["collected"]["at"] = "2999-01-01T00:00:00Z"  # the clock ahead
+    # As Windows PowerShell 5.1's > and Out-File write it, too.
+    encoding = draw(st.sampled_from(["utf-8", "utf-8", "utf-8-sig", "utf-16"]))
+    raw = json.dumps(data, indent=1).encode(encoding)
     if draw(st.booleans()) and draw(st.booleans()):
         raw = raw[: draw(st.integers(0, len(raw)))]
     return name, raw

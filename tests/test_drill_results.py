@@ -460,8 +460,14 @@ def test_a_bom_is_accepted_and_bad_bytes_are_located(tmp_path: Path) -> None:
     path.write_bytes(b"\xef\xbb\xbf" + json.dumps(sample()).encode())
     assert read_result(path).script == "Test-DrServer"
     path.write_bytes(b'{\n  "a": "\xff"\n}')
-    with pytest.raises(ResultError, match=r"Test-DrServer-X-1.json:2:9: not UTF-8"):
+    with pytest.raises(
+        ResultError,
+        match=r"Test-DrServer-X-1.json:2:9: the drill result is not valid UTF-8",
+    ):
         read_result(path)
+    # What Windows PowerShell 5.1's Out-File writes: UTF-16LE with a byte order mark.
+    path.write_bytes(json.dumps(sample()).encode("utf-16"))
+    assert read_result(path).script == "Test-DrServer"
 
 
 def test_folders_give_only_drill_results(tmp_path: Path) -> None:

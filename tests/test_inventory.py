@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from generator.errors import InventoryError, Location
-from generator.inventory import MAX_NODES, load_inventory, parse_inventory_text
+from generator.inventory import (
+    MAX_DEPTH,
+    MAX_NODES,
+    load_inventory,
+    parse_inventory_text,
+)
 
 
 def problems(text: str) -> list[tuple[int, int, str, str]]:
@@ -154,8 +159,18 @@ def test_alias_bomb_stops_at_the_node_budget() -> None:
     assert str(MAX_NODES) in found[0][3]
 
 
-def test_deep_nesting_is_a_located_error() -> None:
-    assert codes_at("a: " + "[" * 5000 + "\n")[0][2] == "yaml-syntax"
+def test_deep_nesting_is_located_where_it_passes_the_limit() -> None:
+    # The 64th bracket is the 65th collection (the top mapping is the first),
+    # whether composing the nodes ran out of recursion (5,000 levels) or not;
+    # below b: (a mapping inside the top one) it is the 63rd.
+    assert codes_at("a: " + "[" * 5000 + "\n") == [(1, 3 + 64, "too-deep")]
+    assert codes_at("a:\n  b: " + "[" * 100 + "]" * 100 + "\n") == [
+        (2, 6 + 62, "too-deep")
+    ]
+    flow = "a:\n  b: " + "{x: " * 100 + "}" * 100 + "\n"
+    assert codes_at(flow) == [(2, 6 + 4 * 62, "too-deep")]
+    ((*_, message),) = problems(flow)
+    assert str(MAX_DEPTH) in message
 
 
 @pytest.mark.parametrize("char", ["\x07", "\x00", "\ufffe"])

@@ -88,6 +88,17 @@ TRICKY = [
     "\u2028",
     "\ufeffbom",
     "Zürich",
+    # Names Windows cannot hold, names drgen uses itself, invisible characters.
+    "CON",
+    "nul.txt",
+    "Com1",
+    "DR-West.",
+    "manifest.json",
+    "logs",
+    "State",
+    "\u202eevil",
+    "a\u2066b",
+    "Send\u200b",
 ]
 
 # YAML constructs an inventory has no use for, spliced into lines.
@@ -116,6 +127,10 @@ YAML_TOKENS = [
     "1_000",
     ".inf",
     "{a: 1, a: 2}",
+    # The commonest slips: a backslash in double quotes, nesting gone wild.
+    '"SQLPROD01\\BTS"',
+    "[" * 70 + "x" + "]" * 70,
+    "[" * 400,
 ]
 
 scalars = st.one_of(
@@ -262,10 +277,10 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("mutations")
 
 
-def check(text: str, workdir: Path) -> int:
+def check(text: str, workdir: Path, encoding: str = "utf-8") -> int:
     """Run ``drgen plan --json`` in-process on ``text``: exit 0 or located exit 3."""
     path = workdir / "inv.yaml"
-    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    path.write_bytes(text.encode(encoding, errors="surrogatepass"))
     out = workdir / "out"
     result = CliRunner().invoke(app, ["plan", str(path), "--out", str(out), "--json"])
     output = result.stdout + result.stderr
@@ -304,6 +319,17 @@ def test_mutated_examples_are_valid_or_located_exit_3(text: str, workdir: Path) 
 @given(text=random_yaml)
 def test_random_yaml_is_valid_or_located_exit_3(text: str, workdir: Path) -> None:
     event(f"exit {check(text, workdir)}")
+
+
+@settings(PROFILE, max_examples=max(50, PROFILE.max_examples // 10))
+@given(text=st.one_of(mutated_data(), mutated_text()))
+def test_utf16_with_a_byte_order_mark_reads_like_utf8(text: str, workdir: Path) -> None:
+    """What Windows PowerShell 5.1 writes: the same verdict as the UTF-8 bytes."""
+    try:
+        text.encode("utf-16")
+    except UnicodeEncodeError:
+        return  # a lone surrogate: no UTF-16 file can hold it
+    assert check(text, workdir, "utf-16") == check(text, workdir)
 
 
 @pytest.mark.parametrize("stem", EXAMPLES)

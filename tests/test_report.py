@@ -15,7 +15,6 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from generator import api
-from generator.bundle import plan_identity
 from generator.cli import app
 from generator.drill_result import (
     CheckResult,
@@ -66,12 +65,7 @@ def loaded(stem: str) -> list[Loaded]:
 
 
 def expectation(plan: Plan) -> Expectation:
-    return Expectation(
-        plan.site.site,
-        plan.inventory_name,
-        plan.site.server_names,
-        plan_identity(plan, make_environment()).bundle_id,
-    )
+    return api.report_expectation(plan, make_environment())
 
 
 def judge(
@@ -291,6 +285,27 @@ def _script(computer: str, kind: str, sha256: str = EDITED_SCRIPT) -> Mutation:
     return mutate
 
 
+def _set(computer: str, kind: str, **update: object) -> Mutation:
+    def mutate(results: list[Loaded]) -> None:
+        i = pick(results, computer, kind)
+        results[i] = replace(results[i], **update)
+
+    return mutate
+
+
+def _without(computer: str, check_id: str) -> Mutation:
+    """``computer``'s bundle check without the check ``check_id``."""
+
+    def mutate(results: list[Loaded]) -> None:
+        i = pick(results, computer, "Bundle")
+        checks = results[i].result.checks
+        kept = tuple(c for c in checks if c.id != check_id)
+        assert len(kept) == len(checks) - 1
+        results[i] = replace(results[i], checks=kept)
+
+    return mutate
+
+
 def _both(*mutations: Mutation) -> Mutation:
     def mutate(results: list[Loaded]) -> None:
         for each in mutations:
@@ -404,6 +419,35 @@ NOT_READY: dict[str, tuple[Mutation, set[tuple[str, str, Reason]]]] = {
             ("FABDRBTS02", "Dormant", Reason.SUPERSEDED),
         },
     ),
+    # A file nobody hashed is not known to be intact; and what the missing check
+    # would have vouched for (the script) is not compared either.
+    "bundle check that did not hash the script": (
+        _both(_without_script_check, _script("FABDRBTS01", "Dormant")),
+        {("FABDRBTS01", "Bundle", Reason.INCOMPLETE)},
+    ),
+    "bundle check without a signature check": (
+        _without("FABDRBTS02", "signature:Update-DrGroupDatabases.ps1"),
+        {("FABDRBTS02", "Bundle", Reason.INCOMPLETE)},
+    ),
+    # Test-DrBundle.ps1 is not in its own manifest: the servers of a site are
+    # held to one another instead.
+    "bundle check run by another script": (
+        _script("FABDRBTS01", "Bundle"),
+        {
+            ("FABDRBTS01", "Bundle", Reason.BUNDLE_DIFFERS),
+            ("FABDRBTS02", "Bundle", Reason.BUNDLE_DIFFERS),
+        },
+    ),
+    "inventory hash not the bundle's": (
+        lambda results: _set("FABDRBTS01", "Dormant", inventory_sha256="0" * 64)(
+            results
+        ),
+        {("FABDRBTS01", "Dormant", Reason.IDENTITY)},
+    ),
+    "drgen version not the bundle's": (
+        _set("FABDRBTS02", "Bundle", drgen_version="0.0.1"),
+        {("FABDRBTS02", "Bundle", Reason.IDENTITY)},
+    ),
 }
 STILL_READY: dict[str, Mutation] = {
     "older failing run": _older_failing,
@@ -422,10 +466,14 @@ STILL_READY: dict[str, Mutation] = {
         "Dormant",
         results[pick(results, "FABDRBTS01", "Dormant")].result.script_sha256.lower(),
     )(results),
-    # Test-DrBundle.ps1 is not in its own manifest: its hash is not compared.
-    "bundle check run by another script": _script("FABDRBTS01", "Bundle"),
-    "bundle check that did not hash the script": _both(
-        _without_script_check, _script("FABDRBTS01", "Dormant")
+    # Test-DrBundle.ps1 is not in its own manifest: its hash is not compared
+    # with one, only between the servers (one re-signed bundle on both).
+    "bundle check run by another script on every server": _both(
+        _script("FABDRBTS01", "Bundle"), _script("FABDRBTS02", "Bundle")
+    ),
+    # Another bundle's result says nothing about this bundle's identity.
+    "other bundle with another inventory hash": _old_drill(
+        True, "Active", bundle_id=OLD_BUNDLE_ID, inventory_sha256="0" * 64
     ),
     "old drill of another script": _both(
         _old_drill(True, "Active"), _script("FABDRBTS02", "Active")

@@ -77,6 +77,15 @@ INVALID = [
     ("yaml-syntax.yaml", "44:65", "yaml-syntax"),
     ("yaml-tag.yaml", "4:9", "yaml-tag"),
     ("yaml-value.yaml", "4:9", "yaml-value"),
+    ("windows-name-site.yaml", "38:3", "windows-name"),
+    ("windows-name-server.yaml", "45:8", "windows-name"),
+    ("reserved-server-name.yaml", "44:8", "reserved-server-name"),
+    ("reserved-site-name-manifest.yaml", "38:3", "reserved-site-name"),
+    ("format-character.yaml", "4:3", "format-character"),
+    ("duplicate-dr-server.yaml", "43:8", "duplicate-server"),
+    ("yaml-escape.yaml", "11:35", "yaml-syntax"),
+    ("yaml-indentation.yaml", "39:13", "yaml-syntax"),
+    ("too-deep.yaml", "45:94", "too-deep"),
 ]
 
 DIAGNOSTIC = re.compile(r"^(.+?):(\d+):(\d+): (error|warning)\[([a-z-]+)\]: \S.*$")

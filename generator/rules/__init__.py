@@ -12,6 +12,7 @@ from generator.errors import Diagnostic
 from generator.inventory import RawDocument
 from generator.model import Inventory
 from generator.rules.capacity import _capacity
+from generator.rules.names import _server_names, _site_name
 from generator.rules.sql import (
     _backup_names,
     _messageboxes,
@@ -25,13 +26,18 @@ from generator.rules.topology import (
     _mirroring,
     _references,
     _roles,
-    _site_name,
     _unique_names,
 )
 
+# The names first: the other rules key their tables by name, so a name listed
+# twice makes them report misleading errors (a duplicated DR server "loses" the
+# hosts of one of its entries). While a name rule finds an error, only the name
+# rules' diagnostics are reported.
+NAME_RULES = (_unique_names, _site_name, _server_names)
+_NAME_ERRORS = frozenset({"duplicate-host", "duplicate-server"})
+
 RULES = (
-    _unique_names,
-    _site_name,
+    *NAME_RULES,
     _references,
     _mirroring,
     _coverage,
@@ -50,6 +56,8 @@ RULE_CODES = (
     "duplicate-server",
     "dr-name-is-production",
     "reserved-site-name",
+    "reserved-server-name",
+    "windows-name",
     "unknown-host",
     "duplicate-instance",
     "unknown-server",
@@ -82,8 +90,15 @@ RULE_CODES = (
 
 
 def check_rules(inv: Inventory, doc: RawDocument) -> list[Diagnostic]:
-    """Run every rule; errors and warnings together, sorted."""
-    found = [d for rule in RULES for d in rule(inv, doc)]
+    """Run every rule; errors and warnings together, sorted.
+
+    A name listed twice (a host, a production or DR server) is reported alone,
+    with the other name problems: what the other rules would say follows from it.
+    """
+    names = [d for rule in NAME_RULES for d in rule(inv, doc)]
+    if any(d.code in _NAME_ERRORS for d in names):
+        return sorted(names, key=Diagnostic.sort_key)
+    found = names + [d for rule in RULES[len(NAME_RULES) :] for d in rule(inv, doc)]
     return sorted(found, key=Diagnostic.sort_key)
 
 

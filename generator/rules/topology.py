@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from generator.artifacts import PRODUCTION_FOLDER
 from generator.errors import Diagnostic
 from generator.inventory import Path_, RawDocument
 from generator.mapping import dr_host_instances
@@ -52,20 +51,6 @@ def _unique_names(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
                 f"DR server '{dr_server.name}' has the name of a production computer",
                 hint="DR servers join the production group: names must differ",
             )
-
-
-def _site_name(inv: Inventory, doc: RawDocument) -> Iterator[Diagnostic]:
-    """The DR site's folder is not the production folder beside it."""
-    # Case ignored: on Windows, 'Production' and 'production' are one folder.
-    if inv.dr.site.casefold() == PRODUCTION_FOLDER:
-        yield error(
-            doc,
-            ("dr", "site"),
-            "reserved-site-name",
-            f"site name '{inv.dr.site}' is reserved: out/<inventory>/"
-            f"{PRODUCTION_FOLDER}/ holds the production servers' scripts",
-            hint="name the DR site after its location, e.g. DR-West",
-        )
 
 
 def _instances(
