@@ -63,7 +63,9 @@ def test_a_utf16_inventory_renders(runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     manifest = json.loads((out / "example/manifest.json").read_text("utf-8"))
     assert manifest == json.loads((other / "example/manifest.json").read_text("utf-8"))
-    assert manifest["inventory"]["sha256"] != hashlib.sha256(path.read_bytes()).hexdigest()
+    assert (
+        manifest["inventory"]["sha256"] != hashlib.sha256(path.read_bytes()).hexdigest()
+    )
 
 
 @pytest.mark.parametrize(
