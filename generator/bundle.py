@@ -19,17 +19,23 @@ import jinja2
 
 from generator import __version__
 from generator.artifact_plan import ArtifactSpec
-from generator.artifacts import EncodedArtifact, RenderedArtifact
+from generator.artifacts import ArtifactKind, EncodedArtifact, RenderedArtifact
 from generator.bundle_id import plan_bundle_id
 from generator.contexts import (
     BundleCheck,
     BundleIdentity,
+    BundleReview,
     Hashes,
+    ScriptLines,
+    SiteRunbook,
     site_file_list,
 )
 from generator.manifest import build_manifest
 from generator.parallel import Sink, render_encode_sign
 from generator.plan import Plan
+from generator.psdata import render_block
+from generator.render import script_code_of
+from generator.script_data import data_items
 from generator.signing import NullSigner, Signer
 from generator.writer import MANIFEST_NAME, BundleFiles
 
@@ -78,6 +84,48 @@ def _with_identity(spec: ArtifactSpec, identity: BundleIdentity) -> ArtifactSpec
     return dataclasses.replace(spec, context=context)
 
 
+def plan_review(plan: Plan, env: jinja2.Environment) -> BundleReview:
+    """The code hash of each script kind and where each data block is.
+
+    A data block's length follows from its items, not from their values (a text
+    is one line whatever it says), so it is known before the hashes it will hold.
+    """
+    site_root = PurePosixPath(plan.site.stem, plan.site.site)
+    listed = sum(
+        1 for s in plan.artifacts if site_root in s.path.parents and not s.lists_site
+    )
+    codes: dict[str, str] = {}
+    scripts = []
+    for spec in plan.artifacts:
+        if (
+            spec.kind is not ArtifactKind.POWERSHELL
+            or site_root not in spec.path.parents
+        ):
+            continue
+        code = script_code_of(env, spec.template)
+        context = spec.context
+        if isinstance(context, BundleCheck):
+            context = dataclasses.replace(
+                context, expected_files=(("", "", ""),) * listed
+            )
+        block = render_block(data_items(context))
+        first = code.head.count("\n") + 1
+        last = first + block.count("\n") - 1
+        total = (code.head + block + code.tail).count("\n")
+        codes[spec.path.name] = code.sha256
+        relative = "\\".join(spec.path.relative_to(site_root).parts)
+        scripts.append(ScriptLines(relative, spec.path.name, first, last, total))
+    return BundleReview(tuple(sorted(codes.items())), tuple(scripts))
+
+
+def _with_review(spec: ArtifactSpec, review: BundleReview) -> ArtifactSpec:
+    """The runbooks, given what a reviewer reads where."""
+    if not isinstance(spec.context, SiteRunbook):
+        return spec
+    context = dataclasses.replace(spec.context, review=review)
+    return dataclasses.replace(spec, context=context)
+
+
 def plan_identity(plan: Plan, env: jinja2.Environment) -> BundleIdentity:
     """The identity the test scripts of ``plan`` carry (see ``generator.bundle_id``)."""
     return BundleIdentity(
@@ -102,7 +150,10 @@ def render_bundle(
     """
     site_root = PurePosixPath(plan.site.stem, plan.site.site)
     identity = plan_identity(plan, env)
-    artifacts = [_with_identity(s, identity) for s in plan.artifacts]
+    review = plan_review(plan, env)
+    artifacts = [
+        _with_review(_with_identity(s, identity), review) for s in plan.artifacts
+    ]
     first = [s for s in artifacts if not s.reads and not s.lists_site]
     done = list(render_encode_sign(first, env, signer, jobs, sink))
     digests = {art.path: art.sha256.upper() for art in done}

@@ -72,6 +72,26 @@ class SiteDocument:
 
 
 @dataclass(frozen=True, slots=True)
+class ScriptLines:
+    """Where a script's data block is (1-based, inclusive) and how long it is."""
+
+    path: str  # relative to the site, backslashes (as the admin sees it)
+    kind: str  # the script's file name
+    data_first: int
+    data_last: int
+    lines: int
+
+
+@dataclass(frozen=True, slots=True)
+class BundleReview:
+    """What the runbooks tell a reviewer: the code hash of each script kind (once
+    per release) and where each script's data block is (once per bundle)."""
+
+    code: tuple[tuple[str, str], ...] = ()  # (kind, code SHA-256), by kind
+    scripts: tuple[ScriptLines, ...] = ()  # the site's scripts, by path
+
+
+@dataclass(frozen=True, slots=True)
 class SiteRunbook:
     """Runbook.md and Runbook.html: the site's plan and the steps, tables and map
     decided from it."""
@@ -81,6 +101,8 @@ class SiteRunbook:
     # Filled in by the bundle stage: the id the drill results carry, so a signed
     # paper record names the bundle that drgen report judges.
     identity: BundleIdentity = NO_IDENTITY
+    # Filled in by the bundle stage: the code hashes and data-block lines.
+    review: BundleReview = BundleReview()
 
 
 @dataclass(frozen=True, slots=True)

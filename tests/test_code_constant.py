@@ -36,6 +36,7 @@ from generator.psdata import (
     split_script,
 )
 from generator.render import make_environment
+from generator.review import read_script
 from tests import pwsh_oracle as ps
 from tests.conftest import INVENTORIES
 from tests.support.shapes import SHAPES, Shape, shaped_inventory
@@ -414,3 +415,37 @@ def test_parse_block_reads_back_whatever_render_block_writes(
 ) -> None:
     items = [Item(name, value) for name, value in pairs]  # type: ignore[arg-type]
     assert parse_block(render_block(items)) == tuple(pairs)
+
+
+def test_the_runbooks_say_where_each_data_block_is(
+    bundles: dict[str, list[RenderedArtifact]],
+) -> None:
+    """Reviewing this bundle (Runbook.md and Runbook.html): each kind's code hash
+    and each script's data-block lines are the rendered scripts' own."""
+    import re
+
+    for arts in bundles.values():
+        (md,) = [a for a in arts if a.path.name == "Runbook.md"]
+        (html,) = [a for a in arts if a.path.name == "Runbook.html"]
+        site = md.path.parent
+        scripts = [a for a in _scripts(arts) if site in a.path.parents]
+        assert scripts
+        for art in scripts:
+            view = read_script(art.path, art.text.encode())
+            relative = "\\".join(art.path.relative_to(site).parts)
+            first, last = view.data_lines
+            total = art.text.count("\n")
+            row = f"| `{relative}` | {first}-{last} | {total} |"
+            assert row in md.text, row
+            cell = f'<tr><th scope="row">{relative}</th><td>{first}-{last}</td>'
+            assert cell in html.text, cell
+            # The line numbers are the markers' neighbours.
+            lines = art.text.split("\n")
+            assert lines[first - 2] == DATA_BEGIN
+            assert lines[last] == DATA_END
+            code = f"| `{art.path.name}` | `{art.code_sha256}` |"
+            assert code in md.text, code
+        listed = re.findall(r"^\| `([^`]+\.ps1)` \| \d+-\d+ \|", md.text, re.M)
+        assert sorted(listed) == sorted(
+            "\\".join(a.path.relative_to(site).parts) for a in scripts
+        )
