@@ -150,7 +150,7 @@ def _server_specs(
         ("update_info", root / "UpdateInfo.xml"),
         ("secret_server", root / "SecretServer.xml"),
     )
-    specs = [_spec(ANSWERS, answers, server.name, ServerAnswers(server))]
+    specs = [_spec(ANSWERS, answers, server.name, ServerAnswers(server.answer_file))]
     specs += [
         _spec(
             f"server/{name}.ps1.jinja",

@@ -8,7 +8,7 @@ files in the ANSI code page and Authenticode hashes the exact bytes.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 # The site's bundle check: it carries the SHA-256 of every other file of its site.
@@ -62,6 +62,12 @@ class RenderedArtifact:
     # A script's code_sha256 (its code part, the same for its kind in every bundle
     # of a release); '' for any other artifact.
     code_sha256: str = ""
+    # A script's data block alone, and the key of its kind's code: signing encodes
+    # and hashes the code once per kind and only the data block per script
+    # (signing.encode_and_sign). Empty for any other artifact.
+    data_block: str = field(default="", compare=False, repr=False)
+    code_head: str = field(default="", compare=False, repr=False)
+    code_tail: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

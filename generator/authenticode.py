@@ -153,6 +153,11 @@ class AuthenticodeSigner:
         """
         text = _check_unsigned(script)
         digest = hashlib.sha256(text.encode("utf-16-le")).digest()
+        return script + self.block(digest)
+
+    def block(self, digest: bytes) -> bytes:
+        """The signature block of a script whose Authenticode SHA-256 (over its
+        UTF-16LE text) is ``digest``; the caller has checked the script."""
         content = _indirect_content(digest)
         # Authenticode's messageDigest covers the SpcIndirectDataContent without
         # its own tag and length (osslsigncode helpers.c), unlike plain CMS.
@@ -184,9 +189,7 @@ class AuthenticodeSigner:
             self._certificates,
             der.tlv(der.SET, signer_info),
         )
-        return script + format_block(
-            der.seq(_SIGNED_DATA_TYPE, der.tlv(der.CTX0, signed_data))
-        )
+        return format_block(der.seq(_SIGNED_DATA_TYPE, der.tlv(der.CTX0, signed_data)))
 
     def _signature(self, data: bytes) -> bytes:
         if isinstance(self._key, rsa.RSAPrivateKey):

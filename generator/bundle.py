@@ -27,13 +27,14 @@ from generator.contexts import (
     BundleReview,
     Hashes,
     ScriptLines,
+    ServerScript,
     SiteRunbook,
     site_file_list,
 )
 from generator.manifest import build_manifest
 from generator.parallel import Sink, render_encode_sign
 from generator.plan import Plan
-from generator.psdata import render_block
+from generator.psdata import count_lines
 from generator.render import script_code_of
 from generator.script_data import data_items
 from generator.signing import NullSigner, Signer
@@ -46,6 +47,14 @@ class BuiltBundle:
 
     plan: Plan
     files: BundleFiles
+
+
+def _in_site(path: PurePosixPath, site_root: PurePosixPath) -> bool:
+    """``path`` is below ``site_root`` (OUT/<inventory>/<site>): a file of the site,
+    not of production/ beside it. (``site_root in path.parents``, without building
+    every parent: this runs for every file of every bundle.)"""
+    parts = site_root.parts
+    return path.parts[: len(parts)] == parts and len(path.parts) > len(parts)
 
 
 def _with_hashes(spec: ArtifactSpec, digests: dict[PurePosixPath, str]) -> ArtifactSpec:
@@ -69,7 +78,7 @@ def _with_file_list(
     files = (
         (art.path.relative_to(site_root), art.sha256, art.code_sha256)
         for art in encoded
-        if site_root in art.path.parents
+        if _in_site(art.path, site_root)
     )
     listed = site_file_list(files)
     context = dataclasses.replace(spec.context, expected_files=listed)
@@ -92,14 +101,15 @@ def plan_review(plan: Plan, env: jinja2.Environment) -> BundleReview:
     """
     site_root = PurePosixPath(plan.site.stem, plan.site.site)
     listed = sum(
-        1 for s in plan.artifacts if site_root in s.path.parents and not s.lists_site
+        1 for s in plan.artifacts if _in_site(s.path, site_root) and not s.lists_site
     )
     codes: dict[str, str] = {}
     scripts = []
+    # A DR server's four scripts share one data block: count it once.
+    counted: dict[str | None, int] = {}
     for spec in plan.artifacts:
-        if (
-            spec.kind is not ArtifactKind.POWERSHELL
-            or site_root not in spec.path.parents
+        if spec.kind is not ArtifactKind.POWERSHELL or not _in_site(
+            spec.path, site_root
         ):
             continue
         code = script_code_of(env, spec.template)
@@ -108,10 +118,12 @@ def plan_review(plan: Plan, env: jinja2.Environment) -> BundleReview:
             context = dataclasses.replace(
                 context, expected_files=(("", "", ""),) * listed
             )
-        block = render_block(data_items(context))
-        first = code.head.count("\n") + 1
-        last = first + block.count("\n") - 1
-        total = (code.head + block + code.tail).count("\n")
+        key = spec.server if isinstance(context, ServerScript) else spec.template
+        if key not in counted:
+            counted[key] = count_lines(data_items(context))
+        first = code.lines_before_data + 1
+        last = first + counted[key] - 1
+        total = code.lines + counted[key]
         codes[spec.path.name] = code.sha256
         relative = "\\".join(spec.path.relative_to(site_root).parts)
         scripts.append(ScriptLines(relative, spec.path.name, first, last, total))

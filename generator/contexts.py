@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from generator.drill_result import RESULT_SCHEMA
+from generator.schema_ids import TEST_RESULT
 
 if TYPE_CHECKING:
     from generator.plan import SitePlan
     from generator.runbook import RunbookDocument
-    from generator.server_plan import ServerPlan
+    from generator.server_plan import AnswerFile, ServerPlan
 
 
 # One file of the bundle check's list: path relative to the site (backslashes),
@@ -57,7 +57,7 @@ class BundleIdentity:
     @property
     def result_schema(self) -> str:
         """The schema of the drill result the script writes."""
-        return RESULT_SCHEMA
+        return TEST_RESULT
 
 
 # Before the bundle stage: a test script's identity is not known yet.
@@ -107,9 +107,13 @@ class SiteRunbook:
 
 @dataclass(frozen=True, slots=True)
 class ServerAnswers:
-    """ConfigurationAnswers.xml of one DR server."""
+    """ConfigurationAnswers.xml of one DR server: what its answer file says.
 
-    server: ServerPlan
+    Only the answer file, not the server: most DR servers of a site share one
+    (the same databases and accounts), and the renderer renders each once.
+    """
+
+    answers: AnswerFile
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,10 +36,11 @@ from pydantic_core import PydanticCustomError
 from generator.errors import Diagnostic, DiscoveryError, Location, relative_display
 from generator.jsonfile import LineIndex, decode
 from generator.model import model_schema
+from generator.schema_ids import DISCOVERY
 from generator.text import dotted, shown
 from generator.textfile import TextDecodeError, decode_text
 
-SCHEMA_ID = "drgen/discovery-v1"
+SCHEMA_ID = DISCOVERY
 SCHEMA_FILE = "drgen-discovery-v1.schema.json"
 
 # Larger than any real group's discovery (thousands of host instances is a few MB).

@@ -29,9 +29,10 @@ from pydantic import (
 from generator.errors import Diagnostic, DrgenError, ExitCode, Location
 from generator.jsonfile import LineIndex, load_object
 from generator.model import model_schema
+from generator.schema_ids import TEST_RESULT
 from generator.textfile import TextDecodeError, decode_text
 
-RESULT_SCHEMA: Final = "drgen/test-result-v1"
+RESULT_SCHEMA: Final = TEST_RESULT
 SCHEMA_FILE: Final = "drgen-test-result-v1.schema.json"
 # The scripts that write a result, and the states Test-DrServer.ps1 -Expect takes.
 SCRIPTS: Final = ("Test-DrBundle", "Test-DrServer")

@@ -22,8 +22,9 @@ from generator.catalogue.model import sql_identifier
 from generator.discovery_reads import bam_configuration_query, bam_property_path
 from generator.errors import Diagnostic, DrgenError, ExitCode, Location
 from generator.jsonfile import load_object
+from generator.schema_ids import LAB_FACTS
 
-RESULT_SCHEMA: Final = "drgen/lab-facts-v1"
+RESULT_SCHEMA: Final = LAB_FACTS
 STATUSES: Final = ("held", "failed", "skipped")
 
 

@@ -27,6 +27,7 @@ Form (one assignment per item, lists one element per line)::
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -108,8 +109,13 @@ def _check_name(name: str) -> str:
     return name
 
 
+@functools.lru_cache(maxsize=4096)
 def render_item(item: Item) -> str:
-    """The lines of one item (LF, each ending in a line break)."""
+    """The lines of one item (LF, each ending in a line break).
+
+    Cached: most items (the site's databases, registry checks, timeouts of the
+    plan) are the same in every server's block.
+    """
     lines = [f"# {line}".rstrip() for line in item.comment.splitlines()]
     name = _check_name(item.name)
     value = item.value
@@ -133,6 +139,22 @@ def render_item(item: Item) -> str:
             raise DataBlockError(msg)
         lines.append(f"${name} = {_scalar(value)}")  # type: ignore[arg-type]
     return "".join(line + "\n" for line in lines)
+
+
+def count_lines(items: Iterable[Item]) -> int:
+    """How many lines ``render_block`` writes for ``items``, without writing them:
+    a text is one line whatever it says, so the count follows from the shapes."""
+    total = 0
+    for item in items:
+        total += len(item.comment.splitlines())
+        value = item.value
+        if isinstance(value, tuple) and (
+            item.records or (value and isinstance(value[0], Row))
+        ):
+            total += 2 + sum(2 + len(r.fields) for r in value if isinstance(r, Row))
+        else:
+            total += 1
+    return total
 
 
 def render_block(items: Iterable[Item]) -> str:

@@ -14,12 +14,10 @@ from functools import cache
 from generator import __version__
 from generator.catalogue import CATALOGUE as N
 from generator.databases import secret_server_query
-from generator.discovery_model import SCHEMA_ID as DISCOVERY_SCHEMA
 from generator.discovery_reads import DiscoveryReads, discovery_reads
-from generator.drill_result import RESULT_SCHEMA as TEST_RESULT_SCHEMA
-from generator.labfacts import RESULT_SCHEMA as LAB_RESULT_SCHEMA
 from generator.labfacts import catalogue_sha256
 from generator.psdata import DATA_BEGIN, DATA_END, SIGNATURE_BEGIN
+from generator.schema_ids import DISCOVERY, LAB_FACTS, TEST_RESULT
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +70,9 @@ def release() -> Release:
     """This release's constants (computed once per process)."""
     return Release(
         drgen_version=__version__,
-        test_result_schema=TEST_RESULT_SCHEMA,
-        lab_result_schema=LAB_RESULT_SCHEMA,
-        discovery_schema=DISCOVERY_SCHEMA,
+        test_result_schema=TEST_RESULT,
+        lab_result_schema=LAB_FACTS,
+        discovery_schema=DISCOVERY,
         catalogue_sha256=catalogue_sha256(),
         secret_server_query=secret_server_query(),
         password_xpath=_password_xpath(),

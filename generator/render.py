@@ -13,7 +13,7 @@ import jinja2
 from generator.artifact_plan import ArtifactSpec
 from generator.artifacts import ArtifactKind, RenderedArtifact
 from generator.catalogue import CATALOGUE, Catalogue
-from generator.contexts import as_mapping
+from generator.contexts import ServerAnswers, ServerScript, as_mapping
 from generator.defaults import DEFAULT_TEMPLATES
 from generator.errors import Diagnostic, Location, TemplateError
 from generator.escaping import FILTERS, OUTPUT_KIND_VAR, UnsafeValueError, finalize
@@ -118,23 +118,6 @@ def render_template(
         ) from None
 
 
-def _render_text(env: jinja2.Environment, spec: ArtifactSpec) -> tuple[str, str]:
-    """(LF text, code_sha256 or '')."""
-    if spec.kind is ArtifactKind.POWERSHELL:
-        # Code once per kind, data per script: see generator/scripts.py.
-        code = script_code_of(env, spec.template)
-        try:
-            block = render_block(data_items(spec.context))
-        except (UnsafeValueError, DataBlockError) as exc:
-            where = Location(str(spec.path))
-            raise TemplateError(
-                f"{where}: {exc}",
-                (Diagnostic(where, "template", f"{type(exc).__name__}: {exc}"),),
-            ) from None
-        return code.with_data(block), code.sha256
-    return render_template(env, spec.template, spec.kind, as_mapping(spec.context)), ""
-
-
 def script_code_of(env: jinja2.Environment, template: str) -> ScriptCode:
     """The code of a script template; a failure is a located ``TemplateError``."""
     try:
@@ -147,12 +130,75 @@ def script_code_of(env: jinja2.Environment, template: str) -> ScriptCode:
         ) from None
 
 
+# The last few data blocks, by what decides them: a DR server's four scripts share
+# one (same server, hashes and identity), and are rendered one after another.
+_BLOCKS: dict[tuple[object, ...], str] = {}
+_BLOCKS_KEPT = 16
+# Answer files by their (hashable) context: a site has a few distinct ones.
+_DOCUMENTS: dict[tuple[object, ...], str] = {}
+
+
+def _block_key(context: object) -> tuple[object, ...] | None:
+    if isinstance(context, ServerScript):
+        # id(site): one SitePlan object serves every spec of a plan (and survives
+        # the fork into the workers).
+        server = context.server.name
+        return (id(context.site), server, context.hashes, context.identity)
+    return None
+
+
+def data_block(spec: ArtifactSpec) -> str:
+    """The data block of a script's spec (``psdata.render_block`` of its items).
+
+    Raises:
+        TemplateError: a value the data block cannot hold.
+    """
+    key = _block_key(spec.context)
+    found = _BLOCKS.get(key) if key is not None else None
+    if found is not None:
+        return found
+    try:
+        block = render_block(data_items(spec.context))
+    except (UnsafeValueError, DataBlockError) as exc:
+        where = Location(str(spec.path))
+        raise TemplateError(
+            f"{where}: {exc}",
+            (Diagnostic(where, "template", f"{type(exc).__name__}: {exc}"),),
+        ) from None
+    if key is not None:
+        if len(_BLOCKS) >= _BLOCKS_KEPT:
+            _BLOCKS.pop(next(iter(_BLOCKS)))
+        _BLOCKS[key] = block
+    return block
+
+
 def render_artifact(env: jinja2.Environment, spec: ArtifactSpec) -> RenderedArtifact:
     """Render one artifact; every failure becomes a located ``TemplateError``."""
-    text, code_sha256 = _render_text(env, spec)
-    # The HTML runbook is written as XHTML-compatible HTML5: the same check holds.
-    if spec.kind in (ArtifactKind.XML, ArtifactKind.HTML):
-        _check_xml(text, spec)
-    return RenderedArtifact(
-        spec.path, spec.kind, spec.template, spec.server, text, code_sha256
-    )
+    if spec.kind is ArtifactKind.POWERSHELL:
+        # Code once per kind, data per script: see generator/scripts.py.
+        code = script_code_of(env, spec.template)
+        block = data_block(spec)
+        return RenderedArtifact(
+            spec.path,
+            spec.kind,
+            spec.template,
+            spec.server,
+            code.with_data(block),
+            code.sha256,
+            block,
+            code.head,
+            code.tail,
+        )
+    key = (id(env), spec.template, spec.context)
+    text = _DOCUMENTS.get(key) if isinstance(spec.context, ServerAnswers) else None
+    if text is None:
+        text = render_template(env, spec.template, spec.kind, as_mapping(spec.context))
+        # The HTML runbook is written as XHTML-compatible HTML5: the same check holds.
+        if spec.kind in (ArtifactKind.XML, ArtifactKind.HTML):
+            _check_xml(text, spec)
+        if isinstance(spec.context, ServerAnswers):
+            # Most DR servers of a site have the same answer file.
+            if len(_DOCUMENTS) >= _BLOCKS_KEPT:
+                _DOCUMENTS.pop(next(iter(_DOCUMENTS)))
+            _DOCUMENTS[key] = text
+    return RenderedArtifact(spec.path, spec.kind, spec.template, spec.server, text)

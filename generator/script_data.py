@@ -112,8 +112,26 @@ def _identity(identity: BundleIdentity) -> list[Item]:
     ]
 
 
+# The part of a server's block that only the plan decides, by server, for the one
+# site being rendered: plan_review counts its lines before rendering, then each
+# of the server's four scripts prints it (the cache holds the site itself, so a
+# reused id of a freed site can never hit).
+_STABLE: dict[str, list[Item]] = {}
+_STABLE_SITE: list[object] = []
+
+
 def _server(context: ServerScript) -> list[Item]:
-    site, server, hashes = context.site, context.server, context.hashes
+    if not _STABLE_SITE or _STABLE_SITE[0] is not context.site:
+        _STABLE.clear()
+        _STABLE_SITE[:] = [context.site]
+    stable = _STABLE.get(context.server.name)
+    if stable is None:
+        stable = _STABLE[context.server.name] = _server_plan_items(context)
+    return [*stable, *_hashes(context.hashes), *_identity(context.identity)]
+
+
+def _server_plan_items(context: ServerScript) -> list[Item]:
+    site, server = context.site, context.server
     host_instances = tuple(
         row(
             HostName=h.host,
@@ -217,8 +235,6 @@ def _server(context: ServerScript) -> list[Item]:
             "Answer-file services whose password Initialize asks for (no gMSA).",
             records=True,
         ),
-        *_hashes(hashes),
-        *_identity(context.identity),
     ]
 
 

@@ -29,6 +29,8 @@ class ScriptCode:
     head: str  # up to and including the data-begin line
     tail: str  # from the data-end line to the end
     sha256: str  # code_sha256: SHA-256 of head + tail, UTF-8, LF
+    lines_before_data: int  # lines of code above the data block (the marker last)
+    lines: int  # lines of code in all (a script has these plus its data block's)
 
     def with_data(self, block: str) -> str:
         """The script's LF text with ``block`` (psdata.render_block) inside."""
@@ -90,6 +92,13 @@ def script_code(env: jinja2.Environment, template: str) -> ScriptCode:
         if block:
             msg = f"{template}: the code template writes data between the markers"
             raise ValueError(msg)
-        found = ScriptCode(template, head, tail, code_sha256(head + tail))
+        found = ScriptCode(
+            template,
+            head,
+            tail,
+            code_sha256(head + tail),
+            head.count("\n"),
+            head.count("\n") + tail.count("\n"),
+        )
         known[template] = found
     return found

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from generator.artifacts import EncodedArtifact, RenderedArtifact, encode_text
 from generator.errors import SigningError
+from generator.script_bytes import encoded_block, encoded_code
 
 PASSWORD_VARIABLE = "DRGEN_CERT_PASSWORD"  # noqa: S105 - a variable name
 DEV_IDENTITY_FOLDER = Path(".drgen") / "dev-signing"
@@ -31,6 +32,11 @@ class Signer(Protocol):
     def sign(self, data: bytes) -> bytes:
         """Return ``data`` with a signature."""
 
+    def sign_prehashed(self, data: bytes, digest: bytes, data_sha256: str) -> bytes:
+        """``sign`` for a script already checked and hashed by the caller: ``digest``
+        is the Authenticode SHA-256 of its text (UTF-16LE), ``data_sha256`` the
+        hex SHA-256 of ``data`` itself."""
+
 
 class NullSigner:
     """Leaves scripts unsigned (in-memory checks, ``drgen plan``)."""
@@ -38,6 +44,10 @@ class NullSigner:
     description = None
 
     def sign(self, data: bytes) -> bytes:
+        """Return the bytes unchanged."""
+        return data
+
+    def sign_prehashed(self, data: bytes, digest: bytes, data_sha256: str) -> bytes:  # noqa: ARG002
         """Return the bytes unchanged."""
         return data
 
@@ -70,6 +80,10 @@ class ScriptSigner:
     def sign(self, data: bytes) -> bytes:
         """Append the Authenticode signature block."""
         return self._signer.sign(data)
+
+    def sign_prehashed(self, data: bytes, digest: bytes, data_sha256: str) -> bytes:  # noqa: ARG002
+        """Append the signature block of a script whose digest is known."""
+        return data + self._signer.block(digest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +160,9 @@ def encode_and_sign(
     """Encode every artifact per its kind and sign the signable ones."""
     out = []
     for art in artifacts:
+        if art.kind.signed and art.code_head:
+            out.append(_encode_script(art, signer))
+            continue
         unsigned = encode_text(art.text, art.kind)
         unsigned_sha256 = hashlib.sha256(unsigned).hexdigest()
         data = signer.sign(unsigned) if art.kind.signed else unsigned
@@ -164,3 +181,38 @@ def encode_and_sign(
             )
         )
     return tuple(out)
+
+
+def _encode_script(art: RenderedArtifact, signer: Signer) -> EncodedArtifact:
+    """A script as code (encoded and hashed once per kind) plus its data block.
+
+    The bytes, the Authenticode digest and both file hashes are exactly what
+    ``encode_text``, ``AuthenticodeSigner.sign`` and SHA-256 of the whole would
+    give; only the data block is converted, checked and hashed per script
+    (tests/test_signing_fast_path.py holds the two ways to the same bytes).
+    """
+    code = encoded_code(art.code_head, art.code_tail)
+    block = encoded_block(art.data_block)
+    authenticode = code.head_utf16.copy()
+    authenticode.update(block.utf16)
+    authenticode.update(code.tail_utf16)
+    unsigned = code.head + block.utf8 + code.tail
+    whole = code.head_sha256.copy()
+    whole.update(block.utf8)
+    whole.update(code.tail)
+    unsigned_sha256 = whole.hexdigest()
+    data = signer.sign_prehashed(unsigned, authenticode.digest(), unsigned_sha256)
+    signed = len(data) != len(unsigned)
+    if signed:
+        whole.update(memoryview(data)[len(unsigned) :])
+    return EncodedArtifact(
+        art.path,
+        art.kind,
+        art.template,
+        art.server,
+        unsigned_sha256,
+        signed,
+        data,
+        whole.hexdigest() if signed else unsigned_sha256,
+        art.code_sha256,
+    )
