@@ -2,7 +2,8 @@
 
 Keys that look like secrets (an inventory never holds passwords), control
 characters or line breaks in any key or value, invisible format characters
-(bidirectional controls, zero-width characters) in any key or value, and the
+(bidirectional controls, zero-width characters) in any key or value, the text of a
+signature block marker line in any value, and the
 ``REPLACE-ME-`` placeholders ``drgen import`` leaves for a person to fill in.
 """
 
@@ -19,6 +20,10 @@ from generator.text import character_name, dotted, format_character, shown
 # C0 and C1 controls, DEL, Unicode line breaks, lone surrogates and the two
 # non-characters XML 1.0 forbids: none belongs in a one-line inventory value.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+
+# Authenticode's marker lines (any case): a value holding one would end up in a
+# script that cannot be signed (authenticode.has_marker refuses it).
+_SIGNATURE_MARKER = re.compile(r"# SIG # (Begin|End) signature block", re.I)
 
 # What ``drgen import`` writes where only a person can fill the value in; refused
 # here, once and with its own message, until it is replaced.
@@ -131,6 +136,19 @@ def prescan(doc: RawDocument) -> tuple[list[Diagnostic], set[Path_]]:
             # Reported once: the pattern error of the same value would echo it.
             secrets.add(path)
             found.append(_format_problem(doc, path, value, f"{dotted(path)}: value"))
+        elif isinstance(value, str) and _SIGNATURE_MARKER.search(value):
+            # It would reach a script's data block, which then cannot be signed:
+            # PowerShell reads such a line as the start of the signature block.
+            found.append(
+                Diagnostic(
+                    doc.locate(path),
+                    "signature-marker",
+                    f"{dotted(path)}: value contains the text of a signature block "
+                    "marker line ('# SIG # Begin/End signature block')",
+                    hint="no inventory value may hold it: a script carrying it "
+                    "cannot be signed",
+                )
+            )
         elif isinstance(value, str) and _CONTROL.search(value):
             found.append(
                 Diagnostic(

@@ -82,6 +82,7 @@ INVALID = [
     ("reserved-server-name.yaml", "44:8", "reserved-server-name"),
     ("reserved-site-name-manifest.yaml", "38:3", "reserved-site-name"),
     ("format-character.yaml", "4:3", "format-character"),
+    ("signature-marker.yaml", "4:3", "signature-marker"),
     ("duplicate-dr-server.yaml", "43:8", "duplicate-server"),
     ("yaml-escape.yaml", "11:35", "yaml-syntax"),
     ("yaml-indentation.yaml", "39:13", "yaml-syntax"),
