@@ -2,8 +2,9 @@
 ``.venv/bin/python docs/screenshots.py [--out DIR]``).
 
 Each screenshot is an HTML file drgen makes from the example inventory, opened
-in Debian's headless Chromium (``tests/browser.py``) at 1200 x 900 CSS pixels,
-first screen only, so the PNGs stay small and change only when the page does.
+in Debian's headless Chromium driven by Playwright (``tests/support/browser.py``;
+no ``playwright install``, no downloaded browser) at 1200 x 900 CSS pixels, first
+screen only, so the PNGs stay small and change only when the page does.
 A page with a console error fails the run. Writes into ``docs/images/`` unless
 ``--out`` says otherwise; review the pictures and commit them.
 
@@ -19,6 +20,10 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 ROOT = Path(__file__).resolve().parent.parent
 # The consolidated example: five production servers folded onto two DR servers.
@@ -62,17 +67,14 @@ SHOTS: tuple[tuple[str, Callable[[Path], Path | None]], ...] = (
 )
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Write every screenshot of ``SHOTS``; 0 when all available ones were made."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images")
-    args = parser.parse_args(argv)
-    sys.path.insert(0, str(ROOT))
-    from tests.browser import BrowserError, chromium_path, save_screenshot
+def write_screenshots(browser: Browser, out: Path) -> list[Path]:
+    """Every available screenshot of ``SHOTS``, taken in ``browser`` into ``out``.
 
-    if chromium_path() is None:
-        print("screenshots: no Chromium; apt-get install chromium", file=sys.stderr)
-        return 1
+    A page with a console error raises ``tests.support.browser.BrowserError``.
+    """
+    from tests.support.browser import save_screenshot
+
+    written = []
     with tempfile.TemporaryDirectory(prefix="drgen-shots-") as temp:
         for name, build in SHOTS:
             folder = Path(temp, name.removesuffix(".png"))
@@ -81,12 +83,30 @@ def main(argv: list[str] | None = None) -> int:
             if html is None:
                 print(f"screenshots: {name}: no page yet, skipped", file=sys.stderr)
                 continue
-            try:
-                png = save_screenshot(html, args.out / name, width=WIDTH, height=HEIGHT)
-            except BrowserError as exc:
-                print(f"screenshots: {name}: {exc}", file=sys.stderr)
-                return 1
-            print(f"wrote {png} ({png.stat().st_size} bytes)")
+            written.append(
+                save_screenshot(browser, html, out / name, width=WIDTH, height=HEIGHT)
+            )
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write every screenshot of ``SHOTS``; 0 when all available ones were made."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    from playwright.sync_api import Error as PlaywrightError
+
+    from tests.support.browser import BrowserError, chromium, chromium_path
+
+    try:
+        with chromium(chromium_path()) as browser:
+            written = write_screenshots(browser, args.out)
+    except (BrowserError, PlaywrightError) as exc:
+        print(f"screenshots: {exc}", file=sys.stderr)
+        return 1
+    for png in written:
+        print(f"wrote {png} ({png.stat().st_size} bytes)")
     return 0
 
 

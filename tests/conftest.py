@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 from textwrap import dedent
+from typing import TYPE_CHECKING
 
 import pytest
 from typer.testing import CliRunner
@@ -16,6 +17,9 @@ from generator.artifacts import RenderedArtifact
 from generator.bundle import render_unsigned
 from generator.plan import Plan
 from generator.render import make_environment
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 ROOT = Path(__file__).resolve().parent.parent
 INVENTORIES = ROOT / "inventories"
@@ -72,6 +76,21 @@ def require_tool(name: str) -> str:
             pytest.fail(f"oracle {name} is required under CI=true but not installed")
         pytest.skip(f"{name} not installed")
     return path
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's headless Chromium through Playwright, one for each test module.
+
+    Per module, not per session: Playwright keeps a driver process and a thread
+    waiting on it, which should not be alive while other modules' tests fork
+    render workers (fork in a threaded process). Starting both costs ~0.5 s.
+    Imported here: only the browser tests pay for loading Playwright.
+    """
+    from tests.support.browser import chromium
+
+    with chromium(require_tool("chromium")) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

@@ -448,17 +448,3 @@ def sample_report(stem: str = "example") -> str:
         )
     # The files were read from a temporary folder: show where they are committed.
     return made.html.replace(folder, f"examples/results/{stem}")
-
-
-def write_report_screenshot(
-    png: Path = ROOT / "docs" / "images" / "report.png",
-) -> Path:
-    """The README's screenshot of the sample report (headless Chromium)."""
-    import tempfile
-
-    from tests.browser import save_screenshot
-
-    with tempfile.TemporaryDirectory() as folder:
-        html = Path(folder) / "report.html"
-        html.write_text(sample_report(), encoding="utf-8")
-        return save_screenshot(html, png)

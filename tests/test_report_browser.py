@@ -1,21 +1,23 @@
-"""The sample readiness report in a real browser (Debian's headless Chromium,
-tests/browser.py): no console error, no request but itself, something drawn,
-a plausible number of A4 pages, and the text names every DR server and every
-failed check. Under CI=true a missing Chromium fails the run; elsewhere these
-tests skip."""
+"""The sample readiness report in a real browser (Debian's headless Chromium
+driven by Playwright, tests/support/browser.py): no console error, no request
+but itself, something drawn, a plausible number of A4 pages, and the text names
+every DR server and every failed check. Under CI=true a missing Chromium fails
+the run; elsewhere these tests skip. docs/screenshots.py writes its PNGs."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser
 
 from generator.drill_result import DrillResult, read_result, result_files
-from tests.browser import Browser, Page, decode_png, pdf_page_count
-from tests.conftest import require_tool
+from tests.conftest import ROOT
 from tests.sample_results import SAMPLES, sample_report
+from tests.support.browser import OpenedPage, open_file, print_pdf, screenshot
+from tests.support.pictures import pdf_page_sizes, read_png
 
 pytestmark = pytest.mark.oracle
 
@@ -25,15 +27,16 @@ A4 = (595.92, 841.92)
 
 
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Page]]:
+def pages(
+    browser: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, OpenedPage]:
     folder = tmp_path_factory.mktemp("report-html")
-    with Browser(require_tool("chromium")) as browser:
-        opened = {}
-        for stem in STEMS:
-            path = folder / f"{stem}.html"
-            path.write_text(sample_report(stem), encoding="utf-8")
-            opened[stem] = browser.open(path)
-        yield opened
+    opened = {}
+    for stem in STEMS:
+        path = folder / f"{stem}.html"
+        path.write_text(sample_report(stem), encoding="utf-8")
+        opened[stem] = open_file(browser, path)
+    return opened
 
 
 def words(text: str) -> str:
@@ -45,17 +48,17 @@ def test_loads_without_console_errors_or_requests(pages, stem: str) -> None:
     page = pages[stem]
     assert page.errors == []
     assert page.requests == [page.url]
-    assert page.evaluate("document.scripts.length") == 0
-    assert page.evaluate("document.querySelectorAll('h1').length") == 1
+    assert page.page.evaluate("document.scripts.length") == 0
+    assert page.page.evaluate("document.querySelectorAll('h1').length") == 1
     # Long values (64-digit hashes) wrap: nothing sticks out to the right.
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.evaluate("window.innerWidth")
+    width = page.page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.page.evaluate("window.innerWidth")
 
 
 @pytest.mark.parametrize("stem", STEMS)
 def test_screenshot_is_not_blank(pages, stem: str) -> None:
-    image = decode_png(pages[stem].screenshot())
-    assert (image.width, image.height) == (1200, 900)
+    image = read_png(screenshot(pages[stem].page))
+    assert image.size == (1200, 900)
     # Verdict badges, table headers and text: several colours, a lot of ink.
     assert image.distinct_colours() >= 16
     assert image.ink() > 0.03
@@ -64,20 +67,17 @@ def test_screenshot_is_not_blank(pages, stem: str) -> None:
 
 @pytest.mark.parametrize("stem", STEMS)
 def test_prints_to_a_plausible_number_of_a4_pages(pages, stem: str) -> None:
-    pdf = pages[stem].pdf()
-    count = pdf_page_count(pdf)
+    sizes = pdf_page_sizes(print_pdf(pages[stem].page))
     # The example's bundle grid alone is three servers by ~50 files.
-    assert (2 if stem == "example" else 1) <= count <= 30
-    sizes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
-    assert len(sizes) == count
+    assert (2 if stem == "example" else 1) <= len(sizes) <= 30
     for width, height in sizes:
-        assert abs(float(width) - A4[0]) < 2
-        assert abs(float(height) - A4[1]) < 2
+        assert abs(width - A4[0]) < 2
+        assert abs(height - A4[1]) < 2
 
 
 @pytest.mark.parametrize("stem", STEMS)
 def test_text_names_every_server_and_failed_check(pages, stem: str) -> None:
-    text = words(pages[stem].text())
+    text = words(pages[stem].page.inner_text("body"))
     results = [read_result(p) for p in result_files([SAMPLES / stem])]
     for computer in {r.computer for r in results}:
         assert re.search(re.escape(computer), text, re.IGNORECASE), computer
@@ -93,11 +93,22 @@ def test_text_names_every_server_and_failed_check(pages, stem: str) -> None:
     assert f"Verdict: {verdict}" in text
 
 
-def test_the_screenshot_function_writes_a_png(tmp_path: Path) -> None:
-    require_tool("chromium")
-    from tests.sample_results import write_report_screenshot
-
-    png = write_report_screenshot(tmp_path / "images" / "report.png")
-    image = decode_png(png.read_bytes())
-    assert (image.width, image.height) == (1200, 900)
-    assert image.distinct_colours() >= 16
+def test_the_screenshots_command_writes_every_png(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """docs/screenshots.py (``./drgen.sh screenshots``), into a temporary folder:
+    one first screen per shot, each with something drawn on it."""
+    spec = importlib.util.spec_from_file_location(
+        "drgen_screenshots", ROOT / "docs" / "screenshots.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    screenshots = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(screenshots)
+    written = screenshots.write_screenshots(browser, tmp_path / "images")
+    assert [p.name for p in written] == [name for name, _ in screenshots.SHOTS]
+    for png in written:
+        image = read_png(png.read_bytes())
+        assert image.size == (1200, 900)
+        assert image.distinct_colours() >= 16
+        assert image.ink() > 0.03, png.name
