@@ -35,11 +35,16 @@ def runbook_html(folder: Path) -> Path | None:
     """The example's Runbook.html, byte for byte as ``drgen render`` writes it."""
     from generator.api import plan
     from generator.artifacts import encode_text
-    from generator.render import make_environment, render_artifact
+    from generator.bundle import render_unsigned
+    from generator.render import make_environment
 
     (site_plan,) = plan([EXAMPLE])
-    (spec,) = [s for s in site_plan.artifacts if s.path.name == "Runbook.html"]
-    art = render_artifact(make_environment(), spec)
+    # Through the bundle stage, which fills in the bundle id and the review facts.
+    (art,) = [
+        a
+        for a in render_unsigned(site_plan, make_environment())
+        if a.path.name == "Runbook.html"
+    ]
     path = folder / "Runbook.html"
     path.write_bytes(encode_text(art.text, art.kind))
     return path
