@@ -35,16 +35,16 @@ from bench.synthetic import (
     synthetic_result,
 )
 from generator import api
-from generator.bundle import build_bundle
+from generator.bundle.build import build_bundle
+from generator.bundle.staging import stage_bundle, swap
 from generator.defaults import default_jobs
-from generator.inventory import load_inventory
-from generator.plan import build_plan
-from generator.psdata import DataBlockError, split_script
-from generator.render import make_environment, template_set_sha256
-from generator.script_bytes import encoded_block, encoded_code
-from generator.signing import SignerChoice, choose_signer
-from generator.staging import stage_bundle, swap
-from generator.validation import parse_inventory
+from generator.inventory.load import load_inventory
+from generator.inventory.validation import parse_inventory
+from generator.plan.site import build_plan
+from generator.render.environment import make_environment, template_set_sha256
+from generator.render.psdata import DataBlockError, split_script
+from generator.signing.script_bytes import encoded_block, encoded_code
+from generator.signing.signer import SignerChoice, choose_signer
 
 
 def _peak_rss_mb() -> float:
@@ -253,8 +253,8 @@ def reader_figures(work: Path, hosts: int, megabytes: float) -> dict[str, object
     drill result of about ``megabytes`` MB. Line and column come from a line index
     built once, so the time grows like the file (tests/test_linear_readers.py
     counts the work)."""
-    from generator.discovery_checks import read_discovery
-    from generator.drill_result import read_result
+    from generator.discovery.checks import read_discovery
+    from generator.evidence.results import read_result
 
     now = datetime(2026, 12, 7, tzinfo=UTC)
     discovery = work / f"discovery-{hosts}.json"

@@ -34,9 +34,9 @@ WIDTH, HEIGHT = 1200, 900
 def runbook_html(folder: Path) -> Path | None:
     """The example's Runbook.html, byte for byte as ``drgen render`` writes it."""
     from generator.api import plan
-    from generator.artifacts import encode_text
-    from generator.bundle import render_unsigned
-    from generator.render import make_environment
+    from generator.bundle.build import render_unsigned
+    from generator.render.artifacts import encode_text
+    from generator.render.environment import make_environment
 
     (site_plan,) = plan([EXAMPLE])
     # Through the bundle stage, which fills in the bundle id and the review facts.

@@ -1,6 +1,6 @@
 """Allow ``python -m generator``."""
 
-from generator.cli import main
+from generator.cli.app import main
 
 if __name__ == "__main__":
     main()

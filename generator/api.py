@@ -22,33 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from generator.bundle import build_bundle
-from generator.catalogue import CATALOGUE, Catalogue
-from generator.defaults import DEFAULT_TEMPLATES
-from generator.errors import (
-    Diagnostic,
-    InventoryError,
-    Location,
-    OutputError,
-    UsageError,
-    relative_display,
-)
-from generator.inventory import RawDocument, load_inventory
-from generator.labfacts import LabReport, check_result
-from generator.model import Inventory, json_schema
-from generator.plan import Plan, build_plan
-from generator.render import make_environment, template_set_sha256
-from generator.rules import check_rules
-from generator.signing import (
-    DEV_IDENTITY_FOLDER,
-    NullSigner,
-    SignerChoice,
-    choose_signer,
-)
-from generator.text import printable
-from generator.validation import parse_inventory
-from generator.winnames import SOURCE, same_on_windows, windows_name_problem
-from generator.writer import (
+from generator.bundle.build import build_bundle
+from generator.bundle.writer import (
     BundleFiles,
     FileChange,
     check_out_dir,
@@ -59,16 +34,41 @@ from generator.writer import (
     planned_changes,
     recover_interrupted,
 )
+from generator.catalogue import CATALOGUE, Catalogue
+from generator.defaults import DEFAULT_TEMPLATES
+from generator.errors import (
+    Diagnostic,
+    InventoryError,
+    Location,
+    OutputError,
+    UsageError,
+    relative_display,
+)
+from generator.evidence.labfacts import LabReport, check_result
+from generator.inventory.load import RawDocument, load_inventory
+from generator.inventory.model import Inventory, json_schema
+from generator.inventory.validation import parse_inventory
+from generator.inventory.winnames import SOURCE, same_on_windows, windows_name_problem
+from generator.plan.rules import check_rules
+from generator.plan.site import Plan, build_plan
+from generator.render.environment import make_environment, template_set_sha256
+from generator.signing.signer import (
+    DEV_IDENTITY_FOLDER,
+    NullSigner,
+    SignerChoice,
+    choose_signer,
+)
+from generator.text import printable
 
 if TYPE_CHECKING:
-    from generator.discovery_import import Merged
-    from generator.discovery_script import DiscoveryWritten
-    from generator.drift import DriftReport
-    from generator.readiness import Expectation, Readiness
-    from generator.report_html import DriftView
-    from generator.review import Change, Review
-    from generator.staging import Staged
-    from generator.starter import Started
+    from generator.bundle.review import Change, Review
+    from generator.bundle.staging import Staged
+    from generator.discovery.drift import DriftReport
+    from generator.discovery.importer import Merged
+    from generator.discovery.script import DiscoveryWritten
+    from generator.evidence.readiness import Expectation, Readiness
+    from generator.evidence.report import DriftView
+    from generator.inventory.starter import Started
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,7 +330,7 @@ def render(
     Every inventory is loaded and checked, and the output folder and the
     signing identity are checked, before anything is rendered. Each bundle is
     then rendered into a hidden staging folder in ``out`` (written while it is
-    rendered, see ``generator.staging``); only when every bundle is staged is
+    rendered, see ``generator.bundle.staging``); only when every bundle is staged is
     each ``OUT/<inventory>`` replaced, whole, by two renames. A failure before
     that removes the staging folders and leaves ``out`` as it was.
     (Without ``signing.cert``, the development key is created in
@@ -339,7 +339,7 @@ def render(
     so a caller sees them even when writing fails, and with ``force`` each path
     the render will remove that drgen did not write.
 
-    Each ``OUT/<inventory>`` is locked (``generator.outlock``) from before its
+    Each ``OUT/<inventory>`` is locked (``generator.bundle.lock``) from before its
     leftovers are recovered until it is swapped in.
 
     Raises:
@@ -350,8 +350,8 @@ def render(
         LockedError: another drgen is writing one of the bundles (exit 11).
         OutputError: the output folder cannot be written.
     """
-    from generator.outlock import bundle_locks
-    from generator.staging import discard, stage_bundle, swap
+    from generator.bundle.lock import bundle_locks
+    from generator.bundle.staging import discard, stage_bundle, swap
 
     check_out_dir(out, force=force)
     plans, env, templates_sha = _prepare(paths, templates)
@@ -441,7 +441,7 @@ def check(
     block it already has in ``out`` (``replay.ReplaySigner``), so an up-to-date
     bundle compares equal to the last byte. Writes nothing.
     """
-    from generator.replay import ReplaySigner
+    from generator.signing.replay import ReplaySigner
 
     check_out_path(out)
     plans, env, templates_sha = _prepare(paths, templates)
@@ -466,7 +466,7 @@ def check(
 def _described(
     out: Path, files: BundleFiles, changes: Sequence[FileChange]
 ) -> tuple[Change, ...]:
-    from generator.review import describe
+    from generator.bundle.review import describe
 
     wanted = dict(files.files)
     found = []
@@ -485,7 +485,7 @@ def review(root: Path, since: Path | None = None) -> Review:
     Raises:
         UsageError: a folder that is not a bundle.
     """
-    from generator.review import review as read
+    from generator.bundle.review import review as read
 
     return read(root, since)
 
@@ -495,8 +495,8 @@ def code_hashes(templates: Path = DEFAULT_TEMPLATES) -> dict[str, str]:
 
     The same in every bundle the release renders, whatever the inventory.
     """
-    from generator.artifact_plan import SCRIPT_TEMPLATES
-    from generator.render import script_code_of
+    from generator.plan.artifacts import SCRIPT_TEMPLATES
+    from generator.render.environment import script_code_of
 
     env = make_environment(templates)
     return {
@@ -512,7 +512,7 @@ def verify(out: Path, ca: Path | None = None) -> int:
         VerificationError: with one diagnostic per changed, missing, extra or
             badly signed file.
     """
-    from generator.verify import verify_out
+    from generator.bundle.verify import verify_out
 
     return verify_out(out, ca)
 
@@ -535,7 +535,7 @@ def discovery_script(
             not write (without ``force``); checked before the key is loaded.
         SigningError: an unusable certificate or key; nothing is written.
     """
-    from generator.discovery_script import (
+    from generator.discovery.script import (
         build_discovery_script,
         check_discovery_target,
         write_discovery_script,
@@ -555,7 +555,7 @@ def init(path: Path) -> Started:
     Raises:
         UsageError: ``path`` exists or its folder does not; nothing is written.
     """
-    from generator.starter import write_starter
+    from generator.inventory.starter import write_starter
 
     return write_starter(path)
 
@@ -593,9 +593,9 @@ def report(
         ResultError: a result file is unreadable or malformed (located).
         InventoryError: the inventory is invalid.
     """
-    from generator.drill_result import read_result, result_files
-    from generator.readiness import DEFAULT_MAX_AGE_DAYS, Loaded, evaluate
-    from generator.report_html import render_report, report_context
+    from generator.evidence.readiness import DEFAULT_MAX_AGE_DAYS, Loaded, evaluate
+    from generator.evidence.report import render_report, report_context
+    from generator.evidence.results import read_result, result_files
 
     if not templates.is_dir():
         raise UsageError(f"{templates}: --templates must be a directory")
@@ -634,8 +634,8 @@ def report_expectation(each: Plan, env: jinja2.Environment) -> Expectation:
     """What ``drgen report --inventory`` holds the results of ``each``'s site to:
     its DR servers, the bundle id of its render today and what that id is
     computed from, and every check its Test-DrBundle.ps1 makes."""
-    from generator.bundle import plan_identity
-    from generator.readiness import Expectation, bundle_check_ids
+    from generator.bundle.build import plan_identity
+    from generator.evidence.readiness import Expectation, bundle_check_ids
 
     identity = plan_identity(each, env)
     return Expectation(
@@ -652,7 +652,7 @@ def report_expectation(each: Plan, env: jinja2.Environment) -> Expectation:
 def _site_files(each: Plan) -> tuple[str, ...]:
     """The files of the DR site that its Test-DrBundle.ps1 lists, as it lists them
     (below the site, backslashes): every file of the site but itself."""
-    from generator.artifacts import BUNDLE_CHECK_NAME
+    from generator.plan.outputs import BUNDLE_CHECK_NAME
 
     site = PurePosixPath(each.site.stem, each.site.site)
     return tuple(
@@ -667,7 +667,7 @@ def _drift_view(
 ) -> DriftView:
     """The drift findings of ``discovery`` against ``inventory``, for the report
     (a discovery older than ``max_age`` is one more finding)."""
-    from generator.report_html import drift_view
+    from generator.evidence.report import drift_view
 
     found = drift(inventory, discovery, now=now, max_age=max_age)
     return drift_view(found, relative_display(discovery))
@@ -690,14 +690,14 @@ def facts_check(result: Path) -> LabReport:
 
 def simulate_discovery(inventory: Path) -> str:
     """The discovery JSON a production matching ``inventory`` would write."""
-    from generator.discovery_simulate import simulate
+    from generator.discovery.simulate import simulate
 
     return simulate(inventory)
 
 
 def discovery_schema() -> dict[str, Any]:
     """The JSON Schema of a discovery file (``drgen/discovery-v1``)."""
-    from generator.discovery_model import json_schema as discovery_json_schema
+    from generator.discovery.model import json_schema as discovery_json_schema
 
     return discovery_json_schema()
 
@@ -712,8 +712,8 @@ def import_discovery(discovery: Path, *, now: datetime | None = None) -> str:
             (``discovery_checks``), of another schema version or of an unknown
             BizTalk version.
     """
-    from generator.discovery_checks import read_discovery
-    from generator.discovery_import import new_inventory_text
+    from generator.discovery.checks import read_discovery
+    from generator.discovery.importer import new_inventory_text
 
     return new_inventory_text(read_discovery(discovery, now=now))
 
@@ -728,15 +728,15 @@ def import_into(
         DiscoveryError: as ``import_discovery``, or the discovery is of another group.
         InventoryError: the inventory cannot be read as YAML with group and production.
     """
-    from generator.discovery_checks import read_discovery
-    from generator.discovery_import import merge_into
+    from generator.discovery.checks import read_discovery
+    from generator.discovery.importer import merge_into
 
     return merge_into(inventory, read_discovery(discovery, now=now))
 
 
 def write_import(inventory: Path, merged: Merged) -> None:
     """Replace ``inventory`` with ``merged.after`` atomically (whole or not at all)."""
-    from generator.atomic import write_atomically
+    from generator.files.atomic import write_atomically
 
     write_atomically(inventory, merged.after.encode("utf-8"))
 
@@ -761,10 +761,10 @@ def drift(
         DiscoveryError: the discovery is malformed, inconsistent or of another
             group.
     """
-    from generator.discovery_checks import read_discovery
-    from generator.discovery_import import check_group
-    from generator.drift import drift as compare
-    from generator.drift_gaps import not_compared
+    from generator.discovery.checks import read_discovery
+    from generator.discovery.drift import drift as compare
+    from generator.discovery.gaps import not_compared
+    from generator.discovery.importer import check_group
 
     doc = load_inventory(inventory)
     inv = parse_inventory(doc)

@@ -13,10 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from generator.api import plan as plan_inventories
-from generator.artifacts import RenderedArtifact
-from generator.bundle import render_unsigned
-from generator.plan import Plan
-from generator.render import make_environment
+from generator.bundle.build import render_unsigned
+from generator.plan.site import Plan
+from generator.render.artifacts import RenderedArtifact
+from generator.render.environment import make_environment
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser

@@ -27,7 +27,7 @@ from cryptography.x509.oid import (
     NameOID,
 )
 
-from generator.certificates import SigningIdentity
+from generator.signing.certificates import SigningIdentity
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 

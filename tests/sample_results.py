@@ -35,14 +35,15 @@ from typing import Any
 
 from generator import __version__
 from generator.api import plan
-from generator.bundle import plan_identity, render_bundle
+from generator.bundle.build import plan_identity, render_bundle
 from generator.catalogue import CATALOGUE as N
-from generator.contexts import BundleIdentity, site_file_list
-from generator.drill_result import RESULT_SCHEMA, utc_text
-from generator.plan import Plan, SitePlan
-from generator.render import make_environment
-from generator.server_plan import ServerPlan
-from generator.signing import NullSigner
+from generator.evidence.results import RESULT_SCHEMA, utc_text
+from generator.plan.contexts import BundleIdentity, site_file_list
+from generator.plan.servers import ServerPlan
+from generator.plan.site import Plan
+from generator.plan.siteplan import SitePlan
+from generator.render.environment import make_environment
+from generator.signing.signer import NullSigner
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "examples" / "results"

@@ -12,11 +12,11 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from generator.api import plan as plan_inventories
-from generator.artifacts import RenderedArtifact
-from generator.bundle import render_unsigned
+from generator.bundle.build import render_unsigned
 from generator.catalogue import CATALOGUE
-from generator.plan import Plan
-from generator.render import make_environment
+from generator.plan.site import Plan
+from generator.render.artifacts import RenderedArtifact
+from generator.render.environment import make_environment
 
 ANSWER_ATTRS = {"Value", "GUID", "Selected"}
 QUESTION_ATTRS = {"ID", "Text", "Answers", "Default"}

@@ -1,4 +1,4 @@
-"""generator/atomic.py: a file replaced whole, with the right permissions."""
+"""generator/files/atomic.py: a file replaced whole, with the right permissions."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.atomic import write_atomically
 from generator.errors import OutputError
+from generator.files.atomic import write_atomically
 
 
 def _mode(path: Path) -> int:

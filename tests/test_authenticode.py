@@ -20,7 +20,8 @@ from asn1crypto import cms, parser
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.authenticode import (
+from generator.errors import SigningError, VerificationError
+from generator.signing.authenticode import (
     BOM,
     CRLF,
     POWERSHELL_SIP_GUID,
@@ -32,9 +33,8 @@ from generator.authenticode import (
     spc_indirect_data,
     split_signature,
 )
-from generator.authenticode_verify import verify_script
-from generator.certificates import SigningIdentity, ensure_dev_identity
-from generator.errors import SigningError, VerificationError
+from generator.signing.certificates import SigningIdentity, ensure_dev_identity
+from generator.signing.verify import verify_script
 from tests import pki
 
 SPC_INDIRECT_DATA = "1.3.6.1.4.1.311.2.1.4"

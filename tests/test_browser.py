@@ -19,9 +19,9 @@ import pytest
 from playwright.sync_api import Browser
 from playwright.sync_api import Error as PlaywrightError
 
-from generator.artifacts import RenderedArtifact, encode_text
-from generator.contexts import SiteRunbook
-from generator.plan import Plan
+from generator.plan.contexts import SiteRunbook
+from generator.plan.site import Plan
+from generator.render.artifacts import RenderedArtifact, encode_text
 from tests.conftest import EXAMPLES
 from tests.support.browser import (
     FLAGS,

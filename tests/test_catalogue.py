@@ -31,16 +31,18 @@ import pytest
 from tree_sitter import Node
 from typer.testing import CliRunner
 
-from generator import databases, discovery_reads, server_plan
-from generator import plan as plan_module
 from generator.api import plan as plan_inventories
-from generator.artifacts import ArtifactKind, RenderedArtifact, encode_text
-from generator.bundle import render_unsigned
+from generator.bundle.build import render_unsigned
 from generator.catalogue import CATALOGUE, PROBE_METHODS, Catalogue, Confidence, Kind
-from generator.cli import app
+from generator.cli.app import app
 from generator.defaults import DEFAULT_TEMPLATES
-from generator.labfacts import probe_items
-from generator.render import make_environment
+from generator.plan import databases, discovery_reads
+from generator.plan import servers as server_plan
+from generator.plan import site as plan_module
+from generator.plan.labprobe import probe_items
+from generator.plan.outputs import ArtifactKind
+from generator.render.artifacts import RenderedArtifact, encode_text
+from generator.render.environment import make_environment
 from tests import pwsh_oracle as ps
 from tests.conftest import EXAMPLES, INVENTORIES
 from tests.pwsh_oracle import node_text as _text

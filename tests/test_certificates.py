@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from generator.certificates import (
+from generator.errors import SigningError
+from generator.signing.certificates import (
     DEV_CERT_FILE,
     DEV_COMMON_NAME,
     DEV_KEY_FILE,
@@ -19,7 +20,6 @@ from generator.certificates import (
     ensure_dev_identity,
     load_identity,
 )
-from generator.errors import SigningError
 from tests import pki
 
 

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from generator import __version__
-from generator.cli import app
+from generator.cli.app import app
 from tests.conftest import INVENTORIES, ROOT
 
 

@@ -21,10 +21,13 @@ from hypothesis import strategies as st
 from tree_sitter import Node
 
 from generator import api
-from generator.artifacts import ArtifactKind, RenderedArtifact
-from generator.bundle import render_unsigned
+from generator.bundle.build import render_unsigned
+from generator.bundle.review import read_script
 from generator.errors import TemplateError
-from generator.psdata import (
+from generator.plan.outputs import ArtifactKind
+from generator.render.artifacts import RenderedArtifact
+from generator.render.environment import make_environment
+from generator.render.psdata import (
     DATA_BEGIN,
     DATA_END,
     SIGNATURE_BEGIN,
@@ -35,8 +38,6 @@ from generator.psdata import (
     row,
     split_script,
 )
-from generator.render import make_environment
-from generator.review import read_script
 from tests import pwsh_oracle as ps
 from tests.conftest import INVENTORIES
 from tests.support.shapes import SHAPES, Shape, shaped_inventory
@@ -245,7 +246,7 @@ def test_a_code_template_cannot_print_an_inventory_value(tmp_path: Path) -> None
 def test_bundle_check_algorithm(tmp_path: Path, runner) -> None:
     """Get-DrCodeSha256 of Test-DrBundle.ps1, step by step in Python, on the
     signed files of a real render, gives each manifest's code_sha256."""
-    from generator.cli import app
+    from generator.cli.app import app
 
     out = tmp_path / "out"
     result = runner.invoke(
@@ -330,7 +331,7 @@ COSMETIC = (
 def test_a_cosmetic_edit_renders_a_byte_identical_bundle(
     tmp_path: Path, runner, example_text: str
 ) -> None:
-    from generator.cli import app
+    from generator.cli.app import app
 
     inventory = tmp_path / "example.yaml"
     inventory.write_text(example_text, encoding="utf-8")

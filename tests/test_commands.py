@@ -18,7 +18,7 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from generator import api
-from generator.cli import app
+from generator.cli.app import app
 from tests.conftest import EXAMPLES, INVENTORIES
 
 EXPECTED = Path(__file__).parent / "data" / "cli"

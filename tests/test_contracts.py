@@ -29,26 +29,25 @@ import elementpath
 import pytest
 from tree_sitter import Node
 
-from generator.artifacts import (
+from generator.catalogue import CATALOGUE
+from generator.discovery.model import SCHEMA_FILE as DISCOVERY_SCHEMA_FILE
+from generator.discovery.model import Discovery
+from generator.discovery.script import build_discovery_script
+from generator.discovery.simulate import simulated
+from generator.evidence.results import SCHEMA_FILE as RESULT_SCHEMA_FILE
+from generator.evidence.results import DrillResult, result_files
+from generator.inventory.load import load_inventory
+from generator.inventory.model import Bam, Database, Inventory, OtherDatabase
+from generator.inventory.validation import parse_inventory
+from generator.plan.discovery_reads import bam_property_path
+from generator.plan.outputs import (
     DISCOVERY_SCRIPT_NAME,
     PRODUCTION_FOLDER,
     ArtifactKind,
-    RenderedArtifact,
-    encode_text,
 )
-from generator.catalogue import CATALOGUE
-from generator.discovery_model import SCHEMA_FILE as DISCOVERY_SCHEMA_FILE
-from generator.discovery_model import Discovery
-from generator.discovery_reads import bam_property_path
-from generator.discovery_script import build_discovery_script
-from generator.discovery_simulate import simulated
-from generator.drill_result import SCHEMA_FILE as RESULT_SCHEMA_FILE
-from generator.drill_result import DrillResult, result_files
-from generator.inventory import load_inventory
-from generator.model import Bam, Database, Inventory, OtherDatabase
-from generator.render import make_environment
-from generator.signing import NullSigner
-from generator.validation import parse_inventory
+from generator.render.artifacts import RenderedArtifact, encode_text
+from generator.render.environment import make_environment
+from generator.signing.signer import NullSigner
 from tests import pwsh_oracle as ps
 from tests.conftest import EXAMPLES, INVENTORIES
 from tests.ps_shapes import (

@@ -14,11 +14,11 @@ import pytest
 from typer.testing import CliRunner
 
 from generator import api
-from generator.cli import app
-from generator.discovery_checks import CLOCK_TOLERANCE
-from generator.discovery_model import _Positions, parse_discovery_text
-from generator.discovery_simulate import simulate
-from generator.drift_report import drift_json, drift_text
+from generator.cli.app import app
+from generator.cli.drift import drift_json, drift_text
+from generator.discovery.checks import CLOCK_TOLERANCE
+from generator.discovery.model import _Positions, parse_discovery_text
+from generator.discovery.simulate import simulate
 from generator.errors import DiscoveryError, ExitCode, InventoryError
 from tests.conftest import INVENTORIES, ROOT
 

@@ -14,22 +14,21 @@ from typer.testing import CliRunner
 
 from generator import api
 from generator.catalogue import CATALOGUE as N
-from generator.cli import app
-from generator.discovery_import import merge_into, new_inventory_text
-from generator.discovery_model import (
+from generator.cli.app import app
+from generator.discovery.importer import merge_into, new_inventory_text
+from generator.discovery.model import (
     READ_FROM,
     SCHEMA_FILE,
     Discovery,
     json_schema,
     parse_discovery_text,
 )
-from generator.discovery_simulate import PRODUCT, SIMULATED_AT, simulate
+from generator.discovery.simulate import PRODUCT, SIMULATED_AT, simulate
 from generator.errors import DiscoveryError, ExitCode, InventoryError
-from generator.inspection import schema_text
-from generator.inventory import load_inventory, parse_inventory_text
-from generator.model import Inventory
-from generator.plan import build_plan
-from generator.validation import parse_inventory
+from generator.inventory.load import load_inventory, parse_inventory_text
+from generator.inventory.model import Inventory, schema_text
+from generator.inventory.validation import parse_inventory
+from generator.plan.site import build_plan
 
 from .conftest import EXAMPLES, INVENTORIES, ROOT
 
@@ -74,7 +73,7 @@ def test_committed_discovery_schema_matches_the_model() -> None:
     path = ROOT / "schema" / SCHEMA_FILE
     assert path.read_text(encoding="utf-8") == schema_text(json_schema()), (
         "schema/drgen-discovery-v1.schema.json is stale: regenerate it with "
-        "generator.discovery_model.json_schema (see docs/discovery.md)"
+        "generator.discovery.model.json_schema (see docs/discovery.md)"
     )
 
 

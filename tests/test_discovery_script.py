@@ -25,27 +25,26 @@ from tree_sitter import Node
 from typer.testing import CliRunner
 
 from generator import api
-from generator.artifact_plan import DISCOVERY
-from generator.artifacts import (
+from generator.bundle.build import render_unsigned
+from generator.catalogue import CATALOGUE, Kind
+from generator.cli.app import app
+from generator.discovery.model import SCHEMA_ID, json_schema
+from generator.discovery.script import build_discovery_script
+from generator.errors import ExitCode, VerificationError
+from generator.inventory.load import load_inventory
+from generator.inventory.validation import parse_inventory
+from generator.plan.artifacts import DISCOVERY
+from generator.plan.discovery_reads import discovery_reads
+from generator.plan.outputs import (
     BUNDLE_CHECK_NAME,
     DISCOVERY_SCRIPT_NAME,
     PRODUCTION_FOLDER,
     ArtifactKind,
-    RenderedArtifact,
-    encode_text,
 )
-from generator.bundle import render_unsigned
-from generator.catalogue import CATALOGUE, Kind
-from generator.cli import app
-from generator.discovery_model import SCHEMA_ID, json_schema
-from generator.discovery_reads import discovery_reads
-from generator.discovery_script import build_discovery_script
-from generator.errors import ExitCode, VerificationError
-from generator.inventory import load_inventory
-from generator.plan import Plan
-from generator.render import make_environment
-from generator.signing import NullSigner
-from generator.validation import parse_inventory
+from generator.plan.site import Plan
+from generator.render.artifacts import RenderedArtifact, encode_text
+from generator.render.environment import make_environment
+from generator.signing.signer import NullSigner
 from tests import pwsh_oracle as ps
 from tests.conftest import EXAMPLES, INVENTORIES, require_tool
 from tests.ps_shapes import written_shape

@@ -22,7 +22,7 @@ import pytest
 import typer.main
 import yaml
 
-from generator.cli import app, complete_inventory
+from generator.cli.app import app, complete_inventory
 from generator.defaults import DEFAULT_TEMPLATES, SCHEMA_FOLDER
 from generator.errors import ExitCode
 from tests.conftest import INVENTORIES, ROOT
@@ -209,7 +209,7 @@ def test_init_writes_a_starter_that_validates_as_written(runner, tmp_path, monke
 
 
 def test_init_explains_every_section_and_marks_what_to_change(tmp_path):
-    from generator.starter import starter_text
+    from generator.inventory.starter import starter_text
 
     text = starter_text("schema.json")
     data = yaml.safe_load(text)

@@ -18,12 +18,12 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from generator import api
-from generator.cli import app
-from generator.discovery_simulate import simulate
-from generator.drift import CODES, DriftReport
-from generator.drift_report import drift_json, drift_text
+from generator.cli.app import app
+from generator.cli.drift import drift_json, drift_text
+from generator.discovery.drift import CODES, DriftReport
+from generator.discovery.simulate import simulate
 from generator.errors import ExitCode, Location
-from generator.inventory import load_inventory
+from generator.inventory.load import load_inventory
 
 from .conftest import EXAMPLES, INVENTORIES, ROOT
 

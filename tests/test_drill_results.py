@@ -15,10 +15,11 @@ from typing import Any
 import jsonschema
 import pytest
 
-from generator.bundle import plan_identity, render_unsigned
-from generator.bundle_id import bundle_id, templates_used
+from generator.bundle.build import plan_identity, render_unsigned
+from generator.bundle.identity import bundle_id, templates_used
 from generator.defaults import DEFAULT_TEMPLATES
-from generator.drill_result import (
+from generator.errors import ExitCode, TemplateError
+from generator.evidence.results import (
     RESULT_SCHEMA,
     SCHEMA_FILE,
     CheckResult,
@@ -29,10 +30,9 @@ from generator.drill_result import (
     read_result,
     result_files,
 )
-from generator.errors import ExitCode, TemplateError
-from generator.inspection import schema_text
-from generator.labfacts import catalogue_sha256
-from generator.render import make_environment
+from generator.inventory.model import schema_text
+from generator.plan.labprobe import catalogue_sha256
+from generator.render.environment import make_environment
 from tests import pwsh_oracle as ps
 from tests.conftest import EXAMPLES
 from tests.ps_shapes import written_shape
@@ -370,8 +370,8 @@ def test_the_sample_checks_use_the_scripts_ids(all_artifacts, plans) -> None:
 def test_the_committed_schema_is_the_models() -> None:
     assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_text(json_schema()), (
         f"schema/{SCHEMA_FILE} is stale: run .venv/bin/python -c "
-        "'from generator.drill_result import json_schema; "
-        "from generator.inspection import schema_text; "
+        "'from generator.evidence.results import json_schema; "
+        "from generator.inventory.model import schema_text; "
         'print(schema_text(json_schema()), end="")\' > schema/' + SCHEMA_FILE
     )
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))

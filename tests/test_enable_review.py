@@ -20,8 +20,8 @@ from typing import Final
 import pytest
 from tree_sitter import Node
 
-from generator.artifacts import RenderedArtifact
 from generator.catalogue import CATALOGUE
+from generator.render.artifacts import RenderedArtifact
 from tests import pwsh_oracle as ps
 from tests.pwsh_oracle import node_text as text
 from tests.pwsh_oracle import nodes

@@ -17,9 +17,9 @@ import pytest
 from typer.testing import CliRunner
 
 from generator import api
-from generator.cli import app
+from generator.cli.app import app
 from generator.errors import DiscoveryError, InventoryError
-from generator.inventory import load_inventory
+from generator.inventory.load import load_inventory
 from tests.conftest import INVENTORIES, ROOT
 
 INVALID = ROOT / "tests" / "data" / "inventories" / "invalid"

@@ -13,11 +13,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 from jinja2 import nodes
 
-from generator.artifact_plan import ArtifactSpec
-from generator.artifacts import ArtifactKind, RenderedArtifact
 from generator.defaults import DEFAULT_TEMPLATES
 from generator.errors import TemplateError
-from generator.escaping import (
+from generator.plan.artifacts import ArtifactSpec
+from generator.plan.outputs import ArtifactKind
+from generator.render.artifacts import RenderedArtifact
+from generator.render.environment import (
+    make_environment,
+    render_artifact,
+    render_template,
+)
+from generator.render.escaping import (
     FILTERS,
     PsLiteral,
     UnsafeValueError,
@@ -28,7 +34,6 @@ from generator.escaping import (
     ps_int,
     ps_str,
 )
-from generator.render import make_environment, render_artifact, render_template
 
 #: Every character Windows PowerShell's tokenizer accepts as a single quote.
 QUOTES = "'\u2018\u2019\u201a\u201b"

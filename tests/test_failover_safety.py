@@ -20,8 +20,9 @@ from typing import Final
 import pytest
 from tree_sitter import Node
 
-from generator.artifacts import ArtifactKind, RenderedArtifact, encode_text
-from generator.plan import Plan
+from generator.plan.outputs import ArtifactKind
+from generator.plan.site import Plan
+from generator.render.artifacts import RenderedArtifact, encode_text
 from tests import pwsh_oracle as ps
 from tests.conftest import EXAMPLES
 from tests.pwsh_oracle import node_text as text

@@ -23,16 +23,17 @@ from markdown_it.token import Token
 from tree_sitter import Node
 
 from generator.api import plan as plan_inventories
-from generator.artifacts import ArtifactKind, RenderedArtifact, encode_text
-from generator.bundle import render_unsigned
+from generator.bundle.build import render_unsigned
 from generator.catalogue import CATALOGUE, Kind
 from generator.errors import Diagnostic, InventoryError, PlanError
-from generator.inventory import load_inventory
-from generator.model import Database, Inventory
-from generator.plan import Plan, build_plan
-from generator.render import make_environment
-from generator.server_plan import ServerPlan
-from generator.validation import parse_inventory
+from generator.inventory.load import load_inventory
+from generator.inventory.model import Database, Inventory
+from generator.inventory.validation import parse_inventory
+from generator.plan.outputs import ArtifactKind
+from generator.plan.servers import ServerPlan
+from generator.plan.site import Plan, build_plan
+from generator.render.artifacts import RenderedArtifact, encode_text
+from generator.render.environment import make_environment
 from tests import pwsh_oracle as ps
 from tests.conftest import EXAMPLES, INVENTORIES
 from tests.pwsh_oracle import node_text as text

@@ -26,10 +26,10 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from generator import api
-from generator.cli import app
-from generator.drill_result import ResultError
+from generator.cli.app import app
 from generator.errors import ExitCode
-from generator.readiness import Reason
+from generator.evidence.readiness import Reason
+from generator.evidence.results import ResultError
 from tests.conftest import INVENTORIES, ROOT
 from tests.sample_results import SAMPLE_NOW, sample_files
 

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from generator import api
-from generator.inventory import load_inventory
+from generator.inventory.load import load_inventory
 from generator.text import format_character
 from tests.conftest import EXAMPLES, INVENTORIES
 

@@ -29,11 +29,12 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from generator.api import plan as plan_inventories
-from generator.artifacts import ArtifactKind, RenderedArtifact, encode_text
-from generator.bundle import render_unsigned
+from generator.bundle.build import render_unsigned
 from generator.errors import DrgenError, ExitCode, relative_display
-from generator.inventory import load_inventory
-from generator.render import make_environment
+from generator.inventory.load import load_inventory
+from generator.plan.outputs import ArtifactKind
+from generator.render.artifacts import RenderedArtifact, encode_text
+from generator.render.environment import make_environment
 from tests import pwsh_oracle as ps
 from tests.conftest import INVENTORIES
 from tests.test_escaping import QUOTES, ps_unquote

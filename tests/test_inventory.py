@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from generator.errors import InventoryError, Location
-from generator.inventory import (
+from generator.inventory.load import (
     MAX_DEPTH,
     MAX_NODES,
     load_inventory,
@@ -224,7 +224,7 @@ def test_load_reports_an_unreadable_file(tmp_path: Path) -> None:
 
 
 def test_duplicate_keys_are_reported_with_every_other_problem() -> None:
-    from generator.validation import parse_inventory
+    from generator.inventory.validation import parse_inventory
 
     doc = parse_inventory_text(
         "schema: drgen/v1\ngroup:\n  name: G\n  name: H\n  biztalk_version: '2099'\n",
@@ -267,7 +267,7 @@ def test_the_fast_parser_gives_what_the_pure_parser_gives(
 ) -> None:
     import yaml
 
-    import generator.inventory as inventory
+    import generator.inventory.load as inventory
 
     assert inventory._FAST_LOADER is getattr(yaml, "CSafeLoader", None)
     fast = _outcome(text)

@@ -30,25 +30,28 @@ from hypothesis import strategies as st
 from tree_sitter import Node
 from typer.testing import CliRunner
 
-from generator.artifacts import ArtifactKind, RenderedArtifact, encode_text
 from generator.catalogue import CATALOGUE, PROBE_METHODS, Catalogue, Kind, Probe
-from generator.cli import app
-from generator.discovery_reads import discovery_reads
+from generator.cli.app import app
+from generator.cli.facts import report_json, report_text
 from generator.errors import ExitCode
-from generator.facts_report import report_json, report_text
-from generator.labfacts import (
+from generator.evidence.labfacts import (
     RESULT_SCHEMA,
     STATUSES,
     LabReport,
     LabResultError,
+    check_result,
+)
+from generator.inventory.model import Version
+from generator.plan.discovery_reads import discovery_reads
+from generator.plan.labprobe import (
     _sql_count,
     _sql_row_count,
     catalogue_sha256,
-    check_result,
     probe_items,
 )
-from generator.model import Version
-from generator.plan import Plan
+from generator.plan.outputs import ArtifactKind
+from generator.plan.site import Plan
+from generator.render.artifacts import RenderedArtifact, encode_text
 from tests import pwsh_oracle as ps
 from tests.conftest import EXAMPLES
 from tests.pwsh_oracle import node_text as _text

@@ -17,8 +17,8 @@ from typing import Any, SupportsIndex
 import pytest
 
 from bench.synthetic import synthetic_discovery
-from generator.discovery_model import parse_discovery_text
-from generator.jsonfile import LineIndex, nesting_offset
+from generator.discovery.model import parse_discovery_text
+from generator.files.jsonfile import LineIndex, nesting_offset
 
 
 class Counted(str):

@@ -10,15 +10,15 @@ import pydantic
 import pytest
 
 from generator.errors import Diagnostic, InventoryError
-from generator.inspection import schema_text
-from generator.inventory import load_inventory, parse_inventory_text
-from generator.model import (
+from generator.inventory.load import load_inventory, parse_inventory_text
+from generator.inventory.model import (
     DEFAULT_CAPACITY_RATIO,
     SCHEMA_FILE,
     Inventory,
     json_schema,
+    schema_text,
 )
-from generator.validation import parse_inventory
+from generator.inventory.validation import parse_inventory
 from tests.conftest import EXAMPLES, INVENTORIES, ROOT
 
 SCHEMA_PATH = ROOT / "schema" / SCHEMA_FILE
@@ -519,7 +519,7 @@ def test_every_example_names_the_schema_on_its_first_line(path: Path) -> None:
 
 
 def test_schema_command_prints_the_committed_schema(runner) -> None:
-    from generator.cli import app
+    from generator.cli.app import app
 
     result = runner.invoke(app, ["schema"])
     assert result.exit_code == 0

@@ -28,8 +28,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from generator.cli import app
-from generator.model import DB_PATTERN
+from generator.cli.app import app
+from generator.inventory.model import DB_PATTERN
 from tests.conftest import EXAMPLES, INVENTORIES
 
 settings.register_profile(

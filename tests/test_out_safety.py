@@ -24,11 +24,11 @@ import pytest
 from typer.testing import CliRunner
 
 from generator import api
-from generator.cli import app
+from generator.bundle.lock import lock_path
+from generator.bundle.manifest import MANIFEST_SCHEMA
+from generator.bundle.writer import bundle_manifest, own_name
+from generator.cli.app import app
 from generator.errors import ExitCode
-from generator.manifest import MANIFEST_SCHEMA
-from generator.outlock import lock_path
-from generator.writer import bundle_manifest, own_name
 from tests.conftest import INVENTORIES, ROOT
 
 EXAMPLE = INVENTORIES / "example.yaml"
@@ -230,7 +230,7 @@ def test_drgens_own_names() -> None:
 HOLD_THE_LOCK = """
 import os, sys, time
 from pathlib import Path
-from generator.outlock import bundle_locks
+from generator.bundle.lock import bundle_locks
 
 out = Path(sys.argv[1])
 with bundle_locks(out, ["example"]):

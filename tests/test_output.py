@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from generator.cli import app
-from generator.inventory import load_inventory
-from generator.validation import parse_inventory
+from generator.cli.app import app
+from generator.inventory.load import load_inventory
+from generator.inventory.validation import parse_inventory
 from tests.conftest import INVENTORIES, ROOT
 
 

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from generator import api, parallel
-from generator.bundle import build_bundle
-from generator.render import make_environment, template_set_sha256
-from generator.signing import choose_signer
+from generator import api
+from generator.bundle import parallel
+from generator.bundle.build import build_bundle
+from generator.render.environment import make_environment, template_set_sha256
+from generator.signing.signer import choose_signer
 from tests.conftest import INVENTORIES
 
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from generator import api
-from generator.bundle import render_bundle
-from generator.contexts import (
+from generator.bundle.build import render_bundle
+from generator.plan.contexts import (
     BundleCheck,
     DiscoveryScript,
     LabProbe,
@@ -18,9 +18,9 @@ from generator.contexts import (
     SiteRunbook,
     SiteScript,
 )
-from generator.plan import Plan
-from generator.render import make_environment
-from generator.signing import NullSigner
+from generator.plan.site import Plan
+from generator.render.environment import make_environment
+from generator.signing.signer import NullSigner
 from tests.conftest import INVENTORIES
 
 

@@ -25,10 +25,11 @@ from hypothesis import strategies as st
 
 from bench.synthetic import synthetic_inventory
 from generator.api import plan as plan_inventories
-from generator.artifacts import ArtifactKind, RenderedArtifact, encode_text
-from generator.bundle import render_unsigned
+from generator.bundle.build import render_unsigned
 from generator.errors import DrgenError
-from generator.render import make_environment
+from generator.plan.outputs import ArtifactKind
+from generator.render.artifacts import RenderedArtifact, encode_text
+from generator.render.environment import make_environment
 from tests import ps51_rules as rules
 from tests import pwsh_oracle as ps
 from tests.conftest import INVENTORIES, ROOT
@@ -491,7 +492,7 @@ def bundles(
     work = tmp_path_factory.mktemp("ps51-rules")
     starter = work / "starter.yaml"
     starter.write_bytes(
-        (ROOT / "generator" / "starter" / "inventory.yaml").read_bytes()
+        (ROOT / "generator" / "inventory" / "starter" / "inventory.yaml").read_bytes()
     )
     found["starter"] = render(starter)
     for servers in (1, 3):

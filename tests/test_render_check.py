@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import app
+from generator.cli.app import app
 from generator.errors import ExitCode
 from tests.conftest import INVENTORIES, checkout_files
 

@@ -15,16 +15,9 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from generator import api
-from generator.cli import app
-from generator.drill_result import (
-    CheckResult,
-    parse_result,
-    read_result,
-    result_files,
-)
+from generator.cli.app import app
 from generator.errors import ExitCode
-from generator.plan import Plan
-from generator.readiness import (
+from generator.evidence.readiness import (
     DEFAULT_MAX_AGE_DAYS,
     FUTURE_TOLERANCE,
     Expectation,
@@ -33,8 +26,15 @@ from generator.readiness import (
     Reason,
     evaluate,
 )
-from generator.render import make_environment
-from generator.report_html import render_report, report_context
+from generator.evidence.report import render_report, report_context
+from generator.evidence.results import (
+    CheckResult,
+    parse_result,
+    read_result,
+    result_files,
+)
+from generator.plan.site import Plan
+from generator.render.environment import make_environment
 from tests.conftest import INVENTORIES
 from tests.sample_results import (
     OLD_BUNDLE_ID,
@@ -820,7 +820,7 @@ def test_api_report_judges_and_renders(samples: Path) -> None:
 
 
 def test_report_with_a_discovery_shows_drift(tmp_path: Path, samples: Path) -> None:
-    from generator.discovery_simulate import simulate
+    from generator.discovery.simulate import simulate
 
     same = tmp_path / "discovery.json"
     same.write_text(simulate(INVENTORIES / "consolidated.yaml"), encoding="utf-8")

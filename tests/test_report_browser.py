@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from generator.drill_result import DrillResult, read_result, result_files
+from generator.evidence.results import DrillResult, read_result, result_files
 from tests.conftest import ROOT
 from tests.sample_results import SAMPLES, sample_report
 from tests.support.browser import OpenedPage, open_file, print_pdf, screenshot

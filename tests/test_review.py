@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from generator import api
-from generator.cli import app
+from generator.cli.app import app
 from generator.defaults import DEFAULT_TEMPLATES
 
 SEND_ON_DR2 = (

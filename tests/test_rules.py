@@ -6,14 +6,14 @@ import re
 
 import pytest
 
-from generator import rules
 from generator.errors import Diagnostic
-from generator.inventory import parse_inventory_text
-from generator.mapping import capacity, dr_host_instances, host_mapping
-from generator.model import Inventory
-from generator.plan import build_plan
-from generator.rules import RULE_CODES, check_rules
-from generator.validation import parse_inventory
+from generator.inventory.load import parse_inventory_text
+from generator.inventory.model import Inventory
+from generator.inventory.validation import parse_inventory
+from generator.plan import rules
+from generator.plan.mapping import capacity, dr_host_instances, host_mapping
+from generator.plan.rules import RULE_CODES, check_rules
+from generator.plan.site import build_plan
 from tests.conftest import INVENTORIES, ROOT
 from tests.test_validate_cli import INVALID
 
@@ -55,7 +55,7 @@ def line_of(text: str, needle: str) -> int:
 def test_rule_codes_list_every_code_a_rule_reports() -> None:
     source = "".join(
         p.read_text(encoding="utf-8")
-        for p in sorted((ROOT / "generator" / "rules").glob("*.py"))
+        for p in sorted((ROOT / "generator" / "plan" / "rules").glob("*.py"))
     )
     reported = set(re.findall(r'^\s+"([a-z]+(?:-[a-z]+)+|capacity)",$', source, re.M))
     assert reported == set(RULE_CODES)

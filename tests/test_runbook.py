@@ -11,12 +11,12 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from generator.api import plan as plan_inventories
-from generator.artifacts import RenderedArtifact
-from generator.bundle import render_unsigned
+from generator.bundle.build import render_unsigned
 from generator.catalogue import CATALOGUE, Confidence
-from generator.markdown import md, md_code
-from generator.plan import Plan
-from generator.render import make_environment
+from generator.plan.site import Plan
+from generator.render.artifacts import RenderedArtifact
+from generator.render.environment import make_environment
+from generator.render.markdown import md, md_code
 from tests.conftest import EXAMPLES
 from tests.test_fidelity import (
     Item,
@@ -281,8 +281,8 @@ def test_bam_analysis_only_where_the_inventory_has_one(
 
 
 def test_runbook_md_names_the_bundle_its_results_carry(rendered, plans) -> None:
-    from generator.bundle import plan_identity
-    from generator.render import make_environment
+    from generator.bundle.build import plan_identity
+    from generator.render.environment import make_environment
 
     for stem, plan in plans.items():
         site = plan.site.site

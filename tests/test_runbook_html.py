@@ -15,22 +15,23 @@ import pytest
 from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
-from generator.artifacts import ArtifactKind, RenderedArtifact, encode_text
-from generator.cli import app
-from generator.contexts import SiteRunbook
+from generator.cli.app import app
 from generator.errors import TemplateError
-from generator.inventory import load_inventory
-from generator.model import model_sha256
-from generator.plan import Plan
-from generator.render import make_environment, render_artifact
-from generator.runbook import (
+from generator.inventory.load import load_inventory
+from generator.inventory.model import model_sha256
+from generator.inventory.validation import parse_inventory
+from generator.plan.contexts import SiteRunbook
+from generator.plan.outputs import ArtifactKind
+from generator.plan.runbook import (
     SERVER_FOLDER,
     SITE_FOLDER,
     RunbookDocument,
     runbook_document,
     server_map,
 )
-from generator.validation import parse_inventory
+from generator.plan.site import Plan
+from generator.render.artifacts import RenderedArtifact, encode_text
+from generator.render.environment import make_environment, render_artifact
 from tests.conftest import EXAMPLES, INVENTORIES
 from tests.test_fidelity import artifact, failover
 
@@ -491,7 +492,7 @@ def test_it_names_the_bundle_id_the_drill_results_carry(
     rendered, plans, stem: str
 ) -> None:
     """The signed paper record and the report's verdict name the same bundle."""
-    from generator.bundle import plan_identity
+    from generator.bundle.build import plan_identity
 
     wanted = plan_identity(plans[stem], make_environment()).bundle_id
     assert re.fullmatch(r"[0-9a-f]{64}", wanted)

@@ -7,9 +7,10 @@ import re
 import pytest
 from tree_sitter import Node
 
-from generator.artifacts import ArtifactKind, RenderedArtifact, encode_text
-from generator.plan import Plan
-from generator.psdata import parse_block, split_script
+from generator.plan.outputs import ArtifactKind
+from generator.plan.site import Plan
+from generator.render.artifacts import RenderedArtifact, encode_text
+from generator.render.psdata import parse_block, split_script
 from tests import pwsh_oracle as ps
 
 pytestmark = pytest.mark.oracle

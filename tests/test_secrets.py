@@ -20,9 +20,10 @@ from tree_sitter import Node
 from typer.testing import CliRunner
 
 from generator.api import plan as plan_inventories
-from generator.artifacts import ArtifactKind, RenderedArtifact, encode_text
-from generator.cli import app
+from generator.cli.app import app
 from generator.errors import ExitCode, InventoryError
+from generator.plan.outputs import ArtifactKind
+from generator.render.artifacts import RenderedArtifact, encode_text
 from tests import pwsh_oracle as ps
 from tests.conftest import INVENTORIES
 from tests.pwsh_oracle import walk

@@ -17,9 +17,9 @@ from typing import Final, TypeVar
 import pytest
 from tree_sitter import Node
 
-from generator.artifacts import RenderedArtifact
-from generator.plan import Plan
-from generator.release import Timeouts
+from generator.plan.site import Plan
+from generator.render.artifacts import RenderedArtifact
+from generator.render.release import Timeouts
 from tests import pwsh_oracle as ps
 from tests.pwsh_oracle import node_text as text
 from tests.pwsh_oracle import nodes

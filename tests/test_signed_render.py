@@ -10,8 +10,8 @@ import pytest
 from cryptography import x509
 from typer.testing import CliRunner
 
-from generator.authenticode_verify import verify_script
-from generator.cli import app
+from generator.cli.app import app
+from generator.signing.verify import verify_script
 from tests.conftest import INVENTORIES, require_tool
 
 pytestmark = pytest.mark.oracle

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from generator.cli import app
+from generator.cli.app import app
 from tests import pki
 from tests.conftest import INVENTORIES, require_tool
 

@@ -14,11 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator import api
-from generator.artifacts import ArtifactKind, RenderedArtifact, encode_text
-from generator.bundle import render_unsigned
+from generator.bundle.build import render_unsigned
 from generator.errors import SigningError
-from generator.render import make_environment
-from generator.signing import NullSigner, Signer, choose_signer, encode_and_sign
+from generator.plan.outputs import ArtifactKind
+from generator.render.artifacts import RenderedArtifact, encode_text
+from generator.render.environment import make_environment
+from generator.signing.signer import NullSigner, Signer, choose_signer, encode_and_sign
 from tests.conftest import INVENTORIES
 
 

@@ -9,8 +9,9 @@ from pathlib import PurePosixPath
 
 from tree_sitter import Node
 
-from generator.artifacts import BUNDLE_CHECK_NAME, RenderedArtifact
-from generator.verify import _runtime_file
+from generator.bundle.verify import _runtime_file
+from generator.plan.outputs import BUNDLE_CHECK_NAME
+from generator.render.artifacts import RenderedArtifact
 from tests.conftest import EXAMPLES
 from tests.pwsh_oracle import node_text as text
 from tests.pwsh_oracle import nodes

@@ -19,11 +19,11 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from typer.testing import CliRunner
 
-from generator.artifacts import RenderedArtifact
 from generator.catalogue import CATALOGUE
-from generator.cli import app
-from generator.facts_report import catalogue_text
-from generator.plan import Plan
+from generator.cli.app import app
+from generator.cli.facts import catalogue_text
+from generator.plan.site import Plan
+from generator.render.artifacts import RenderedArtifact
 from tests.conftest import EXAMPLES
 
 Rendered = dict[str, dict[PurePosixPath, RenderedArtifact]]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from generator.artifacts import RenderedArtifact
+from generator.render.artifacts import RenderedArtifact
 from tests.conftest import EXAMPLES
 
 

@@ -1,4 +1,4 @@
-"""`drgen render` writes each file while it renders (generator/staging.py).
+"""`drgen render` writes each file while it renders (generator/bundle/staging.py).
 
 What the streaming path writes must be byte for byte what the in-memory
 `build_bundle` makes (plan, render --check and the snapshots use that one), on
@@ -13,14 +13,14 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-import generator.parallel as parallel
+import generator.bundle.parallel as parallel
 from generator import api
-from generator.bundle import build_bundle
+from generator.bundle.build import build_bundle
+from generator.bundle.writer import safe_target
 from generator.defaults import DEFAULT_TEMPLATES
 from generator.errors import OutputError, TemplateError
-from generator.render import make_environment, template_set_sha256
-from generator.signing import choose_signer
-from generator.writer import safe_target
+from generator.render.environment import make_environment, template_set_sha256
+from generator.signing.signer import choose_signer
 from tests.conftest import INVENTORIES
 
 

@@ -18,14 +18,14 @@ from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from generator.authenticode import (
+from generator.errors import SigningError
+from generator.signing.authenticode import (
     BOM,
     AuthenticodeSigner,
     split_signature,
 )
-from generator.authenticode_verify import verify_script
-from generator.errors import SigningError
-from generator.timestamp import display_url, make_timestamper
+from generator.signing.timestamp import display_url, make_timestamper
+from generator.signing.verify import verify_script
 from tests import pki
 
 SPC_RFC3161 = "1.3.6.1.4.1.311.3.3.1"

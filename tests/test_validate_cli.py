@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from generator.cli import app
+from generator.cli.app import app
 from generator.errors import InventoryError
 from tests.conftest import INVENTORIES, ROOT
 

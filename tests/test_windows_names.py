@@ -16,9 +16,9 @@ import yaml
 from typer.testing import CliRunner
 
 from generator import api
-from generator.cli import app
+from generator.cli.app import app
 from generator.errors import InventoryError, UsageError
-from generator.winnames import SOURCE, device_name, windows_name_problem
+from generator.inventory.winnames import SOURCE, device_name, windows_name_problem
 from tests.conftest import INVENTORIES
 
 RESERVED = (
@@ -181,8 +181,8 @@ def test_inventories_that_collide_on_windows(
 
 
 def test_the_rules_know_the_manifests_name() -> None:
-    from generator.rules import names
-    from generator.writer import MANIFEST_NAME
+    from generator.bundle.writer import MANIFEST_NAME
+    from generator.plan.rules import names
 
     assert names.MANIFEST_NAME == MANIFEST_NAME
 

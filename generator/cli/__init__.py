@@ -1,0 +1,1 @@
+"""The command line: arguments, one api call, text output, exit codes."""

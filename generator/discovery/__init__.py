@@ -1,0 +1,1 @@
+"""Beside the pipeline: read a production group, import it, compare it (drift)."""

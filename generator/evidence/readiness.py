@@ -1,0 +1,517 @@
+"""Is a DR site ready? The verdict ``drgen report`` gives from drill results.
+
+Per site and DR server, the latest result of each kind (``Bundle`` for
+Test-DrBundle.ps1, else Test-DrServer.ps1's expected state) is judged:
+
+* ``failed``: a check of it did not pass (or it has no check at all);
+* ``stale``: it finished more than ``max_age`` before ``now``;
+* ``foreign``: it comes from a bundle other than the one the inventory renders
+  to today (``generator.bundle.identity``), or from a computer that is not a DR server
+  of the site: the tested bundle is not the bundle you would run;
+* ``missing``: a DR server has no ``Bundle`` or no ``Dormant`` result at all
+  (the two runs that say a prepared site is sound);
+* ``superseded``: a ``Ready`` or ``Active`` result finished after the latest
+  ``Dormant`` one: the server was enabled after it was last shown dormant, so
+  that result no longer says what it is now (run Test-DrServer.ps1 -AfterDrill
+  once the drill is stood down);
+* ``script changed``: a Test-DrServer.ps1 result whose ``script_sha256`` is not
+  the SHA-256 the same server's latest ``Bundle`` result expected for that
+  server's Test-DrServer.ps1 (its ``sha256:<server>\\Test-DrServer.ps1`` check):
+  the script that ran is not the bundle's, so what was tested is not what would
+  run. Judged only when both results are of the current bundle and the check is
+  there; a ``Bundle`` result is never compared (Test-DrBundle.ps1 cannot list
+  its own hash, and a re-signed bundle keeps its id: its own signature check is
+  what covers it);
+* ``future``: a result that finished more than :data:`FUTURE_TOLERANCE` after
+  ``now`` (the server's clock is ahead): it would stay the latest and never go
+  stale. Always judged, even on a drill's result, whose age means nothing then;
+* ``incomplete``: a ``Bundle`` result of the current bundle that lacks a check
+  the bundle's Test-DrBundle.ps1 makes (``sha256:`` of every file of the site,
+  ``signature:`` and ``code:`` of every script, ``signature:`` of itself): a file
+  nobody checked is not
+  known to be intact;
+* ``bundle check differs``: the latest ``Bundle`` results of one site's servers,
+  of one bundle, report different SHA-256s of Test-DrBundle.ps1 itself: the
+  servers did not run the same bundle check;
+* ``identity``: a result that names the current bundle but another inventory
+  SHA-256 or drgen version than that bundle's: the bundle id is computed from
+  both, so the result cannot be what the bundle's script wrote.
+
+The files are not signed, so a consistent forgery cannot be caught here; every
+inconsistency can. A result that contradicts itself (passed with differing
+values, a kind its script does not have) is refused when it is read
+(``drill_result.contradiction``).
+
+``Ready`` and ``Active`` results come from drills: none is required, and one
+that is stale or from another bundle is history (shown with a note, not held
+against the site, or every re-render would call for a new drill); a current
+one that failed makes the site not ready.
+
+The site is ready when no latest result has a reason and nothing is missing,
+and (with ``--drift``) the discovery shows no drift error: a bundle rendered
+from an inventory production no longer matches is not the one to run.
+Without an inventory, neither ``foreign`` nor ``missing`` can be judged (which
+servers, which bundle?): the report says so, and judges the rest.
+Everything here is pure: ``now`` comes from the caller.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from generator.evidence.results import DrillResult
+
+# The kinds of result, in report order; the first two are required of every server.
+KINDS = ("Bundle", "Dormant", "Ready", "Active")
+REQUIRED_KINDS = ("Bundle", "Dormant")
+DEFAULT_MAX_AGE_DAYS = 30
+# Clocks drift: a result this far after the report's now is not believed.
+FUTURE_TOLERANCE = timedelta(minutes=10)
+# The script whose hash a Test-DrServer.ps1 result is held to, per DR server folder.
+SERVER_SCRIPT = "Test-DrServer.ps1"
+
+
+class Reason(enum.Enum):
+    """Why a result (or its absence) makes the site not ready."""
+
+    FAILED = "failed"
+    STALE = "stale"
+    FOREIGN = "foreign"
+    MISSING = "missing"
+    SUPERSEDED = "superseded"
+    SCRIPT_CHANGED = "script changed"
+    FUTURE = "future"
+    INCOMPLETE = "incomplete"
+    BUNDLE_DIFFERS = "bundle check differs"
+    IDENTITY = "identity"
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """One drill result and the file it was read from."""
+
+    path: Path
+    result: DrillResult
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    """What the inventory says the site is: its DR servers and current bundle."""
+
+    site: str
+    inventory: str
+    servers: tuple[str, ...]
+    bundle_id: str
+    # What the bundle id is computed from ("": not compared).
+    inventory_sha256: str = ""
+    drgen_version: str = ""
+    # The ids of the checks Test-DrBundle.ps1 of this bundle makes (empty: not
+    # compared): sha256:<file> for every file of the site, signature:<file> and
+    # code:<file> for every script and signature:Test-DrBundle.ps1
+    # (``bundle_check_ids``).
+    bundle_checks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """The latest result of one kind on one server, and what is wrong with it."""
+
+    server: str
+    kind: str
+    latest: Loaded | None
+    reasons: tuple[Reason, ...]
+    # How many results of this kind the server has (older ones are not judged).
+    runs: int = 0
+    # A drill's result that is stale or from another bundle: shown, not judged.
+    notes: tuple[Reason, ...] = ()
+    # What a reason found, naming the result file and the check (for the
+    # reasons that need more than the result to explain).
+    details: tuple[tuple[Reason, str], ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing about this cell keeps the site from being ready."""
+        return not self.reasons
+
+
+@dataclass(frozen=True, slots=True)
+class ServerStatus:
+    """One DR server: a cell per kind, in :data:`KINDS` order."""
+
+    name: str
+    cells: tuple[Cell, ...]
+    # A computer that reported for the site but is not one of its DR servers.
+    unknown: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when every cell is."""
+        return all(cell.ok for cell in self.cells)
+
+
+@dataclass(frozen=True, slots=True)
+class SiteStatus:
+    """One DR site's verdict."""
+
+    site: str
+    inventory: str | None
+    servers: tuple[ServerStatus, ...]
+    # None without an inventory: foreign and missing were not judged.
+    bundle_id: str | None
+
+    @property
+    def judged(self) -> bool:
+        """False without an inventory: missing servers and other bundles unseen."""
+        return self.bundle_id is not None
+
+    @property
+    def ready(self) -> bool:
+        """True when the site was judged against its inventory and every server is
+        ok: without one, what cannot be seen (a server with no result, a result
+        of another bundle) would pass unnoticed, so the site is never ready."""
+        return self.judged and all(server.ok for server in self.servers)
+
+    @property
+    def cells(self) -> tuple[Cell, ...]:
+        """Every cell of every server."""
+        return tuple(cell for server in self.servers for cell in server.cells)
+
+    def count(self, reason: Reason) -> int:
+        """How many cells have ``reason``."""
+        return sum(reason in cell.reasons for cell in self.cells)
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    """The verdict over every site the results (or the inventory) name."""
+
+    now: datetime
+    max_age: timedelta
+    sites: tuple[SiteStatus, ...]
+    # Results for a site other than the inventory's: shown, not judged.
+    other: tuple[Loaded, ...]
+    files: int
+    # Errors of a drift comparison (``drgen report --drift``): production no
+    # longer matches the inventory the bundle was rendered from.
+    drift_errors: int = 0
+
+    @property
+    def ready(self) -> bool:
+        """True when every site judged is ready (and there is one), without drift."""
+        sites = bool(self.sites) and all(site.ready for site in self.sites)
+        return sites and not self.drift_errors
+
+
+def _latest(results: Sequence[Loaded]) -> Loaded | None:
+    """The result that finished last (ties: started later, then file name).
+
+    Two runs in one second are named X.json, X-2.json, X-3.json ... X-10.json:
+    the longer name, then the greater one, is the later run.
+    """
+    if not results:
+        return None
+    return max(
+        results,
+        key=lambda r: (
+            r.result.finished,
+            r.result.started,
+            len(r.path.name),
+            r.path.name,
+            str(r.path),
+        ),
+    )
+
+
+def _script_changed(
+    latest: Loaded | None, bundle: Loaded | None, server: str, bundle_id: str | None
+) -> bool:
+    """True when ``latest`` (a Test-DrServer.ps1 result) ran a script other than
+    the one the server's latest ``Bundle`` result expected for it.
+
+    Said only when both are of the current bundle and that result checked the
+    script (a run that stopped early may not have): otherwise nothing is known.
+    Paths on Windows and hex digits compare case-insensitively.
+    """
+    if latest is None or bundle is None or bundle_id is None:
+        return False
+    result = latest.result
+    if result.kind == "Bundle":
+        return False
+    if result.bundle_id != bundle_id or bundle.result.bundle_id != bundle_id:
+        return False
+    expected = expected_script_sha256(bundle, server)
+    return expected is not None and expected != result.script_sha256.upper()
+
+
+def expected_script_sha256(bundle: Loaded, server: str) -> str | None:
+    """The SHA-256 (upper case) a ``Bundle`` result expected for ``server``'s
+    Test-DrServer.ps1 (its manifest's, not what was found), or None: not checked."""
+    wanted = f"sha256:{server}\\{SERVER_SCRIPT}".upper()
+    for check in bundle.result.checks:
+        if check.id.upper() == wanted:
+            return check.expected.upper()
+    return None
+
+
+def _judge(
+    latest: Loaded | None,
+    kind: str,
+    *,
+    now: datetime,
+    max_age: timedelta,
+    bundle_id: str | None,
+    known: bool,
+    script_changed: bool = False,
+    extra: tuple[Reason, ...] = (),
+) -> tuple[tuple[Reason, ...], tuple[Reason, ...]]:
+    """(reasons, notes) of one cell; ``bundle_id`` None: no inventory was given.
+
+    A drill's result (Ready, Active) that is stale or from another bundle is
+    history: noted, not held against the site. A current one counts like the rest.
+    A result dated in the future is never history: its age cannot be told.
+    """
+    if latest is None:
+        required = kind in REQUIRED_KINDS and known and bundle_id is not None
+        return ((Reason.MISSING,) if required else ()), ()
+    result = latest.result
+    found = []
+    if now - result.finished > max_age:
+        found.append(Reason.STALE)
+    if not known or (bundle_id is not None and result.bundle_id != bundle_id):
+        found.append(Reason.FOREIGN)
+    history = kind not in REQUIRED_KINDS and known and bool(found)
+    if (result.failed or not result.checks) and not history:
+        found.insert(0, Reason.FAILED)
+    if script_changed:
+        found.append(Reason.SCRIPT_CHANGED)
+    found += extra
+    future = (Reason.FUTURE,) if result.finished - now > FUTURE_TOLERANCE else ()
+    if history:
+        return future, tuple(found)
+    return tuple(found) + future, ()
+
+
+def bundle_check_ids(site_files: Iterable[str]) -> tuple[str, ...]:
+    """The check ids a complete Test-DrBundle.ps1 run has, for the site's files
+    (paths below the site with backslashes, as the script lists them)."""
+    ids = {f"sha256:{path}" for path in site_files}
+    ids |= {f"signature:{path}" for path in site_files if path.endswith(".ps1")}
+    # The code part of every script: the one its kind has in this drgen release.
+    ids |= {f"code:{path}" for path in site_files if path.endswith(".ps1")}
+    ids.add("signature:Test-DrBundle.ps1")
+    return tuple(sorted(ids))
+
+
+def _failed(result: DrillResult) -> bool:
+    return bool(result.failed) or not result.checks
+
+
+def _inconsistencies(
+    latest: Loaded | None, kind: str, expectation: Expectation | None
+) -> tuple[tuple[Reason, str], ...]:
+    """What a result of the current bundle says against that bundle."""
+    if latest is None or expectation is None:
+        return ()
+    result = latest.result
+    if result.bundle_id.lower() != expectation.bundle_id.lower():
+        return ()
+    found: list[tuple[Reason, str]] = []
+    name = latest.path.name
+    for key, have, want in (
+        (
+            "inventory_sha256",
+            result.inventory_sha256.lower(),
+            expectation.inventory_sha256.lower(),
+        ),
+        ("drgen_version", result.drgen_version, expectation.drgen_version),
+    ):
+        if want and have != want:
+            found.append(
+                (
+                    Reason.IDENTITY,
+                    f"{name}: {key} is {have[:16]}, the current bundle's is "
+                    f"{want[:16]}, yet its bundle_id is the current bundle's "
+                    "(computed from both): not what the bundle's script wrote",
+                )
+            )
+    # A run that failed (or stopped early) is "failed" already.
+    if kind == "Bundle" and expectation.bundle_checks and not _failed(result):
+        ran = {check.id.upper() for check in result.checks}
+        missing = [c for c in expectation.bundle_checks if c.upper() not in ran]
+        if missing:
+            more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+            found.append(
+                (
+                    Reason.INCOMPLETE,
+                    f"{name}: no check {missing[0]}{more}: the bundle's "
+                    "Test-DrBundle.ps1 checks every file of the site",
+                )
+            )
+    return tuple(found)
+
+
+def _server(
+    name: str,
+    results: Sequence[Loaded],
+    *,
+    now: datetime,
+    max_age: timedelta,
+    bundle_id: str | None,
+    known: bool = True,
+    expectation: Expectation | None = None,
+) -> ServerStatus:
+    cells = []
+    drills = [r for r in results if r.result.kind not in REQUIRED_KINDS]
+    bundle = _latest([r for r in results if r.result.kind == "Bundle"])
+    for kind in KINDS:
+        mine = [r for r in results if r.result.kind == kind]
+        latest = _latest(mine)
+        changed = known and _script_changed(latest, bundle, name, bundle_id)
+        details = _inconsistencies(latest, kind, expectation)
+        reasons, notes = _judge(
+            latest,
+            kind,
+            now=now,
+            max_age=max_age,
+            bundle_id=bundle_id,
+            known=known,
+            script_changed=changed,
+            extra=tuple(dict.fromkeys(reason for reason, _ in details)),
+        )
+        # Any drill after the last Dormant run, from whichever bundle, means the
+        # server was enabled since: its dormancy is no longer shown.
+        if (
+            kind == "Dormant"
+            and latest is not None
+            and any(d.result.finished > latest.result.finished for d in drills)
+        ):
+            reasons += (Reason.SUPERSEDED,)
+        cells.append(Cell(name, kind, latest, reasons, len(mine), notes, details))
+    return ServerStatus(name, tuple(cells), unknown=not known)
+
+
+def _one_bundle_check(servers: Sequence[ServerStatus]) -> tuple[ServerStatus, ...]:
+    """Mark the latest ``Bundle`` results of one bundle whose Test-DrBundle.ps1
+    SHA-256s differ between the servers of the site (``bundle check differs``)."""
+    by_bundle: dict[str, list[Cell]] = {}
+    for server in servers:
+        for cell in server.cells:
+            if cell.kind == "Bundle" and cell.latest is not None:
+                key = cell.latest.result.bundle_id.lower()
+                by_bundle.setdefault(key, []).append(cell)
+    differing: dict[int, str] = {}
+    for cells in by_bundle.values():
+        hashes = {c.latest.result.script_sha256.upper() for c in cells if c.latest}
+        if len(hashes) < 2:
+            continue
+        for cell in cells:
+            assert cell.latest is not None  # noqa: S101 - grouped above
+            mine = cell.latest.result.script_sha256.upper()
+            others = sorted(
+                f"{c.server} {c.latest.result.script_sha256.upper()[:12]} "
+                f"({c.latest.path.name})"
+                for c in cells
+                if c.latest is not None
+                and c is not cell
+                and c.latest.result.script_sha256.upper() != mine
+            )
+            if others:
+                differing[id(cell)] = (
+                    f"{cell.latest.path.name}: script_sha256 {mine[:12]}, but "
+                    f"{'; '.join(others)}: the servers of one site ran different "
+                    "copies of Test-DrBundle.ps1"
+                )
+    if not differing:
+        return tuple(servers)
+    marked = []
+    for server in servers:
+        cells = []
+        for cell in server.cells:
+            detail = differing.get(id(cell))
+            if detail is not None:
+                cell = dataclasses.replace(
+                    cell,
+                    reasons=(*cell.reasons, Reason.BUNDLE_DIFFERS),
+                    details=(*cell.details, (Reason.BUNDLE_DIFFERS, detail)),
+                )
+            cells.append(cell)
+        marked.append(dataclasses.replace(server, cells=tuple(cells)))
+    return tuple(marked)
+
+
+def _by_computer(results: Iterable[Loaded]) -> dict[str, list[Loaded]]:
+    grouped: dict[str, list[Loaded]] = {}
+    for each in results:
+        grouped.setdefault(each.result.computer.upper(), []).append(each)
+    return grouped
+
+
+def evaluate(
+    results: Sequence[Loaded],
+    *,
+    now: datetime,
+    max_age: timedelta,
+    expectation: Expectation | None = None,
+    drift_errors: int = 0,
+) -> Readiness:
+    """The verdict on ``results`` at ``now`` (see the module docstring)."""
+    if expectation is None:
+        sites = []
+        for site in sorted({r.result.site for r in results}, key=str.upper):
+            grouped = _by_computer(r for r in results if r.result.site == site)
+            servers = tuple(
+                _server(
+                    grouped[name][0].result.computer,
+                    grouped[name],
+                    now=now,
+                    max_age=max_age,
+                    bundle_id=None,
+                )
+                for name in sorted(grouped)
+            )
+            servers = _one_bundle_check(servers)
+            sites.append(SiteStatus(site, None, servers, None))
+        return Readiness(now, max_age, tuple(sites), (), len(results), drift_errors)
+    # Computer names are case-insensitive on Windows; the inventory's spelling wins.
+    mine = [
+        r
+        for r in results
+        if r.result.site == expectation.site
+        and r.result.inventory == expectation.inventory
+    ]
+    other = tuple(r for r in results if r not in mine)
+    grouped = _by_computer(mine)
+    judged = [
+        _server(
+            name,
+            grouped.pop(name.upper(), []),
+            now=now,
+            max_age=max_age,
+            bundle_id=expectation.bundle_id,
+            expectation=expectation,
+        )
+        for name in expectation.servers
+    ]
+    judged += [
+        _server(
+            found[0].result.computer,
+            found,
+            now=now,
+            max_age=max_age,
+            bundle_id=expectation.bundle_id,
+            known=False,
+        )
+        for _, found in sorted(grouped.items())
+    ]
+    status = SiteStatus(
+        expectation.site,
+        expectation.inventory,
+        _one_bundle_check(judged),
+        expectation.bundle_id,
+    )
+    return Readiness(now, max_age, (status,), other, len(results), drift_errors)

@@ -1,0 +1,1 @@
+"""Stage 7: Authenticode for PowerShell scripts, and reading signatures back."""
