@@ -54,12 +54,12 @@ def report_html(folder: Path) -> Path | None:
     """The readiness report of the sample results (``drgen report``).
 
     The example's samples in ``examples/results/example`` (not ready on purpose),
-    judged at the moment they describe (``tests.sample_results.SAMPLE_NOW``), so
+    judged at the moment they describe (``tests.support.sample_results.SAMPLE_NOW``), so
     the picture does not change as they age.
     """
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from tests.sample_results import sample_report
+    from tests.support.sample_results import sample_report
 
     path = folder / "report.html"
     path.write_text(sample_report("example"), encoding="utf-8")

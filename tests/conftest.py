@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 from textwrap import dedent
@@ -17,35 +15,17 @@ from generator.bundle.build import render_unsigned
 from generator.plan.site import Plan
 from generator.render.artifacts import RenderedArtifact
 from generator.render.environment import make_environment
+from tests.support.checkout import checkout_files
+from tests.support.paths import EXAMPLES, INVENTORIES
+from tests.support.tools import require_tool
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
-ROOT = Path(__file__).resolve().parent.parent
-INVENTORIES = ROOT / "inventories"
-EXAMPLES = ("example", "consolidated")
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-# Not the checkout's: caches of tools and of the test run itself.
-_NOT_OUTPUT = frozenset(
-    {".git", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
-    | {".hypothesis", "drgen.egg-info"}
-)
-
-
-def checkout_files(root: Path = ROOT) -> dict[str, tuple[int, int]]:
-    """Every file of the checkout (but caches) with its size and mtime."""
-    found: dict[str, tuple[int, int]] = {}
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if d not in _NOT_OUTPUT]
-        for name in files:
-            stat = Path(folder, name).stat()
-            found[os.path.relpath(Path(folder, name), root)] = (
-                stat.st_size,
-                stat.st_mtime_ns,
-            )
-    return found
+# Imported by name from here by tests/runbook/test_runbook.py and
+# test_runbook_html.py (rewritten on another branch); other modules import them
+# from tests.support.
+__all__ = ["EXAMPLES", "INVENTORIES"]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -66,16 +46,6 @@ def checkout_stays_untouched(
     )
     if changed:
         pytest.fail(f"tests wrote into the checkout: {changed[:20]}")
-
-
-def require_tool(name: str) -> str:
-    """Path of an external oracle; under CI=true a missing one fails, never skips."""
-    path = shutil.which(name)
-    if path is None:
-        if IN_CI:
-            pytest.fail(f"oracle {name} is required under CI=true but not installed")
-        pytest.skip(f"{name} not installed")
-    return path
 
 
 @pytest.fixture(scope="module")

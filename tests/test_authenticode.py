@@ -35,7 +35,7 @@ from generator.signing.authenticode import (
 )
 from generator.signing.certificates import SigningIdentity, ensure_dev_identity
 from generator.signing.verify import verify_script
-from tests import pki
+from tests.support import pki
 
 SPC_INDIRECT_DATA = "1.3.6.1.4.1.311.2.1.4"
 SPC_SP_OPUS_INFO = "1.3.6.1.4.1.311.2.1.12"

@@ -22,7 +22,6 @@ from playwright.sync_api import Error as PlaywrightError
 from generator.plan.contexts import SiteRunbook
 from generator.plan.site import Plan
 from generator.render.artifacts import RenderedArtifact, encode_text
-from tests.conftest import EXAMPLES
 from tests.support.browser import (
     FLAGS,
     TIMEOUT_MS,
@@ -35,6 +34,7 @@ from tests.support.browser import (
     save_screenshot,
     screenshot,
 )
+from tests.support.paths import EXAMPLES
 from tests.support.pictures import pdf_page_sizes, read_png
 
 pytestmark = pytest.mark.oracle

@@ -43,10 +43,10 @@ from generator.plan.labprobe import probe_items
 from generator.plan.outputs import ArtifactKind
 from generator.render.artifacts import RenderedArtifact, encode_text
 from generator.render.environment import make_environment
-from tests import pwsh_oracle as ps
-from tests.conftest import EXAMPLES, INVENTORIES
-from tests.pwsh_oracle import node_text as _text
-from tests.pwsh_oracle import walk as _walk
+from tests.support import pwsh_oracle as ps
+from tests.support.paths import EXAMPLES, INVENTORIES
+from tests.support.pwsh_oracle import node_text as _text
+from tests.support.pwsh_oracle import walk as _walk
 
 VERSIONS = ("2013R2", "2016", "2020")
 

@@ -20,7 +20,7 @@ from generator.signing.certificates import (
     ensure_dev_identity,
     load_identity,
 )
-from tests import pki
+from tests.support import pki
 
 
 @pytest.fixture(scope="module")

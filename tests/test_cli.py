@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from generator import __version__
 from generator.cli.app import app
-from tests.conftest import INVENTORIES, ROOT
+from tests.support.paths import INVENTORIES, ROOT
 
 
 def test_version(runner: CliRunner) -> None:

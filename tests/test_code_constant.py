@@ -38,8 +38,8 @@ from generator.render.psdata import (
     row,
     split_script,
 )
-from tests import pwsh_oracle as ps
-from tests.conftest import INVENTORIES
+from tests.support import pwsh_oracle as ps
+from tests.support.paths import INVENTORIES
 from tests.support.shapes import SHAPES, Shape, shaped_inventory
 
 pytestmark = pytest.mark.oracle

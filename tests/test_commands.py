@@ -19,9 +19,9 @@ from typer.testing import CliRunner
 
 from generator import api
 from generator.cli.app import app
-from tests.conftest import EXAMPLES, INVENTORIES
+from tests.support.paths import DATA, EXAMPLES, INVENTORIES
 
-EXPECTED = Path(__file__).parent / "data" / "cli"
+EXPECTED = DATA / "cli"
 ARGS = [f"inventories/{stem}.yaml" for stem in EXAMPLES]
 
 
@@ -164,7 +164,7 @@ def test_help_of_every_command(runner: CliRunner, command: tuple[str, ...]) -> N
 
 
 def test_the_checkout_guard_sees_a_written_file(tmp_path: Path) -> None:
-    from tests.conftest import checkout_files
+    from tests.support.checkout import checkout_files
 
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "a.jinja").write_text("a", encoding="utf-8")
@@ -181,7 +181,7 @@ def test_the_checkout_guard_sees_a_written_file(tmp_path: Path) -> None:
 def test_renders_sign_with_a_key_outside_the_checkout() -> None:
     import os
 
-    from tests.conftest import ROOT
+    from tests.support.paths import ROOT
 
     keys = Path(os.environ["DRGEN_DEV_CERT_DIR"])
     assert ROOT not in keys.resolve().parents

@@ -4,8 +4,8 @@ Two files cross from a server to drgen: the discovery file (Export-BizTalkGroup.
 schema ``drgen/discovery-v1``) and the drill result (Test-DrServer.ps1 and
 Test-DrBundle.ps1, ``drgen/test-result-v1``). No Windows PowerShell runs here, so
 the keys a script writes are read from the tree-sitter-pwsh parse tree of the
-rendered script (``tests/ps_shapes.py``: the value piped into ``ConvertTo-Json``,
-followed back to its ``@{ }`` literals), and held to:
+rendered script (``tests/support/ps_shapes.py``: the value piped into
+``ConvertTo-Json``, followed back to its ``@{ }`` literals), and held to:
 
 * what ``drgen discover --simulate`` writes: never a key the script cannot write;
 * what ``drgen import``, ``drgen drift`` and ``drgen report`` read: the pydantic
@@ -48,9 +48,9 @@ from generator.plan.outputs import (
 from generator.render.artifacts import RenderedArtifact, encode_text
 from generator.render.environment import make_environment
 from generator.signing.signer import NullSigner
-from tests import pwsh_oracle as ps
-from tests.conftest import EXAMPLES, INVENTORIES
-from tests.ps_shapes import (
+from tests.support import pwsh_oracle as ps
+from tests.support.paths import EXAMPLES, INVENTORIES, ROOT
+from tests.support.ps_shapes import (
     EACH,
     KeyPath,
     data_paths,
@@ -60,11 +60,10 @@ from tests.ps_shapes import (
     shape_paths,
     written_shape,
 )
-from tests.sample_results import RUN_BY, SAMPLES
+from tests.support.sample_results import RUN_BY, SAMPLES
 
 pytestmark = pytest.mark.oracle
 
-ROOT = Path(__file__).resolve().parent.parent
 TEST_SCRIPTS = ("Test-DrServer.ps1", "Test-DrBundle.ps1")
 
 
@@ -287,7 +286,7 @@ def test_sample_results_say_they_are_synthesized() -> None:
     assert "not written by `Test-DrServer.ps1` or\n`Test-DrBundle.ps1` on a server" in (
         readme
     )
-    assert "`tests/sample_results.py`" in readme
+    assert "`tests/support/sample_results.py`" in readme
     assert f"`{RUN_BY}`" in readme
     # Every file says so in a key the scripts write: no real account is SYNTHESIZED\.
     assert RUN_BY.startswith("SYNTHESIZED\\")

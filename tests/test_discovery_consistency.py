@@ -20,7 +20,7 @@ from generator.discovery.checks import CLOCK_TOLERANCE
 from generator.discovery.model import _Positions, parse_discovery_text
 from generator.discovery.simulate import simulate
 from generator.errors import DiscoveryError, ExitCode, InventoryError
-from tests.conftest import INVENTORIES, ROOT
+from tests.support.paths import INVENTORIES, ROOT
 
 EXAMPLE = INVENTORIES / "example.yaml"
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)

@@ -29,8 +29,7 @@ from generator.inventory.load import load_inventory, parse_inventory_text
 from generator.inventory.model import Inventory, schema_text
 from generator.inventory.validation import parse_inventory
 from generator.plan.site import build_plan
-
-from .conftest import EXAMPLES, INVENTORIES, ROOT
+from tests.support.paths import EXAMPLES, INVENTORIES, ROOT
 
 DISCOVERY_DATA = ROOT / "tests" / "data" / "discovery"
 REAL = DISCOVERY_DATA / "real-wmi-shaped.json"

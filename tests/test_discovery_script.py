@@ -45,11 +45,12 @@ from generator.plan.site import Plan
 from generator.render.artifacts import RenderedArtifact, encode_text
 from generator.render.environment import make_environment
 from generator.signing.signer import NullSigner
-from tests import pwsh_oracle as ps
-from tests.conftest import EXAMPLES, INVENTORIES, require_tool
-from tests.ps_shapes import written_shape
-from tests.pwsh_oracle import node_text as text
-from tests.pwsh_oracle import nodes
+from tests.support import pwsh_oracle as ps
+from tests.support.paths import EXAMPLES, INVENTORIES
+from tests.support.ps_shapes import written_shape
+from tests.support.pwsh_oracle import node_text as text
+from tests.support.pwsh_oracle import nodes
+from tests.support.tools import require_tool
 from tests.test_catalogue import name_problems, name_uses
 
 pytestmark = pytest.mark.oracle
@@ -585,7 +586,7 @@ CONTRACT: dict[str, Any] = {
 
 
 def script_shape(data: bytes) -> Any:
-    """The key tree of the JSON the script writes (tests/ps_shapes.py)."""
+    """The key tree of the JSON the script writes (tests/support/ps_shapes.py)."""
     return written_shape(_root(data))
 
 

@@ -25,7 +25,7 @@ import yaml
 from generator.cli.app import app, complete_inventory
 from generator.defaults import DEFAULT_TEMPLATES, SCHEMA_FOLDER
 from generator.errors import ExitCode
-from tests.conftest import INVENTORIES, ROOT
+from tests.support.paths import INVENTORIES, ROOT
 
 DRGEN = Path(sys.executable).with_name("drgen")
 EXAMPLE = INVENTORIES / "example.yaml"

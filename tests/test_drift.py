@@ -24,8 +24,7 @@ from generator.discovery.drift import CODES, DriftReport
 from generator.discovery.simulate import simulate
 from generator.errors import ExitCode, Location
 from generator.inventory.load import load_inventory
-
-from .conftest import EXAMPLES, INVENTORIES, ROOT
+from tests.support.paths import EXAMPLES, INVENTORIES, ROOT
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 Mutation = Callable[[dict[str, Any]], None]

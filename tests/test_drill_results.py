@@ -1,5 +1,5 @@
 """Drill results: what Test-DrServer.ps1 and Test-DrBundle.ps1 write, read on the
-parse tree (tests/pwsh_oracle.py), against the model and schema drgen reads them
+parse tree (tests/support/pwsh_oracle.py), against the model and schema drgen reads them
 with; and the bundle id that ties a result to a render."""
 
 from __future__ import annotations
@@ -33,12 +33,12 @@ from generator.evidence.results import (
 from generator.inventory.model import schema_text
 from generator.plan.labprobe import catalogue_sha256
 from generator.render.environment import make_environment
-from tests import pwsh_oracle as ps
-from tests.conftest import EXAMPLES
-from tests.ps_shapes import written_shape
-from tests.pwsh_oracle import node_text as text
-from tests.pwsh_oracle import nodes
-from tests.sample_results import (
+from tests.support import pwsh_oracle as ps
+from tests.support.paths import EXAMPLES, ROOT
+from tests.support.ps_shapes import written_shape
+from tests.support.pwsh_oracle import node_text as text
+from tests.support.pwsh_oracle import nodes
+from tests.support.sample_results import (
     SAMPLE_NOW,
     SAMPLES,
     bundle_checks,
@@ -58,7 +58,6 @@ from tests.test_fidelity import (
     within,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = ROOT / "schema" / SCHEMA_FILE
 TEST_SCRIPTS = ("Test-DrServer.ps1", "Test-DrBundle.ps1")
 
@@ -72,7 +71,7 @@ def result_scripts(all_artifacts) -> list[Script]:
 
 def test_the_result_has_exactly_the_schema_keys(all_artifacts) -> None:
     """The keys the scripts write are the model's, by alias, in model order
-    (tests/ps_shapes.py reads them; tests/test_contracts.py compares every
+    (tests/support/ps_shapes.py reads them; tests/test_contracts.py compares every
     nested key with the model, the committed schema and the samples)."""
     wanted = [f.alias or name for name, f in DrillResult.model_fields.items()]
     check_keys = list(CheckResult.model_fields)

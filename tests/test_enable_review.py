@@ -22,9 +22,9 @@ from tree_sitter import Node
 
 from generator.catalogue import CATALOGUE
 from generator.render.artifacts import RenderedArtifact
-from tests import pwsh_oracle as ps
-from tests.pwsh_oracle import node_text as text
-from tests.pwsh_oracle import nodes
+from tests.support import pwsh_oracle as ps
+from tests.support.pwsh_oracle import node_text as text
+from tests.support.pwsh_oracle import nodes
 from tests.test_failover_safety import (
     NULL,
     Env,

@@ -20,7 +20,7 @@ from generator import api
 from generator.cli.app import app
 from generator.errors import DiscoveryError, InventoryError
 from generator.inventory.load import load_inventory
-from tests.conftest import INVENTORIES, ROOT
+from tests.support.paths import INVENTORIES, ROOT
 
 INVALID = ROOT / "tests" / "data" / "inventories" / "invalid"
 EXAMPLE = INVENTORIES / "example.yaml"

@@ -23,10 +23,10 @@ from tree_sitter import Node
 from generator.plan.outputs import ArtifactKind
 from generator.plan.site import Plan
 from generator.render.artifacts import RenderedArtifact, encode_text
-from tests import pwsh_oracle as ps
-from tests.conftest import EXAMPLES
-from tests.pwsh_oracle import node_text as text
-from tests.pwsh_oracle import nodes
+from tests.support import pwsh_oracle as ps
+from tests.support.paths import EXAMPLES
+from tests.support.pwsh_oracle import node_text as text
+from tests.support.pwsh_oracle import nodes
 from tests.test_fidelity import (
     SERVER_SCRIPTS,
     SSO_SQL_KEY,

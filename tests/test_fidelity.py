@@ -2,7 +2,7 @@
 
 One section per item (A1..A14) of that review. Every test reads the *rendered*
 output of both example inventories: scripts through the tree-sitter-pwsh parse tree
-(:mod:`tests.pwsh_oracle` plus the small node helpers below), XML through
+(:mod:`tests.support.pwsh_oracle` plus the small node helpers below), XML through
 ElementTree, the runbook through markdown-it. Expected values come from the
 inventory (loaded independently of the plan where that is cheap), from the plan, or
 from Microsoft's documented names written out literally here.
@@ -34,10 +34,10 @@ from generator.plan.servers import ServerPlan
 from generator.plan.site import Plan, build_plan
 from generator.render.artifacts import RenderedArtifact, encode_text
 from generator.render.environment import make_environment
-from tests import pwsh_oracle as ps
-from tests.conftest import EXAMPLES, INVENTORIES
-from tests.pwsh_oracle import node_text as text
-from tests.pwsh_oracle import nodes
+from tests.support import pwsh_oracle as ps
+from tests.support.paths import EXAMPLES, INVENTORIES
+from tests.support.pwsh_oracle import node_text as text
+from tests.support.pwsh_oracle import nodes
 
 pytestmark = pytest.mark.oracle
 

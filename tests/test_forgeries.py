@@ -1,7 +1,7 @@
 """Drill evidence that contradicts itself or its bundle is never judged READY.
 
 Each case in tests/data/drill-forgeries/ edits the ready sample site
-(``consolidated``, as tests/sample_results.py writes it from today's render,
+(``consolidated``, as tests/support/sample_results.py writes it from today's render,
 so a template change that moves the bundle id does not stale the cases): the
 result it edits, the fields and checks it changes, the results it removes, and
 what ``drgen report --inventory`` must say: the file refused (exit 2, located,
@@ -30,8 +30,8 @@ from generator.cli.app import app
 from generator.errors import ExitCode
 from generator.evidence.readiness import Reason
 from generator.evidence.results import ResultError
-from tests.conftest import INVENTORIES, ROOT
-from tests.sample_results import SAMPLE_NOW, sample_files
+from tests.support.paths import INVENTORIES, ROOT
+from tests.support.sample_results import SAMPLE_NOW, sample_files
 
 FORGERIES = ROOT / "tests" / "data" / "drill-forgeries"
 CASES = sorted(p.stem for p in FORGERIES.glob("*.json"))

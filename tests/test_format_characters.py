@@ -15,7 +15,7 @@ import yaml
 from generator import api
 from generator.inventory.load import load_inventory
 from generator.text import format_character
-from tests.conftest import EXAMPLES, INVENTORIES
+from tests.support.paths import EXAMPLES, INVENTORIES
 
 # Bidi embeddings and overrides, isolates, zero-width characters, a BOM inside
 # text, the soft hyphen, the Arabic letter mark and a tag character.

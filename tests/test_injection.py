@@ -35,8 +35,8 @@ from generator.inventory.load import load_inventory
 from generator.plan.outputs import ArtifactKind
 from generator.render.artifacts import RenderedArtifact, encode_text
 from generator.render.environment import make_environment
-from tests import pwsh_oracle as ps
-from tests.conftest import INVENTORIES
+from tests.support import pwsh_oracle as ps
+from tests.support.paths import INVENTORIES
 from tests.test_escaping import QUOTES, ps_unquote
 
 pytestmark = pytest.mark.oracle

@@ -13,6 +13,7 @@ from generator.inventory.load import (
     load_inventory,
     parse_inventory_text,
 )
+from tests.support.paths import DATA, INVENTORIES
 
 
 def problems(text: str) -> list[tuple[int, int, str, str]]:
@@ -244,9 +245,8 @@ def test_duplicate_keys_are_reported_with_every_other_problem() -> None:
 def _documents() -> list[tuple[str, str]]:
     from bench.synthetic import synthetic_inventory
 
-    root = Path(__file__).resolve().parent
-    files = sorted((root.parent / "inventories").glob("*.yaml"))
-    files += sorted((root / "data" / "inventories").rglob("*.yaml"))
+    files = sorted(INVENTORIES.glob("*.yaml"))
+    files += sorted((DATA / "inventories").rglob("*.yaml"))
     texts = [
         (p.name, p.read_text(encoding="utf-8", errors="surrogatepass")) for p in files
     ]

@@ -52,14 +52,14 @@ from generator.plan.labprobe import (
 from generator.plan.outputs import ArtifactKind
 from generator.plan.site import Plan
 from generator.render.artifacts import RenderedArtifact, encode_text
-from tests import pwsh_oracle as ps
-from tests.conftest import EXAMPLES
-from tests.pwsh_oracle import node_text as _text
-from tests.pwsh_oracle import nodes as _nodes
+from tests.support import pwsh_oracle as ps
+from tests.support.paths import DATA, EXAMPLES
+from tests.support.pwsh_oracle import node_text as _text
+from tests.support.pwsh_oracle import nodes as _nodes
 from tests.test_failover_safety import NULL, as_string, reachable
 
-DATA: Final = Path(__file__).resolve().parent / "data" / "lab-facts"
-SAMPLE: Final = DATA / "sample-2020.json"
+LAB_FACTS: Final = DATA / "lab-facts"
+SAMPLE: Final = LAB_FACTS / "sample-2020.json"
 REGENERATE: Final = (
     f"{SAMPLE.name} no longer matches the catalogue: regenerate it with "
     "`.venv/bin/python -m tests.test_labfacts` (from the project root) and review "
@@ -1166,7 +1166,7 @@ MALFORMED: Final = {
 @pytest.mark.parametrize("name", sorted(MALFORMED))
 def test_cli_malformed_result_exits_2_located(runner: CliRunner, name: str) -> None:
     line, column, message = MALFORMED[name]
-    path = DATA / name
+    path = LAB_FACTS / name
     result = runner.invoke(app, ["facts", "check", str(path)])
     assert result.exit_code == ExitCode.USAGE, result.output
     assert int(ExitCode.USAGE) == 2

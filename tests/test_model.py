@@ -19,7 +19,7 @@ from generator.inventory.model import (
     schema_text,
 )
 from generator.inventory.validation import parse_inventory
-from tests.conftest import EXAMPLES, INVENTORIES, ROOT
+from tests.support.paths import EXAMPLES, INVENTORIES, ROOT
 
 SCHEMA_PATH = ROOT / "schema" / SCHEMA_FILE
 MODELINE = "# yaml-language-server: $schema=../schema/drgen-v1.schema.json\n"

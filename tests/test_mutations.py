@@ -30,7 +30,7 @@ from typer.testing import CliRunner
 
 from generator.cli.app import app
 from generator.inventory.model import DB_PATTERN
-from tests.conftest import EXAMPLES, INVENTORIES
+from tests.support.paths import EXAMPLES, INVENTORIES
 
 settings.register_profile(
     "mutations",

@@ -29,7 +29,7 @@ from generator.bundle.manifest import MANIFEST_SCHEMA
 from generator.bundle.writer import bundle_manifest, own_name
 from generator.cli.app import app
 from generator.errors import ExitCode
-from tests.conftest import INVENTORIES, ROOT
+from tests.support.paths import INVENTORIES, ROOT
 
 EXAMPLE = INVENTORIES / "example.yaml"
 CONSOLIDATED = INVENTORIES / "consolidated.yaml"

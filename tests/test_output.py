@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from generator.cli.app import app
 from generator.inventory.load import load_inventory
 from generator.inventory.validation import parse_inventory
-from tests.conftest import INVENTORIES, ROOT
+from tests.support.paths import INVENTORIES, ROOT
 
 
 def render(runner: CliRunner, out: Path, *inventories: Path) -> None:

@@ -12,7 +12,7 @@ from generator.bundle import parallel
 from generator.bundle.build import build_bundle
 from generator.render.environment import make_environment, template_set_sha256
 from generator.signing.signer import choose_signer
-from tests.conftest import INVENTORIES
+from tests.support.paths import INVENTORIES
 
 
 def test_parallel_equals_serial(

@@ -21,7 +21,7 @@ from generator.plan.contexts import (
 from generator.plan.site import Plan
 from generator.render.environment import make_environment
 from generator.signing.signer import NullSigner
-from tests.conftest import INVENTORIES
+from tests.support.paths import INVENTORIES
 
 
 def instances(plan: Plan) -> dict[str, list[str]]:

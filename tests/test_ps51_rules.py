@@ -1,4 +1,4 @@
-"""The static Windows PowerShell 5.1 run-time rules (tests/ps51_rules.py).
+"""The static Windows PowerShell 5.1 run-time rules (tests/support/ps51/).
 
 Two parts:
 
@@ -30,9 +30,9 @@ from generator.errors import DrgenError
 from generator.plan.outputs import ArtifactKind
 from generator.render.artifacts import RenderedArtifact, encode_text
 from generator.render.environment import make_environment
-from tests import ps51_rules as rules
-from tests import pwsh_oracle as ps
-from tests.conftest import INVENTORIES, ROOT
+from tests.support import ps51 as rules
+from tests.support import pwsh_oracle as ps
+from tests.support.paths import INVENTORIES, ROOT
 from tests.test_mutations import mutated_data, relabelled
 
 pytestmark = pytest.mark.oracle

@@ -8,7 +8,7 @@ from textwrap import dedent
 
 import pytest
 
-from tests.pwsh_oracle import (
+from tests.support.pwsh_oracle import (
     ALIASES,
     NATIVE_STATE_CHANGING,
     STATE_CHANGING,

@@ -13,7 +13,8 @@ import pytest
 
 from generator.cli.app import app
 from generator.errors import ExitCode
-from tests.conftest import INVENTORIES, checkout_files
+from tests.support.checkout import checkout_files
+from tests.support.paths import INVENTORIES
 
 EXAMPLE = INVENTORIES / "example.yaml"
 

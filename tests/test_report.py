@@ -35,8 +35,8 @@ from generator.evidence.results import (
 )
 from generator.plan.site import Plan
 from generator.render.environment import make_environment
-from tests.conftest import INVENTORIES
-from tests.sample_results import (
+from tests.support.paths import DATA, INVENTORIES, TEMPLATES
+from tests.support.sample_results import (
     OLD_BUNDLE_ID,
     SAMPLE_DAY,
     SAMPLE_NOW,
@@ -46,7 +46,7 @@ from tests.sample_results import (
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 MAX_AGE = timedelta(days=DEFAULT_MAX_AGE_DAYS)
-DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+DEFAULT_TEMPLATES = TEMPLATES
 
 
 @cache
@@ -835,7 +835,7 @@ def test_report_with_a_discovery_shows_drift(tmp_path: Path, samples: Path) -> N
     assert "Drift: production against the inventory" in text
     assert "0 error(s)" in text
     assert made.ready
-    other = Path(__file__).parent / "data" / "discovery" / "real-wmi-shaped.json"
+    other = DATA / "discovery" / "real-wmi-shaped.json"
     drifted = api.report(
         [samples / "example"],
         now=SAMPLE_NOW,
@@ -924,20 +924,21 @@ def test_cli_bad_input_writes_nothing(
 
 
 def test_the_committed_samples_are_what_the_generator_writes() -> None:
-    """Regenerate with `.venv/bin/python -m tests.sample_results` after a template,
-    catalogue, inventory or version change (the bundle id moves with them)."""
+    """Regenerate with `.venv/bin/python -m tests.support.sample_results` after a
+    template, catalogue, inventory or version change (the bundle id moves with
+    them)."""
     made = sample_files()
     committed = {
         PurePosixPath(p.relative_to(SAMPLES).as_posix()): p.read_text(encoding="utf-8")
         for p in SAMPLES.rglob("*.json")
     }
     assert sorted(committed) == sorted(made), (
-        "run: .venv/bin/python -m tests.sample_results"
+        "run: .venv/bin/python -m tests.support.sample_results"
     )
     for path, text in made.items():
         assert committed[path] == text, (
             f"examples/results/{path} is stale: "
-            "run .venv/bin/python -m tests.sample_results"
+            "run .venv/bin/python -m tests.support.sample_results"
         )
 
 
@@ -948,7 +949,7 @@ def test_the_samples_come_from_the_current_render(plans) -> None:
         ids = {each.result.bundle_id for each in committed}
         # One result of the example is from an older bundle on purpose.
         assert ids - {OLD_BUNDLE_ID} == {current}, (
-            "run .venv/bin/python -m tests.sample_results"
+            "run .venv/bin/python -m tests.support.sample_results"
         )
         assert (OLD_BUNDLE_ID in ids) == (stem == "example")
         for each in committed:

@@ -14,10 +14,10 @@ import pytest
 from playwright.sync_api import Browser
 
 from generator.evidence.results import DrillResult, read_result, result_files
-from tests.conftest import ROOT
-from tests.sample_results import SAMPLES, sample_report
 from tests.support.browser import OpenedPage, open_file, print_pdf, screenshot
+from tests.support.paths import ROOT
 from tests.support.pictures import pdf_page_sizes, read_png
+from tests.support.sample_results import SAMPLES, sample_report
 
 pytestmark = pytest.mark.oracle
 

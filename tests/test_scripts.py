@@ -11,7 +11,7 @@ from generator.plan.outputs import ArtifactKind
 from generator.plan.site import Plan
 from generator.render.artifacts import RenderedArtifact, encode_text
 from generator.render.psdata import parse_block, split_script
-from tests import pwsh_oracle as ps
+from tests.support import pwsh_oracle as ps
 
 pytestmark = pytest.mark.oracle
 

@@ -24,9 +24,9 @@ from generator.cli.app import app
 from generator.errors import ExitCode, InventoryError
 from generator.plan.outputs import ArtifactKind
 from generator.render.artifacts import RenderedArtifact, encode_text
-from tests import pwsh_oracle as ps
-from tests.conftest import INVENTORIES
-from tests.pwsh_oracle import walk
+from tests.support import pwsh_oracle as ps
+from tests.support.paths import INVENTORIES
+from tests.support.pwsh_oracle import walk
 
 pytestmark = pytest.mark.oracle
 

@@ -20,9 +20,9 @@ from tree_sitter import Node
 from generator.plan.site import Plan
 from generator.render.artifacts import RenderedArtifact
 from generator.render.release import Timeouts
-from tests import pwsh_oracle as ps
-from tests.pwsh_oracle import node_text as text
-from tests.pwsh_oracle import nodes
+from tests.support import pwsh_oracle as ps
+from tests.support.pwsh_oracle import node_text as text
+from tests.support.pwsh_oracle import nodes
 from tests.test_failover_safety import (
     CHANGING_SERVER,
     NULL,

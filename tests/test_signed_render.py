@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from generator.cli.app import app
 from generator.signing.verify import verify_script
-from tests.conftest import INVENTORIES, require_tool
+from tests.support.paths import INVENTORIES
+from tests.support.tools import require_tool
 
 pytestmark = pytest.mark.oracle
 
@@ -110,7 +111,7 @@ def test_bundle_test_script_knows_every_file(signed_out: tuple[Path, Path]) -> N
     import hashlib
     import re
 
-    from tests import pwsh_oracle as ps
+    from tests.support import pwsh_oracle as ps
 
     out, _ = signed_out
     site = out / "consolidated" / "DR-North"

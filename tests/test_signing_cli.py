@@ -8,8 +8,9 @@ import pytest
 from typer.testing import CliRunner
 
 from generator.cli.app import app
-from tests import pki
-from tests.conftest import INVENTORIES, require_tool
+from tests.support import pki
+from tests.support.paths import INVENTORIES
+from tests.support.tools import require_tool
 
 # _no_proxy is an autouse fixture: importing it applies it here too, so the local
 # TSA is reached directly whatever proxy the machine has.

@@ -20,7 +20,7 @@ from generator.plan.outputs import ArtifactKind
 from generator.render.artifacts import RenderedArtifact, encode_text
 from generator.render.environment import make_environment
 from generator.signing.signer import NullSigner, Signer, choose_signer, encode_and_sign
-from tests.conftest import INVENTORIES
+from tests.support.paths import INVENTORIES
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,9 @@ from tree_sitter import Node
 from generator.bundle.verify import _runtime_file
 from generator.plan.outputs import BUNDLE_CHECK_NAME
 from generator.render.artifacts import RenderedArtifact
-from tests.conftest import EXAMPLES
-from tests.pwsh_oracle import node_text as text
-from tests.pwsh_oracle import nodes
+from tests.support.paths import EXAMPLES
+from tests.support.pwsh_oracle import node_text as text
+from tests.support.pwsh_oracle import nodes
 from tests.test_failover_safety import holds
 from tests.test_fidelity import (
     Script,

@@ -24,7 +24,7 @@ from generator.cli.app import app
 from generator.cli.facts import catalogue_text
 from generator.plan.site import Plan
 from generator.render.artifacts import RenderedArtifact
-from tests.conftest import EXAMPLES
+from tests.support.paths import EXAMPLES
 
 Rendered = dict[str, dict[PurePosixPath, RenderedArtifact]]
 Row = list[tuple[str, tuple[str, ...]]]  # per cell: its text, its code spans

@@ -4,13 +4,13 @@ asserted by an oracle or a semantic test elsewhere."""
 
 from __future__ import annotations
 
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
 import pytest
 
 from generator.render.artifacts import RenderedArtifact
-from tests.conftest import EXAMPLES
+from tests.support.paths import EXAMPLES, SNAPSHOTS
 
 
 def nested(arts: dict[PurePosixPath, RenderedArtifact], stem: str) -> dict[str, Any]:
@@ -26,5 +26,5 @@ def nested(arts: dict[PurePosixPath, RenderedArtifact], stem: str) -> dict[str, 
 
 @pytest.mark.parametrize("stem", EXAMPLES)
 def test_bundle_snapshot(snapshot: Any, rendered, stem: str) -> None:
-    snapshot.snapshot_dir = Path(__file__).parent / "snapshots" / stem
+    snapshot.snapshot_dir = SNAPSHOTS / stem
     snapshot.assert_match_dir(nested(rendered[stem], stem), "bundle")

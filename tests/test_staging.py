@@ -21,7 +21,7 @@ from generator.defaults import DEFAULT_TEMPLATES
 from generator.errors import OutputError, TemplateError
 from generator.render.environment import make_environment, template_set_sha256
 from generator.signing.signer import choose_signer
-from tests.conftest import INVENTORIES
+from tests.support.paths import INVENTORIES
 
 
 def _tree(root: Path) -> dict[str, bytes]:

@@ -26,7 +26,7 @@ from generator.signing.authenticode import (
 )
 from generator.signing.timestamp import display_url, make_timestamper
 from generator.signing.verify import verify_script
-from tests import pki
+from tests.support import pki
 
 SPC_RFC3161 = "1.3.6.1.4.1.311.3.3.1"
 TSA_POLICY = "1.3.6.1.4.1.99999.1"

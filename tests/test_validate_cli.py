@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from generator.cli.app import app
 from generator.errors import InventoryError
-from tests.conftest import INVENTORIES, ROOT
+from tests.support.paths import INVENTORIES, ROOT
 
 INVALID_DIR = ROOT / "tests" / "data" / "inventories" / "invalid"
 

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from generator.cli.app import app
-from tests.conftest import INVENTORIES
+from tests.support.paths import INVENTORIES
 
 
 @pytest.fixture
@@ -98,7 +98,7 @@ def test_a_code_hash_the_signed_check_does_not_carry_is_named(
 
 
 def test_wrong_root_fails(bundle: tuple[Path, Path], tmp_path: Path) -> None:
-    from tests import pki
+    from tests.support import pki
 
     out, _ = bundle
     other = tmp_path / "other-root.pem"

@@ -19,7 +19,7 @@ from generator import api
 from generator.cli.app import app
 from generator.errors import InventoryError, UsageError
 from generator.inventory.winnames import SOURCE, device_name, windows_name_problem
-from tests.conftest import INVENTORIES
+from tests.support.paths import INVENTORIES
 
 RESERVED = (
     ["CON", "PRN", "AUX", "NUL"]

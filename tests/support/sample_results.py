@@ -1,6 +1,6 @@
 """The sample drill results in examples/results/, and how they are made.
 
-    .venv/bin/python -m tests.sample_results     # rewrites examples/results/
+    .venv/bin/python -m tests.support.sample_results     # rewrites examples/results/
 
 They are synthesized here, by Python, not written by a script on a server:
 what Test-DrServer.ps1 and Test-DrBundle.ps1 would write for the two example
@@ -45,7 +45,7 @@ from generator.plan.siteplan import SitePlan
 from generator.render.environment import make_environment
 from generator.signing.signer import NullSigner
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "examples" / "results"
 INVENTORIES = ("example", "consolidated")
 # The moment the samples describe; tests judge them at SAMPLE_NOW.
@@ -55,6 +55,8 @@ SAMPLE_NOW = SAMPLE_DAY + timedelta(days=1)
 OLD_BUNDLE_ID = hashlib.sha256(b"an older render of the bundle").hexdigest()
 # Where a real run names the account that ran it (WindowsIdentity.GetCurrent()
 # .Name), the samples say they were made here: no Windows domain is SYNTHESIZED.
+# (The label keeps the module's first name, tests.sample_results: the committed
+# samples and the README's screenshots carry it.)
 RUN_BY = "SYNTHESIZED\\tests.sample_results"
 
 
@@ -421,11 +423,6 @@ def write_samples(folder: Path = SAMPLES) -> list[Path]:
     return written
 
 
-if __name__ == "__main__":
-    for each in write_samples():
-        print(each.relative_to(ROOT))
-
-
 def sample_report(stem: str = "example") -> str:
     """The report of one example's samples, judged at :data:`SAMPLE_NOW`.
 
@@ -449,3 +446,8 @@ def sample_report(stem: str = "example") -> str:
         )
     # The files were read from a temporary folder: show where they are committed.
     return made.html.replace(folder, f"examples/results/{stem}")
+
+
+if __name__ == "__main__":
+    for each in write_samples():
+        print(each.relative_to(ROOT))

@@ -24,7 +24,7 @@ from typing import Any
 from pydantic import BaseModel
 from tree_sitter import Node
 
-from tests.pwsh_oracle import node_text, nodes
+from tests.support.pwsh_oracle import node_text, nodes
 
 Shape = dict[str, "Shape"] | list["Shape"] | None
 KeyPath = tuple[str, ...]
