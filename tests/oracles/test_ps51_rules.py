@@ -32,8 +32,8 @@ from generator.render.artifacts import RenderedArtifact, encode_text
 from generator.render.environment import make_environment
 from tests.support import ps51 as rules
 from tests.support import pwsh_oracle as ps
+from tests.support.inventory_mutations import mutated_data, relabelled
 from tests.support.paths import INVENTORIES, ROOT
-from tests.test_mutations import mutated_data, relabelled
 
 pytestmark = pytest.mark.oracle
 

@@ -11,15 +11,7 @@ from generator.cli.app import app
 from tests.support import pki
 from tests.support.paths import INVENTORIES
 from tests.support.tools import require_tool
-
-# _no_proxy is an autouse fixture: importing it applies it here too, so the local
-# TSA is reached directly whatever proxy the machine has.
-from tests.test_timestamp import (  # noqa: F401
-    TestAuthority,
-    _no_proxy,
-    closed_port,
-    local_server,
-)
+from tests.support.tsa import TestAuthority, closed_port, local_server
 
 INVENTORY = str(INVENTORIES / "example.yaml")
 

@@ -37,7 +37,7 @@ from generator.render.artifacts import RenderedArtifact, encode_text
 from generator.render.environment import make_environment
 from tests.support import pwsh_oracle as ps
 from tests.support.paths import INVENTORIES
-from tests.test_escaping import QUOTES, ps_unquote
+from tests.support.ps_quotes import QUOTES, ps_unquote
 
 pytestmark = pytest.mark.oracle
 

@@ -14,8 +14,8 @@ from generator.plan import rules
 from generator.plan.mapping import capacity, dr_host_instances, host_mapping
 from generator.plan.rules import RULE_CODES, check_rules
 from generator.plan.site import build_plan
+from tests.support.invalid_inventories import INVALID
 from tests.support.paths import INVENTORIES, ROOT
-from tests.test_validate_cli import INVALID
 
 CONSOLIDATED = (INVENTORIES / "consolidated.yaml").read_text(encoding="utf-8")
 WARNING_CODES = {"capacity", "smaller-dr-site", "rules-engine-missing"}
