@@ -53,10 +53,10 @@ from generator.plan.outputs import ArtifactKind
 from generator.plan.site import Plan
 from generator.render.artifacts import RenderedArtifact, encode_text
 from tests.support import pwsh_oracle as ps
+from tests.support.evaluator import NULL, as_string, reachable
 from tests.support.paths import DATA, EXAMPLES
 from tests.support.pwsh_oracle import node_text as _text
 from tests.support.pwsh_oracle import nodes as _nodes
-from tests.test_failover_safety import NULL, as_string, reachable
 
 LAB_FACTS: Final = DATA / "lab-facts"
 SAMPLE: Final = LAB_FACTS / "sample-2020.json"
@@ -897,7 +897,7 @@ def statuses(script: Script, method: str, env: dict[str, object]) -> set[str]:
     """The statuses a probe clause may report, given some of its values.
 
     Every New-DrProbeResult call the three-valued evaluator of
-    tests.test_failover_safety does not rule out (reached, or maybe reached).
+    tests/support/evaluator.py does not rule out (reached, or maybe reached).
     """
     block = clause_node(script, method)
     found = set()

@@ -45,18 +45,8 @@ from tests.support.sample_results import (
     render,
     state_checks,
 )
-from tests.test_fidelity import (
-    Script,
-    command_nodes,
-    function,
-    functions,
-    method_calls,
-    records,
-    scripts,
-    strings,
-    top_string,
-    within,
-)
+from tests.support.scripts import Script, function, functions, scripts, top_string
+from tests.support.tree import command_nodes, method_calls, records, strings, within
 
 SCHEMA_PATH = ROOT / "schema" / SCHEMA_FILE
 TEST_SCRIPTS = ("Test-DrServer.ps1", "Test-DrBundle.ps1")

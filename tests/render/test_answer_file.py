@@ -17,6 +17,7 @@ from generator.catalogue import CATALOGUE
 from generator.plan.site import Plan
 from generator.render.artifacts import RenderedArtifact
 from generator.render.environment import make_environment
+from tests.support.scripts import Rendered
 
 ANSWER_ATTRS = {"Value", "GUID", "Selected"}
 QUESTION_ATTRS = {"ID", "Text", "Answers", "Default"}
@@ -310,3 +311,27 @@ def test_a_plain_rule_engine_account_is_not_a_gmsa(rendered) -> None:
             else:
                 assert flag is None, (stem, server)  # 2016: no gMSA elements
     assert found == 3
+
+
+# =================================================================== answer file, join
+
+
+def answer_file_roots(rendered: Rendered) -> list[tuple[str, ET.Element]]:
+    return [
+        (str(path), ET.fromstring(art.text))
+        for arts in rendered.values()
+        for path, art in arts.items()
+        if path.name == "ConfigurationAnswers.xml"
+    ]
+
+
+def test_answer_file_shape(rendered: Rendered) -> None:
+    """No gMSA flag under ENTSSO; the empty MOT feature every export carries."""
+    files = answer_file_roots(rendered)
+    assert len(files) == 5
+    for path, root in files:
+        (sso,) = [s for s in root.iter("NTService") if s.get("ID") == "ENTSSO"]
+        assert sso.find("IsGmsaAccount") is None, path
+        (mot,) = [f for f in root.findall("Feature") if f.get("Name") == "MOT"]
+        assert len(mot) == 0, path
+        assert not (mot.text or "").strip(), path

@@ -12,20 +12,12 @@ from tree_sitter import Node
 from generator.bundle.verify import _runtime_file
 from generator.plan.outputs import BUNDLE_CHECK_NAME
 from generator.render.artifacts import RenderedArtifact
+from tests.support.evaluator import holds
 from tests.support.paths import EXAMPLES
 from tests.support.pwsh_oracle import node_text as text
 from tests.support.pwsh_oracle import nodes
-from tests.test_failover_safety import holds
-from tests.test_fidelity import (
-    Script,
-    ancestors,
-    branch_block,
-    command_nodes,
-    function,
-    help_comment,
-    scripts,
-    strings,
-)
+from tests.support.scripts import Script, function, help_comment, scripts
+from tests.support.tree import ancestors, branch_block, command_nodes, strings
 
 Rendered = dict[str, dict[PurePosixPath, RenderedArtifact]]
 
@@ -127,7 +119,7 @@ def test_secret_server_file_names_only_the_dr_master(rendered: Rendered, plans) 
 
 # ------------------------------------------------------------ Test-DrBundle.ps1
 # Read through the tree-sitter-pwsh parse tree, with the helpers of
-# tests.test_fidelity and the three-valued evaluator of tests.test_failover_safety.
+# tests/support/tree.py and the three-valued evaluator of tests/support/evaluator.py.
 
 
 def bundle_checks(all_artifacts: list[RenderedArtifact]) -> list[Script]:

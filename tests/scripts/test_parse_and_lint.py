@@ -227,7 +227,8 @@ def test_enable_steps_in_documented_order(
         # -> SSO master secret (or: the DR SSODB names it) -> ENTSSO -> host
         # instances -> application pools -> other services -> end-state check
         # (Ready with -NoStart, else Active).
-        # Set-DrAppPool is in every server's code; $AppPools decides (F1 tests).
+        # Set-DrAppPool is in every server's code; $AppPools decides
+        # (tests/scripts/test_app_pools.py).
         pools = ["Set-DrAppPool"]
         assert steps == [
             "Update-DrRegistryReferences",
