@@ -46,12 +46,12 @@ from generator.render.artifacts import RenderedArtifact, encode_text
 from generator.render.environment import make_environment
 from generator.signing.signer import NullSigner
 from tests.support import pwsh_oracle as ps
+from tests.support.catalogue_names import name_problems, name_uses
 from tests.support.paths import EXAMPLES, INVENTORIES
 from tests.support.ps_shapes import written_shape
 from tests.support.pwsh_oracle import node_text as text
 from tests.support.pwsh_oracle import nodes
 from tests.support.tools import require_tool
-from tests.test_catalogue import name_problems, name_uses
 
 pytestmark = pytest.mark.oracle
 
