@@ -1,103 +1,41 @@
-"""``drgen report``: the readiness verdict, its HTML page, the command and the
-committed sample results (the browser test is tests/test_report_browser.py)."""
+"""The readiness verdict of ``drgen report``: each reason (failed, stale,
+foreign, missing, superseded by a later drill, run by another script, dated in the
+future) makes a site not ready, and what must not change the verdict does not.
+
+The sample results (tests/support/sample_results.py) are judged at the moment
+they describe, each case mutating them one way."""
 
 from __future__ import annotations
 
 import hashlib
-import itertools
-import re
-import xml.etree.ElementTree as ET
-from collections.abc import Callable
 from datetime import timedelta
-from functools import cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import pytest
 
-from generator import api
-from generator.cli.app import app
-from generator.errors import ExitCode
 from generator.evidence.readiness import (
     DEFAULT_MAX_AGE_DAYS,
     FUTURE_TOLERANCE,
-    Expectation,
     Loaded,
-    Readiness,
     Reason,
-    evaluate,
 )
-from generator.evidence.report import render_report, report_context
-from generator.evidence.results import (
-    CheckResult,
-    parse_result,
-    read_result,
-    result_files,
+from tests.support.readiness import (
+    Mutation,
+    drop,
+    judge,
+    loaded,
+    pick,
+    reasons,
+    with_update,
 )
-from generator.plan.site import Plan
-from generator.render.environment import make_environment
-from tests.support.paths import DATA, INVENTORIES, TEMPLATES
+from tests.support.report_page import page, parse_page, words
 from tests.support.sample_results import (
     OLD_BUNDLE_ID,
     SAMPLE_DAY,
     SAMPLE_NOW,
-    SAMPLES,
-    sample_files,
 )
 
-XHTML = "{http://www.w3.org/1999/xhtml}"
-MAX_AGE = timedelta(days=DEFAULT_MAX_AGE_DAYS)
-DEFAULT_TEMPLATES = TEMPLATES
-
-
-@cache
-def _fresh(stem: str) -> tuple[Loaded, ...]:
-    return tuple(
-        Loaded(SAMPLES / Path(relative), parse_result(text, SAMPLES / Path(relative)))
-        for relative, text in sorted(sample_files().items())
-        if relative.parts[0] == stem
-    )
-
-
-def loaded(stem: str) -> list[Loaded]:
-    """The samples of one example as the generator makes them today (the
-    committed files are held to the same text by the last tests here)."""
-    return list(_fresh(stem))
-
-
-def expectation(plan: Plan) -> Expectation:
-    return api.report_expectation(plan, make_environment())
-
-
-def judge(
-    results: list[Loaded], plan: Plan | None, *, now=SAMPLE_NOW, **extra
-) -> Readiness:
-    expected = expectation(plan) if plan is not None else None
-    return evaluate(results, now=now, max_age=MAX_AGE, expectation=expected, **extra)
-
-
-def reasons(readiness: Readiness) -> set[tuple[str, str, Reason]]:
-    return {
-        (cell.server, cell.kind, reason)
-        for site in readiness.sites
-        for cell in site.cells
-        for reason in cell.reasons
-    }
-
-
-def replace(item: Loaded, **update) -> Loaded:
-    return Loaded(item.path, item.result.model_copy(update=update))
-
-
-def pick(results: list[Loaded], computer: str, kind: str) -> int:
-    (index,) = [
-        i
-        for i, r in enumerate(results)
-        if r.result.computer == computer.upper() and r.result.kind == kind
-    ]
-    return index
-
-
-# --- the verdict ------------------------------------------------------------------
+# ------------------------------------------------------------------------- the verdict
 
 
 def test_the_ready_sample_site_is_ready(plans) -> None:
@@ -138,26 +76,16 @@ def test_the_failing_sample_site_says_why(plans) -> None:
     assert dormant2.latest.result.failed
 
 
-Mutation = Callable[[list[Loaded]], None]
-
-
 def _fail_one(results: list[Loaded]) -> None:
     i = pick(results, "FABDRBTS02", "Dormant")
     checks = list(results[i].result.checks)
     checks[3] = checks[3].model_copy(update={"passed": False, "observed": "Manual"})
-    results[i] = replace(results[i], checks=tuple(checks))
+    results[i] = with_update(results[i], checks=tuple(checks))
 
 
 def _no_checks(results: list[Loaded]) -> None:
     i = pick(results, "FABDRBTS01", "Bundle")
-    results[i] = replace(results[i], checks=())
-
-
-def _drop(computer: str, kind: str) -> Mutation:
-    def mutate(results: list[Loaded]) -> None:
-        del results[pick(results, computer, kind)]
-
-    return mutate
+    results[i] = with_update(results[i], checks=())
 
 
 def _age(days: float) -> Mutation:
@@ -165,7 +93,7 @@ def _age(days: float) -> Mutation:
         i = pick(results, "FABDRBTS01", "Dormant")
         result = results[i].result
         shift = timedelta(days=days)
-        results[i] = replace(
+        results[i] = with_update(
             results[i], started=result.started - shift, finished=result.finished - shift
         )
 
@@ -174,11 +102,11 @@ def _age(days: float) -> Mutation:
 
 def _foreign(results: list[Loaded]) -> None:
     i = pick(results, "FABDRBTS02", "Bundle")
-    results[i] = replace(results[i], bundle_id=OLD_BUNDLE_ID)
+    results[i] = with_update(results[i], bundle_id=OLD_BUNDLE_ID)
 
 
 def _intruder(results: list[Loaded]) -> None:
-    results.append(replace(results[0], computer="FABDRBTS09"))
+    results.append(with_update(results[0], computer="FABDRBTS09"))
 
 
 def _newer(passed: bool, kind: str = "Dormant") -> Mutation:
@@ -266,11 +194,11 @@ def _drill_after_dormant(kind: str, *, passed: bool) -> Mutation:
 
 def _lower_case(results: list[Loaded]) -> None:
     for i, each in enumerate(results):
-        results[i] = replace(each, computer=each.result.computer.lower())
+        results[i] = with_update(each, computer=each.result.computer.lower())
 
 
 def _other_site(results: list[Loaded]) -> None:
-    results.append(replace(results[0], site="DR-Elsewhere", checks=()))
+    results.append(with_update(results[0], site="DR-Elsewhere", checks=()))
 
 
 # A Test-DrServer.ps1 edited on the server (or copied from elsewhere).
@@ -280,7 +208,7 @@ EDITED_SCRIPT = hashlib.sha256(b"Test-DrServer.ps1 edited on the server").hexdig
 def _script(computer: str, kind: str, sha256: str = EDITED_SCRIPT) -> Mutation:
     def mutate(results: list[Loaded]) -> None:
         i = pick(results, computer, kind)
-        results[i] = replace(results[i], script_sha256=sha256)
+        results[i] = with_update(results[i], script_sha256=sha256)
 
     return mutate
 
@@ -288,7 +216,7 @@ def _script(computer: str, kind: str, sha256: str = EDITED_SCRIPT) -> Mutation:
 def _set(computer: str, kind: str, **update: object) -> Mutation:
     def mutate(results: list[Loaded]) -> None:
         i = pick(results, computer, kind)
-        results[i] = replace(results[i], **update)
+        results[i] = with_update(results[i], **update)
 
     return mutate
 
@@ -301,7 +229,7 @@ def _without(computer: str, check_id: str) -> Mutation:
         checks = results[i].result.checks
         kept = tuple(c for c in checks if c.id != check_id)
         assert len(kept) == len(checks) - 1
-        results[i] = replace(results[i], checks=kept)
+        results[i] = with_update(results[i], checks=kept)
 
     return mutate
 
@@ -321,7 +249,7 @@ def _without_script_check(results: list[Loaded]) -> None:
     gone = "sha256:FABDRBTS01\\Test-DrServer.ps1"
     kept = tuple(c for c in checks if c.id != gone)
     assert len(kept) == len(checks) - 1
-    results[i] = replace(results[i], checks=kept)
+    results[i] = with_update(results[i], checks=kept)
 
 
 def _dated(computer: str, kind: str, after_now: timedelta) -> Mutation:
@@ -331,7 +259,7 @@ def _dated(computer: str, kind: str, after_now: timedelta) -> Mutation:
         i = pick(results, computer, kind)
         result = results[i].result
         shift = SAMPLE_NOW + after_now - result.finished
-        results[i] = replace(
+        results[i] = with_update(
             results[i], started=result.started + shift, finished=result.finished + shift
         )
 
@@ -348,11 +276,11 @@ NOT_READY: dict[str, tuple[Mutation, set[tuple[str, str, Reason]]]] = {
     "failed check": (_fail_one, {("FABDRBTS02", "Dormant", Reason.FAILED)}),
     "no checks": (_no_checks, {("FABDRBTS01", "Bundle", Reason.FAILED)}),
     "no dormant result": (
-        _drop("FABDRBTS02", "Dormant"),
+        drop("FABDRBTS02", "Dormant"),
         {("FABDRBTS02", "Dormant", Reason.MISSING)},
     ),
     "no bundle result": (
-        _drop("FABDRBTS01", "Bundle"),
+        drop("FABDRBTS01", "Bundle"),
         {("FABDRBTS01", "Bundle", Reason.MISSING)},
     ),
     "stale": (
@@ -449,6 +377,8 @@ NOT_READY: dict[str, tuple[Mutation, set[tuple[str, str, Reason]]]] = {
         {("FABDRBTS02", "Bundle", Reason.IDENTITY)},
     ),
 }
+
+
 STILL_READY: dict[str, Mutation] = {
     "older failing run": _older_failing,
     "at the age limit": _age(DEFAULT_MAX_AGE_DAYS - 1 - 1 / 24),
@@ -501,12 +431,12 @@ def test_every_reason_has_a_case_that_flips_the_verdict() -> None:
 
 def test_the_script_and_the_clock_are_named_on_the_page(plans) -> None:
     results = loaded("consolidated")
-    text = words(parse(page(results, plans["consolidated"])))
+    text = words(parse_page(page(results, plans["consolidated"])))
     assert "not the bundle's" not in text
     assert "server clock" not in text
     _script("FABDRBTS02", "Dormant")(results)
     _dated("FABDRBTS01", "Dormant", timedelta(hours=2))(results)
-    text = words(parse(page(results, plans["consolidated"])))
+    text = words(parse_page(page(results, plans["consolidated"])))
     assert "Verdict: NOT READY" in text
     bundle = next(
         r.result
@@ -537,7 +467,7 @@ def test_what_does_not_change_the_verdict(plans, case: str) -> None:
     readiness = judge(results, plans["consolidated"])
     assert reasons(readiness) == set()
     assert readiness.ready
-    text = words(parse(page(results, plans["consolidated"])))
+    text = words(parse_page(page(results, plans["consolidated"])))
     assert "Verdict: READY" in text
     if case in ("old passing drill", "old failed drill", "drill of another bundle"):
         assert "an earlier drill: not judged" in text
@@ -561,7 +491,7 @@ def test_nothing_to_judge_is_not_ready(plans) -> None:
 def test_a_drill_after_the_dormant_run_is_named_on_the_page(plans) -> None:
     results = loaded("consolidated")
     _drill_after_dormant("Active", passed=True)(results)
-    text = words(parse(page(results, plans["consolidated"])))
+    text = words(parse_page(page(results, plans["consolidated"])))
     assert "Verdict: NOT READY" in text
     assert "a drill since" in text
     assert "run Test-DrServer.ps1 -AfterDrill" in text
@@ -570,7 +500,7 @@ def test_a_drill_after_the_dormant_run_is_named_on_the_page(plans) -> None:
     i = len(results) - 1
     fixed = results[i].result.checks[0].model_copy(update={"passed": True})
     later = results[i].result.finished + timedelta(hours=2)
-    results[i] = replace(
+    results[i] = with_update(
         results[i],
         checks=(fixed, *results[i].result.checks[1:]),
         started=later,
@@ -607,7 +537,7 @@ def test_drift_errors_make_the_site_not_ready(plans) -> None:
 
 def test_without_an_inventory_only_failed_and_stale_count(plans) -> None:
     results = loaded("consolidated")
-    _drop("FABDRBTS01", "Dormant")(results)
+    drop("FABDRBTS01", "Dormant")(results)
     _foreign(results)
     _intruder(results)
     readiness = judge(results, None)
@@ -623,340 +553,3 @@ def test_without_an_inventory_only_failed_and_stale_count(plans) -> None:
     assert reasons(judge(results, None)) == {("FABDRBTS02", "Dormant", Reason.FAILED)}
     stale = judge(results, None, now=SAMPLE_NOW + timedelta(days=40))
     assert Reason.STALE in {r for _, _, r in reasons(stale)}
-
-
-# --- the page ---------------------------------------------------------------------
-
-
-def page(results: list[Loaded], plan: Plan | None, **extra) -> str:
-    readiness = judge(results, plan, **extra)
-    context = report_context(
-        readiness, results, capacity=plan.capacity if plan else None
-    )
-    return render_report(context, DEFAULT_TEMPLATES)
-
-
-def parse(html: str) -> ET.Element:
-    """The report read as XML: it is written as XHTML-compatible HTML5."""
-    return ET.fromstring(html.encode("utf-8"))
-
-
-def local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def words(element: ET.Element) -> str:
-    """The text of ``element`` (the body of a page), one space between pieces."""
-    body = element.find(f"{XHTML}body")
-    shown = body if body is not None else element
-    return re.sub(r"\s+", " ", " ".join(shown.itertext())).strip()
-
-
-@pytest.fixture(scope="module")
-def example_html(plans) -> str:
-    return page(loaded("example"), plans["example"])
-
-
-def test_the_page_is_well_formed_and_accessible(example_html: str) -> None:
-    assert example_html.startswith("<!DOCTYPE html>\n<html ")
-    root = parse(example_html)
-    assert root.tag == f"{XHTML}html"
-    assert root.get("lang") == "en"
-    (title,) = list(root.iter(f"{XHTML}title"))
-    assert words(title).startswith("DR readiness report – NOT READY – ")
-    levels = [
-        int(local(e.tag)[1])
-        for e in root.iter()
-        if re.fullmatch(r"h[1-6]", local(e.tag))
-    ]
-    assert levels[0] == 1
-    assert levels.count(1) == 1
-    for before, after in itertools.pairwise(levels):
-        assert after <= before + 1, levels
-    tables = list(root.iter(f"{XHTML}table"))
-    assert len(tables) >= 8
-    for table in tables:
-        headers = list(table.iter(f"{XHTML}th"))
-        assert headers
-        assert all(h.get("scope") in ("col", "row") for h in headers)
-        for head in table.iter(f"{XHTML}thead"):
-            assert all(h.get("scope") == "col" for h in head.iter(f"{XHTML}th"))
-    # No SVG here; if one is added it needs a text alternative.
-    for svg in root.iter("{http://www.w3.org/2000/svg}svg"):
-        assert svg.get("role") == "img"
-        assert svg.get("aria-label") or svg.find("{http://www.w3.org/2000/svg}title")
-    assert not re.search(r"&(?!(amp|lt|gt|quot|#x?[0-9a-fA-F]+);)", example_html)
-
-
-def test_the_page_is_self_contained(example_html: str) -> None:
-    root = parse(example_html)
-    tags = {local(e.tag) for e in root.iter()}
-    assert not tags & {"script", "link", "img", "iframe", "object", "embed"}
-    ids = {e.get("id") for e in root.iter()}
-    for element in root.iter():
-        for name, value in element.attrib.items():
-            assert not local(name).startswith("on")
-            if local(name) in ("href", "src"):
-                assert value.startswith("#")
-                assert value[1:] in ids
-    (style,) = list(root.iter(f"{XHTML}style"))
-    assert "url(" not in (style.text or "")
-    assert "@import" not in (style.text or "")
-    assert "@media print" in (style.text or "")
-    assert "size: A4" in (style.text or "")
-
-
-def test_every_server_finding_and_failed_check_is_in_the_text(
-    example_html: str, plans
-) -> None:
-    text = words(parse(example_html))
-    for server in plans["example"].site.server_names:
-        assert server in text
-    readiness = judge(loaded("example"), plans["example"])
-    failed: list[CheckResult] = [
-        check
-        for cell in readiness.sites[0].cells
-        if cell.latest is not None
-        for check in cell.latest.result.failed
-    ]
-    assert len(failed) == 5
-    for check in failed:
-        assert check.check in text
-        assert check.id in text
-        assert check.observed in text
-    for phrase in (
-        "Site DR-West: NOT READY",
-        "failed checks",
-        "stale (an earlier drill: not judged)",
-        "other bundle",
-        "HashMismatch",
-        "61 days ago (limit 30 days)",
-        OLD_BUNDLE_ID[:12],
-    ):
-        assert phrase in text, phrase
-    # The capacity table of the plan.
-    for row in plans["example"].capacity.rows:
-        assert f"{row.server} {', '.join(row.mirrors)} {row.load} {row.runs}" in text
-
-
-def test_missing_servers_are_named(plans) -> None:
-    results = loaded("consolidated")
-    _drop("FABDRBTS02", "Dormant")(results)
-    text = words(parse(page(results, plans["consolidated"])))
-    assert (
-        "FABDRBTS02 Dormant missing no result of Test-DrServer.ps1 -Expect Dormant"
-        in text
-    )
-    assert "Site DR-North: NOT READY" in text
-
-
-def test_a_ready_page_says_so(plans) -> None:
-    text = words(parse(page(loaded("consolidated"), plans["consolidated"])))
-    assert "Verdict: READY" in text
-    assert "Site DR-North: READY" in text
-    assert "No check failed in the latest results." in text
-
-
-def test_the_page_is_deterministic(plans) -> None:
-    results = loaded("example")
-    first = page(results, plans["example"])
-    assert page(list(reversed(results)), plans["example"]) == first
-    later = page(results, plans["example"], now=SAMPLE_NOW + timedelta(seconds=10))
-    # The only clock the page shows is the caller's now.
-    assert "2026-11-21T09:00:00Z" in first
-    assert "2026-11-21T09:00:10Z" not in first
-    assert later.replace("2026-11-21T09:00:10Z", "2026-11-21T09:00:00Z") == first
-
-
-def test_result_text_is_escaped(plans) -> None:
-    results = loaded("consolidated")
-    i = pick(results, "FABDRBTS01", "Dormant")
-    checks = list(results[i].result.checks)
-    checks[0] = checks[0].model_copy(
-        update={"observed": '<script>alert(1)</script> & "x"', "passed": False}
-    )
-    results[i] = replace(results[i], checks=tuple(checks))
-    html = page(results, plans["consolidated"])
-    assert "<script>" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;x&#34;" in html
-    parse(html)
-
-
-# --- the library and the command ---------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The samples as the generator makes them today, in a folder per example."""
-    folder = tmp_path_factory.mktemp("results")
-    for relative, text in sample_files().items():
-        path = folder / Path(relative)
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return folder
-
-
-def test_api_report_judges_and_renders(samples: Path) -> None:
-    made = api.report(
-        [samples / "consolidated"],
-        now=SAMPLE_NOW,
-        inventory=INVENTORIES / "consolidated.yaml",
-    )
-    assert made.ready
-    assert "Capacity" in made.html
-    again = api.report(
-        [samples / "consolidated"],
-        now=SAMPLE_NOW,
-        inventory=INVENTORIES / "consolidated.yaml",
-    )
-    assert again.html == made.html
-    late = api.report(
-        [samples / "consolidated"],
-        now=SAMPLE_NOW,
-        inventory=INVENTORIES / "consolidated.yaml",
-        max_age=timedelta(hours=1),
-    )
-    assert not late.ready
-
-
-def test_report_with_a_discovery_shows_drift(tmp_path: Path, samples: Path) -> None:
-    from generator.discovery.simulate import simulate
-
-    same = tmp_path / "discovery.json"
-    same.write_text(simulate(INVENTORIES / "consolidated.yaml"), encoding="utf-8")
-    made = api.report(
-        [samples / "consolidated"],
-        now=SAMPLE_NOW,
-        inventory=INVENTORIES / "consolidated.yaml",
-        drift=same,
-        max_age=timedelta(days=100000),
-    )
-    text = words(parse(made.html))
-    assert "Drift: production against the inventory" in text
-    assert "0 error(s)" in text
-    assert made.ready
-    other = DATA / "discovery" / "real-wmi-shaped.json"
-    drifted = api.report(
-        [samples / "example"],
-        now=SAMPLE_NOW,
-        inventory=INVENTORIES / "example.yaml",
-        drift=other,
-    )
-    assert drifted.readiness.drift_errors > 0
-    assert "DRIFT001" in drifted.html
-
-
-def run_report(runner, tmp_path: Path, *args: str):
-    out = tmp_path / "report.html"
-    result = runner.invoke(app, ["report", *args, "--out", str(out)])
-    return result, out
-
-
-def test_cli_exit_codes(runner, tmp_path: Path, samples: Path) -> None:
-    ready, out = run_report(
-        runner,
-        tmp_path,
-        str(samples / "consolidated"),
-        "--inventory",
-        str(INVENTORIES / "consolidated.yaml"),
-        "--max-age",
-        "100000",
-    )
-    assert ready.exit_code == ExitCode.OK, ready.output
-    assert "site DR-North: ready" in ready.stderr
-    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    not_ready, out = run_report(
-        runner,
-        tmp_path,
-        str(samples / "example"),
-        "--inventory",
-        str(INVENTORIES / "example.yaml"),
-    )
-    assert not_ready.exit_code == ExitCode.NOT_READY
-    assert int(ExitCode.NOT_READY) == 10
-    assert "site DR-West: NOT READY" in not_ready.stderr
-    assert "DRserver2" in out.read_text(encoding="utf-8")
-    # The ready set, without the inventory it was judged against: not judged.
-    unjudged, out = run_report(
-        runner, tmp_path, str(samples / "consolidated"), "--max-age", "100000"
-    )
-    assert unjudged.exit_code == ExitCode.NOT_READY
-    assert "site DR-North: NOT JUDGED (give --inventory)" in unjudged.stderr
-    assert "NOT JUDGED" in out.read_text(encoding="utf-8")
-
-
-def test_cli_bad_input_writes_nothing(
-    runner, tmp_path: Path, write_inventory, samples: Path
-) -> None:
-    bad = tmp_path / "results" / "Test-DrServer-X-1.json"
-    bad.parent.mkdir()
-    bad.write_text(
-        '{\n  "schema": "drgen/test-result-v1",\n  "site" 1\n}\n', encoding="utf-8"
-    )
-    result, out = run_report(runner, tmp_path, str(bad.parent))
-    assert result.exit_code == ExitCode.USAGE
-    assert f"{bad}:3:10: error[result]: not JSON" in result.stderr
-    assert "Traceback" not in result.output
-    assert not out.exists()
-    inventory = write_inventory("schema: drgen/v1\n", "broken.yaml")
-    result, out = run_report(
-        runner, tmp_path, str(samples / "example"), "--inventory", str(inventory)
-    )
-    assert result.exit_code == ExitCode.INVALID_INVENTORY
-    assert not out.exists()
-    result, out = run_report(
-        runner, tmp_path, str(samples), "--drift", str(tmp_path / "d.json")
-    )
-    assert result.exit_code == ExitCode.USAGE
-    assert "--drift needs --inventory" in result.stderr
-    result, out = run_report(runner, tmp_path, str(tmp_path / "absent"))
-    assert result.exit_code == ExitCode.USAGE
-    assert "no such file or folder" in result.stderr
-    assert not out.exists()
-    nowhere = tmp_path / "no-folder" / "report.html"
-    result = runner.invoke(app, ["report", str(samples), "--out", str(nowhere)])
-    assert result.exit_code == ExitCode.OUTPUT
-    assert f"error: {nowhere}: " in result.stderr
-    assert not nowhere.parent.exists()
-
-
-# --- the samples ------------------------------------------------------------------
-
-
-def test_the_committed_samples_are_what_the_generator_writes() -> None:
-    """Regenerate with `.venv/bin/python -m tests.support.sample_results` after a
-    template, catalogue, inventory or version change (the bundle id moves with
-    them)."""
-    made = sample_files()
-    committed = {
-        PurePosixPath(p.relative_to(SAMPLES).as_posix()): p.read_text(encoding="utf-8")
-        for p in SAMPLES.rglob("*.json")
-    }
-    assert sorted(committed) == sorted(made), (
-        "run: .venv/bin/python -m tests.support.sample_results"
-    )
-    for path, text in made.items():
-        assert committed[path] == text, (
-            f"examples/results/{path} is stale: "
-            "run .venv/bin/python -m tests.support.sample_results"
-        )
-
-
-def test_the_samples_come_from_the_current_render(plans) -> None:
-    for stem in ("example", "consolidated"):
-        current = expectation(plans[stem]).bundle_id
-        committed = [Loaded(p, read_result(p)) for p in result_files([SAMPLES / stem])]
-        ids = {each.result.bundle_id for each in committed}
-        # One result of the example is from an older bundle on purpose.
-        assert ids - {OLD_BUNDLE_ID} == {current}, (
-            "run .venv/bin/python -m tests.support.sample_results"
-        )
-        assert (OLD_BUNDLE_ID in ids) == (stem == "example")
-        for each in committed:
-            assert each.result.inventory == plans[stem].inventory_name
-            assert each.result.inventory_sha256 == plans[stem].inventory_sha256
-            stamp = each.result.finished.strftime("%Y%m%dT%H%M%SZ")
-            assert each.path.name == (
-                f"{each.result.script}-{each.result.computer}-{stamp}.json"
-            )
-            assert each.result.finished <= SAMPLE_NOW
