@@ -1,56 +1,40 @@
 """drgen drift: each kind of drift found, with its code and location, and nothing
-else; case-insensitive names; exit codes; mutations of discovery files never crash
-import or drift."""
+else; case-insensitive names; an old discovery is a warning.
+
+Each case mutates what ``discover --simulate`` writes for an example inventory
+one way and expects exactly its findings."""
 
 from __future__ import annotations
 
 import json
 import re
-import tempfile
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from generator import api
-from generator.cli.app import app
 from generator.cli.drift import drift_json, drift_text
-from generator.discovery.drift import CODES, DriftReport
+from generator.discovery.drift import CODES
 from generator.discovery.simulate import simulate
-from generator.errors import ExitCode, Location
-from generator.inventory.load import load_inventory
-from tests.support.paths import EXAMPLES, INVENTORIES, ROOT
+from generator.errors import ExitCode
+from tests.support.discoveries import (
+    EPOCH,
+    Mutation,
+    drift_cli,
+    drift_of,
+    location_of,
+    simulated,
+)
+from tests.support.paths import EXAMPLES, INVENTORIES
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-Mutation = Callable[[dict[str, Any]], None]
-
-
-def simulated(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(simulate(INVENTORIES / f"{name}.yaml"))
-    return data
-
-
-def check(name: str, data: dict[str, Any], tmp_path: Path, **kw: Any) -> DriftReport:
-    path = tmp_path / "discovery.json"
-    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
-    return api.drift(INVENTORIES / f"{name}.yaml", path, **kw)
-
-
-def at(name: str, path: tuple[str | int, ...]) -> Location:
-    return load_inventory(INVENTORIES / f"{name}.yaml").locate(path)
-
-
-# --- no drift -----------------------------------------------------------------
+# ---------------------------------------------------------------------------- no drift
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_a_simulated_production_has_no_drift(name: str, tmp_path: Path) -> None:
-    report = check(name, simulated(name), tmp_path, now=EPOCH, max_age=timedelta(1))
+    report = drift_of(name, simulated(name), tmp_path, now=EPOCH, max_age=timedelta(1))
     assert report.findings == ()
     assert report.computer
     assert report.collected_at == "1970-01-01T00:00:00Z"
@@ -74,11 +58,11 @@ def test_names_compare_case_insensitively(name: str, tmp_path: Path) -> None:
     shouted["schema"] = data["schema"]
     shouted["collected"] = data["collected"]
     assert shouted["hosts"][0]["name"].isupper()
-    report = check(name, shouted, tmp_path)
+    report = drift_of(name, shouted, tmp_path)
     assert report.findings == ()
 
 
-# --- one mutation, one finding ------------------------------------------------
+# ----------------------------------------------------------- one mutation, one finding
 
 
 def add_host(data: dict[str, Any]) -> None:
@@ -286,8 +270,14 @@ def without_cluster_instance_type(data: dict[str, Any]) -> None:
 
 
 H = ("group", "hosts")
+
+
 DBS = ("group", "databases")
+
+
 P = ("production", "servers")
+
+
 CASES: list[tuple[str, str, Mutation, list[tuple[str, tuple[str | int, ...]]]]] = [
     ("host added", "example", add_host, [("DRIFT001", H)]),
     ("host removed", "example", remove_host, [("DRIFT002", (*H, 1, "name"))]),
@@ -545,7 +535,7 @@ def test_a_missing_alerts_row_names_the_backup_job(tmp_path: Path) -> None:
     UpdateInfo.xml uses: without the row, UpdateDatabase.vbs updates nothing."""
     data = simulated("consolidated")
     data["group"]["bam_alerts_application"] = None
-    report = check("consolidated", data, tmp_path, now=EPOCH, max_age=timedelta(1))
+    report = drift_of("consolidated", data, tmp_path, now=EPOCH, max_age=timedelta(1))
     (finding,) = report.findings
     assert finding.code == "DRIFT025"
     assert "'BAM Alerts Application DB' in the Backup BizTalk Server job" in (
@@ -565,9 +555,9 @@ def test_each_drift_is_found_where_to_fix_it_and_nothing_else(
 ) -> None:
     data = simulated(name)
     mutate(data)
-    report = check(name, data, tmp_path, now=EPOCH, max_age=timedelta(1))
+    report = drift_of(name, data, tmp_path, now=EPOCH, max_age=timedelta(1))
     found = sorted((f.code, f.location) for f in report.findings)
-    assert found == sorted((code, at(name, path)) for code, path in expected)
+    assert found == sorted((code, location_of(name, path)) for code, path in expected)
     for finding in report.findings:
         assert finding.severity == CODES[finding.code].severity or finding.code in {
             "DRIFT001",
@@ -588,7 +578,7 @@ def test_a_clustered_host_says_how_many_dr_servers_would_poll(
 ) -> None:
     data = simulated("consolidated")
     cluster("TrackingHost", "FABCLUSTER01")(data)
-    report = check("consolidated", data, tmp_path, now=EPOCH, max_age=timedelta(1))
+    report = drift_of("consolidated", data, tmp_path, now=EPOCH, max_age=timedelta(1))
     (finding,) = report.findings
     assert finding.code == "DRIFT007"
     assert finding.severity == "warning"
@@ -598,7 +588,9 @@ def test_a_clustered_host_says_how_many_dr_servers_would_poll(
         "adapters clustered to run once would poll on 2 DR servers"
     )
     assert "dr.servers[].host_instances" in finding.breaks
-    assert finding.location == at("consolidated", ("group", "hosts", 3, "name"))
+    assert finding.location == location_of(
+        "consolidated", ("group", "hosts", 3, "name")
+    )
     # Kept on one DR server (an explicit host_instances list): no finding.
     inventory = (INVENTORIES / "consolidated.yaml").read_text(encoding="utf-8")
     kept = inventory.replace(
@@ -616,7 +608,7 @@ def test_a_clustered_host_says_how_many_dr_servers_would_poll(
 def test_a_disabled_instance_says_dr_enables_it(tmp_path: Path) -> None:
     data = simulated("example")
     disable("Receive", "server2")(data)
-    report = check("example", data, tmp_path, now=EPOCH, max_age=timedelta(1))
+    report = drift_of("example", data, tmp_path, now=EPOCH, max_age=timedelta(1))
     (finding,) = report.findings
     assert finding.severity == "warning"
     assert finding.message == (
@@ -638,7 +630,7 @@ def test_messages_keep_the_inventory_spelling(tmp_path: Path) -> None:
     data["host_instances"].append(
         {"host": "RECEIVE", "server": "SERVER1", "logon": "CONTOSO\\svc-bts-recv"}
     )
-    (finding,) = check("example", data, tmp_path).findings
+    (finding,) = drift_of("example", data, tmp_path).findings
     assert finding.code == "DRIFT012"
     assert (
         "production server server1 now runs an instance of host `Receive`"
@@ -657,13 +649,13 @@ def test_a_sql_instance_spelled_otherwise_is_drift_that_says_so(
     data = simulated("example")
     data["group"]["management"]["server"] = "sqlprod01.contoso.com,1433"
     data["group"]["messageboxes"][0]["server"] = "tcp:SQLPROD01"
-    report = check("example", data, tmp_path)
+    report = drift_of("example", data, tmp_path)
     assert sorted(f.code for f in report.findings) == ["DRIFT023", "DRIFT023"]
     for finding in report.findings:
         assert "the same instance spelled differently?" in finding.message
     data = simulated("example")
     data["group"]["management"]["server"] = "SQLPROD02.contoso.com"
-    (moved,) = check("example", data, tmp_path).findings
+    (moved,) = drift_of("example", data, tmp_path).findings
     assert moved.code == "DRIFT023"
     assert "spelled differently" not in moved.message
 
@@ -695,7 +687,7 @@ def test_a_host_no_dr_server_runs_says_its_work_stops(tmp_path: Path) -> None:
         if instance["server"] == "FABWEB01":
             instance["server"] = "FABWEB02"
     data["servers"] = [s.replace("FABWEB01", "FABWEB02") for s in data["servers"]]
-    report = check("consolidated", data, tmp_path)
+    report = drift_of("consolidated", data, tmp_path)
     codes = sorted(f.code for f in report.findings)
     assert codes == ["DRIFT010", "DRIFT011"]
     added = next(f for f in report.findings if f.code == "DRIFT010")
@@ -706,20 +698,20 @@ def test_a_host_no_dr_server_runs_says_its_work_stops(tmp_path: Path) -> None:
 def test_host_added_says_its_work_stops_after_failover(tmp_path: Path) -> None:
     data = simulated("example")
     add_host(data)
-    (finding,) = check("example", data, tmp_path).findings
+    (finding,) = drift_of("example", data, tmp_path).findings
     assert finding.message == (
         "host `Audit` has instances in production (server1) and none at DR: its "
         "work stops after failover"
     )
 
 
-# --- age ------------------------------------------------------------------------
+# --------------------------------------------------------------------------------- age
 
 
 def test_an_old_discovery_is_a_warning_located_in_the_discovery(tmp_path: Path) -> None:
     data = simulated("example")
     now = EPOCH + timedelta(days=8)
-    report = check("example", data, tmp_path, now=now, max_age=timedelta(days=7))
+    report = drift_of("example", data, tmp_path, now=now, max_age=timedelta(days=7))
     (finding,) = report.findings
     assert finding.code == "DRIFT050"
     assert finding.severity == "warning"
@@ -727,188 +719,55 @@ def test_an_old_discovery_is_a_warning_located_in_the_discovery(tmp_path: Path) 
     assert (finding.location.line, finding.location.column) == (4, 5)
     assert "8.0 days ago" in finding.message
     assert (
-        check("example", data, tmp_path, now=now, max_age=timedelta(days=9)).findings
+        drift_of("example", data, tmp_path, now=now, max_age=timedelta(days=9)).findings
         == ()
     )
-    assert check("example", data, tmp_path).findings == ()  # no now: no age check
+    assert drift_of("example", data, tmp_path).findings == ()  # no now: no age check
 
 
-# --- the command line -------------------------------------------------------------
-
-
-def run(args: list[str]) -> Any:
-    return CliRunner().invoke(app, ["drift", *args])
+# -------------------------------------------------------------------- the command line
 
 
 def test_cli_exit_codes(tmp_path: Path) -> None:
     inventory = str(INVENTORIES / "example.yaml")
     clean = tmp_path / "clean.json"
     clean.write_text(simulate(INVENTORIES / "example.yaml"))
-    result = run([inventory, str(clean)])
+    result = drift_cli([inventory, str(clean)])
     # The simulated file is from 1970: one warning, which alone exits 0 ...
     assert result.exit_code == 0, result.output
     assert "warning[DRIFT050]" in result.stdout
     # ... and 9 with --strict.
-    assert run([inventory, str(clean), "--strict"]).exit_code == ExitCode.DRIFT
-    result = run([inventory, str(clean), "--max-age", "36500"])
+    assert drift_cli([inventory, str(clean), "--strict"]).exit_code == ExitCode.DRIFT
+    result = drift_cli([inventory, str(clean), "--max-age", "36500"])
     assert result.exit_code == 0
     assert result.stdout.startswith("inventories/example.yaml: no drift against ")
     data = simulated("example")
     add_server(data)
     drifted = tmp_path / "drifted.json"
     drifted.write_text(json.dumps(data))
-    result = run([inventory, str(drifted), "--format", "json"])
+    result = drift_cli([inventory, str(drifted), "--format", "json"])
     assert result.exit_code == ExitCode.DRIFT
     report = json.loads(result.stdout)
     codes = [f["code"] for f in report["findings"]]
     assert codes == ["DRIFT010", "DRIFT050"] or codes == ["DRIFT050", "DRIFT010"]
     finding = next(f for f in report["findings"] if f["code"] == "DRIFT010")
-    where = at("example", P)
+    where = location_of("example", P)
     assert (finding["line"], finding["column"]) == (where.line, where.column)
     assert finding["severity"] == "error"
     assert finding["breaks"]
-    text = run([inventory, str(drifted)]).stdout
+    text = drift_cli([inventory, str(drifted)]).stdout
     assert re.search(
         r"example\.yaml:\d+:\d+: error\[DRIFT010\]: production server server4", text
     )
     assert "  breaks at DR: " in text
 
 
-def test_another_groups_discovery_is_a_located_error(tmp_path: Path) -> None:
-    other = tmp_path / "other.json"
-    other.write_text(simulate(INVENTORIES / "consolidated.yaml"))
-    result = run([str(INVENTORIES / "example.yaml"), str(other)])
-    assert result.exit_code == ExitCode.INVALID_INVENTORY
-    assert re.match(
-        re.escape(str(other)) + r":\d+:\d+: error\[other-group\]", result.stderr
-    )
-
-
 def test_report_formatters_agree(tmp_path: Path) -> None:
     data = simulated("example")
     remove_host(data)
-    report = check("example", data, tmp_path)
+    report = drift_of("example", data, tmp_path)
     as_json = json.loads(drift_json(report))
     assert as_json == report.to_json()
     assert as_json["errors"] == 1
     assert as_json["warnings"] == 0
     assert drift_text(report).count("error[DRIFT002]") == 1
-
-
-def test_docs_list_every_code() -> None:
-    docs = (ROOT / "docs" / "discovery.md").read_text(encoding="utf-8")
-    for code in CODES.values():
-        assert f"| {code.code} | {code.severity} |" in docs, code.code
-
-
-# --- mutations never crash --------------------------------------------------------
-
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-5, 10) | st.text(max_size=12),
-    lambda inner: (
-        st.lists(inner, max_size=3)
-        | st.dictionaries(st.text(max_size=6), inner, max_size=3)
-    ),
-    max_leaves=6,
-)
-
-
-def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [path]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _paths(item, (*path, index))
-    return found
-
-
-def _upper(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _upper(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_upper(item) for item in value]
-    return value.upper() if isinstance(value, str) else value
-
-
-@st.composite
-def mutated(draw: st.DrawFn) -> tuple[str, bytes]:
-    name = draw(st.sampled_from(EXAMPLES))
-    data = simulated(name)
-    for _ in range(draw(st.integers(1, 3))):
-        paths = [p for p in _paths(data) if p]
-        if not paths:
-            break
-        path = draw(st.sampled_from(paths))
-        parent: Any = data
-        for part in path[:-1]:
-            parent = parent[part]
-        action = draw(
-            st.sampled_from(["drop", "replace", "string", "duplicate", "invisible"])
-        )
-        if action == "drop":
-            del parent[path[-1]]
-        elif action == "replace":
-            parent[path[-1]] = draw(JSON_VALUES)
-        elif action == "duplicate" and isinstance(parent, list):
-            # The same host, server, instance or MessageBox twice, maybe in
-            # another case (the consistency checks of discovery_checks.py).
-            copy = _upper(parent[path[-1]])
-            parent.insert(path[-1], copy if draw(st.booleans()) else parent[path[-1]])
-        elif action == "invisible" and isinstance(parent[path[-1]], str):
-            old = parent[path[-1]]
-            char = draw(st.sampled_from(["\u202e", "\u2066", "\u200b", "\ufeff"]))
-            parent[path[-1]] = old[:1] + char + old[1:]
-        else:
-            old = parent[path[-1]]
-            parent[path[-1]] = (
-                old.upper()
-                if isinstance(old, str) and draw(st.booleans())
-                else draw(st.text(max_size=20))
-            )
-    if isinstance(data.get("collected"), dict) and draw(st.integers(0, 3)) == 0:
-        data["collected"]["at"] = "2999-01-01T00:00:00Z"  # the clock ahead
-    # As Windows PowerShell 5.1's > and Out-File write it, too.
-    encoding = draw(st.sampled_from(["utf-8", "utf-8", "utf-8-sig", "utf-16"]))
-    raw = json.dumps(data, indent=1).encode(encoding)
-    if draw(st.booleans()) and draw(st.booleans()):
-        raw = raw[: draw(st.integers(0, len(raw)))]
-    return name, raw
-
-
-def assert_clean(result: Any, allowed: set[int], file: Path) -> None:
-    assert result.exit_code in allowed, (result.exit_code, result.output)
-    assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit)
-    if result.exit_code == ExitCode.INVALID_INVENTORY:
-        lines = [x for x in result.stderr.splitlines() if not x.startswith(" ")]
-        assert lines
-        for line in lines:
-            assert re.match(
-                re.escape(str(file)) + r":\d+:\d+: error\[[a-z-]+\]: ", line
-            ), line
-
-
-@settings(
-    max_examples=120,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-@given(mutated())
-def test_mutated_discoveries_never_crash_import_or_drift(
-    case: tuple[str, bytes],
-) -> None:
-    name, raw = case
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "d.json"
-        path.write_bytes(raw)
-        inventory = str(INVENTORIES / f"{name}.yaml")
-        ok, drift, bad = 0, int(ExitCode.DRIFT), int(ExitCode.INVALID_INVENTORY)
-        assert_clean(CliRunner().invoke(app, ["import", str(path)]), {ok, bad}, path)
-        assert_clean(run([inventory, str(path)]), {ok, drift, bad}, path)
-        assert_clean(
-            CliRunner().invoke(app, ["import", str(path), "--inventory", inventory]),
-            {ok, bad},
-            path,
-        )
