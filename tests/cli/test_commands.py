@@ -2,14 +2,13 @@
 
 The expected texts in tests/data/cli/ are reviewed like snapshots; each is also
 checked against the Plan it shows, so a wrong but stable output fails too.
-Regenerate them with ``python -m tests.test_commands`` and review the diff.
+Regenerate them with ``python -m tests.support.command_outputs`` and review the
+diff.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,41 +18,14 @@ from typer.testing import CliRunner
 
 from generator import api
 from generator.cli.app import app
-from tests.support.paths import DATA, EXAMPLES, INVENTORIES
-
-EXPECTED = DATA / "cli"
-ARGS = [f"inventories/{stem}.yaml" for stem in EXAMPLES]
-
-
-def _workspace(root: Path) -> None:
-    """The example inventories in ``root/inventories``, as in a user's checkout."""
-    (root / "inventories").mkdir(parents=True, exist_ok=True)
-    for stem in EXAMPLES:
-        shutil.copy(INVENTORIES / f"{stem}.yaml", root / "inventories")
-
-
-def outputs(root: Path) -> dict[str, str]:
-    """What validate and plan print on the examples, run inside ``root``."""
-    runner = CliRunner()
-    validate = runner.invoke(app, ["validate", *ARGS])
-    validate_json = runner.invoke(app, ["validate", "--format", "json", *ARGS])
-    plan = runner.invoke(app, ["plan", *ARGS, "--out", "out"])
-    plan_json = runner.invoke(app, ["plan", "--json", *ARGS, "--out", "out"])
-    for result in (validate, validate_json, plan, plan_json):
-        assert result.exit_code == 0, result.output
-    return {
-        "validate.stderr.txt": validate.stderr,
-        "validate.stdout.json": validate_json.stdout,
-        "plan.stdout.txt": plan.stdout,
-        "plan.stderr.txt": plan.stderr,
-        "plan.stdout.json": plan_json.stdout,
-    }
+from tests.support.command_outputs import EXPECTED, outputs, workspace
+from tests.support.paths import EXAMPLES, INVENTORIES
 
 
 @pytest.fixture(scope="module")
 def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     root = tmp_path_factory.mktemp("workspace")
-    _workspace(root)
+    workspace(root)
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(root)
         return outputs(root)
@@ -257,22 +229,3 @@ def test_an_unwritable_output_folder_is_an_output_error(
     assert result.exit_code == 7, result.output
     assert "Permission denied" in result.stderr
     assert "Traceback" not in result.output
-
-
-def main() -> None:
-    """Rewrite tests/data/cli/ from the current code (review the diff)."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        _workspace(root)
-        import os
-
-        os.chdir(root)
-        for name, text in outputs(root).items():
-            (EXPECTED / name).write_text(text, encoding="utf-8")
-            sys.stdout.write(f"wrote {EXPECTED / name}\n")
-
-
-if __name__ == "__main__":
-    main()
