@@ -1,0 +1,203 @@
+"""The layout of tests/ (tests/README.md): test modules by area, helpers in
+tests/support, and no test module that another module imports.
+
+Read from the source with ``ast``: every import, also one inside a function, with
+relative imports resolved.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.support.paths import TESTS
+
+#: The folders of test modules, one per stage or concern of generator/ (README).
+AREAS = frozenset(
+    {
+        "bundle",
+        "catalogue",
+        "cli",
+        "discovery",
+        "evidence",
+        "files",
+        "inventory",
+        "oracles",
+        "plan",
+        "render",
+        "runbook",
+        "scripts",
+        "signing",
+    }
+)
+#: Being rewritten on another branch, these two still import their helpers from
+#: the re-export module tests/test_fidelity.py and two names from tests.conftest.
+NOT_YET_MOVED = {
+    "tests.runbook.test_runbook": {"tests.test_fidelity", "tests.conftest"},
+    "tests.runbook.test_runbook_html": {"tests.test_fidelity", "tests.conftest"},
+}
+REEXPORT = "tests.test_fidelity"
+#: A test module is split by feature beyond this many lines.
+MAX_LINES = 800
+#: Names of tests that say which review found them instead of what they hold.
+REVIEW_ID = re.compile(r"^test_[afr]\d+_|^test_[afr]\d+$", re.IGNORECASE)
+
+
+def module_name(path: Path) -> str:
+    return ".".join(path.relative_to(TESTS.parent).with_suffix("").parts)
+
+
+def python_files() -> list[Path]:
+    return sorted(
+        p
+        for p in TESTS.rglob("*.py")
+        if "snapshots" not in p.parts and "data" not in p.relative_to(TESTS).parts
+    )
+
+
+def is_test_module(path: Path) -> bool:
+    return path.name.startswith("test_") and module_name(path) != REEXPORT
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module ``path`` imports (``from a import b`` counts ``a`` and ``a.b``)."""
+    package = module_name(path).rsplit(".", 1)[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                anchor = ".".join(parts[: len(parts) - node.level + 1])
+                base = f"{anchor}.{base}" if base else anchor
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
+
+
+def runs_as_main(path: Path) -> bool:
+    """Whether ``path`` has an ``if __name__ == "__main__":`` block."""
+    return any(
+        isinstance(node, ast.Compare)
+        and isinstance(node.left, ast.Name)
+        and node.left.id == "__name__"
+        and any(
+            isinstance(c, ast.Constant) and c.value == "__main__"
+            for c in node.comparators
+        )
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+    )
+
+
+def all_test_modules() -> dict[str, Path]:
+    return {module_name(p): p for p in python_files() if is_test_module(p)}
+
+
+def test_helpers_are_the_only_modules_a_module_imports() -> None:
+    """No test module, conftest or helper imports a test module or a conftest:
+    what two modules share lives in tests/support."""
+    tests = set(all_test_modules())
+    conftests = {module_name(p) for p in python_files() if p.name == "conftest.py"}
+    wrong = []
+    for path in python_files():
+        name = module_name(path)
+        allowed = NOT_YET_MOVED.get(name, set())
+        for imported in sorted(imported_modules(path)):
+            if imported in allowed:
+                continue
+            if imported in tests or imported in conftests or imported == REEXPORT:
+                wrong.append(f"{path.relative_to(TESTS)} imports {imported}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_reexport_module_goes_once_nothing_needs_it() -> None:
+    """tests/test_fidelity.py only re-exports tests.support names for the two
+    modules of NOT_YET_MOVED; once neither imports it, it is deleted."""
+    users = sorted(
+        module_name(p)
+        for p in python_files()
+        if REEXPORT in imported_modules(p) and module_name(p) != REEXPORT
+    )
+    assert users, "nothing imports tests/test_fidelity.py any more: delete it"
+    assert set(users) <= set(NOT_YET_MOVED), users
+    source = (TESTS / "test_fidelity.py").read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    assert not [
+        node
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.ClassDef | ast.AsyncFunctionDef)
+    ], "tests/test_fidelity.py holds no code of its own"
+    assert all(
+        module.startswith("tests.support.")
+        for module in imported_modules(TESTS / "test_fidelity.py")
+        if module.startswith("tests.") and module.count(".") == 2
+    )
+
+
+def test_every_test_module_is_in_an_area_folder() -> None:
+    """tests/<area>/test_*.py, every area a package (unique module names)."""
+    misplaced = [
+        str(path.relative_to(TESTS))
+        for name, path in all_test_modules().items()
+        if path.parent.name not in AREAS and path != Path(__file__)
+    ]
+    assert not misplaced
+    for area in AREAS:
+        assert (TESTS / area / "__init__.py").is_file(), area
+
+
+def test_no_test_module_is_a_script() -> None:
+    """Golden files are written by tests/support modules run with ``python -m``,
+    never by a test module."""
+    scripts = [
+        str(path.relative_to(TESTS))
+        for path in all_test_modules().values()
+        if runs_as_main(path)
+    ]
+    assert not scripts
+
+
+def test_test_modules_are_split_by_feature() -> None:
+    too_long = {
+        str(path.relative_to(TESTS)): lines
+        for path in all_test_modules().values()
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert not too_long
+
+
+def test_tests_are_named_after_what_they_hold() -> None:
+    """No test is named after the review round that found it (test_f5_...)."""
+    named = [
+        f"{path.relative_to(TESTS)}::{node.name}"
+        for path in all_test_modules().values()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.FunctionDef) and REVIEW_ID.match(node.name)
+    ]
+    assert not named
+
+
+@pytest.mark.parametrize(
+    ("source", "imported"),
+    [
+        ("import tests.scripts.test_enable\n", "tests.scripts.test_enable"),
+        ("from tests.scripts import test_enable\n", "tests.scripts.test_enable"),
+        ("from .test_enable import check\n", "tests.scripts.test_enable"),
+        ("def f():\n    from tests.conftest import X\n", "tests.conftest"),
+    ],
+)
+def test_the_import_reader_sees_every_form(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str, imported: str
+) -> None:
+    """Counter-test: each way of importing a test module is seen."""
+    fake_tests = tmp_path / "tests"
+    (fake_tests / "scripts").mkdir(parents=True)
+    path = fake_tests / "scripts" / "test_other.py"
+    path.write_text(source, encoding="utf-8")
+    monkeypatch.setattr(f"{__name__}.TESTS", fake_tests)
+    assert imported in imported_modules(path)
