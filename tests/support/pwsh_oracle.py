@@ -40,6 +40,8 @@ Known limits (see also /work/shared/docs/authenticode.md §5):
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -499,8 +501,10 @@ class Command:
 # --------------------------------------------------------------------------- parsing
 
 
+@lru_cache(maxsize=128)
 def parse(data: bytes) -> Tree:
-    """Parse a script's bytes with tree-sitter-pwsh.
+    """Parse a script's bytes with tree-sitter-pwsh (cached by content: the
+    trees are never edited, and most tests read the same rendered scripts).
 
     The input may start with a UTF-8 BOM, use CRLF and end with an Authenticode
     signature block (which is just ``#`` comments). The BOM is replaced by three
@@ -511,19 +515,92 @@ def parse(data: bytes) -> Tree:
     return Parser(LANGUAGE).parse(data)
 
 
-@lru_cache(maxsize=64)
 def _root(data: bytes) -> Node:
-    """Return the root node of a cached parse; the tree is never edited."""
+    """Return the root node of the cached parse of ``data``."""
     return parse(data).root_node
 
 
-def _walk(node: Node) -> Iterator[Node]:
+def _descend(node: Node) -> Iterator[Node]:
     """Yield ``node`` and its descendants in document (pre-)order."""
     stack = [node]
     while stack:
         current = stack.pop()
         yield current
         stack.extend(reversed(current.children))
+
+
+class _Index:
+    """Every node of one tree in document (pre-)order, and where each type is.
+
+    A node's subtree is the slice of :attr:`order` from its position, of length
+    ``descendant_count`` (the node included): :func:`walk` and :func:`nodes` read
+    slices instead of walking the tree again in Python, the oracle's cost.
+    """
+
+    __slots__ = ("by_type", "order", "positions", "root_id")
+
+    def __init__(self, root: Node) -> None:
+        self.root_id = root.id
+        self.order = list(_descend(root))
+        by_type: dict[str, list[int]] = {}
+        for position, node in enumerate(self.order):
+            by_type.setdefault(node.type, []).append(position)
+        self.by_type = by_type
+        # Each node's position by its id, made when a subtree is first asked for.
+        self.positions: dict[int, int] | None = None
+
+
+#: Indexed trees by the id of their root, least recently used first. A node's id
+#: is its place in its tree, the same for every wrapper object the bindings hand
+#: out; the indexed nodes keep their trees alive, so no id is reused while its
+#: tree is listed here.
+_MAX_INDEXED = 96
+_INDEXED: OrderedDict[int, _Index] = OrderedDict()
+#: Node id -> the index holding it, for the trees whose subtrees were asked for.
+_HOLDER: dict[int, _Index] = {}
+
+
+def _index(root: Node) -> _Index:
+    """The index of the tree whose root is ``root`` (built on first use)."""
+    index = _INDEXED.get(root.id)
+    if index is not None:
+        _INDEXED.move_to_end(root.id)
+        return index
+    index = _Index(root)
+    _INDEXED[index.root_id] = index
+    while len(_INDEXED) > _MAX_INDEXED:
+        _, old = _INDEXED.popitem(last=False)
+        if old.positions is not None:
+            for node_id in old.positions:
+                if _HOLDER.get(node_id) is old:
+                    del _HOLDER[node_id]
+    return index
+
+
+def _locate(node: Node) -> tuple[_Index, int]:
+    """The index of ``node``'s tree and ``node``'s position in it."""
+    if node.parent is None:
+        return _index(node), 0
+    holder = _HOLDER.get(node.id)
+    if holder is not None and holder.root_id in _INDEXED:
+        _INDEXED.move_to_end(holder.root_id)
+        assert holder.positions is not None
+        return holder, holder.positions[node.id]
+    root = node
+    while (parent := root.parent) is not None:
+        root = parent
+    index = _index(root)
+    if index.positions is None:
+        index.positions = {each.id: i for i, each in enumerate(index.order)}
+        for node_id in index.positions:
+            _HOLDER[node_id] = index
+    return index, index.positions[node.id]
+
+
+def _walk(node: Node) -> Iterator[Node]:
+    """Yield ``node`` and its descendants in document (pre-)order."""
+    index, position = _locate(node)
+    return iter(index.order[position : position + node.descendant_count])
 
 
 def _text(node: Node, data: bytes) -> str:
@@ -537,7 +614,23 @@ walk = _walk
 
 def nodes(node: Node, kind: str) -> list[Node]:
     """Every node of type ``kind`` under ``node`` (itself included), in order."""
-    return [n for n in _walk(node) if n.type == kind]
+    index, position = _locate(node)
+    positions = index.by_type.get(kind)
+    if not positions:
+        return []
+    first = bisect_left(positions, position)
+    last = bisect_left(positions, position + node.descendant_count, first)
+    order = index.order
+    return [order[i] for i in positions[first:last]]
+
+
+def _of_types(data: bytes, *kinds: str) -> list[Node]:
+    """Every node of the given types in the parse of ``data``, in document order."""
+    if len(kinds) == 1:
+        return nodes(_root(data), kinds[0])
+    index, _ = _locate(_root(data))
+    positions = sorted(p for kind in kinds for p in index.by_type.get(kind, ()))
+    return [index.order[p] for p in positions]
 
 
 def node_text(node: Node) -> str:
@@ -704,9 +797,7 @@ def _arguments(elements: Node, data: bytes) -> tuple[str, ...]:
 
 def _command_nodes(data: bytes) -> Iterator[tuple[Node, Command]]:
     """Yield each ``command`` node with its :class:`Command`, in document order."""
-    for node in _walk(_root(data)):
-        if node.type != "command":
-            continue
+    for node in _of_types(data, "command"):
         name_node = node.child_by_field_name("command_name")
         if name_node is None:
             continue
@@ -739,7 +830,13 @@ def commands(data: bytes) -> list[Command]:
     ``& $exe ...``, ``& 'C:\\path\\x.exe' ...`` and dot-sourcing. Method calls such
     as ``$instance.Stop()`` are not commands; see :func:`method_calls`.
     """
-    return [command for _, command in _command_nodes(data)]
+    return list(_commands(data))
+
+
+@lru_cache(maxsize=128)
+def _commands(data: bytes) -> tuple[Command, ...]:
+    """:func:`commands`, computed once per script (a Command is frozen)."""
+    return tuple(command for _, command in _command_nodes(data))
 
 
 def method_calls(data: bytes) -> list[tuple[str, int, bool]]:
@@ -751,13 +848,12 @@ def method_calls(data: bytes) -> list[tuple[str, int, bool]]:
     ShouldProcess call in an ``if`` condition is itself not guarded by that ``if``.
     """
     calls: list[tuple[str, int, bool]] = []
-    for node in _walk(_root(data)):
-        if node.type == "invocation_expression":
-            name_node = _method_name_node(node)
-            if name_node is None:
-                continue
-            line, _ = _line_col(data, name_node.start_byte)
-            calls.append((_text(name_node, data), line, _is_guarded(node, data)))
+    for node in _of_types(data, "invocation_expression"):
+        name_node = _method_name_node(node)
+        if name_node is None:
+            continue
+        line, _ = _line_col(data, name_node.start_byte)
+        calls.append((_text(name_node, data), line, _is_guarded(node, data)))
     return calls
 
 
@@ -771,18 +867,14 @@ def string_literal_ranges(data: bytes) -> list[tuple[int, int]]:
     A literal nested in an expandable string's ``$( )`` is listed separately.
     """
     return sorted(
-        (node.start_byte, node.end_byte)
-        for node in _walk(_root(data))
-        if node.type == "string_literal"
+        (node.start_byte, node.end_byte) for node in _of_types(data, "string_literal")
     )
 
 
 def _verbatim_contents(data: bytes) -> list[tuple[int, int]]:
     """Return the byte ranges between the delimiters of single-quoted literals."""
     ranges: list[tuple[int, int]] = []
-    for node in _walk(_root(data)):
-        if node.type not in _VERBATIM_STRING_TYPES:
-            continue
+    for node in _of_types(data, *sorted(_VERBATIM_STRING_TYPES)):
         text = _text(node, data)
         if node.type == "verbatim_here_string_characters":
             opening, closing = 2, 2
@@ -879,9 +971,7 @@ def _native_tool_assignments(data: bytes) -> dict[str, str]:
     to ``cscript``; so does ``$tool = Get-Tool -Name 'cscript.exe'``.
     """
     variables: dict[str, str] = {}
-    for node in _walk(_root(data)):
-        if node.type != "assignment_expression":
-            continue
+    for node in _of_types(data, "assignment_expression"):
         left = node.named_children[0] if node.named_children else None
         value = node.child_by_field_name("value")
         if left is None or value is None:
@@ -935,7 +1025,7 @@ def is_state_changing(command: Command) -> bool:
 
 def _ps7_operator_findings(data: bytes) -> Iterator[tuple[int, str]]:
     """Yield ``(offset, message)`` for PowerShell 7 operators in the tree."""
-    for node in _walk(_root(data)):
+    for node in _of_types(data, "??", "??=", "&&", "||", "?"):
         if node.is_named or node.children:
             continue
         kind = node.type
@@ -994,9 +1084,7 @@ def _command_findings(data: bytes) -> Iterator[tuple[int, str]]:
 
 def _method_findings(data: bytes) -> Iterator[tuple[int, str]]:
     """Yield ``(offset, message)`` for unguarded state-changing method calls."""
-    for node in _walk(_root(data)):
-        if node.type != "invocation_expression":
-            continue
+    for node in _of_types(data, "invocation_expression"):
         name_node = _method_name_node(node)
         if name_node is None:
             continue

@@ -12,7 +12,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import PurePosixPath
 from typing import Final
 
@@ -23,6 +23,7 @@ from generator.plan.outputs import ArtifactKind
 from generator.plan.servers import ServerPlan
 from generator.plan.site import Plan
 from generator.render.artifacts import RenderedArtifact, encode_text
+from generator.render.psdata import Value, parse_block, split_script
 from tests.support import pwsh_oracle as ps
 from tests.support.pwsh_oracle import node_text as text
 from tests.support.pwsh_oracle import nodes
@@ -107,7 +108,7 @@ class Script:
 def scripts(all_artifacts: Sequence[RenderedArtifact], *names: str) -> list[Script]:
     """Every script, or those with one of ``names``, encoded as written to disk."""
     found = [
-        Script(a, encode_text(a.text, ArtifactKind.POWERSHELL))
+        script_of(a)
         for a in all_artifacts
         if a.kind is ArtifactKind.POWERSHELL and (not names or a.path.name in names)
     ]
@@ -115,8 +116,23 @@ def scripts(all_artifacts: Sequence[RenderedArtifact], *names: str) -> list[Scri
     return found
 
 
+@cache
+def script_of(art: RenderedArtifact) -> Script:
+    """One script, made once per worker: its bytes and parse tree are shared by
+    every test that reads it (a Script is never changed; :func:`mutated` makes a
+    new one)."""
+    return Script(art, encode_text(art.text, ArtifactKind.POWERSHELL))
+
+
 def server_plans(plans: dict[str, Plan]) -> dict[tuple[str, str], ServerPlan]:
     return {(stem, s.name): s for stem, p in plans.items() for s in p.site.servers}
+
+
+def data_values(text: str) -> dict[str, Value]:
+    """The values of a rendered script's data block, by item name
+    (``generator.render.psdata.parse_block``: literals only, whatever the code
+    around them)."""
+    return dict(parse_block(split_script(text)[1]))
 
 
 def top_level(root: Node) -> list[Node]:
