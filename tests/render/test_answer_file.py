@@ -17,7 +17,8 @@ from generator.catalogue import CATALOGUE
 from generator.plan.site import Plan
 from generator.render.artifacts import RenderedArtifact
 from generator.render.environment import make_environment
-from tests.support.scripts import Rendered
+from generator.render.psdata import Row
+from tests.support.scripts import Rendered, data_values
 
 ANSWER_ATTRS = {"Value", "GUID", "Selected"}
 QUESTION_ATTRS = {"ID", "Text", "Answers", "Default"}
@@ -290,9 +291,13 @@ def test_a_gmsa_rule_engine_account_has_no_password(
     for path, art in arts.items():
         if path.name != "Initialize-DrServer.ps1":
             continue
-        services = art.text.split("$AnswerFileServices = @(", 1)[1].split("\n)\n")[0]
-        assert "CONTOSO\\svc-entsso" in services
-        assert "gmsa-bre$" not in services, path
+        services = data_values(art.text)["AnswerFileServices"]
+        assert isinstance(services, tuple)
+        fields = [
+            str(v) for row in services if isinstance(row, Row) for _, v in row.fields
+        ]
+        assert "CONTOSO\\svc-entsso" in fields
+        assert not [f for f in fields if "gmsa-bre$" in f], path
 
 
 def test_a_plain_rule_engine_account_is_not_a_gmsa(rendered) -> None:
