@@ -1,4 +1,5 @@
 # Conveniences over ./drgen.sh, which needs nothing but python3 (see README).
+# `make test` is ./drgen.sh test: ruff, mypy, lint-imports, then pytest -n auto.
 .PHONY: render test bench clean
 
 render:
@@ -11,4 +12,4 @@ bench:
 	./drgen.sh bench
 
 clean:
-	rm -rf .venv out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv out .pytest_cache .mypy_cache .ruff_cache .hypothesis .import_linter_cache

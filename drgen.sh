@@ -57,10 +57,14 @@ case "$command" in
     exec "$VENV/bin/drgen" render "$@"
     ;;
   test)
+    # Lint, types and layers first (seconds), then the suite on every core
+    # (pytest-xdist; tests/README.md says what keeps the tests parallel-safe).
     setup
     "$VENV/bin/ruff" check .
+    "$VENV/bin/ruff" format --check .
     "$VENV/bin/mypy"
-    exec "$VENV/bin/pytest" "$@"
+    "$VENV/bin/lint-imports"
+    exec "$VENV/bin/pytest" -n auto "$@"
     ;;
   bench)
     setup

@@ -251,7 +251,7 @@ def reader_figures(work: Path, hosts: int, megabytes: float) -> dict[str, object
     """The readers of untrusted files, each timed on a large input: a discovery
     of ``hosts`` hosts (read and checked, then compared by ``drgen drift``) and a
     drill result of about ``megabytes`` MB. Line and column come from a line index
-    built once, so the time grows like the file (tests/test_linear_readers.py
+    built once, so the time grows like the file (tests/files/test_linear_readers.py
     counts the work)."""
     from generator.discovery.checks import read_discovery
     from generator.evidence.results import read_result

@@ -8,6 +8,7 @@ from textwrap import dedent
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner
 
 from generator.api import plan as plan_inventories
@@ -16,6 +17,7 @@ from generator.plan.site import Plan
 from generator.render.artifacts import RenderedArtifact
 from generator.render.environment import make_environment
 from tests.support.checkout import checkout_files
+from tests.support.examples import DEFAULT_FULL, DEFAULT_LOCAL, PROFILE
 from tests.support.paths import EXAMPLES, INVENTORIES
 from tests.support.tools import require_tool
 
@@ -26,6 +28,14 @@ if TYPE_CHECKING:
 # test_runbook_html.py (rewritten on another branch); other modules import them
 # from tests.support.
 __all__ = ["EXAMPLES", "INVENTORIES"]
+
+# Hypothesis: the full number of examples under CI=true, fewer locally
+# (tests/support/examples.py). The example database stays in .hypothesis/: it
+# writes each example atomically, and a test runs on one xdist worker at a time.
+settings.register_profile("ci", max_examples=DEFAULT_FULL)
+settings.register_profile("thorough", max_examples=DEFAULT_FULL)
+settings.register_profile("dev", max_examples=DEFAULT_LOCAL)
+settings.load_profile(PROFILE)
 
 
 @pytest.fixture(scope="session", autouse=True)

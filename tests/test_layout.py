@@ -1,5 +1,6 @@
 """The layout of tests/ (tests/README.md): test modules by area, helpers in
-tests/support, and no test module that another module imports.
+tests/support, and no test module that another module imports; and how many
+examples the property tests run.
 
 Read from the source with ``ast``: every import, also one inside a function, with
 relative imports resolved.
@@ -8,7 +9,11 @@ relative imports resolved.
 from __future__ import annotations
 
 import ast
+import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -201,3 +206,57 @@ def test_the_import_reader_sees_every_form(
     path.write_text(source, encoding="utf-8")
     monkeypatch.setattr(f"{__name__}.TESTS", fake_tests)
     assert imported in imported_modules(path)
+
+
+#: Profile environment -> examples(500, local=60).
+PROFILE_CASES: tuple[tuple[dict[str, str], int], ...] = (
+    ({}, 60),
+    ({"CI": "true"}, 500),
+    ({"HYPOTHESIS_PROFILE": "ci"}, 500),
+    ({"CI": "true", "HYPOTHESIS_PROFILE": "dev"}, 60),
+    ({"HYPOTHESIS_PROFILE": "thorough"}, 500),
+)
+_PROFILE_PROBE = """
+import importlib, json, os, sys
+import tests.support.examples as module
+import tests.support.paths as paths
+found = []
+for environment in json.loads(sys.argv[1]):
+    for name in ("CI", "HYPOTHESIS_PROFILE"):
+        os.environ.pop(name, None)
+    os.environ.update(environment)
+    importlib.reload(paths)
+    found.append(importlib.reload(module).examples(500, local=60))
+print(json.dumps(found))
+"""
+
+
+def test_property_tests_run_their_full_count_under_ci() -> None:
+    """tests/support/examples.py: the full count under CI=true, fewer locally."""
+    found = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _PROFILE_PROBE,
+            json.dumps([environment for environment, _ in PROFILE_CASES]),
+        ],
+        cwd=TESTS.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(found.stdout) == [count for _, count in PROFILE_CASES]
+
+
+def test_an_unknown_hypothesis_profile_is_refused() -> None:
+    clean = {k: v for k, v in os.environ.items() if k != "HYPOTHESIS_PROFILE"}
+    found = subprocess.run(
+        [sys.executable, "-c", "import tests.support.examples"],
+        env={**clean, "HYPOTHESIS_PROFILE": "fast"},
+        cwd=TESTS.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert found.returncode != 0
+    assert "HYPOTHESIS_PROFILE='fast': choose one of ci, dev, thorough" in found.stderr

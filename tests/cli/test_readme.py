@@ -34,6 +34,24 @@ def test_the_wrapper_knows_both_commands() -> None:
     assert (ROOT / "drgen.sh").stat().st_mode & 0o111
 
 
+def test_the_test_command_runs_every_check_then_the_suite_on_every_core() -> None:
+    """ruff (lint and format), mypy, the import-linter contracts, then pytest -n."""
+    script = (ROOT / "drgen.sh").read_text(encoding="utf-8")
+    case = script.split("\n  test)\n", 1)[1].split("\n    ;;\n", 1)[0]
+    commands = [
+        line.strip()
+        for line in case.splitlines()
+        if line.strip().startswith(('"$VENV/bin/', 'exec "$VENV/bin/'))
+    ]
+    assert commands == [
+        '"$VENV/bin/ruff" check .',
+        '"$VENV/bin/ruff" format --check .',
+        '"$VENV/bin/mypy"',
+        '"$VENV/bin/lint-imports"',
+        'exec "$VENV/bin/pytest" -n auto "$@"',
+    ]
+
+
 def test_exit_code_table_lists_every_exit_code() -> None:
     from generator.errors import ExitCode
 

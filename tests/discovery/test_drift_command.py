@@ -19,6 +19,7 @@ from generator.discovery.drift import CODES
 from generator.discovery.simulate import simulate
 from generator.errors import ExitCode
 from tests.support.discoveries import drift_cli, simulated
+from tests.support.examples import examples
 from tests.support.paths import EXAMPLES, INVENTORIES, ROOT
 
 # -------------------------------------------------------------------- the command line
@@ -131,7 +132,7 @@ def assert_clean(result: Any, allowed: set[int], file: Path) -> None:
 
 
 @settings(
-    max_examples=120,
+    max_examples=examples(120, local=30),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

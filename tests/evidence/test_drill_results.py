@@ -61,8 +61,9 @@ def result_scripts(all_artifacts) -> list[Script]:
 
 def test_the_result_has_exactly_the_schema_keys(all_artifacts) -> None:
     """The keys the scripts write are the model's, by alias, in model order
-    (tests/support/ps_shapes.py reads them; tests/test_contracts.py compares every
-    nested key with the model, the committed schema and the samples)."""
+    (tests/support/ps_shapes.py reads them; tests/scripts/test_json_contracts.py
+    compares every nested key with the model, the committed schema and the
+    samples)."""
     wanted = [f.alias or name for name, f in DrillResult.model_fields.items()]
     check_keys = list(CheckResult.model_fields)
     for script in result_scripts(all_artifacts):

@@ -30,6 +30,7 @@ from generator.cli.app import app
 from generator.errors import ExitCode
 from generator.evidence.readiness import Reason
 from generator.evidence.results import ResultError
+from tests.support.examples import examples
 from tests.support.paths import INVENTORIES, ROOT
 from tests.support.sample_results import SAMPLE_NOW, sample_files
 
@@ -214,7 +215,7 @@ def _contradicts(data: dict[str, Any]) -> bool:
 
 
 @settings(
-    max_examples=150,
+    max_examples=examples(150, local=30),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

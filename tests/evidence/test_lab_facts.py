@@ -31,6 +31,7 @@ from generator.plan.labprobe import (
     catalogue_sha256,
     probe_items,
 )
+from tests.support.examples import examples
 from tests.support.lab_facts_sample import (
     _DISPLAYDB,
     LAB_FACTS,
@@ -398,7 +399,7 @@ def assert_report_or_located_error(path: Path) -> None:
 
 
 @settings(
-    max_examples=200,
+    max_examples=examples(200, local=40),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -412,7 +413,7 @@ def test_any_json_value_is_a_report_or_a_located_error(
 
 
 @settings(
-    max_examples=200,
+    max_examples=examples(200, local=40),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -440,7 +441,7 @@ def test_mutated_sample_is_a_report_or_a_located_error(
     assert_report_or_located_error(path)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200, local=40), deadline=None)
 @given(data=st.data())
 def test_damaged_sample_bytes_are_a_report_or_a_located_error(
     tmp_path_factory: pytest.TempPathFactory, data: st.DataObject

@@ -6,17 +6,17 @@ in-process on each: load, model, rules, plan, render and diff, nothing written.
 The result must be exit 0 with a plan, or exit 3 with at least one located
 ``FILE:LINE:COL: error[CODE]`` line; never another exit code, never a traceback.
 
-Profiles (select with the environment variable ``HYPOTHESIS_PROFILE``):
+How many examples (tests/support/examples.py; ``HYPOTHESIS_PROFILE`` chooses):
 
-- ``mutations`` (default): 500 examples per test, the ``make test`` run;
+- ``ci`` (under ``CI=true``): 500 examples per test;
+- ``dev`` (a local ``./drgen.sh test``): 60;
 - ``thorough``: 10,000 examples per test, e.g.
-  ``HYPOTHESIS_PROFILE=thorough .venv/bin/pytest tests/test_mutations.py``.
+  ``HYPOTHESIS_PROFILE=thorough .venv/bin/pytest tests/inventory/test_mutations.py``.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from generator.cli.app import app
+from tests.support.examples import THOROUGH, examples
 from tests.support.inventory_mutations import (
     TEXTS,
     mutated_data,
@@ -35,9 +36,8 @@ from tests.support.inventory_mutations import (
 )
 from tests.support.paths import EXAMPLES
 
-settings.register_profile(
-    "mutations",
-    max_examples=500,
+PROFILE = settings(
+    max_examples=10_000 if THOROUGH else examples(500, local=60),
     deadline=None,
     suppress_health_check=[
         HealthCheck.too_slow,
@@ -45,10 +45,6 @@ settings.register_profile(
         HealthCheck.function_scoped_fixture,
     ],
 )
-settings.register_profile(
-    "thorough", parent=settings.get_profile("mutations"), max_examples=10_000
-)
-PROFILE = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "mutations"))
 
 
 LOCATED = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (error|warning)\[")
@@ -103,7 +99,7 @@ def test_random_yaml_is_valid_or_located_exit_3(text: str, workdir: Path) -> Non
     event(f"exit {check(text, workdir)}")
 
 
-@settings(PROFILE, max_examples=max(50, PROFILE.max_examples // 10))
+@settings(PROFILE, max_examples=examples(max(50, PROFILE.max_examples // 10), local=10))
 @given(text=st.one_of(mutated_data(), mutated_text()))
 def test_utf16_with_a_byte_order_mark_reads_like_utf8(text: str, workdir: Path) -> None:
     """What Windows PowerShell 5.1 writes: the same verdict as the UTF-8 bytes."""

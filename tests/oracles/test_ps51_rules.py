@@ -7,7 +7,7 @@ Two parts:
 2. Every rule on every ``.ps1`` rendered from every inventory in inventories/,
    from the starter inventory ``drgen init`` writes, from the synthetic
    inventories of bench/synthetic.py, and from a handful of Hypothesis examples of
-   the inventory strategies of tests/test_mutations.py: no finding allowed. A
+   the inventory strategies of tests/inventory/test_mutations.py: no finding allowed. A
    failure lists every finding by rule, script and line.
 """
 
@@ -32,6 +32,7 @@ from generator.render.artifacts import RenderedArtifact, encode_text
 from generator.render.environment import make_environment
 from tests.support import ps51 as rules
 from tests.support import pwsh_oracle as ps
+from tests.support.examples import examples
 from tests.support.inventory_mutations import mutated_data, relabelled
 from tests.support.paths import INVENTORIES, ROOT
 
@@ -537,13 +538,13 @@ def test_no_finding_in_any_rendered_script(
     assert report == "", f"{rule_id}:\n{report}"
 
 
-# Hypothesis: the inventory strategies of tests/test_mutations.py (free text
+# Hypothesis: the inventory strategies of tests/inventory/test_mutations.py (free text
 # relabelled, structural mutations; most mutations are rejected and only counted)
 # and the synthetic generator of bench/ at a drawn size. Few examples, and no
 # shrinking: a failing example renders a bundle per shrink step, and the failure
 # message already shows the inventory.
 GENERATED = settings(
-    max_examples=8,
+    max_examples=examples(8, local=3),
     deadline=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],

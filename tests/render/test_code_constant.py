@@ -39,6 +39,7 @@ from generator.render.psdata import (
     split_script,
 )
 from tests.support import pwsh_oracle as ps
+from tests.support.examples import examples
 from tests.support.paths import INVENTORIES
 from tests.support.shapes import SHAPES, Shape, shaped_inventory
 
@@ -110,7 +111,7 @@ def test_the_code_of_each_kind_is_one_text_in_every_bundle(
 
 
 @settings(
-    max_examples=6,
+    max_examples=examples(6, local=2),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
@@ -386,7 +387,7 @@ def test_round_trip_of_every_value_form() -> None:
     assert ps.syntax_problems(block.encode()) == []
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60, local=15), deadline=None)
 @given(
     st.lists(
         st.tuples(

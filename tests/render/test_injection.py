@@ -36,6 +36,7 @@ from generator.plan.outputs import ArtifactKind
 from generator.render.artifacts import RenderedArtifact, encode_text
 from generator.render.environment import make_environment
 from tests.support import pwsh_oracle as ps
+from tests.support.examples import examples
 from tests.support.paths import INVENTORIES
 from tests.support.ps_quotes import QUOTES, ps_unquote
 
@@ -257,8 +258,13 @@ def oracle_job(
 #: Results of script_findings by sha256 of the normalised script: most scripts do
 #: not change from one mutation to the next.
 _FINDINGS: dict[bytes, Findings] = {}
-#: Worker processes for the oracle (it is pure Python and the slow part).
-JOBS = max(1, min(2, int(os.environ.get("DRGEN_TEST_JOBS", os.cpu_count() or 1))))
+#: Worker processes for the oracle (it is pure Python and the slow part); none
+#: under pytest-xdist, whose workers already use every core.
+JOBS = (
+    1
+    if "PYTEST_XDIST_WORKER" in os.environ
+    else max(1, min(2, int(os.environ.get("DRGEN_TEST_JOBS", os.cpu_count() or 1))))
+)
 _POOL: dict[str, ProcessPoolExecutor] = {}
 
 
@@ -587,7 +593,7 @@ SPLICED_TEXT = st.builds(
 )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100, local=20), deadline=None)
 @given(
     value=st.sampled_from(ALL_VALUES),
     text=st.one_of(st.text(min_size=1), SPLICED_TEXT),

@@ -113,8 +113,9 @@ def test_frame_of_every_script(all_artifacts: list[RenderedArtifact]) -> None:
             continue
         if art.path.name == "Export-BizTalkGroup.ps1":
             # Runs on production: its guard is the inventory's production servers,
-            # called once, before the main block (tests/test_discovery_script.py
-            # checks the list and that nothing runs before it).
+            # called once, before the main block
+            # (tests/discovery/test_discovery_script.py checks the list and that
+            # nothing runs before it).
             assert text.count("\nAssert-DrProductionComputer\n") == 1
             assert text.index("\nAssert-DrProductionComputer\n") < text.index(
                 "\ntry {\n"

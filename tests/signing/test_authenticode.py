@@ -36,6 +36,7 @@ from generator.signing.authenticode import (
 from generator.signing.certificates import SigningIdentity, ensure_dev_identity
 from generator.signing.verify import verify_script
 from tests.support import pki
+from tests.support.examples import examples
 
 SPC_INDIRECT_DATA = "1.3.6.1.4.1.311.2.1.4"
 SPC_SP_OPUS_INFO = "1.3.6.1.4.1.311.2.1.12"
@@ -469,7 +470,11 @@ def mutation_target(signer: AuthenticodeSigner) -> bytes:
 
 
 @pytest.mark.oracle
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=examples(25, local=8),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(region=st.sampled_from(["body", "block"]), data=st.data())
 def test_one_byte_change_anywhere_is_detected(
     osslsigncode: str,

@@ -20,6 +20,7 @@ from generator.plan.outputs import ArtifactKind
 from generator.render.artifacts import RenderedArtifact, encode_text
 from generator.render.environment import make_environment
 from generator.signing.signer import NullSigner, Signer, choose_signer, encode_and_sign
+from tests.support.examples import examples
 from tests.support.paths import INVENTORIES
 
 
@@ -79,7 +80,7 @@ def test_every_script_signed_from_parts_is_the_whole_one(
         assert fast.code_sha256 == art.code_sha256
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40, local=10), deadline=None)
 @given(
     st.text(
         st.characters(exclude_categories=["Cs"], exclude_characters="\r"),

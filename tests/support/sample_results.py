@@ -7,7 +7,7 @@ what Test-DrServer.ps1 and Test-DrBundle.ps1 would write for the two example
 inventories. Two things say so without a key the scripts do not write: the
 folder's README.md, and ``run_by`` (:data:`RUN_BY`), which names the account
 ``SYNTHESIZED\\tests.sample_results`` where a real run names the Windows account
-that ran it. ``tests/test_contracts.py`` holds both, and every key of every
+that ran it. ``tests/scripts/test_json_contracts.py`` holds both, and every key of every
 sample to the keys the scripts write. The check ids and expected values follow
 the scripts' checks (``_partials/checks.ps1.jinja``,
 ``site/Test-DrBundle.ps1.jinja``), the bundle id and file hashes come from a
@@ -19,7 +19,7 @@ later shows them as stale as well.
 result has failed checks, DRserver3's bundle check found a changed signature
 and an extra file and its Dormant result is from another render; DRserver1's
 Ready result from a drill two months earlier is stale (shown, not judged).
-``consolidated`` (DR-North) is ready. ``tests/test_report.py`` checks that the
+``consolidated`` (DR-North) is ready. ``tests/evidence/test_report.py`` checks that the
 committed files are exactly what this module writes (so a template change that
 moves the bundle id asks for a rerun).
 """
@@ -428,7 +428,7 @@ def sample_report(stem: str = "example") -> str:
 
     The samples are made afresh (as :func:`write_samples` would write them), so
     the picture shows the current render even before the committed files are
-    regenerated; ``tests/test_report.py`` holds those to the same text.
+    regenerated; ``tests/evidence/test_report.py`` holds those to the same text.
     """
     import tempfile
 
