@@ -19,6 +19,7 @@ from generator.render.environment import make_environment
 from tests.support.checkout import checkout_files
 from tests.support.examples import DEFAULT_FULL, DEFAULT_LOCAL, PROFILE
 from tests.support.paths import EXAMPLES, INVENTORIES
+from tests.support.scheduling import slow_first
 from tests.support.tools import require_tool
 
 if TYPE_CHECKING:
@@ -36,6 +37,11 @@ settings.register_profile("ci", max_examples=DEFAULT_FULL)
 settings.register_profile("thorough", max_examples=DEFAULT_FULL)
 settings.register_profile("dev", max_examples=DEFAULT_LOCAL)
 settings.load_profile(PROFILE)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked slow first (tests/support/scheduling.py)."""
+    slow_first(items)
 
 
 @pytest.fixture(scope="session", autouse=True)

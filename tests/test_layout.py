@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.paths import TESTS
+from tests.support.scheduling import slow_first
 
 #: The folders of test modules, one per stage or concern of generator/ (README).
 AREAS = frozenset(
@@ -260,3 +261,21 @@ def test_an_unknown_hypothesis_profile_is_refused() -> None:
     )
     assert found.returncode != 0
     assert "HYPOTHESIS_PROFILE='fast': choose one of ci, dev, thorough" in found.stderr
+
+
+class _Item:
+    """Enough of a pytest.Item for the ordering hook."""
+
+    def __init__(self, name: str, slow: bool) -> None:
+        self.name = name
+        self.slow = slow
+
+    def get_closest_marker(self, name: str) -> object | None:
+        return object() if name == "slow" and self.slow else None
+
+
+def test_slow_tests_are_handed_out_first() -> None:
+    """tests/conftest.py puts the tests marked slow first, each group in order."""
+    items = [_Item("a", False), _Item("b", True), _Item("c", False), _Item("d", True)]
+    slow_first(items)
+    assert [item.name for item in items] == ["b", "d", "a", "c"]

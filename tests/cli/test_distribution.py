@@ -27,6 +27,8 @@ from generator.defaults import DEFAULT_TEMPLATES, SCHEMA_FOLDER
 from generator.errors import ExitCode
 from tests.support.paths import INVENTORIES, ROOT
 
+pytestmark = pytest.mark.slow
+
 DRGEN = Path(sys.executable).with_name("drgen")
 EXAMPLE = INVENTORIES / "example.yaml"
 # Typer's own switch that lets --show-completion take the shell's name instead of

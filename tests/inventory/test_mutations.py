@@ -46,6 +46,8 @@ PROFILE = settings(
     ],
 )
 
+pytestmark = pytest.mark.slow
+
 
 LOCATED = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (error|warning)\[")
 

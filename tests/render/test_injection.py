@@ -40,7 +40,7 @@ from tests.support.examples import examples
 from tests.support.paths import INVENTORIES
 from tests.support.ps_quotes import QUOTES, ps_unquote
 
-pytestmark = pytest.mark.oracle
+pytestmark = [pytest.mark.oracle, pytest.mark.slow]
 
 EXAMPLE = INVENTORIES / "example.yaml"
 CONSOLIDATED = INVENTORIES / "consolidated.yaml"
