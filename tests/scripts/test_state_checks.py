@@ -94,6 +94,14 @@ def add_check(scope: Node, check: str) -> Node:
     return found[0]
 
 
+def expected_variable(check: Node) -> str:
+    """The variable an Add-DrCheck call passes as -Expected, as env names it."""
+    value = argument(check, "-Expected")
+    assert value is not None, text(check)[:60]
+    assert value.type == "variable" or nodes(value, "variable"), text(value)
+    return key(value)
+
+
 def check_ready_report(script: Script) -> None:
     """Ready: host instance services Disabled/Stopped, pools stopped, autoStart off."""
     report = function(script, "Get-DrStateReport")
@@ -112,6 +120,12 @@ def check_ready_report(script: Script) -> None:
     autostart = add_check(pool_loop, "autoStart")
     disabled = add_check(host_loop, "IsDisabled")
     pool_state = add_check(pool_loop, "state")
+    # The variables each state check compares with, read from the check itself
+    # (its -Expected argument), not spelled here.
+    start_type = expected_variable(add_check(service_loop, "startup type"))
+    status = expected_variable(add_check(service_loop, "status"))
+    pool = expected_variable(pool_state)
+    host_state = expected_variable(add_check(host_loop, " state"))
     for expect in ("Dormant", "Ready", "Active"):
         env = report_env(report, expect)
         for name in services:
@@ -121,10 +135,10 @@ def check_ready_report(script: Script) -> None:
                 loop_variable(service_loop): name,
                 "$service": "service",
             }
-            start: State = {"$wantedstart": None, "$wantedstatus": None}
+            start: State = {start_type: None, status: None}
             outcomes = run(statements(loop_body(service_loop)), case, start)
-            types = {o["$wantedstart"] for o in outcomes}
-            statuses = {o["$wantedstatus"] for o in outcomes}
+            types = {o[start_type] for o in outcomes}
+            statuses = {o[status] for o in outcomes}
             on = expect == "Active" or (expect == "Ready" and name not in host_services)
             if on:
                 assert types, (script, expect, name)
@@ -133,9 +147,9 @@ def check_ready_report(script: Script) -> None:
             else:
                 assert types == {"Disabled"}, (script, expect, name, types)
                 assert statuses == {"Stopped"}, (script, expect, name, statuses)
-        pools = run(statements(loop_body(pool_loop)), env, {"$wantedpool": None})
+        pools = run(statements(loop_body(pool_loop)), env, {pool: None})
         wanted_pool = "Started" if expect == "Active" else "Stopped"
-        assert {p["$wantedpool"] for p in pools} == {wanted_pool}, (script, expect)
+        assert {p[pool] for p in pools} == {wanted_pool}, (script, expect)
         state_value = argument(pool_state, "-Expected")
         assert state_value is not None
         assert evaluate(state_value, {**env, **pools[0]}) == wanted_pool, script
@@ -146,10 +160,10 @@ def check_ready_report(script: Script) -> None:
         instances = run(
             statements(loop_body(host_loop)),
             {**env, f"{loop_variable(host_loop)}.inprocess": True, "$instance": "x"},
-            {"$wantedstate": None},
+            {host_state: None},
         )
         wanted_state = "Running" if expect == "Active" else "Stopped"
-        assert {i["$wantedstate"] for i in instances} == {wanted_state}, script
+        assert {i[host_state] for i in instances} == {wanted_state}, script
         disabled_value = argument(disabled, "-Expected")
         assert disabled_value is not None
         wanted_disabled = "True" if expect == "Dormant" else "False"
