@@ -20,6 +20,7 @@ from playwright.sync_api import Browser
 from playwright.sync_api import Error as PlaywrightError
 
 from generator.plan.contexts import SiteRunbook
+from generator.plan.prose import plain
 from generator.plan.site import Plan
 from generator.render.artifacts import RenderedArtifact, encode_text
 from tests.conftest import EXAMPLES
@@ -135,10 +136,11 @@ def test_page_text_names_every_server_step_command_and_mapping(
         assert f"{step.number} {step.title}" in text or (
             f"{step.number}\t{step.title}" in rendered_text
         ), step.number
-        assert words(step.success) in text
+        assert words(plain(step.success)) in text
+        assert words(plain(step.if_fails.log)) in text
         for command in step.commands:
             assert command in text
-        for target in step.runs_on:
+        for target in step.targets:
             assert target in text
     for row in context.runbook.sql_instances:
         assert f"{row.production}\t{row.dr}" in rendered_text

@@ -1704,14 +1704,18 @@ def check_after_drill(script: Script) -> None:
 
 
 def stand_down_code(markdown: str) -> list[str]:
-    """Code spans of the runbook's stand-down section."""
-    return [
-        child.content.strip()
-        for token in section_tokens(markdown, "4. Stand down")
-        if token.type == "inline"
-        for child in token.children or []
-        if child.type == "code_inline"
-    ]
+    """Code spans and command lines of the runbook's stand-down section."""
+    code = []
+    for token in section_tokens(markdown, "4. Stand down"):
+        if token.type == "code_block":
+            code += [line.strip() for line in token.content.splitlines()]
+        elif token.type == "inline":
+            code += [
+                child.content.strip()
+                for child in token.children or []
+                if child.type == "code_inline"
+            ]
+    return code
 
 
 def check_runbook_stand_down(markdown: str) -> None:
@@ -2179,7 +2183,7 @@ def test_counter_runbook_without_after_drill(rendered: Rendered) -> None:
         markdown = artifact(rendered, stem, "Runbook.md").text
         check_runbook_stand_down(markdown)
         broken = markdown.replace(
-            "`.\\Test-DrServer.ps1 -AfterDrill`", "`.\\Test-DrServer.ps1`"
+            "    .\\Test-DrServer.ps1 -AfterDrill\n", "    .\\Test-DrServer.ps1\n"
         )
         assert broken != markdown
         with pytest.raises(AssertionError):

@@ -486,24 +486,35 @@ def section_tokens(markdown: str, heading: str) -> list[Token]:
 
 
 def steps(markdown: str, heading: str) -> list[Item]:
-    """The top-level ordered-list items of a runbook section."""
+    """The numbered steps (``### <phase>.<k> title`` sections) of a runbook phase,
+    each with all its text (headings, paragraphs, commands) and its code."""
     items: list[Item] = []
-    depth = 0
     parts: list[str] = []
     code: list[str] = []
-    for token in section_tokens(markdown, heading):
-        if token.type == "ordered_list_open":
-            depth += 1
-        elif token.type == "ordered_list_close":
-            depth -= 1
-        elif token.type == "list_item_open" and depth == 1:
-            parts, code = [], []
-        elif token.type == "inline":
-            parts.append(token.content)
-            code += [c.content for c in token.children or [] if c.type == "code_inline"]
-        elif token.type == "list_item_close" and depth == 1:
+    open_step = False
+
+    def close() -> None:
+        if open_step:
             joined = re.sub(r"\s+", " ", " ".join(parts))
             items.append(Item(len(items) + 1, joined, tuple(code)))
+
+    tokens = section_tokens(markdown, heading)
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open" and token.tag == "h3":
+            close()
+            title = tokens[i + 1].content
+            # "Abort path" is not a step: it has no number.
+            number = re.match(r"\d+\.\d+ ", title)
+            open_step = number is not None
+            parts, code = [title[number.end() :] if number else title], []
+        elif token.type == "inline" and not (i and tokens[i - 1].tag == "h3"):
+            parts.append(token.content)
+            code += [c.content for c in token.children or [] if c.type == "code_inline"]
+        elif token.type == "code_block":
+            lines = [line.strip() for line in token.content.splitlines()]
+            parts += lines
+            code += [line for line in lines if line]
+    close()
     assert items, heading
     return items
 
@@ -1703,8 +1714,15 @@ def test_a13_runbook_enables_without_start_then_bindings_then_start(
             "checking Ready",
         )
         go = item_index(items, starts_processing, "starting processing")
-        assert max(quiet) < ready < bindings < go, stem
-        assert "every DR server" in items[go].text, stem
+        # Issue 18 item 4: the MSIs come after the Enable steps that update the
+        # registry, and Enable -NoStart runs again after them, in the step that
+        # checks Ready, so a pool an MSI started is fenced before anything starts.
+        assert quiet[-1] == ready, stem
+        assert max(quiet[:-1]) < bindings < ready < go, stem
+        assert no_start(items[ready]), stem
+        assert "autoStart off" in items[ready].text, stem
+        for server in plan.site.server_names:
+            assert server in items[go].code, (stem, server)
 
 
 # ================================================================ A14. runbook
@@ -1719,11 +1737,11 @@ def test_a14_log_shipping_jobs_disabled_before_restore_to_mark(
         step = items[
             item_index(items, lambda i: "Restore To Mark" in i.text, "restoring")
         ]
-        mark = step.text.index("Restore To Mark")
+        # The instruction (after the step's success line): disable, then start.
+        disable = step.text.index("Disable the log-shipping jobs")
+        mark = step.text.index("Restore To Mark", disable)
         for job in ("Get Backup History", "Restore Databases"):
-            assert step.text.index(job) < mark, (stem, job)
-        disable = step.text.casefold().index("disable")
-        assert disable < step.text.index("Get Backup History"), stem
+            assert disable < step.text.index(job, disable) < mark, (stem, job)
         # Only the step stopping production comes first (not in a drill).
         assert items.index(step) == 1, stem
         assert items[0].text.startswith("Not in a drill:"), stem

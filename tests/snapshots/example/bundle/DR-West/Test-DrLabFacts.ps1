@@ -858,7 +858,7 @@ function Get-DrDataSource {
     }
 }
 
-$CatalogueSha256 = '8B21393FA2C094469FAD18413D8041D49314ECA62BA16458AC0A81563A2C8D62'
+$CatalogueSha256 = '30EE9014E071B10042AAB96970B9D1C22B7681B6DEC6965D8477D5827BA5B3FA'
 $ResultSchema = 'drgen/lab-facts-v1'
 # Read by the shared helpers; the probe has no host instances or services of its own.
 $OptionalServices = @()
