@@ -761,10 +761,9 @@ def drift(
         DiscoveryError: the discovery is malformed, inconsistent or of another
             group.
     """
-    from generator.discovery.checks import read_discovery
+    from generator.discovery.checks import check_group, read_discovery
     from generator.discovery.drift import drift as compare
     from generator.discovery.gaps import not_compared
-    from generator.discovery.importer import check_group
 
     doc = load_inventory(inventory)
     inv = parse_inventory(doc)

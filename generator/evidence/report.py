@@ -31,7 +31,7 @@ from generator.evidence.results import DrillResult, utc_text
 from generator.plan.mapping import Capacity
 
 if TYPE_CHECKING:
-    from generator.discovery.drift import DriftReport
+    from generator.discovery.drift_findings import DriftReport
 
 REPORT_TEMPLATE = "report/Report.html.jinja"
 
