@@ -67,7 +67,7 @@ if TYPE_CHECKING:
     from generator.discovery.importer import Merged
     from generator.discovery.script import DiscoveryWritten
     from generator.evidence.readiness import Expectation, Readiness
-    from generator.evidence.report import DriftView
+    from generator.evidence.report_view import DriftView
     from generator.inventory.starter import Started
 
 
