@@ -16,8 +16,6 @@ from generator.inventory.load import Path_, RawDocument
 from generator.inventory.model import Inventory
 
 ERROR = "error"
-
-
 WARNING = "warning"
 
 
@@ -173,8 +171,6 @@ _CODES = (
         "the comparison may miss changes made since",
     ),
 )
-
-
 CODES: dict[str, Code] = {c.code: c for c in _CODES}
 
 

@@ -111,7 +111,6 @@ dr section is a scaffold. Replace every {placeholder}... value (drgen validate
 refuses the file until each is replaced) and review the roles, the DR servers and
 the SQL mapping."""
 
-
 _DR_COMMENT = """\
 REVIEW: one DR server per production server (fold several onto one with
 mirrors: [a, b], or list a server under not_mirrored with a reason); sql maps each
