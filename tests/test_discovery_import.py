@@ -16,12 +16,12 @@ from generator import api
 from generator.catalogue import CATALOGUE as N
 from generator.cli.app import app
 from generator.discovery.importer import merge_into, new_inventory_text
+from generator.discovery.load import parse_discovery_text
 from generator.discovery.model import (
     READ_FROM,
     SCHEMA_FILE,
     Discovery,
     json_schema,
-    parse_discovery_text,
 )
 from generator.discovery.simulate import PRODUCT, SIMULATED_AT, simulate
 from generator.errors import DiscoveryError, ExitCode, InventoryError
