@@ -17,7 +17,8 @@ from generator.errors import UsageError
 if TYPE_CHECKING:
     from generator.api import Signing
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The checkout this module runs from (generator/cli/options.py -> the root).
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _default_inventories() -> list[Path]:
