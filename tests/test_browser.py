@@ -112,9 +112,9 @@ def test_the_map_is_drawn(pages, plans, stem: str) -> None:
 @pytest.mark.parametrize("stem", EXAMPLES)
 def test_prints_to_a_plausible_number_of_a4_pages(pages, plans, stem: str) -> None:
     sizes = pdf_page_sizes(print_pdf(pages[stem].page))
-    phases = runbook(plans[stem]).runbook.phases
-    # Each phase starts a page, after at least one page of header and tables.
-    assert len(phases) + 1 <= len(sizes) <= 40
+    # Tables, map and seven phases of steps: more than a few pages, not a book
+    # (tests/test_runbook_print.py checks that no page is nearly empty).
+    assert 5 <= len(sizes) <= 40
     for width, height in sizes:
         assert abs(width - A4[0]) < 2
         assert abs(height - A4[1]) < 2

@@ -66,9 +66,28 @@ def html_prose(value: object) -> Markup:
     )
 
 
+_CSS_PLAIN = re.compile(r"[A-Za-z0-9 _.,:()-]")
+
+
+def css_str(value: object) -> Markup:
+    """Text as the inside of a CSS string (an @page header's ``content``).
+
+    Everything but letters, digits and a little punctuation becomes a CSS hex
+    escape: no quote ends the string, no ``<`` ends the style element, and no
+    ``&`` needs an entity, which a browser would not decode inside <style>.
+    """
+    if not isinstance(value, str):
+        msg = f"css_str expects text, got {type(value).__name__}"
+        raise TypeError(msg)
+    return Markup(
+        "".join(c if _CSS_PLAIN.fullmatch(c) else f"\\{ord(c):x} " for c in value)
+    )
+
+
 FILTERS = {
     "md": md,
     "md_code": md_code,
     "md_prose": md_prose,
     "html_prose": html_prose,
+    "css_str": css_str,
 }
