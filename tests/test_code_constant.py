@@ -49,6 +49,7 @@ SERVER_KINDS = (
     "Test-DrServer.ps1",
     "Enable-DrServer.ps1",
     "Disable-DrServer.ps1",
+    "Reset-DrServer.ps1",
 )
 
 
@@ -262,7 +263,7 @@ def test_bundle_check_algorithm(tmp_path: Path, runner) -> None:
         data = (out / "example" / entry["path"]).read_bytes()
         assert _powershell_code_sha256(data) == entry["code_sha256"].upper()
         checked += 1
-    assert checked == 16
+    assert checked == 19
     # The constants the script compares with are drgen's.
     bundle_check = (out / "example" / "DR-West" / "Test-DrBundle.ps1").read_text(
         encoding="utf-8-sig"
