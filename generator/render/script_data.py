@@ -116,7 +116,7 @@ def _identity(identity: BundleIdentity) -> list[Item]:
 
 # The part of a server's block that only the plan decides, by server, for the one
 # site being rendered: plan_review counts its lines before rendering, then each
-# of the server's four scripts prints it (the cache holds the site itself, so a
+# of the server's scripts prints it (the cache holds the site itself, so a
 # reused id of a freed site can never hit).
 _STABLE: dict[str, list[Item]] = {}
 _STABLE_SITE: list[object] = []
