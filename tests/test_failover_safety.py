@@ -597,8 +597,15 @@ def check_enable_host_instance(script: Script) -> None:
 
 
 def check_enable_app_pools(script: Script) -> int:
-    """Set-DrAppPool -Running $true runs only without -NoStart; returns how many."""
-    calls = command_nodes(script.root, "Set-DrAppPool")
+    """Set-DrAppPool -Running $true runs only without -NoStart; returns how many.
+
+    (-NoStart's own -Running $false call: tests/test_pools_before_msis.py.)
+    """
+    calls = [
+        c
+        for c in command_nodes(script.root, "Set-DrAppPool")
+        if argument_text(c, "-Running").casefold() == "$true"
+    ]
     env = {"$whatifpreference": False, "$updated": True}
     for call in calls:
         assert not in_function(call), script

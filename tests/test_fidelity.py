@@ -48,6 +48,7 @@ CHANGING = (
     "Initialize-DrServer.ps1",
     "Enable-DrServer.ps1",
     "Disable-DrServer.ps1",
+    "Reset-DrServer.ps1",
     "Update-DrGroupDatabases.ps1",
 )
 SERVER_SCRIPTS = (
@@ -1588,8 +1589,12 @@ def test_a12_pools_dormant_then_enabled(
             assert "stop" in strings(pool), script
         if script.name == "Enable-DrServer.ps1":
             hosts = first_line(body, "Enable-DrHostInstance")
-            (running,) = named(body, "Set-DrAppPool")
-            assert parameter_value(running, "-Running") == "$true", script
+            # -NoStart stops them (test_pools_before_msis.py); this one starts them.
+            (running,) = [
+                c
+                for c in named(body, "Set-DrAppPool")
+                if parameter_value(c, "-Running") == "$true"
+            ]
             assert running.line > hosts, script
         if script.name == "Test-DrServer.ps1":
             report = function(script, "Get-DrStateReport")
@@ -1634,9 +1639,14 @@ def test_a13_enable_no_start_ends_ready(all_artifacts: list[RenderedArtifact]) -
         (otherwise,) = [c for c in ends[0].named_children if c.type == "else_clause"]
         (active,) = command_nodes(otherwise, "Assert-DrEndState")
         assert "Active" in strings(active), script
-        # Pools: started only outside -NoStart; Ready leaves them as prepared.
+        # Pools: started only outside -NoStart; Ready stops them again
+        # (test_pools_before_msis.py).
         if "Set-DrAppPool" in functions(script):
-            (call,) = command_nodes(script.root, "Set-DrAppPool")
+            (call,) = [
+                c
+                for c in command_nodes(script.root, "Set-DrAppPool")
+                if re.search(r"-Running\s+\$true\b", text(c), re.IGNORECASE)
+            ]
             guard = next(
                 s
                 for s in ancestors(call)

@@ -79,9 +79,9 @@ def named(commands: list[ps.Command], name: str) -> list[ps.Command]:
 
 def test_every_script_parses_clean(all_artifacts: list[RenderedArtifact]) -> None:
     checked = scripts(all_artifacts)
-    # Four per DR server (5), three per site (2): bundle check, database update,
+    # Five per DR server (5), three per site (2): bundle check, database update,
     # lab probe; one per inventory (2) for production: the discovery script.
-    assert len(checked) == 28
+    assert len(checked) == 33
     for art, data in checked:
         assert ps.syntax_problems(data) == [], art.path
 
@@ -227,8 +227,9 @@ def test_enable_steps_in_documented_order(
         # -> SSO master secret (or: the DR SSODB names it) -> ENTSSO -> host
         # instances -> application pools -> other services -> end-state check
         # (Ready with -NoStart, else Active).
-        # Set-DrAppPool is in every server's code; $AppPools decides (F1 tests).
-        pools = ["Set-DrAppPool"]
+        # Set-DrAppPool is in every server's code; $AppPools decides (F1 tests):
+        # started without -NoStart, stopped with autoStart off with it.
+        pools = ["Set-DrAppPool", "Set-DrAppPool"]
         assert steps == [
             "Update-DrRegistryReferences",
             "Assert-DrRegistryReferences",

@@ -31,7 +31,7 @@ from tests import pki
 SPC_RFC3161 = "1.3.6.1.4.1.311.3.3.1"
 TSA_POLICY = "1.3.6.1.4.1.99999.1"
 SCRIPT = BOM + b"Write-Host 'timestamped'\r\n"
-MAX_REQUESTS = 16  # the server stops itself after this many requests
+MAX_REQUESTS = 32  # the server stops itself after this many requests
 LIFETIME = 60.0  # ... or after this many seconds, whichever comes first
 
 Responder = Callable[[bytes], tuple[int, bytes]]

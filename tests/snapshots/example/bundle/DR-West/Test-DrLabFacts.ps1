@@ -141,6 +141,11 @@ $Probes = @(
         Arguments = @('SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = N''adm_Group''')
     }
     [pscustomobject]@{
+        Id = 'sql:adm_Group.Name'
+        Method = 'sql-column'
+        Arguments = @('SELECT COUNT(*) FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = N''adm_Group'' AND COLUMN_NAME = N''Name''')
+    }
+    [pscustomobject]@{
         Id = 'sql:adm_Group.SubscriptionDBServerName'
         Method = 'sql-column'
         Arguments = @('SELECT COUNT(*) FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = N''adm_Group'' AND COLUMN_NAME = N''SubscriptionDBServerName''')
@@ -858,7 +863,7 @@ function Get-DrDataSource {
     }
 }
 
-$CatalogueSha256 = '30EE9014E071B10042AAB96970B9D1C22B7681B6DEC6965D8477D5827BA5B3FA'
+$CatalogueSha256 = '517D0221818692BBC3649E8736828B5BB56046D9BA5EB3D96BEE33AE62EC3C6A'
 $ResultSchema = 'drgen/lab-facts-v1'
 # Read by the shared helpers; the probe has no host instances or services of its own.
 $OptionalServices = @()

@@ -183,9 +183,10 @@ $AnswerFileServices = @(
 # SHA-256 of the data files these scripts read: they must be the reviewed ones.
 $AnswerFileSha256 = '8035B1684001BCE3996B6C32CC26B33470B0B7DD15AAC3F59ACE9FAD86ABAB65'
 $UpdateInfoSha256 = '4668BD0561C04B8FA81DC845F71D5A7AF4C7A1BD9255C01E8602688DFDFF4E90'
+$RearmInfoSha256 = '950ED4FE19D02FD674CC5957AEA231BB192E574D31EC05C91F86E8740C9429CD'
 $SecretServerSha256 = 'B566B7CD3DCA133EDE0D977177A602308D3C75140F4428F4DC16D5ABCA61390F'
 # Which render this is, as the drill results record it (drgen report).
-$BundleId = '8ce8c9d24dcacd55821d5e4c2e4d6e702ec9d59e7d04c66f317723b5cebbe6ff'
+$BundleId = '7333b7e1e55dc14fdd00fbbade6bc803f3fc65fc817fd73e3e5f2a52ea1e07e7'
 $InventoryName = 'consolidated.yaml'
 # SHA-256 of what the inventory means (its model as canonical JSON).
 $InventorySha256 = 'dfaab582b8d067b19738a142072a028a840aed27cc16bb6e53f193424f722168'

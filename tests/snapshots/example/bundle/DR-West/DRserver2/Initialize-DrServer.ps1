@@ -159,9 +159,10 @@ $AnswerFileServices = @(
 # SHA-256 of the data files these scripts read: they must be the reviewed ones.
 $AnswerFileSha256 = 'F7FA611B98BA52DFCF3919B419F0B17B07E528939C96B78679134F5D5781FEC5'
 $UpdateInfoSha256 = 'DFF73E836FC9CF2A1E03E43042F7BC5F104050F610C8FFCFEDAE40EE7926C3ED'
+$RearmInfoSha256 = 'EE53135F8B35BCB06A7C825EAD800458E5063EAEE66BE5AEEF54F400B781D7BE'
 $SecretServerSha256 = 'B3F0BBFB3C04BD5DE8239BFB72A50045DA152509E438BA5E7CD6F858EB7366AC'
 # Which render this is, as the drill results record it (drgen report).
-$BundleId = '41eef3f763792fcf35d4fe13c23021549d47388f75379d3e46439f5b8bf056f1'
+$BundleId = 'd507119e099e87931128acb80d3a0129e7a2d495c56e2cb55a06a4969d25460e'
 $InventoryName = 'example.yaml'
 # SHA-256 of what the inventory means (its model as canonical JSON).
 $InventorySha256 = 'c6bd43d17c190cb8d857d9f112f1156ba69710fd9a363da056f63ffe933ad604'
