@@ -259,10 +259,16 @@ def failback(site: SitePlan) -> Phase:
                 " at DR writes where they read, and they restore its log backups.",
             ),
             fails(JOB_HISTORY, ("Only from the schema script again.",), Decision.FIX),
+            prose(
+                "The databases left there from before the failover are out of date: "
+                "they are dropped first, as on a destination being cleaned (",
+                Code(N["proc:sp_LogShippingClean"]),
+                "), once nothing of them is needed any more.",
+            ),
             (
                 'Microsoft: "How to Restore Your Databases" (reconfigure a new '
                 'destination system); "How to Configure the Destination System for '
-                'Log Shipping".',
+                'Log Shipping"; "Cleaning the Destination Environment".',
             ),
         ),
         by_hand(
