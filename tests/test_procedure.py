@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 import pytest
 
 from generator.bundle.build import render_unsigned
-from generator.catalogue import CATALOGUE
+from generator.catalogue import CATALOGUE, Kind
 from generator.plan.contexts import SiteRunbook
 from generator.plan.procedure import Decision, IfFails, Phase, Step
 from generator.plan.procedure.afterwards import REARM_FILE
@@ -166,7 +166,7 @@ def test_authored_words_need_no_markdown_escaping(
                 assert not re.search(r"[\\`*_\[\]<>|#~]", span), span
 
 
-KNOWN_SUFFIXES = ("<activity>", "<view>", " '<SourceID>'")
+KNOWN_SUFFIXES = ("<activity>", "<view>", "<MessageBox>", " '<SourceID>'")
 
 
 def allowed_code(plan: Plan) -> set[str]:
@@ -175,6 +175,10 @@ def allowed_code(plan: Plan) -> set[str]:
     site = plan.site
     names = {e.name for e in CATALOGUE}
     names |= {n + suffix for n in names for suffix in KNOWN_SUFFIXES}
+    # A command line: a catalogued executable and one of its catalogued switches.
+    exes = {e.name for e in CATALOGUE if e.kind is Kind.EXECUTABLE}
+    switches = {e.name for e in CATALOGUE if e.kind is Kind.SWITCH}
+    names |= {f"{exe} {switch}" for exe in exes for switch in switches}
     names |= {*site.server_names, *site.production_servers}
     names |= {*site.dr_sql_instances, *site.production_sql_instances}
     names |= {*site.messagebox_cleanup_jobs, REARM_FILE}
@@ -267,7 +271,6 @@ def test_rearm_after_a_drill(plans: dict[str, Plan]) -> None:
             "LogShipping_Destination_Schema.sql",
             "BTS Log Shipping - Get Backup History",
             "BTS Log Shipping - Restore Databases",
-            "BTS Log Shipping - Restore To Mark",
             REARM_FILE,
             plan.site.production_mgmt.server,
             plan.site.production_mgmt.name,
@@ -275,13 +278,20 @@ def test_rearm_after_a_drill(plans: dict[str, Plan]) -> None:
             assert name in said, (stem, name)
         reset = step_titled(rearm, "Point the DR server back at production")
         clean = step_titled(rearm, "DBA: clean the DR instances")
-        configure = step_titled(rearm, "DBA: configure the DR instances")
         backup = step_titled(rearm, "DBA: a fresh full backup")
+        shipping = step_titled(rearm, "DBA: log shipping running again")
         initialize = step_titled(rearm, "Mirror production again")
         check = step_titled(rearm, "Check the standby")
-        assert reset < clean < configure < backup < initialize < check, stem
+        # Cleaning the Destination Environment: clean, then force a full backup,
+        # then let the restore job run (review finding, issue 18).
+        assert reset < clean < backup < shipping < initialize < check, stem
+        bam = [s for s in rearm.steps if "BAM" in s.title]
+        assert bool(bam) == plan.site.has_bam, stem
+        if bam:
+            assert clean < rearm.steps.index(bam[0]) < backup, stem
         refusal = plain(rearm.steps[reset].if_fails.then)
-        assert "cannot be reached" in refusal
+        assert "not stood down" in refusal
+        assert "cannot be read" in refusal
         assert "fail back first" in refusal
         assert rearm.steps[clean].targets == plan.site.dr_sql_instances
 

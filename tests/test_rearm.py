@@ -47,11 +47,20 @@ def _documents(rendered: Rendered, stem: str) -> tuple[ET.Element, ET.Element]:
     return info, rearm
 
 
+def without_bam(document: ET.Element) -> ET.Element:
+    """A copy without the BAM section (the rearm file has none)."""
+    copy = ET.fromstring(ET.tostring(document))
+    for bam in copy.findall("BAM"):
+        copy.remove(bam)
+    return copy
+
+
 def check_swapped(info: ET.Element, rearm: ET.Element) -> int:
-    """The same elements in the same order; each database's old and new location
-    (server and name) swapped, every other attribute and text the same, except the
-    BAM units, whose locations are the other side's. Returns the databases seen."""
-    forward, back = list(info.iter()), list(rearm.iter())
+    """The same elements in the same order but BAM; each database's old and new
+    location (server and name) swapped, every other attribute and text the same.
+    Returns the databases seen."""
+    assert rearm.find("BAM") is None
+    forward, back = list(without_bam(info).iter()), list(rearm.iter())
     assert [e.tag for e in forward] == [e.tag for e in back]
     moved = 0
     for one, other in zip(forward, back, strict=True):
@@ -70,13 +79,6 @@ def check_swapped(info: ET.Element, rearm: ET.Element) -> int:
     return moved
 
 
-def _bam(document: ET.Element) -> dict[str, dict[str, str]]:
-    return {
-        unit.get("Name", ""): {p.get("Name", ""): p.text or "" for p in unit}
-        for unit in document.iter("DeploymentUnit")
-    }
-
-
 def test_rearm_swaps_every_database(rendered: Rendered) -> None:
     for stem in EXAMPLES:
         info, rearm = _documents(rendered, stem)
@@ -86,25 +88,14 @@ def test_rearm_swaps_every_database(rendered: Rendered) -> None:
         assert rearm.find("ManagementDB") is not None, stem
 
 
-def test_rearm_bam_units_point_back_at_production(rendered: Rendered) -> None:
-    """OldPrimaryImportDatabase names the DR location in the rearm file (where the
-    database is now), every other unit the production one."""
+def test_rearm_file_has_no_bam_section(rendered: Rendered) -> None:
+    """No BAM location is kept in the registry, and the public restore scripts
+    hand a <BAM> section to a BAM restore against the "new" management database,
+    production's in this file (review finding, issue 18): the section is left out."""
     info, rearm = _documents(rendered, "consolidated")
-    forward, back = _bam(info), _bam(rearm)
-    assert (
-        set(forward)
-        == set(back)
-        >= {
-            "OldPrimaryImportDatabase",
-            "PrimaryImportDatabase",
-        }
-    )
-    old, new = "OldPrimaryImportDatabase", "PrimaryImportDatabase"
-    assert back[old] == forward[new]
-    assert back[new] == forward[old]
-    for name in set(forward) - {old, new}:
-        assert back[name] != forward[name], name
-        assert back[name]["ServerName"] == forward[old]["ServerName"], name
+    assert info.find("BAM") is not None
+    assert rearm.find("BAM") is None
+    assert list(rearm.iter("DeploymentUnit")) == []
 
 
 def test_checker_catches_an_unswapped_file(rendered: Rendered) -> None:
@@ -125,7 +116,8 @@ def test_rearmed_is_the_inverse_of_the_plan(plans: dict[str, Plan]) -> None:
         info: UpdateInfo = plans[stem].site.update_info
         back = plans[stem].site.rearm_info
         assert back != info, stem
-        assert back.rearmed() == info, stem
+        assert back.bam_units == (), stem
+        assert back.rearmed() == dataclasses.replace(info, bam_units=()), stem
         assert [m.new_server for m in back.all_moves] == [
             m.old_server for m in info.all_moves
         ]

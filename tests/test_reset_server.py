@@ -76,6 +76,7 @@ RESET = "Reset-DrServer.ps1"
 #: The run block's steps, in order (facts §1.6/§1.7 the other way round).
 STEPS: Final = (
     "Assert-DrPreflight",
+    "Assert-DrStoodDown",
     "Assert-DrProductionGroup",
     "Protect-DrLogFolder",
     "Remove-DrStalePrivateFolders",
@@ -89,7 +90,7 @@ STEPS: Final = (
     "Assert-DrEndState",
 )
 #: Run-block steps that change the server (each asks ShouldProcess inside).
-CHANGES: Final = frozenset(STEPS[2:]) - {
+CHANGES: Final = frozenset(STEPS[3:]) - {
     "Assert-DrRegistryNamesProduction",
     "Assert-DrEndState",
 }
@@ -248,6 +249,44 @@ def check_production_refusal(script: Script) -> None:
     for server, refused in ((drs[0], True), (drs[0].lower(), True), ("PRODSQL", False)):
         case: dict[str, object] = {"$drsqlinstances": drs, loop_variable(loop): server}
         assert holds(dr_check, case) is refused, (script, server)
+
+
+def check_stood_down(script: Script) -> None:
+    """Reset refuses (throws, before any change) unless every BizTalk service of
+    the server is Disabled and stopped: a DR site that failed over for real runs
+    them, and a re-arm must never switch it off (review finding, issue 18)."""
+    fn = function(script, "Assert-DrStoodDown")
+    loop = one(loops_over(fn, "$services"), script)
+    live = one(
+        [s for s in nodes(loop, "if_statement") if "$starttype" in key(condition(s))],
+        script,
+    )
+    for start, status, counted in (
+        ("Disabled", "Stopped", False),
+        ("Automatic", "Stopped", True),
+        ("Disabled", "Running", True),
+        ("Manual", "Running", True),
+    ):
+        env = {"$starttype": start, "$status": status}
+        assert holds(live, env) is counted, (script, start, status)
+    refusal = one(
+        [
+            s
+            for s in nodes(fn, "if_statement")
+            if key(condition(s)) == "$live.count -gt 0"
+        ],
+        script,
+    )
+    assert always_throws(branch_block(refusal)), script
+    body = [c.name for c in main_body(script)]
+    assert body.index("Assert-DrStoodDown") < body.index("Protect-DrLogFolder"), script
+
+
+def test_reset_refuses_a_server_that_was_not_stood_down(
+    all_artifacts: list[RenderedArtifact],
+) -> None:
+    for script in resets(all_artifacts):
+        check_stood_down(script)
 
 
 def test_reset_refuses_unless_production_is_the_groups(
@@ -601,6 +640,16 @@ MUTATIONS: Final[dict[str, tuple[Callable[[Script], None], str, str]]] = {
         check_steps,
         "        Assert-DrEndState -Expect 'Dormant'\n",
         "        Assert-DrEndState -Expect 'Dormant' -AnyManagementServer\n",
+    ),
+    "stood-down-ignores-running": (
+        check_stood_down,
+        "if (($startType -ne 'Disabled') -or ($status -ne 'Stopped')) {",
+        "if (($startType -ne 'Disabled') -and ($status -ne 'Stopped')) {",
+    ),
+    "stood-down-warns-only": (
+        check_stood_down,
+        "        throw ('Nothing was changed: this server was not stood down",
+        "        Write-Warning ('Nothing was changed: this server was not stood down",
     ),
     "read-back-accepts-dr": (
         check_registry_read_back,

@@ -54,7 +54,7 @@ class Kind(enum.StrEnum):
     PLATFORM = "platform"  # a .NET or PowerShell member the scripts use
     SQL_JOB = "sql-job"  # a SQL Server Agent job the runbook names
     SQL_PROCEDURE = "sql-procedure"  # a stored procedure the runbook has a DBA run
-    SSIS_PACKAGE = "ssis-package"  # an SSIS package (name prefix) the runbook names
+    SSIS_PACKAGE = "ssis-package"  # an SSIS package prefix, or the SSIS Catalog
     CONFIG_KEY = "config-key"  # an appSettings key of a .config file
 
 

@@ -110,18 +110,29 @@ ENTRIES: tuple[Entry, ...] = (
         "ssis:BAM_DM_",
         Kind.SSIS_PACKAGE,
         "BAM_DM_",
-        _BAM_ARCHIVE,
+        core("activity-data-storage.md"),
         "prefix of the BAM data maintenance packages (BAM_DM_<activity>), stored "
-        "in msdb of the SQL instance that runs them, so log shipping does not "
-        "bring them; they hold the BAM Primary Import server and database names",
+        "in msdb (BizTalk Server 2020: the SSIS Catalog) of the SQL instance that "
+        "runs them, so log shipping does not bring them; they hold the BAM Primary "
+        "Import server and database names (how-to-move-the-bam-primary-import-"
+        "database1.md step 16)",
     ),
     _entry(
         "ssis:BAM_AN_",
         Kind.SSIS_PACKAGE,
         "BAM_AN_",
-        _BAM_PRIMARY,
+        core("how-to-create-a-custom-analysis-task.md"),
         "prefix of the BAM cube update packages (BAM_AN_<view>); disabled in "
         "production at failover (" + _STOPPING + " step 4)",
+    ),
+    _entry(
+        "ssis:SSISDB",
+        Kind.SSIS_PACKAGE,
+        "SSISDB",
+        core("scheduling-sql-server-integration-services-packages.md"),
+        "the SSIS Catalog database: from BizTalk Server 2020 the BAM packages are "
+        "deployed there (Integration Services Catalogs > SSISDB > BizTalk Server > "
+        "Projects), not to msdb (configure-biztalk-server.md)",
     ),
     _entry(
         "svc:MSSQLServerOLAPService",

@@ -316,7 +316,8 @@ ENTRIES: tuple[Entry, ...] = (
         Confidence.INFERRED,
         "Reset-DrServer.ps1 runs UpdateRegistry.vbs with UpdateInfo-Rearm.xml only "
         "while a checked value still names a DR SQL instance, and never runs "
-        "UpdateDatabase.vbs (which would rewrite the DR databases with that file)",
+        "UpdateDatabase.vbs (with that file it would write into the running "
+        "production group's databases); the file has no BAM section",
         settle="in a drill: after Reset-DrServer.ps1, Test-DrServer.ps1 -Expect "
         "Dormant reads every checked registry value back and must find production",
         if_failed="the registry is not moved back: add the documented manual way to "

@@ -96,8 +96,11 @@ class UpdateInfo:
 
         For UpdateRegistry.vbs only, on a DR server after a drill: its registry
         names the DR instances, and this file points it back at production. Never
-        for UpdateDatabase.vbs, which would rewrite the DR databases with it
-        (INFERRED: drgen facts behaviour:updateregistry-rearm).
+        for UpdateDatabase.vbs: it writes into the "new" databases, which here are
+        the running production group's (INFERRED: drgen facts
+        behaviour:updateregistry-rearm). Without the BAM section: no BAM location
+        is kept in the registry, and the public restore scripts hand that section
+        to a BAM restore against the "new" (production) management database.
         """
         rule_engine = self.rule_engine
         return UpdateInfo(
@@ -105,7 +108,7 @@ class UpdateInfo:
             tracking=self.tracking.reversed(),
             management=self.management.reversed(),
             rule_engine=None if rule_engine is None else rule_engine.reversed(),
-            bam_units=tuple(u.reversed() for u in self.bam_units),
+            bam_units=(),
             other=tuple(o.reversed() for o in self.other),
         )
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from generator.plan.procedure.afterwards import failback, rearm, stand_down
+from generator.plan.procedure.afterwards import rearm, stand_down
 from generator.plan.procedure.common import SERVER_FOLDER, SITE_FOLDER
+from generator.plan.procedure.failback import failback
 from generator.plan.procedure.failover import failover
 from generator.plan.procedure.model import Actor, Decision, IfFails, Phase, Step
 from generator.plan.procedure.standby import bundle_check, drill, prepare

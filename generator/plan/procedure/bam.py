@@ -1,6 +1,7 @@
-"""The failover's BAM steps, for a group that uses BAM: the BAM databases that are
-not log-shipped with the group, the SSIS packages in msdb, and the configuration
-files that name the BAM Primary Import database."""
+"""The BAM steps, for a group that uses BAM: the BAM databases that are not
+log-shipped with the group, the SSIS packages (in msdb, or from BizTalk Server
+2020 in the SSIS Catalog), and the configuration files that name the BAM Primary
+Import database."""
 
 from __future__ import annotations
 
@@ -15,10 +16,50 @@ from generator.plan.procedure.common import (
     fails,
 )
 from generator.plan.procedure.model import Actor, Decision
-from generator.plan.prose import Code, prose
+from generator.plan.prose import Code, Prose, prose
 
 if TYPE_CHECKING:
     from generator.plan.siteplan import SitePlan
+
+# configure-biztalk-server.md: "Starting with BizTalk Server 2020, BAM uses SSIS
+# Catalog for deploying and managing BAM DTS packages".
+VERSIONS_WITH_SSIS_CATALOG = frozenset({"2020"})
+
+
+def package_store(site: SitePlan) -> Prose:
+    """Where this version keeps the BAM SSIS packages, as the runbook says it."""
+    if site.version in VERSIONS_WITH_SSIS_CATALOG:
+        return (
+            "the SSIS Catalog (",
+            Code(N["ssis:SSISDB"]),
+            ", folder BizTalk Server)",
+        )
+    return ("msdb",)
+
+
+def bam_packages(site: SitePlan) -> Draft:
+    """Prepare: a DBA keeps the packages where the DR site reaches them."""
+    production = tuple(dict.fromkeys(site.production_sql_instances))
+    return by_hand(
+        "DBA: keep a copy of the BAM SSIS packages with the DR site",
+        Actor.DBA,
+        production,
+        prose(
+            "An export of every ",
+            Code(N["ssis:BAM_DM_"] + "<activity>"),
+            " and ",
+            Code(N["ssis:BAM_AN_"] + "<view>"),
+            " package is stored where the DR site reaches it.",
+        ),
+        fails(RUN_RECORD, ("Yes.",), Decision.FIX),
+        prose(
+            "They live in ",
+            package_store(site),
+            " of the production SQL instance that runs them, so log shipping does "
+            "not bring them, and a failover must deploy them at DR. Export them "
+            "again whenever BAM activities or views change.",
+        ),
+    )
 
 
 def bam_databases(site: SitePlan) -> Draft | None:
@@ -67,7 +108,9 @@ def bam_at_dr(site: SitePlan) -> list[Draft]:
             Code(N["ssis:BAM_DM_"] + "<activity>"),
             " and ",
             Code(N["ssis:BAM_AN_"] + "<view>"),
-            " package is in msdb of ",
+            " package is deployed to ",
+            package_store(site),
+            " of ",
             Code(bam.server),
             ", names ",
             Code(bam.server),

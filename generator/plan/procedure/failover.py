@@ -14,6 +14,7 @@ from generator.catalogue import CATALOGUE as N
 from generator.plan.procedure.bam import bam_at_dr, bam_databases
 from generator.plan.procedure.common import (
     JOB_HISTORY,
+    READS_ONLY,
     RUN_RECORD,
     SAFE_TO_RERUN,
     SERVER_FOLDER,
@@ -48,7 +49,12 @@ def _stop_production(site: SitePlan) -> Draft:
             ") and, where it runs, the Rule Engine Update Service (",
             Code(N["svc:RuleEngineUpdateService"]),
             "). On each production SQL instance, disable the BizTalk SQL Agent jobs.",
-        )
+        ),
+        (
+            "Note in the run record each receive location, host instance, service "
+            "and SQL Agent job you stop or disable: the abort path starts exactly "
+            "those again.",
+        ),
     ]
     if site.has_bam:
         details.append(
@@ -275,15 +281,15 @@ def _enable_others(site: SitePlan) -> Draft | None:
     )
 
 
-def _applications(site: SitePlan) -> Draft:
+def _installation_msis(site: SitePlan) -> Draft:
     return by_hand(
-        "Applications",
+        "Applications: the installation MSIs not installed at Prepare",
         Actor.ADMIN,
         site.server_names,
         (
-            "Each application installation MSI not installed at Prepare (or newer "
-            "than it) is installed on every DR server; the application "
-            "configuration MSI with the DR bindings is run on one.",
+            "Every application installation MSI that production runs and Prepare "
+            "did not install (or a newer one) is installed on this DR server; "
+            "usually none.",
         ),
         fails(
             ("Windows Installer's log of the MSI, and the Application event log.",),
@@ -291,17 +297,56 @@ def _applications(site: SitePlan) -> Draft:
             Decision.FIX,
         ),
         (
-            "After the Enable steps, before the check below: an MSI may create or "
-            "start an IIS application pool with autoStart on, and the next step "
-            "fences it again.",
+            "Before the Enable steps, which stop and turn autoStart off for every "
+            "IIS application pool of an isolated host that an MSI created or "
+            "started: an isolated host receives outside the BizTalk runtime, so a "
+            "started pool could accept messages before the Ready check. Microsoft "
+            "runs the installation MSI after the runtime is updated; that it needs "
+            "nothing from the group is drgen's reading, and the drill settles it.",
         ),
-        ('Microsoft: "How to Restore Applications and Enable Processing".',),
+        ('Microsoft: "How to Restore Applications and Enable Processing" (1).',),
+    )
+
+
+def _bindings(site: SitePlan) -> Draft:
+    return by_hand(
+        "Applications: the DR bindings",
+        Actor.ADMIN,
+        (site.master_secret_server,),
+        (
+            "The application configuration MSI with the DR bindings ran on one DR "
+            "server, so receive locations and send ports point at DR's endpoints.",
+        ),
+        fails(
+            ("Windows Installer's log of the MSI, and the Application event log.",),
+            ("Yes.",),
+            Decision.FIX,
+        ),
+        ('Microsoft: "How to Restore Applications and Enable Processing" (2).',),
     )
 
 
 def _ready(site: SitePlan) -> Draft:
+    pools = any(s.app_pools for s in site.servers)
+    if not pools:
+        return script(
+            "Check every DR server is ready",
+            (".\\Test-DrServer.ps1 -Expect Ready",),
+            SERVER_FOLDER,
+            site.server_names,
+            (
+                "Exit code 0, state Ready: enabled, every host instance stopped, "
+                "nothing processing yet.",
+            ),
+            fails(
+                script_log("Test-DrServer", folder=SERVER_FOLDER),
+                READS_ONLY,
+                Decision.FIX,
+                ("Run Enable-DrServer.ps1 -NoStart again, then this step.",),
+            ),
+        )
     return script(
-        "Fence what the MSIs started, then check every DR server is ready",
+        "Fence the application pools again, then check every DR server is ready",
         (".\\Enable-DrServer.ps1 -NoStart", ".\\Test-DrServer.ps1 -Expect Ready"),
         SERVER_FOLDER,
         site.server_names,
@@ -314,6 +359,10 @@ def _ready(site: SitePlan) -> Draft:
             script_log("Enable-DrServer", "Test-DrServer", folder=SERVER_FOLDER),
             SAFE_TO_RERUN,
             Decision.FIX,
+        ),
+        (
+            "Enable-DrServer.ps1 -NoStart again: the configuration MSI may have "
+            "touched the pools of isolated hosts.",
         ),
     )
 
@@ -360,6 +409,24 @@ def _by_hand_last() -> Draft:
 
 
 def _abort(site: SitePlan) -> tuple[Prose, ...]:
+    restart: list[str | Code] = [
+        "2. In production, start again exactly what the run record says the first "
+        "step stopped, in reverse: the SQL Agent jobs it disabled (never a ",
+        Code(N["answer:job-prefix/MessageBoxMessageCleanup"] + "<MessageBox>"),
+        " job: its ManageRefCountLog job starts it)",
+    ]
+    if site.has_bam:
+        restart += [
+            ", the jobs of the BAM SSIS packages",
+            ", Analysis Services (" if site.has_bam_analysis else "",
+            Code(N["svc:MSSQLServerOLAPService"]) if site.has_bam_analysis else "",
+            ")" if site.has_bam_analysis else "",
+        ]
+    restart += [
+        ", Enterprise SSO, the Rule Engine Update Service, the host instances and "
+        "application pools, then the receive locations. Production's databases "
+        "were never changed.",
+    ]
     return (
         (
             "Until processing starts at DR, and only while production is still "
@@ -372,15 +439,16 @@ def _abort(site: SitePlan) -> tuple[Prose, ...]:
             Code(".\\Disable-DrServer.ps1"),
             ". It leaves the server dormant, its registry naming the DR SQL instances.",
         ),
-        (
-            "2. In production, start again what the first step stopped, in reverse: "
-            "the SQL Agent jobs, Enterprise SSO, the Rule Engine Update Service, "
-            "the host instances and application pools, then the receive locations. "
-            "Production's databases were never changed.",
-        ),
-        (
-            "3. The DR databases are recovered, no longer restoring: the DR site is "
-            "not a standby until it is re-armed (the phase Re-arm after a drill).",
+        prose(*(span for span in restart if span != "")),
+        prose(
+            "3. If Restore To Mark has not run: enable ",
+            Code(N["job:GetBackupHistory"]),
+            " and ",
+            Code(N["job:RestoreDatabases"]),
+            " again at each DR instance; the site is a standby again once the DR "
+            "servers pass Test-DrServer.ps1 -AfterDrill. If it ran: the DR "
+            "databases are recovered, no longer restoring, and the DR site is no "
+            "standby until it is re-armed (the phase Re-arm after a drill).",
         ),
     )
 
@@ -395,9 +463,10 @@ def failover(site: SitePlan) -> Phase:
         _update_databases(site),
         _jobs(site),
         *bam_at_dr(site),
+        _installation_msis(site),
         _enable_master(site),
         _enable_others(site),
-        _applications(site),
+        _bindings(site),
         _ready(site),
         _start(site),
         _by_hand_last(),

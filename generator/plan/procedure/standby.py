@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from generator.catalogue import CATALOGUE as N
 from generator.plan.outputs import BUNDLE_CHECK_NAME
+from generator.plan.procedure.bam import bam_packages
 from generator.plan.procedure.common import (
     READS_ONLY,
-    RUN_RECORD,
     SAFE_TO_RERUN,
     SERVER_FOLDER,
     SITE_FOLDER,
@@ -102,28 +101,6 @@ def _applications(site: SitePlan) -> Draft:
     )
 
 
-def _bam_packages(site: SitePlan) -> Draft:
-    production = tuple(dict.fromkeys(site.production_sql_instances))
-    return by_hand(
-        "DBA: keep a copy of the BAM SSIS packages with the DR site",
-        Actor.DBA,
-        production,
-        prose(
-            "An export of every ",
-            Code(N["ssis:BAM_DM_"] + "<activity>"),
-            " and ",
-            Code(N["ssis:BAM_AN_"] + "<view>"),
-            " package is stored where the DR site reaches it.",
-        ),
-        fails(RUN_RECORD, ("Yes.",), Decision.FIX),
-        (
-            "They live in msdb of the production SQL instance that runs them, so "
-            "log shipping does not bring them, and a failover must deploy them at "
-            "DR. Export them again whenever BAM activities or views change.",
-        ),
-    )
-
-
 def prepare(site: SitePlan) -> Phase:
     """Phase 1: every DR server joined and dormant, the facts settled."""
     servers = site.server_names
@@ -171,7 +148,7 @@ def prepare(site: SitePlan) -> Phase:
         ),
     ]
     if site.has_bam:
-        drafts.append(_bam_packages(site))
+        drafts.append(bam_packages(site))
     drafts.append(
         script(
             "Settle the facts drgen could not confirm (lab probe)",
@@ -234,7 +211,7 @@ def drill(site: SitePlan) -> Phase:
     )
     return Phase(
         "2",
-        "DR drill (read-only)",
+        "DR drill (the read-only check, and the full drill)",
         prose(
             "Some facts only a failover settles (",
             Code("drgen facts"),
@@ -242,7 +219,10 @@ def drill(site: SitePlan) -> Phase:
             "the DR master secret server while the restored SSO database still "
             "names the production one. Run the failover below once in an "
             "isolated drill, with the DR SQL instances restored and production out "
-            "of reach, before it is needed; then re-arm the site.",
+            "of reach, before it is needed. End the drill in this order: the Stand "
+            "down phase on every DR server while still isolated, then lift the "
+            "isolation, then Re-arm after a drill. The check below changes nothing: "
+            "run it on a schedule.",
         ),
         numbered("2", [step]),
     )

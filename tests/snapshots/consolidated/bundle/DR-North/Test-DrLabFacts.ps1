@@ -863,7 +863,7 @@ function Get-DrDataSource {
     }
 }
 
-$CatalogueSha256 = '517D0221818692BBC3649E8736828B5BB56046D9BA5EB3D96BEE33AE62EC3C6A'
+$CatalogueSha256 = '798A85D0C2CBF0FAD37C752A0C757123B91724864FDAC58F1BC23C925D5A9652'
 $ResultSchema = 'drgen/lab-facts-v1'
 # Read by the shared helpers; the probe has no host instances or services of its own.
 $OptionalServices = @()
