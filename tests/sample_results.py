@@ -21,9 +21,9 @@ signature and an extra file and its Dormant result is from another render. Its
 last full drill is two months earlier: Ready and Active results of this bundle
 on every DR server (stale now: shown, not judged). ``consolidated`` (DR-North)
 is a ready standby that was never drilled (no Ready or Active result): the
-report says "Last full drill: never" beside its READY. ``tests/test_report.py`` checks that the
-committed files are exactly what this module writes (so a template change that
-moves the bundle id asks for a rerun).
+report says "Last full drill: never" beside its READY. ``tests/test_report.py``
+checks that the committed files are exactly what this module writes (so a
+template change that moves the bundle id asks for a rerun).
 """
 
 from __future__ import annotations
@@ -70,9 +70,10 @@ class Rendered:
     script_sha256: dict[str, str]  # (server or '') / script name -> SHA-256
 
 
-def render(stem: str) -> Rendered:
-    """Plan and render (unsigned, in memory) one example inventory."""
-    (each,) = plan([ROOT / "inventories" / f"{stem}.yaml"])
+def render(stem: str, inventory: Path | None = None) -> Rendered:
+    """Plan and render (unsigned, in memory) one example inventory (or the
+    inventory file ``inventory``, for results of an inventory a test writes)."""
+    (each,) = plan([inventory or ROOT / "inventories" / f"{stem}.yaml"])
     env = make_environment()
     identity = plan_identity(each, env)
     site_root = PurePosixPath(each.site.stem, each.site.site)

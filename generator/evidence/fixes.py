@@ -199,8 +199,7 @@ CHECK_FIXES: Final[Mapping[str, Fix]] = MappingProxyType(
         ),
         "code:{0}": Fix(
             "The code of {0} is not the code this drgen release renders: the "
-            "script was edited, or comes from another drgen version; "
-            + _BUNDLE_COPY
+            "script was edited, or comes from another drgen version; " + _BUNDLE_COPY
         ),
         "unexpected:{0}": Fix(
             "{0} is in the site folder on {server} but not in the bundle: delete it "

@@ -349,11 +349,11 @@ def _drill_flaw(
     """Why a drill's result does not count towards the last full drill, or None."""
     result = each.result
     if result.bundle_id.lower() != expectation.bundle_id.lower():
-        return "another bundle's"
+        return "of another bundle"
     if result.finished - now > FUTURE_TOLERANCE:
         return "dated after this report"
     if _inconsistencies(each, result.kind, expectation):
-        return "inventory or drgen version not the bundle's"
+        return "whose inventory or drgen version is not the bundle's"
     if _script_changed(each, bundle, server, expectation.bundle_id):
         return "run by a Test-DrServer.ps1 other than the bundle's"
     return None

@@ -20,7 +20,7 @@ from generator.evidence.report_view import (
     ServerRow,
     SiteView,
 )
-from generator.evidence.results import utc_text
+from generator.evidence.results import utc_date, utc_text
 from generator.evidence.verdict import (
     DRILL_KINDS,
     KINDS,
@@ -257,7 +257,7 @@ def drill_view(drill: LastDrill | None, now: datetime) -> DrillView:
             "server.",
         )
     text = (
-        f"Last full drill: {finished.strftime('%Y-%m-%d')} "
+        f"Last full drill: {utc_date(finished)} "
         "(Ready and Active results of this bundle)"
     )
     age = days_text(now - finished)

@@ -362,5 +362,11 @@ def result_files(paths: Sequence[Path]) -> tuple[Path, ...]:
 
 
 def utc_text(moment: datetime) -> str:
-    """ISO 8601 UTC with a Z, as the scripts write it."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    """ISO 8601 UTC with a Z, as the scripts write it (a moment with another
+    offset is shown in UTC: the schema admits any offset)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def utc_date(moment: datetime) -> str:
+    """The UTC calendar day of ``moment``, ISO 8601 (2026-09-20)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d")
