@@ -51,12 +51,19 @@ class Fix:
 
 
 _RUNBOOK_REARM = "the runbook's phase \u201cRe-arm after a drill\u201d"
-_ENABLE_AGAIN = (
-    "Run Enable-DrServer.ps1 on {server} (the master secret server first): its "
-    "first step runs " + N["file:UpdateRegistry.vbs"] + " with UpdateInfo.xml and "
-    "reads every value back; if it stopped there, its log in logs\\ names the "
-    "value still naming production."
-)
+
+
+def _enable_again(what: str) -> str:
+    """The Ready/Active fix of a registry value that still names production."""
+    return (
+        what + " on {server} does not have its DR value yet: run "
+        "Enable-DrServer.ps1 there (the master secret server first); its first step "
+        "runs " + N["file:UpdateRegistry.vbs"] + " with UpdateInfo.xml and reads "
+        "every value back, and if it stopped there its log in logs\\ names the "
+        "value still naming production."
+    )
+
+
 _DISABLE = "Run Disable-DrServer.ps1 on {server}: it "
 _START = (
     "Run Enable-DrServer.ps1 without -NoStart on {server} (after the applications "
@@ -87,20 +94,20 @@ CHECK_FIXES: Final[Mapping[str, Fix]] = MappingProxyType(
             "the DR SQL instance, so re-arm the server as " + _RUNBOOK_REARM + " "
             "says; if it is empty, BizTalk is not configured there: run "
             "Initialize-DrServer.ps1.",
-            ready=_ENABLE_AGAIN,
+            ready=_enable_again("The management database server (registry)"),
         ),
         "registry:management-database": Fix(
             "The BizTalk registry on {server} does not name the production "
             "management database: re-arm the server as " + _RUNBOOK_REARM + " says "
             "after a drill; if it is empty, run Initialize-DrServer.ps1.",
-            ready=_ENABLE_AGAIN,
+            ready=_enable_again("The management database name (registry)"),
         ),
         "registry:{0}\\{1}": Fix(
             "{0}\\{1} on {server} does not name the production SQL instance: after "
             "a drill or failover re-arm the server as " + _RUNBOOK_REARM + " says; "
             "if it is empty, the feature behind it is not configured: run "
             "Initialize-DrServer.ps1.",
-            ready=_ENABLE_AGAIN,
+            ready=_enable_again("{0}\\{1}"),
         ),
         "host-instance:{0}:installed": Fix(
             "Run Initialize-DrServer.ps1 on {server}: it maps and installs host "
@@ -141,17 +148,18 @@ CHECK_FIXES: Final[Mapping[str, Fix]] = MappingProxyType(
         ),
         "service:{0}:startup-type": Fix(
             _DISABLE + "sets service {0} to Disabled and stops it.",
-            ready="Run Enable-DrServer.ps1 -NoStart on {server}: Enterprise SSO and "
-            "the role services become Automatic, a host instance's service stays "
-            "Disabled (if one is not Disabled, run Disable-DrServer.ps1 first).",
+            ready="Run Enable-DrServer.ps1 -NoStart on {server}: service {0} becomes "
+            "Automatic if it is Enterprise SSO or a role service, and stays Disabled "
+            "if it is a host instance's (if it is not, run Disable-DrServer.ps1 "
+            "first).",
             active=_START + "restores the startup type of service {0} that "
             "Initialize-DrServer.ps1 recorded.",
         ),
         "service:{0}:status": Fix(
             _DISABLE + "stops service {0} and sets it to Disabled.",
-            ready="Run Enable-DrServer.ps1 -NoStart on {server}: Enterprise SSO and "
-            "the role services run, a host instance's service stays stopped (if "
-            "one runs, run Disable-DrServer.ps1 first).",
+            ready="Run Enable-DrServer.ps1 -NoStart on {server}: service {0} runs "
+            "if it is Enterprise SSO or a role service, and stays stopped if it is a "
+            "host instance's (if it runs, run Disable-DrServer.ps1 first).",
             active=_START + "starts service {0}; if it stops again, the System "
             "event log on {server} says why.",
         ),
