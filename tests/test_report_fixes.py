@@ -56,10 +56,9 @@ def written_id(call: Node) -> str:
         if c.type == "command_parameter" and text(c).casefold() == "-id"
     ]
     argument = parts[at + 1]
-    (literal,) = [n for n in nodes(argument, "verbatim_string_characters") if n.parent][
-        :1
-    ] or [None]
-    assert literal is not None, text(call)
+    literals = nodes(argument, "verbatim_string_characters")
+    assert literals, text(call)
+    literal = literals[0]
     formats = nodes(argument, "format_expression")
     if formats:
         (fmt,) = formats
@@ -184,8 +183,8 @@ def test_each_fix_is_found_for_its_own_ids_and_formats_for_every_state() -> None
             for name in names:
                 assert name in expected, (key, kind, name)
     # A registry key path keeps its backslashes; the value name is the last part.
-    fix = check_fix("registry:HKLM:\\SOFTWARE\\X\\SQL\\Server", "Dormant", "S")
-    assert fix.startswith("HKLM:\\SOFTWARE\\X\\SQL\\Server on S ")
+    registry = check_fix("registry:HKLM:\\SOFTWARE\\X\\SQL\\Server", "Dormant", "S")
+    assert registry.startswith("HKLM:\\SOFTWARE\\X\\SQL\\Server on S ")
     # The exact id wins over the pattern it also matches.
     assert check_fix("signature:Test-DrBundle.ps1", "Bundle", "S").startswith(
         "Test-DrBundle.ps1 itself"

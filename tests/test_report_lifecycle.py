@@ -214,12 +214,13 @@ def test_a_drill_result_that_is_not_this_bundles_does_not_count(
     plans, case: str, flaw: str
 ) -> None:
     results = loaded("consolidated")
-    update: dict[str, object] = {
+    updates: dict[str, dict[str, object]] = {
         "another bundle": {"bundle_id": OLD_BUNDLE_ID},
         "another script": {"script_sha256": EDITED_SCRIPT},
         "another inventory hash": {"inventory_sha256": "0" * 64},
         "dated in the future": {},
-    }[case]
+    }
+    update = updates[case]
     drill(results, at=BEFORE_DORMANT, servers=("FABDRBTS01",), kinds=("Active",))
     drill(results, at=BEFORE_DORMANT, kinds=("Ready",))
     drill(
@@ -493,4 +494,6 @@ def test_the_samples_show_both_kinds_of_last_drill() -> None:
     assert found["example"].passed
     assert found["consolidated"] is not None
     assert found["consolidated"].finished is None
-    assert datetime(2026, 9, 20, tzinfo=UTC) < found["example"].finished < now
+    finished = found["example"].finished
+    assert finished is not None
+    assert datetime(2026, 9, 20, tzinfo=UTC) < finished < now

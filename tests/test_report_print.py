@@ -233,15 +233,22 @@ CELLS = """() => Array.from(document.querySelectorAll('td, th')).map(cell => {
 })"""
 
 
-def print_cells(browser: Browser, html: Path, *, css: str = "") -> tuple[Page, list]:
+# A table cell under print emulation: left and right edge, text.
+Box = tuple[float, float, str]
+
+
+def print_cells(
+    browser: Browser, html: Path, *, css: str = ""
+) -> tuple[Page, list[Box]]:
     opened = open_file(browser, html, width=round(CONTENT_WIDTH), height=1000)
     opened.page.emulate_media(media="print")
     if css:
         opened.page.add_style_tag(content=css)
-    return opened.page, opened.page.evaluate(CELLS)
+    cells = [(float(a), float(b), str(c)) for a, b, c in opened.page.evaluate(CELLS)]
+    return opened.page, cells
 
 
-def clipped(cells: list, width: float) -> list:
+def clipped(cells: list[Box], width: float) -> list[Box]:
     return [c for c in cells if c[0] < -0.5 or c[1] > width + 0.5]
 
 
