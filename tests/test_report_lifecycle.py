@@ -23,7 +23,7 @@ from generator.evidence.readiness import FUTURE_TOLERANCE, Loaded, Reason
 from generator.evidence.report_sites import drill_view
 from generator.evidence.results import scan_results
 from tests.conftest import INVENTORIES
-from tests.sample_results import OLD_BUNDLE_ID, SAMPLE_NOW, sample_files
+from tests.sample_results import OLD_BUNDLE_ID, SAMPLE_NOW, SAMPLES, sample_files
 from tests.test_report import (
     EDITED_SCRIPT,
     judge,
@@ -484,7 +484,7 @@ def test_the_samples_show_both_kinds_of_last_drill() -> None:
     found = {}
     for stem in ("example", "consolidated"):
         made = api.report(
-            [Path("examples/results", stem).resolve()],
+            [SAMPLES / stem],
             now=now,
             inventory=INVENTORIES / f"{stem}.yaml",
         )
