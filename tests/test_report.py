@@ -365,12 +365,11 @@ NOT_READY: dict[str, tuple[Mutation, set[tuple[str, str, Reason]]]] = {
         {("FABDRBTS09", "Bundle", Reason.FOREIGN)},
     ),
     "newer failing run": (_newer(False), {("FABDRBTS01", "Dormant", Reason.FAILED)}),
+    # A drill is not part of the standby verdict (its failure is the last full
+    # drill's), but one after the Dormant run supersedes that run.
     "failed drill result": (
         _newer(False, "Ready"),
-        {
-            ("FABDRBTS01", "Ready", Reason.FAILED),
-            ("FABDRBTS01", "Dormant", Reason.SUPERSEDED),
-        },
+        {("FABDRBTS01", "Dormant", Reason.SUPERSEDED)},
     ),
     # Enabled after it was last shown dormant, even by an old bundle's drill:
     # that Dormant result no longer says what the server is.
@@ -395,10 +394,6 @@ NOT_READY: dict[str, tuple[Mutation, set[tuple[str, str, Reason]]]] = {
         )(results),
         {("FABDRBTS01", "Dormant", Reason.SCRIPT_CHANGED)},
     ),
-    "current drill of another script": (
-        _both(_newer(True, "Active"), _script("FABDRBTS01", "Active")),
-        {("FABDRBTS01", "Active", Reason.SCRIPT_CHANGED)},
-    ),
     # The bundle check is of another bundle: nothing said about the script.
     "script compared only within the current bundle": (
         _both(_foreign, _script("FABDRBTS02", "Dormant")),
@@ -414,10 +409,11 @@ NOT_READY: dict[str, tuple[Mutation, set[tuple[str, str, Reason]]]] = {
     ),
     "old bundle's drill dated in the future": (
         _future_old_drill,
-        {
-            ("FABDRBTS02", "Ready", Reason.FUTURE),
-            ("FABDRBTS02", "Dormant", Reason.SUPERSEDED),
-        },
+        {("FABDRBTS02", "Dormant", Reason.SUPERSEDED)},
+    ),
+    "dormant run with -AfterDrill": (
+        _set("FABDRBTS02", "Dormant", after_drill=True),
+        {("FABDRBTS02", "Dormant", Reason.AFTER_DRILL)},
     ),
     # A file nobody hashed is not known to be intact; and what the missing check
     # would have vouched for (the script) is not compared either.
@@ -478,6 +474,10 @@ STILL_READY: dict[str, Mutation] = {
     "old drill of another script": _both(
         _old_drill(True, "Active"), _script("FABDRBTS02", "Active")
     ),
+    # A drill's result: noted, part of the last full drill, not of the standby.
+    "current drill of another script": _both(
+        _newer(True, "Active"), _script("FABDRBTS01", "Active")
+    ),
     "dated within the clock tolerance": _dated(
         "FABDRBTS01", "Dormant", FUTURE_TOLERANCE
     ),
@@ -507,7 +507,7 @@ def test_the_script_and_the_clock_are_named_on_the_page(plans) -> None:
     _script("FABDRBTS02", "Dormant")(results)
     _dated("FABDRBTS01", "Dormant", timedelta(hours=2))(results)
     text = words(parse(page(results, plans["consolidated"])))
-    assert "Verdict: NOT READY" in text
+    assert "Verdict: STANDBY NOT READY" in text
     bundle = next(
         r.result
         for r in results
@@ -538,7 +538,7 @@ def test_what_does_not_change_the_verdict(plans, case: str) -> None:
     assert reasons(readiness) == set()
     assert readiness.ready
     text = words(parse(page(results, plans["consolidated"])))
-    assert "Verdict: READY" in text
+    assert "Verdict: STANDBY READY" in text
     if case in ("old passing drill", "old failed drill", "drill of another bundle"):
         assert "an earlier drill: not judged" in text
 
@@ -562,7 +562,7 @@ def test_a_drill_after_the_dormant_run_is_named_on_the_page(plans) -> None:
     results = loaded("consolidated")
     _drill_after_dormant("Active", passed=True)(results)
     text = words(parse(page(results, plans["consolidated"])))
-    assert "Verdict: NOT READY" in text
+    assert "Verdict: STANDBY NOT READY" in text
     assert "a drill since" in text
     assert "run Test-DrServer.ps1 -AfterDrill" in text
     # A new Dormant run after the drill clears it.
@@ -663,7 +663,7 @@ def test_the_page_is_well_formed_and_accessible(example_html: str) -> None:
     assert root.tag == f"{XHTML}html"
     assert root.get("lang") == "en"
     (title,) = list(root.iter(f"{XHTML}title"))
-    assert words(title).startswith("DR readiness report – NOT READY – ")
+    assert words(title).startswith("DR readiness report – STANDBY NOT READY – ")
     levels = [
         int(local(e.tag)[1])
         for e in root.iter()
@@ -725,7 +725,7 @@ def test_every_server_finding_and_failed_check_is_in_the_text(
         assert check.id in text
         assert check.observed in text
     for phrase in (
-        "Site DR-West: NOT READY",
+        "Site DR-West: STANDBY NOT READY",
         "failed checks",
         "stale (an earlier drill: not judged)",
         "other bundle",
@@ -747,13 +747,13 @@ def test_missing_servers_are_named(plans) -> None:
         "FABDRBTS02 Dormant missing no result of Test-DrServer.ps1 -Expect Dormant"
         in text
     )
-    assert "Site DR-North: NOT READY" in text
+    assert "Site DR-North: STANDBY NOT READY" in text
 
 
 def test_a_ready_page_says_so(plans) -> None:
     text = words(parse(page(loaded("consolidated"), plans["consolidated"])))
-    assert "Verdict: READY" in text
-    assert "Site DR-North: READY" in text
+    assert "Verdict: STANDBY READY" in text
+    assert "Site DR-North: STANDBY READY" in text
     assert "No check failed in the latest results." in text
 
 
@@ -863,7 +863,7 @@ def test_cli_exit_codes(runner, tmp_path: Path, samples: Path) -> None:
         "100000",
     )
     assert ready.exit_code == ExitCode.OK, ready.output
-    assert "site DR-North: ready" in ready.stderr
+    assert "site DR-North: STANDBY READY" in ready.stderr
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     not_ready, out = run_report(
         runner,
@@ -874,7 +874,7 @@ def test_cli_exit_codes(runner, tmp_path: Path, samples: Path) -> None:
     )
     assert not_ready.exit_code == ExitCode.NOT_READY
     assert int(ExitCode.NOT_READY) == 10
-    assert "site DR-West: NOT READY" in not_ready.stderr
+    assert "site DR-West: STANDBY NOT READY" in not_ready.stderr
     assert "DRserver2" in out.read_text(encoding="utf-8")
     # The ready set, without the inventory it was judged against: not judged.
     unjudged, out = run_report(

@@ -24,19 +24,27 @@ from generator.render.environment import make_environment
 if TYPE_CHECKING:
     from generator.evidence.readiness import Expectation, Readiness
     from generator.evidence.report_view import DriftView
+    from generator.evidence.results import Unread
 
 
 @dataclass(frozen=True, slots=True)
 class Report:
-    """``drgen report``: the readiness verdict and its HTML page."""
+    """``drgen report``: the readiness verdict, its HTML page and its console lines."""
 
     readiness: Readiness
     html: str
+    # The files of the results folders not read as drill results, and why.
+    unread: tuple[Unread, ...] = ()
+    # Per site the standby verdict, the last full drill and each reason with its
+    # fix; each file not read; the verdict (``evidence.report_text``).
+    lines: tuple[str, ...] = ()
 
     @property
     def ready(self) -> bool:
-        """True when every site judged is ready."""
-        return self.readiness.ready
+        """True when every site judged is a ready standby and every ``*.json``
+        file of the results folders was read (but a lab probe's result): a file
+        not read may be a server's latest result."""
+        return self.readiness.ready and not any(each.counts for each in self.unread)
 
 
 def report(
@@ -55,19 +63,26 @@ def report(
     makes the site not ready. ``max_age`` defaults to
     ``readiness.DEFAULT_MAX_AGE_DAYS``. Writes nothing.
 
+    A ``*.json`` file of a folder that is not named like a drill result is
+    listed in ``Report.unread`` (with why), never passed over in silence, and
+    makes the report not ready unless it is a lab probe's result.
+
     Raises:
-        ResultError: a result file is unreadable or malformed (located).
+        ResultError: a file named like a result (or named directly) is
+            unreadable or malformed (located).
         InventoryError: the inventory is invalid.
     """
     from generator.evidence.readiness import DEFAULT_MAX_AGE_DAYS, Loaded, evaluate
     from generator.evidence.report import render_report, report_context
-    from generator.evidence.results import read_result, result_files
+    from generator.evidence.report_text import report_lines
+    from generator.evidence.results import read_result, scan_results
 
     if not templates.is_dir():
         raise UsageError(f"{templates}: --templates must be a directory")
     if drift is not None and inventory is None:
         raise UsageError("--drift needs --inventory (drift is production against it)")
-    loaded = [Loaded(path, read_result(path)) for path in result_files(results)]
+    paths, unread = scan_results(results)
+    loaded = [Loaded(path, read_result(path)) for path in paths]
     expectation = None
     capacity = None
     drift_view = None
@@ -92,8 +107,10 @@ def report(
         capacity=capacity,
         drift=drift_view,
         display=relative_display,
+        unread=unread,
     )
-    return Report(readiness, render_report(context, templates))
+    html = render_report(context, templates)
+    return Report(readiness, html, unread, report_lines(context))
 
 
 def report_expectation(each: Plan, env: jinja2.Environment) -> Expectation:

@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from markupsafe import Markup
+
 from generator.errors import Diagnostic, Location, TemplateError
 from generator.evidence.report_sites import days_text, site_view, verdict_badge
 from generator.evidence.report_view import (
@@ -24,8 +26,9 @@ from generator.evidence.report_view import (
     DriftView,
     ReportContext,
     ResultFile,
+    UnreadFile,
 )
-from generator.evidence.results import DrillResult, utc_text
+from generator.evidence.results import DrillResult, Unread, utc_text
 from generator.evidence.verdict import Loaded, Readiness
 from generator.plan.mapping import Capacity
 
@@ -33,6 +36,30 @@ if TYPE_CHECKING:
     from generator.discovery.drift_findings import DriftReport
 
 REPORT_TEMPLATE = "report/Report.html.jinja"
+# Characters a CSS string may hold as they are: none of them ends the string,
+# starts an escape, or means anything to the HTML around the <style> element.
+_CSS_PLAIN = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:;()_-+=/#"
+)
+
+
+def css_string(text: str) -> Markup:
+    """``text`` as a double-quoted CSS string: every other character is a
+    six-digit CSS escape (``\\00003C``: six digits end an escape by themselves,
+    so no space is needed). Safe to print unescaped inside ``<style>``, where
+    HTML autoescaping would break the CSS instead of protecting it."""
+    body = "".join(ch if ch in _CSS_PLAIN else f"\\{ord(ch):06X}" for ch in text)
+    return Markup(f'"{body}"')  # noqa: S704 - only _CSS_PLAIN and escapes
+
+
+def page_header(readiness: Readiness) -> Markup:
+    """The running header of every printed page: the sites and their bundle ids."""
+    parts = []
+    for site in readiness.sites:
+        bundle = site.bundle_id or "not judged (no inventory)"
+        parts.append(f"site {site.site}, bundle {bundle}")
+    sites = "; ".join(parts) or "no site"
+    return css_string(f"DR readiness report: {sites}")
 
 
 def capacity_view(capacity: Capacity) -> CapacityView:
@@ -79,11 +106,25 @@ def report_context(
     capacity: Capacity | None = None,
     drift: DriftView | None = None,
     display: Callable[[Path], str] = str,
+    unread: Sequence[Unread] = (),
 ) -> ReportContext:
-    """The view of a readiness verdict; ``display`` shows a result file's path."""
+    """The view of a readiness verdict; ``display`` shows a result file's path.
+
+    ``unread``: the files of the results folders not read as drill results; one
+    that may be a result (``Unread.counts``) makes the report's verdict not
+    ready, whatever the sites' (it could be a server's latest result).
+    """
     now = readiness.now
     sites = tuple(site_view(s, now, readiness.max_age) for s in readiness.sites)
+    blocking = [each for each in unread if each.counts]
     notices = []
+    if blocking:
+        notices.append(
+            f"{len(blocking)} file(s) of the results folder(s) were not read as "
+            "drill results (listed under Files not read): one of them may be a "
+            "server's latest result, so the report is not ready until each is "
+            "renamed as its script names it or moved out."
+        )
     if not readiness.sites or any(s.bundle_id is None for s in readiness.sites):
         notices.append(
             "No inventory given (--inventory): servers without a result and results "
@@ -98,7 +139,8 @@ def report_context(
             "read and not judged (listed under Results read)."
         )
     verdict = verdict_badge(
-        readiness.ready, bool(sites) and all(s.judged for s in readiness.sites)
+        readiness.ready and not blocking,
+        bool(sites) and all(s.judged for s in readiness.sites),
     )
     other = {each.path for each in readiness.other}
     files = tuple(
@@ -115,6 +157,10 @@ def report_context(
         capacity=capacity_view(capacity) if capacity else None,
         drift=drift,
         files=files,
+        unread=tuple(
+            UnreadFile(display(each.path), each.why, each.counts) for each in unread
+        ),
+        page_header=page_header(readiness),
     )
 
 

@@ -1,5 +1,6 @@
-"""One DR site's part of the readiness report: the verdict, a badge per server
-and kind of result, each reason in words, the failed checks and the pass/fail
+"""One DR site's part of the readiness report: the standby verdict, the last
+full drill, a badge per server and kind of result, each reason in words with
+what to do about it, the failed checks with their fixes and the pass/fail
 grids, from the site's ``SiteStatus``.
 """
 
@@ -7,9 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from generator.evidence.fixes import check_fix, reason_fix
 from generator.evidence.readiness import SERVER_SCRIPT, expected_script_sha256
 from generator.evidence.report_view import (
     Badge,
+    DrillView,
     Failure,
     Finding,
     Grid,
@@ -17,10 +20,13 @@ from generator.evidence.report_view import (
     ServerRow,
     SiteView,
 )
-from generator.evidence.results import utc_text
+from generator.evidence.results import utc_date, utc_text
 from generator.evidence.verdict import (
+    DRILL_KINDS,
     KINDS,
     Cell,
+    DrillGap,
+    LastDrill,
     Reason,
     ServerStatus,
     SiteStatus,
@@ -37,6 +43,7 @@ _REASON_TEXT = {
     Reason.INCOMPLETE: "the bundle check did not check every file",
     Reason.BUNDLE_DIFFERS: "the servers ran different bundle checks",
     Reason.IDENTITY: "inventory or drgen version is not the bundle's",
+    Reason.AFTER_DRILL: "fenced after a drill, not re-armed",
 }
 
 
@@ -47,10 +54,14 @@ def days_text(age: timedelta) -> str:
 
 
 def verdict_badge(ready: bool, judged: bool) -> Badge:
-    """The verdict of a site, or of the whole report."""
+    """The standby verdict of a site, or of the whole report: it says "standby",
+    so a READY is never read as "a failover was tested" (the last full drill
+    says that, beside it)."""
     if not judged:
         return Badge("NOT JUDGED", "fail")
-    return Badge("READY", "pass") if ready else Badge("NOT READY", "fail")
+    if ready:
+        return Badge("STANDBY READY", "pass")
+    return Badge("STANDBY NOT READY", "fail")
 
 
 def _cell_badge(cell: Cell, now: datetime) -> Badge:
@@ -84,9 +95,13 @@ def _cell_badge(cell: Cell, now: datetime) -> Badge:
         words.append("bundle check differs")
     if Reason.IDENTITY in marks:
         words.append("inconsistent identity")
-    if cell.notes:
-        words.append("not judged")
-    css = "fail" if Reason.FAILED in cell.reasons else "pass"
+    if Reason.AFTER_DRILL in marks:
+        words.append("-AfterDrill: not re-armed")
+    if cell.history:
+        words.append("an earlier drill")
+    # A drill's failed result is red too: it is a failed drill, even though it
+    # is not part of the standby verdict.
+    css = "fail" if Reason.FAILED in marks else "pass"
     if css == "pass" and marks:
         css = "warn"
     return Badge(", ".join(words), css, f"{when} by {result.run_by}")
@@ -133,6 +148,12 @@ def _findings(site: SiteStatus, now: datetime, max_age: timedelta) -> list[Findi
                     )
                 elif reason is Reason.SCRIPT_CHANGED:
                     detail = _script_detail(server, result.script_sha256)
+                elif reason is Reason.AFTER_DRILL:
+                    detail = (
+                        f"finished {utc_text(result.finished)}, run with -AfterDrill: "
+                        "the server is fenced after a drill, not a prepared standby "
+                        "of production"
+                    )
                 elif reason is Reason.FUTURE:
                     detail = (
                         f"finished {utc_text(result.finished)}, after this report "
@@ -147,9 +168,22 @@ def _findings(site: SiteStatus, now: datetime, max_age: timedelta) -> list[Findi
                         f"the inventory renders {(site.bundle_id or '')[:12]}"
                     )
                 label = _REASON_TEXT[reason]
-                if not judged:
+                if not judged and cell.history:
                     label += " (an earlier drill: not judged)"
-                found.append(Finding(server.name, cell.kind, label, detail))
+                elif not judged:
+                    label += " (a drill: not part of the standby verdict)"
+                fix = reason_fix(
+                    reason,
+                    cell.kind,
+                    server.name,
+                    unknown=server.unknown,
+                    history=not judged and cell.history,
+                )
+                found.append(
+                    Finding(
+                        server.name, cell.kind, label, detail, fix, judged, reason.value
+                    )
+                )
     return found
 
 
@@ -166,6 +200,8 @@ def _script_detail(server: ServerStatus, ran: str) -> str:
 
 
 def _failures(site: SiteStatus) -> list[Failure]:
+    """Every failed check of a latest result (an earlier drill's too: shown as
+    it is in the grid, marked as a drill's)."""
     return [
         Failure(
             cell.server,
@@ -174,11 +210,74 @@ def _failures(site: SiteStatus) -> list[Failure]:
             check.check,
             check.expected,
             check.observed,
+            check_fix(check.id, cell.kind, cell.server),
+            _drill_word(cell),
         )
         for cell in site.cells
         if cell.latest is not None
         for check in cell.latest.result.failed
     ]
+
+
+def _drill_word(cell: Cell) -> str:
+    if cell.kind not in DRILL_KINDS:
+        return ""
+    return "an earlier drill" if cell.history else "a drill"
+
+
+def _gaps_text(gaps: tuple[DrillGap, ...]) -> str:
+    """``DRserver2 (Ready, Active); DRserver3 (Active: only results of another
+    bundle)``: which server lacks which counted drill result, and why."""
+    servers: dict[str, list[str]] = {}
+    for gap in gaps:
+        why = f": only results {', '.join(gap.flaws)}" if gap.flaws else ""
+        servers.setdefault(gap.server, []).append(gap.kind + why)
+    return "; ".join(f"{name} ({', '.join(kinds)})" for name, kinds in servers.items())
+
+
+def drill_view(drill: LastDrill | None, now: datetime) -> DrillView:
+    """The last full drill line of a site (``verdict.LastDrill``)."""
+    if drill is None:
+        return DrillView(
+            "Last full drill: not known (no inventory given: which DR servers and "
+            "which bundle are unknown)",
+            "none",
+            "Give --inventory to see whether this bundle was ever drilled.",
+        )
+    finished = drill.finished
+    if finished is None:
+        return DrillView(
+            "Last full drill: never (no Ready and Active results of this bundle "
+            f"from {_gaps_text(drill.gaps)})",
+            "warn",
+            "Standby only: the bundle check and the dormant checks show the site "
+            "prepared, but no failover with this bundle was exercised on every DR "
+            "server, so nothing here shows that the site works once enabled. Run a "
+            "drill: Test-DrServer.ps1 -Expect Ready and -Expect Active on every DR "
+            "server.",
+        )
+    text = (
+        f"Last full drill: {utc_date(finished)} "
+        "(Ready and Active results of this bundle)"
+    )
+    age = days_text(now - finished)
+    if drill.failed:
+        failed = ", ".join(
+            f"{server} {each.result.kind}" for server, each in drill.failed
+        )
+        return DrillView(
+            f"{text}: FAILED on {failed}",
+            "fail",
+            f"The drill's last result finished {utc_text(finished)}, {age} before "
+            "this report; the failed checks of the latest drill results are listed "
+            "below with their fixes. Drill again after fixing them.",
+        )
+    return DrillView(
+        text,
+        "pass",
+        f"Every DR server reached Ready and Active with this bundle; the last of "
+        f"these results finished {utc_text(finished)}, {age} before this report.",
+    )
 
 
 def _grid(site: SiteStatus, kind: str) -> Grid | None:
@@ -225,6 +324,7 @@ def site_view(site: SiteStatus, now: datetime, max_age: timedelta) -> SiteView:
         for server in site.servers
     )
     grids = tuple(g for kind in KINDS if (g := _grid(site, kind)) is not None)
+    found = _findings(site, now, max_age)
     return SiteView(
         site.site,
         _anchor(site.site),
@@ -234,8 +334,10 @@ def site_view(site: SiteStatus, now: datetime, max_age: timedelta) -> SiteView:
         verdict,
         KINDS,
         servers,
-        tuple(_findings(site, now, max_age)),
+        tuple(f for f in found if f.judged),
         tuple(_failures(site)),
         grids,
+        drill_view(site.last_drill, now),
         site.judged,
+        tuple(f for f in found if not f.judged),
     )

@@ -47,7 +47,7 @@ class Grid:
 
 @dataclass(frozen=True, slots=True)
 class Failure:
-    """One failed check of a latest result."""
+    """One failed check of a latest result, and how to fix it (``fixes``)."""
 
     server: str
     kind: str
@@ -55,16 +55,38 @@ class Failure:
     check: str
     expected: str
     observed: str
+    fix: str
+    # "" for a standby check; "a drill" (Ready, Active: not part of the standby
+    # verdict) or "an earlier drill" (stale, or of another bundle).
+    drill: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One reason a site is not ready, in words."""
+    """One reason a site is not ready (or a note on a drill), in words."""
 
     server: str
     kind: str
     reason: str
     detail: str
+    fix: str
+    # False: a note (a drill's result), not a reason against the standby.
+    judged: bool = True
+    # The reason's value (``verdict.Reason``): "failed", "stale", ...
+    code: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DrillView:
+    """The last full drill of a site: one line, its colour, and what it means."""
+
+    # "Last full drill: 2026-09-20 (Ready and Active results of this bundle)",
+    # "Last full drill: never (...)", or "Last full drill: not known (...)".
+    text: str
+    # pass: drilled and passed; fail: the drill failed; warn: never; none: unknown.
+    css: str
+    # What the line means for this site, in a sentence.
+    note: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +101,14 @@ class SiteView:
     verdict: Badge
     kinds: tuple[str, ...]
     servers: tuple[ServerRow, ...]
+    # Why the standby is not ready (each judged).
     findings: tuple[Finding, ...]
     failures: tuple[Failure, ...]
     grids: tuple[Grid, ...]
+    drill: DrillView
     judged: bool = True
+    # What is wrong with a drill's result: noted, not part of the standby verdict.
+    drill_notes: tuple[Finding, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +168,16 @@ class ResultFile:
 
 
 @dataclass(frozen=True, slots=True)
+class UnreadFile:
+    """A file of a results folder that was not read as a drill result."""
+
+    path: str
+    why: str
+    # True: it keeps the report from being ready (it may be a result).
+    counts: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ReportContext:
     """Everything Report.html.jinja prints."""
 
@@ -154,3 +190,8 @@ class ReportContext:
     capacity: CapacityView | None
     drift: DriftView | None
     files: tuple[ResultFile, ...]
+    unread: tuple[UnreadFile, ...] = ()
+    # The running header of every printed page, as a CSS string literal
+    # (``report.css_string``: quoted, every character but letters, digits and
+    # plain punctuation escaped, so nothing in it means anything to HTML).
+    page_header: str = '""'

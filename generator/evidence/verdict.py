@@ -1,6 +1,7 @@
 """The readiness verdict as data: why a result keeps a site from being ready
-(``Reason``), a result and its file, what the inventory expects of a site, and
-the verdict per kind of result, DR server and site.
+(``Reason``), a result and its file, what the inventory expects of a site, the
+standby verdict per kind of result, DR server and site, and the site's last
+full drill (``LastDrill``), which is shown beside that verdict, never in it.
 
 ``readiness.evaluate`` decides it (the module docstring there says what each
 reason means); ``report`` shows it.
@@ -15,8 +16,10 @@ from pathlib import Path
 
 from generator.evidence.results import DrillResult
 
-# The kinds of result, in report order; the first two are required of every server.
+# The kinds of result, in report order; the first two are required of every server
+# and make the standby verdict, the last two are a drill's.
 KINDS = ("Bundle", "Dormant", "Ready", "Active")
+DRILL_KINDS = ("Ready", "Active")
 
 
 class Reason(enum.Enum):
@@ -32,6 +35,7 @@ class Reason(enum.Enum):
     INCOMPLETE = "incomplete"
     BUNDLE_DIFFERS = "bundle check differs"
     IDENTITY = "identity"
+    AFTER_DRILL = "not re-armed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +74,8 @@ class Cell:
     reasons: tuple[Reason, ...]
     # How many results of this kind the server has (older ones are not judged).
     runs: int = 0
-    # A drill's result that is stale or from another bundle: shown, not judged.
+    # What is wrong with a drill's result (Ready, Active): shown, never part of
+    # the standby verdict; the site's ``LastDrill`` says what the drills show.
     notes: tuple[Reason, ...] = ()
     # What a reason found, naming the result file and the check (for the
     # reasons that need more than the result to explain).
@@ -80,6 +85,11 @@ class Cell:
     def ok(self) -> bool:
         """True when nothing about this cell keeps the site from being ready."""
         return not self.reasons
+
+    @property
+    def history(self) -> bool:
+        """A drill's result that is stale or of another bundle: an earlier drill."""
+        return bool({Reason.STALE, Reason.FOREIGN} & set(self.notes))
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +108,59 @@ class ServerStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class DrillGap:
+    """A DR server without a counted result of one drill kind (Ready or Active)."""
+
+    server: str
+    kind: str
+    # Why the server's results of that kind were not counted (empty: it has none).
+    flaws: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LastDrill:
+    """What the drills of the current bundle show: per DR server of the site, its
+    latest Ready and latest Active result of this bundle (``readiness.last_drill``
+    says which count), or why there is none.
+
+    A full drill is one where every DR server has both; its date is the latest of
+    them. It never enters the standby verdict: a prepared standby is not a tested
+    one, and the report says which of the two it has.
+    """
+
+    # (DR server as the inventory spells it, its counted result), per server
+    # and kind in inventory and KINDS order.
+    counted: tuple[tuple[str, Loaded], ...]
+    gaps: tuple[DrillGap, ...]
+
+    @property
+    def complete(self) -> bool:
+        """True when every DR server has a counted Ready and Active result."""
+        return bool(self.counted) and not self.gaps
+
+    @property
+    def finished(self) -> datetime | None:
+        """When the full drill's last counted result finished; None: never."""
+        if not self.complete:
+            return None
+        return max(each.result.finished for _, each in self.counted)
+
+    @property
+    def failed(self) -> tuple[tuple[str, Loaded], ...]:
+        """The counted results that failed a check (or have none)."""
+        return tuple(
+            (server, each)
+            for server, each in self.counted
+            if each.result.failed or not each.result.checks
+        )
+
+    @property
+    def passed(self) -> bool:
+        """True when the full drill happened and each of its results passed."""
+        return self.complete and not self.failed
+
+
+@dataclass(frozen=True, slots=True)
 class SiteStatus:
     """One DR site's verdict."""
 
@@ -106,6 +169,8 @@ class SiteStatus:
     servers: tuple[ServerStatus, ...]
     # None without an inventory: foreign and missing were not judged.
     bundle_id: str | None
+    # None without an inventory: which servers and which bundle are unknown.
+    last_drill: LastDrill | None = None
 
     @property
     def judged(self) -> bool:
@@ -114,9 +179,11 @@ class SiteStatus:
 
     @property
     def ready(self) -> bool:
-        """True when the site was judged against its inventory and every server is
-        ok: without one, what cannot be seen (a server with no result, a result
-        of another bundle) would pass unnoticed, so the site is never ready."""
+        """The standby verdict: True when the site was judged against its inventory
+        and every server is ok (only Bundle and Dormant results carry reasons).
+        Without an inventory, what cannot be seen (a server with no result, a
+        result of another bundle) would pass unnoticed, so the site is never
+        ready."""
         return self.judged and all(server.ok for server in self.servers)
 
     @property

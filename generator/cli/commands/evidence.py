@@ -50,10 +50,19 @@ def report(
 ) -> None:
     """Write a readiness report of drill results as one self-contained HTML page.
 
-    Exit 0 when every site is ready, 10 when not (a failed check, a DR server
-    without a Bundle or Dormant result or with a drill after its latest Dormant
-    result, a stale result or one from another bundle, a drift error), 2 for an
-    unreadable or malformed result file, 3 for an invalid inventory.
+    Per site it prints the standby verdict (the bundle check and the Dormant
+    checks, fresh and of the current bundle), the last full drill (Ready and
+    Active results of this bundle on every DR server, or never), and each
+    reason the standby is not ready, one line each with its fix.
+
+    Exit 0 when every site is a ready standby, 10 when not (a failed check, a DR
+    server without a Bundle or Dormant result, with a drill after its latest
+    Dormant result or a Dormant result run with -AfterDrill, a stale result or
+    one from another bundle, a drift error) and when a *.json file in a results
+    folder is not named like a drill result (listed: it may be a renamed one; a
+    lab probe's result is listed and does not count), 2 for an unreadable or
+    malformed result file, 3 for an invalid inventory. The last full drill
+    never changes the exit code.
 
     \b
     Example: drgen report examples/results/example --inventory inventories/example.yaml
@@ -74,15 +83,8 @@ def report(
             templates=templates,
         )
         write_atomically(out, made.html.encode("utf-8"))
-        for site in made.readiness.sites:
-            verdict = (
-                "ready"
-                if site.ready
-                else "NOT READY"
-                if site.judged
-                else "NOT JUDGED (give --inventory)"
-            )
-            say(f"site {site.site}: {verdict}")
+        for line in made.lines:
+            say(line)
         say(f"wrote {out}")
         if not made.ready:
             raise typer.Exit(int(ExitCode.NOT_READY))
