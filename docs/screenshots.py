@@ -54,8 +54,9 @@ def report_html(folder: Path) -> Path | None:
     """The readiness report of the sample results (``drgen report``).
 
     The example's samples in ``examples/results/example`` (not ready on purpose),
-    judged at the moment they describe (``tests.support.sample_results.SAMPLE_NOW``), so
-    the picture does not change as they age.
+    judged at the moment they describe
+    (``tests.support.sample_results.SAMPLE_NOW``), so the picture does not change
+    as they age.
     """
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
@@ -66,9 +67,22 @@ def report_html(folder: Path) -> Path | None:
     return path
 
 
+def standby_report_html(folder: Path) -> Path | None:
+    """The report of ``examples/results/consolidated``: a ready standby that was
+    never drilled ("Last full drill: never" beside STANDBY READY)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from tests.support.sample_results import sample_report
+
+    path = folder / "report.html"
+    path.write_text(sample_report("consolidated"), encoding="utf-8")
+    return path
+
+
 SHOTS: tuple[tuple[str, Callable[[Path], Path | None]], ...] = (
     ("runbook.png", runbook_html),
     ("report.png", report_html),
+    ("report-standby.png", standby_report_html),
 )
 
 

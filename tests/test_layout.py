@@ -39,13 +39,6 @@ AREAS = frozenset(
         "signing",
     }
 )
-#: Being rewritten on another branch, these two still import their helpers from
-#: the re-export module tests/test_fidelity.py and two names from tests.conftest.
-NOT_YET_MOVED = {
-    "tests.runbook.test_runbook": {"tests.test_fidelity", "tests.conftest"},
-    "tests.runbook.test_runbook_html": {"tests.test_fidelity", "tests.conftest"},
-}
-REEXPORT = "tests.test_fidelity"
 #: A test module is split by feature beyond this many lines.
 MAX_LINES = 800
 #: Names of tests that say which review found them instead of what they hold.
@@ -65,7 +58,7 @@ def python_files() -> list[Path]:
 
 
 def is_test_module(path: Path) -> bool:
-    return path.name.startswith("test_") and module_name(path) != REEXPORT
+    return path.name.startswith("test_")
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -109,40 +102,13 @@ def test_helpers_are_the_only_modules_a_module_imports() -> None:
     what two modules share lives in tests/support."""
     tests = set(all_test_modules())
     conftests = {module_name(p) for p in python_files() if p.name == "conftest.py"}
-    wrong = []
-    for path in python_files():
-        name = module_name(path)
-        allowed = NOT_YET_MOVED.get(name, set())
-        for imported in sorted(imported_modules(path)):
-            if imported in allowed:
-                continue
-            if imported in tests or imported in conftests or imported == REEXPORT:
-                wrong.append(f"{path.relative_to(TESTS)} imports {imported}")
+    wrong = [
+        f"{path.relative_to(TESTS)} imports {imported}"
+        for path in python_files()
+        for imported in sorted(imported_modules(path))
+        if imported in tests or imported in conftests
+    ]
     assert not wrong, "\n".join(wrong)
-
-
-def test_the_reexport_module_goes_once_nothing_needs_it() -> None:
-    """tests/test_fidelity.py only re-exports tests.support names for the two
-    modules of NOT_YET_MOVED; once neither imports it, it is deleted."""
-    users = sorted(
-        module_name(p)
-        for p in python_files()
-        if REEXPORT in imported_modules(p) and module_name(p) != REEXPORT
-    )
-    assert users, "nothing imports tests/test_fidelity.py any more: delete it"
-    assert set(users) <= set(NOT_YET_MOVED), users
-    source = (TESTS / "test_fidelity.py").read_text(encoding="utf-8")
-    tree = ast.parse(source)
-    assert not [
-        node
-        for node in tree.body
-        if isinstance(node, ast.FunctionDef | ast.ClassDef | ast.AsyncFunctionDef)
-    ], "tests/test_fidelity.py holds no code of its own"
-    assert all(
-        module.startswith("tests.support.")
-        for module in imported_modules(TESTS / "test_fidelity.py")
-        if module.startswith("tests.") and module.count(".") == 2
-    )
 
 
 def test_every_test_module_is_in_an_area_folder() -> None:

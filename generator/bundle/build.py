@@ -106,7 +106,7 @@ def plan_review(plan: Plan, env: jinja2.Environment) -> BundleReview:
     )
     codes: dict[str, str] = {}
     scripts = []
-    # A DR server's four scripts share one data block: count it once.
+    # A DR server's scripts share one data block: count it once.
     counted: dict[str | None, int] = {}
     for spec in plan.artifacts:
         if spec.kind is not ArtifactKind.POWERSHELL or not _in_site(

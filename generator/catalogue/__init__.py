@@ -13,6 +13,7 @@ from generator.catalogue import (
     bam,
     behaviour,
     platform,
+    procedure,
     registry,
     services,
     sql,
@@ -40,6 +41,7 @@ CATALOGUE: Final = Catalogue(
         *xml.ENTRIES,
         *platform.ENTRIES,
         *bam.ENTRIES,
+        *procedure.ENTRIES,
     )
 )
 

@@ -52,6 +52,10 @@ class Kind(enum.StrEnum):
     VERSION = "version"  # a product version prefix
     BEHAVIOUR = "behaviour"  # how a tool or service behaves (not a spelling)
     PLATFORM = "platform"  # a .NET or PowerShell member the scripts use
+    SQL_JOB = "sql-job"  # a SQL Server Agent job the runbook names
+    SQL_PROCEDURE = "sql-procedure"  # a stored procedure the runbook has a DBA run
+    SSIS_PACKAGE = "ssis-package"  # an SSIS package prefix, or the SSIS Catalog
+    CONFIG_KEY = "config-key"  # an appSettings key of a .config file
 
 
 #: Probe methods the lab probe (Test-DrLabFacts.ps1) implements, with the meaning of

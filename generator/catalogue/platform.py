@@ -114,6 +114,12 @@ _TABLE: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "System.IO.File",
+        "WriteAllBytes",
+        "UpdateInfo-Rearm.xml's reviewed bytes, written into the restore folder for "
+        "UpdateRegistry.vbs (Reset-DrServer.ps1)",
+    ),
+    (
+        "System.IO.File",
         "Move Replace",
         "the discovery file: written to a temporary file beside it, then renamed "
         "over it (Replace when it exists, Move when not)",

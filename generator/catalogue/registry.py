@@ -10,7 +10,13 @@ which values UpdateRegistry.vbs rewrites, so drgen never writes them itself.
 from __future__ import annotations
 
 from generator.catalogue.model import Confidence, Entry, Kind, Probe
-from generator.catalogue.sources import UPDATEDATABASE_VBS, core, learn, public
+from generator.catalogue.sources import (
+    UPDATEDATABASE_VBS,
+    core,
+    inferred,
+    learn,
+    public,
+)
 
 DOC = Confidence.DOCUMENTED
 OBS = Confidence.OBSERVED
@@ -294,6 +300,28 @@ ENTRIES: tuple[Entry, ...] = (
         ),
         if_failed="Enable-DrServer.ps1 cannot tell whether UpdateRegistry.vbs ran: "
         "decide from another value",
+    ),
+    Entry(
+        "behaviour:updateregistry-rearm",
+        Kind.BEHAVIOUR,
+        "UpdateRegistry.vbs with old and new swapped points the registry back at "
+        "production",
+        inferred(
+            "UpdateRegistry.vbs reads the same UpdateInfo.xml format (oldDBServer/"
+            "newDBServer per database, how-to-update-the-runtime-computers.md), so "
+            "UpdateInfo-Rearm.xml, the same moves the other way, moves the DR "
+            "server's references back; no source describes a way back after a drill "
+            "(drgen facts, turn-3 review finding 12)"
+        ),
+        Confidence.INFERRED,
+        "Reset-DrServer.ps1 runs UpdateRegistry.vbs with UpdateInfo-Rearm.xml only "
+        "while a checked value still names a DR SQL instance, and never runs "
+        "UpdateDatabase.vbs (with that file it would write into the running "
+        "production group's databases); the file has no BAM section",
+        settle="in a drill: after Reset-DrServer.ps1, Test-DrServer.ps1 -Expect "
+        "Dormant reads every checked registry value back and must find production",
+        if_failed="the registry is not moved back: add the documented manual way to "
+        "the runbook's re-arm section and have Reset-DrServer.ps1 stop before it",
     ),
     Entry(
         "behaviour:updatedatabase-reads",

@@ -64,6 +64,14 @@ def _column(
 
 ENTRIES: tuple[Entry, ...] = (
     _table("adm_Group", "the group row: where its other databases are"),
+    _column(
+        "adm_Group",
+        "Name",
+        "the group's name ('[Name] NVARCHAR (256) NOT NULL', unique); "
+        "Reset-DrServer.ps1 reads it in the production management database and "
+        "refuses to point this server back at a database of another group",
+        _SCHEMA,
+    ),
     _column("adm_Group", "SubscriptionDBServerName", "master MessageBox SQL instance"),
     _column("adm_Group", "TrackingDBServerName", "tracking database SQL instance"),
     _column("adm_Group", "RuleEngineDBServerName", "Rules Engine database instance"),

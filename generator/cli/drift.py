@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from generator.discovery.drift import DriftReport
+from generator.discovery.drift_findings import DriftReport
 
 
 def drift_text(report: DriftReport) -> str:

@@ -17,7 +17,7 @@ def _short(kind: str) -> str:
 
 def _data_groups(scripts: Sequence[ScriptView]) -> list[list[ScriptView]]:
     """Scripts of one folder with the same data block together (a DR server's
-    four scripts share theirs), in path order."""
+    scripts share theirs), in path order."""
     groups: dict[tuple[PurePosixPath, str], list[ScriptView]] = {}
     for script in scripts:
         groups.setdefault((script.path.parent, script.data), []).append(script)

@@ -5,7 +5,7 @@ turn it into an inventory and ``drgen drift`` would compare against it, so each
 such problem is a located error here (exit 3, like every invalid input file).
 
 ``read_discovery`` is what ``api`` reads a discovery with: the model's checks
-(``discovery_model.load_discovery``), then these. Names compare case-insensitively,
+(``load.load_discovery``), then these. Names compare case-insensitively,
 as BizTalk and Windows compare them. Pure but for reading the file: the caller
 passes ``now``.
 """
@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from generator.discovery.model import DiscoveryDocument, load_discovery
+from generator.discovery.load import DiscoveryDocument, load_discovery
 from generator.errors import Diagnostic, DiscoveryError
 from generator.text import character_name, dotted, format_character, shown
 
@@ -172,4 +172,26 @@ def read_discovery(path: Path, *, now: datetime | None = None) -> DiscoveryDocum
     return doc
 
 
-__all__ = ["check_discovery", "consistency", "read_discovery"]
+def check_group(
+    doc: DiscoveryDocument, group_name: object, inventory_file: str
+) -> None:
+    """Refuse a discovery of another group than the inventory's (case-insensitive)."""
+    found = doc.discovery.group.name
+    if isinstance(group_name, str) and found.upper() == group_name.upper():
+        return
+    raise DiscoveryError(
+        f"{doc.file}: another group's discovery",
+        (
+            Diagnostic(
+                doc.locate(("group", "name")),
+                "other-group",
+                f"this discovery is of group '{shown(found)}', the inventory "
+                f"{inventory_file} describes '{shown(group_name)}'",
+                hint="discover the group the inventory describes, or pass the "
+                "inventory of this group",
+            ),
+        ),
+    )
+
+
+__all__ = ["check_discovery", "check_group", "consistency", "read_discovery"]

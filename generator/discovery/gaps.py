@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from generator.discovery.model import DiscoveryDocument
+from generator.discovery.load import DiscoveryDocument
 from generator.errors import Location
 from generator.inventory.model import Inventory
 

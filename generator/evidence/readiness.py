@@ -1,7 +1,10 @@
-"""Is a DR site ready? The verdict ``drgen report`` gives from drill results.
+"""Is a DR site a ready standby, and when was it last drilled in full? The two
+answers ``drgen report`` gives from drill results, kept apart.
 
-Per site and DR server, the latest result of each kind (``Bundle`` for
-Test-DrBundle.ps1, else Test-DrServer.ps1's expected state) is judged:
+The **standby verdict** rests on the ``Bundle`` (Test-DrBundle.ps1) and
+``Dormant`` (Test-DrServer.ps1 -Expect Dormant) results only: per site and DR
+server, the latest result of each kind (``Bundle`` for Test-DrBundle.ps1, else
+Test-DrServer.ps1's expected state) is judged:
 
 * ``failed``: a check of it did not pass (or it has no check at all);
 * ``stale``: it finished more than ``max_age`` before ``now``;
@@ -35,19 +38,29 @@ Test-DrBundle.ps1, else Test-DrServer.ps1's expected state) is judged:
   servers did not run the same bundle check;
 * ``identity``: a result that names the current bundle but another inventory
   SHA-256 or drgen version than that bundle's: the bundle id is computed from
-  both, so the result cannot be what the bundle's script wrote.
+  both, so the result cannot be what the bundle's script wrote;
+* ``not re-armed``: the latest ``Dormant`` result was run with -AfterDrill: the
+  server was fenced after a drill (the registry may still name the DR SQL
+  instances, whose databases Restore To Mark took out of log shipping), not
+  brought back to a prepared standby of production.
 
 The files are not signed, so a consistent forgery cannot be caught here; every
 inconsistency can. A result that contradicts itself (passed with differing
 values, a kind its script does not have) is refused when it is read
 (``drill_result.contradiction``).
 
-``Ready`` and ``Active`` results come from drills: none is required, and one
-that is stale or from another bundle is history (shown with a note, not held
-against the site, or every re-render would call for a new drill); a current
-one that failed makes the site not ready.
+``Ready`` and ``Active`` results come from drills and never enter the standby
+verdict: what is wrong with one is a note on its cell (one that is stale or
+from another bundle is an earlier drill). They make the **last full drill**
+instead (:func:`last_drill`): per DR server of the site, its latest Ready and
+latest Active result of the current bundle, not dated in the future, with the
+bundle's identity and run by the bundle's Test-DrServer.ps1; when every server
+has both, the drill's date is the latest of them (and it failed when one of
+them did), else the site was never drilled in full with this bundle.
+A drill still counts against the standby in one way: a ``Dormant`` result
+older than a drill (``superseded``) no longer says the server is dormant.
 
-The site is ready when no latest result has a reason and nothing is missing,
+The standby is ready when no latest result has a reason and nothing is missing,
 and (with ``--drift``) the discovery shows no drift error: a bundle rendered
 from an inventory production no longer matches is not the one to run.
 Without an inventory, neither ``foreign`` nor ``missing`` can be judged (which
@@ -58,153 +71,31 @@ Everything here is pure: ``now`` comes from the caller.
 from __future__ import annotations
 
 import dataclasses
-import enum
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from generator.evidence.results import DrillResult
+from generator.evidence.verdict import (
+    DRILL_KINDS,
+    KINDS,
+    Cell,
+    DrillGap,
+    Expectation,
+    LastDrill,
+    Loaded,
+    Readiness,
+    Reason,
+    ServerStatus,
+    SiteStatus,
+)
 
-# The kinds of result, in report order; the first two are required of every server.
-KINDS = ("Bundle", "Dormant", "Ready", "Active")
+# Of the KINDS, those required of every server.
 REQUIRED_KINDS = ("Bundle", "Dormant")
 DEFAULT_MAX_AGE_DAYS = 30
 # Clocks drift: a result this far after the report's now is not believed.
 FUTURE_TOLERANCE = timedelta(minutes=10)
 # The script whose hash a Test-DrServer.ps1 result is held to, per DR server folder.
 SERVER_SCRIPT = "Test-DrServer.ps1"
-
-
-class Reason(enum.Enum):
-    """Why a result (or its absence) makes the site not ready."""
-
-    FAILED = "failed"
-    STALE = "stale"
-    FOREIGN = "foreign"
-    MISSING = "missing"
-    SUPERSEDED = "superseded"
-    SCRIPT_CHANGED = "script changed"
-    FUTURE = "future"
-    INCOMPLETE = "incomplete"
-    BUNDLE_DIFFERS = "bundle check differs"
-    IDENTITY = "identity"
-
-
-@dataclass(frozen=True, slots=True)
-class Loaded:
-    """One drill result and the file it was read from."""
-
-    path: Path
-    result: DrillResult
-
-
-@dataclass(frozen=True, slots=True)
-class Expectation:
-    """What the inventory says the site is: its DR servers and current bundle."""
-
-    site: str
-    inventory: str
-    servers: tuple[str, ...]
-    bundle_id: str
-    # What the bundle id is computed from ("": not compared).
-    inventory_sha256: str = ""
-    drgen_version: str = ""
-    # The ids of the checks Test-DrBundle.ps1 of this bundle makes (empty: not
-    # compared): sha256:<file> for every file of the site, signature:<file> and
-    # code:<file> for every script and signature:Test-DrBundle.ps1
-    # (``bundle_check_ids``).
-    bundle_checks: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Cell:
-    """The latest result of one kind on one server, and what is wrong with it."""
-
-    server: str
-    kind: str
-    latest: Loaded | None
-    reasons: tuple[Reason, ...]
-    # How many results of this kind the server has (older ones are not judged).
-    runs: int = 0
-    # A drill's result that is stale or from another bundle: shown, not judged.
-    notes: tuple[Reason, ...] = ()
-    # What a reason found, naming the result file and the check (for the
-    # reasons that need more than the result to explain).
-    details: tuple[tuple[Reason, str], ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing about this cell keeps the site from being ready."""
-        return not self.reasons
-
-
-@dataclass(frozen=True, slots=True)
-class ServerStatus:
-    """One DR server: a cell per kind, in :data:`KINDS` order."""
-
-    name: str
-    cells: tuple[Cell, ...]
-    # A computer that reported for the site but is not one of its DR servers.
-    unknown: bool = False
-
-    @property
-    def ok(self) -> bool:
-        """True when every cell is."""
-        return all(cell.ok for cell in self.cells)
-
-
-@dataclass(frozen=True, slots=True)
-class SiteStatus:
-    """One DR site's verdict."""
-
-    site: str
-    inventory: str | None
-    servers: tuple[ServerStatus, ...]
-    # None without an inventory: foreign and missing were not judged.
-    bundle_id: str | None
-
-    @property
-    def judged(self) -> bool:
-        """False without an inventory: missing servers and other bundles unseen."""
-        return self.bundle_id is not None
-
-    @property
-    def ready(self) -> bool:
-        """True when the site was judged against its inventory and every server is
-        ok: without one, what cannot be seen (a server with no result, a result
-        of another bundle) would pass unnoticed, so the site is never ready."""
-        return self.judged and all(server.ok for server in self.servers)
-
-    @property
-    def cells(self) -> tuple[Cell, ...]:
-        """Every cell of every server."""
-        return tuple(cell for server in self.servers for cell in server.cells)
-
-    def count(self, reason: Reason) -> int:
-        """How many cells have ``reason``."""
-        return sum(reason in cell.reasons for cell in self.cells)
-
-
-@dataclass(frozen=True, slots=True)
-class Readiness:
-    """The verdict over every site the results (or the inventory) name."""
-
-    now: datetime
-    max_age: timedelta
-    sites: tuple[SiteStatus, ...]
-    # Results for a site other than the inventory's: shown, not judged.
-    other: tuple[Loaded, ...]
-    files: int
-    # Errors of a drift comparison (``drgen report --drift``): production no
-    # longer matches the inventory the bundle was rendered from.
-    drift_errors: int = 0
-
-    @property
-    def ready(self) -> bool:
-        """True when every site judged is ready (and there is one), without drift."""
-        sites = bool(self.sites) and all(site.ready for site in self.sites)
-        return sites and not self.drift_errors
 
 
 def _latest(results: Sequence[Loaded]) -> Loaded | None:
@@ -271,9 +162,9 @@ def _judge(
 ) -> tuple[tuple[Reason, ...], tuple[Reason, ...]]:
     """(reasons, notes) of one cell; ``bundle_id`` None: no inventory was given.
 
-    A drill's result (Ready, Active) that is stale or from another bundle is
-    history: noted, not held against the site. A current one counts like the rest.
-    A result dated in the future is never history: its age cannot be told.
+    A drill's result (Ready, Active) has notes only: it is not part of the
+    standby verdict. One that is stale or from another bundle is an earlier
+    drill, whose failure is not noted either.
     """
     if latest is None:
         required = kind in REQUIRED_KINDS and known and bundle_id is not None
@@ -284,16 +175,20 @@ def _judge(
         found.append(Reason.STALE)
     if not known or (bundle_id is not None and result.bundle_id != bundle_id):
         found.append(Reason.FOREIGN)
-    history = kind not in REQUIRED_KINDS and known and bool(found)
+    drill = kind not in REQUIRED_KINDS
+    history = drill and known and bool(found)
     if (result.failed or not result.checks) and not history:
         found.insert(0, Reason.FAILED)
     if script_changed:
         found.append(Reason.SCRIPT_CHANGED)
     found += extra
-    future = (Reason.FUTURE,) if result.finished - now > FUTURE_TOLERANCE else ()
-    if history:
-        return future, tuple(found)
-    return tuple(found) + future, ()
+    if kind == "Dormant" and result.after_drill:
+        found.append(Reason.AFTER_DRILL)
+    if result.finished - now > FUTURE_TOLERANCE:
+        found.append(Reason.FUTURE)
+    if drill and known:
+        return (), tuple(found)
+    return tuple(found), ()
 
 
 def bundle_check_ids(site_files: Iterable[str]) -> tuple[str, ...]:
@@ -444,6 +339,60 @@ def _one_bundle_check(servers: Sequence[ServerStatus]) -> tuple[ServerStatus, ..
     return tuple(marked)
 
 
+def _drill_flaw(
+    each: Loaded,
+    bundle: Loaded | None,
+    server: str,
+    expectation: Expectation,
+    now: datetime,
+) -> str | None:
+    """Why a drill's result does not count towards the last full drill, or None."""
+    result = each.result
+    if result.bundle_id.lower() != expectation.bundle_id.lower():
+        return "of another bundle"
+    if result.finished - now > FUTURE_TOLERANCE:
+        return "dated after this report"
+    if _inconsistencies(each, result.kind, expectation):
+        return "whose inventory or drgen version is not the bundle's"
+    if _script_changed(each, bundle, server, expectation.bundle_id):
+        return "run by a Test-DrServer.ps1 other than the bundle's"
+    return None
+
+
+def last_drill(
+    results: Sequence[Loaded], expectation: Expectation, *, now: datetime
+) -> LastDrill:
+    """The last full drill of the current bundle on ``expectation``'s site.
+
+    ``results`` are the site's (of its inventory). Per DR server and drill kind
+    the latest result that counts: of the current bundle, not dated after
+    ``now``, with the bundle's identity and, where the server's latest bundle
+    check says which Test-DrServer.ps1 the bundle has, run by that one. Stale
+    results count (the date shows their age); failed ones count and make the
+    drill a failed one.
+    """
+    grouped = _by_computer(results)
+    counted: list[tuple[str, Loaded]] = []
+    gaps: list[DrillGap] = []
+    for server in expectation.servers:
+        mine = grouped.get(server.upper(), [])
+        bundle = _latest([r for r in mine if r.result.kind == "Bundle"])
+        for kind in DRILL_KINDS:
+            flaws = {
+                id(r): _drill_flaw(r, bundle, server, expectation, now)
+                for r in mine
+                if r.result.kind == kind
+            }
+            good = [r for r in mine if r.result.kind == kind and flaws[id(r)] is None]
+            latest = _latest(good)
+            if latest is None:
+                why = sorted({flaw for flaw in flaws.values() if flaw})
+                gaps.append(DrillGap(server, kind, tuple(why)))
+            else:
+                counted.append((server, latest))
+    return LastDrill(tuple(counted), tuple(gaps))
+
+
 def _by_computer(results: Iterable[Loaded]) -> dict[str, list[Loaded]]:
     grouped: dict[str, list[Loaded]] = {}
     for each in results:
@@ -513,5 +462,29 @@ def evaluate(
         expectation.inventory,
         _one_bundle_check(judged),
         expectation.bundle_id,
+        last_drill(mine, expectation, now=now),
     )
     return Readiness(now, max_age, (status,), other, len(results), drift_errors)
+
+
+__all__ = [
+    "DEFAULT_MAX_AGE_DAYS",
+    "DRILL_KINDS",
+    "FUTURE_TOLERANCE",
+    "KINDS",
+    "REQUIRED_KINDS",
+    "SERVER_SCRIPT",
+    "Cell",
+    "DrillGap",
+    "Expectation",
+    "LastDrill",
+    "Loaded",
+    "Readiness",
+    "Reason",
+    "ServerStatus",
+    "SiteStatus",
+    "bundle_check_ids",
+    "evaluate",
+    "expected_script_sha256",
+    "last_drill",
+]

@@ -13,7 +13,8 @@ import functools
 import json
 import unicodedata
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
@@ -259,28 +260,113 @@ def read_result(path: Path) -> DrillResult:
     return parse_result(text, path)
 
 
-def result_files(paths: Sequence[Path]) -> tuple[Path, ...]:
-    """Every ``*.json`` drill result named or found (recursively) in a folder, sorted.
+@dataclass(frozen=True, slots=True)
+class Unread:
+    """A ``*.json`` file of a results folder that was not read as a drill result."""
 
-    Only files whose name starts with a script of :data:`SCRIPTS` are taken from
-    a folder (logs\\ also holds Test-DrLabFacts results); a file named directly is
-    always read.
+    path: Path
+    why: str
+    # True: it may be a result (one under another name could be the latest of
+    # its server), so the report cannot be ready while it is there. False: a
+    # file drgen knows is something else (a lab probe's result).
+    counts: bool = True
+
+
+# How Test-DrLabFacts.ps1 names its result, which shares the logs\ folder.
+LAB_FACTS_PREFIX: Final = "Test-DrLabFacts-"
+
+
+def _result_name(name: str) -> bool:
+    """A name a test script gives its result (case ignored, as on Windows):
+    Write-DrTestResult writes <script>-<COMPUTER>-<yyyyMMddTHHmmssZ>.json."""
+    folded = name.casefold()
+    return folded.endswith(".json") and folded.startswith(
+        tuple(f"{s}-".casefold() for s in SCRIPTS)
+    )
+
+
+def expected_name(result: DrillResult) -> str:
+    """The file name Write-DrTestResult gives ``result`` (first run in its second)."""
+    stamp = result.finished.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"{result.script}-{result.computer}-{stamp}.json"
+
+
+def _why_unread(path: Path) -> Unread:
+    """Why a ``*.json`` file not named like a result is not read, in words."""
+    if path.name.casefold().startswith(LAB_FACTS_PREFIX.casefold()):
+        return Unread(
+            path,
+            "a lab probe's result (Test-DrLabFacts.ps1), not a drill result: "
+            "drgen facts check reads it",
+            counts=False,
+        )
+    named = (
+        f"its name does not start with {' or '.join(f'{s}-' for s in SCRIPTS)}, "
+        "as the test scripts name their results"
+    )
+    try:
+        result = read_result(path)
+    except ResultError:
+        pass
+    else:
+        return Unread(
+            path,
+            f"a drill result of {result.computer} ({result.kind}, finished "
+            f"{utc_text(result.finished)}) under another name: {named}; rename it "
+            f"to {expected_name(result)} if it is one of its own, else move it out",
+        )
+    try:
+        data = json.loads(decode_text(path.read_bytes(), "file"))
+    except (OSError, TextDecodeError, ValueError):
+        return Unread(path, f"not JSON, and {named}")
+    schema = data.get("schema") if isinstance(data, dict) else None
+    if isinstance(schema, str):
+        return Unread(path, f"not a drill result (schema {schema!r}), and {named}")
+    return Unread(path, f"not a drill result (no schema), and {named}")
+
+
+def scan_results(paths: Sequence[Path]) -> tuple[tuple[Path, ...], tuple[Unread, ...]]:
+    """The drill results named or found (recursively) in a folder, sorted, and
+    every other ``*.json`` file of those folders with why it is not read.
+
+    From a folder, a ``*.json`` file (any case) whose name starts with a script
+    of :data:`SCRIPTS` is a result; any other ``*.json`` is listed as unread
+    (logs\\ also holds Test-DrLabFacts results; a renamed result may be among
+    them). Files of other types (the scripts' transcripts, the scripts) are not
+    results and are passed over. A file named directly is always read.
     """
     found: set[Path] = set()
+    unread: dict[Path, Unread] = {}
     for path in paths:
         if path.is_dir():
-            found.update(
-                p
-                for p in path.rglob("*.json")
-                if p.is_file() and p.name.startswith(tuple(f"{s}-" for s in SCRIPTS))
-            )
+            for each in path.rglob("*"):
+                if not each.is_file() or each.suffix.casefold() != ".json":
+                    continue
+                if _result_name(each.name):
+                    found.add(each)
+                elif each not in unread:
+                    unread[each] = _why_unread(each)
         elif path.is_file():
             found.add(path)
         else:
             raise ResultError(f"{path}: no such file or folder")
-    return tuple(sorted(found))
+    for path in found:
+        unread.pop(path, None)
+    return tuple(sorted(found)), tuple(unread[p] for p in sorted(unread))
+
+
+def result_files(paths: Sequence[Path]) -> tuple[Path, ...]:
+    """Every drill result named or found (recursively) in a folder, sorted
+    (:func:`scan_results` without the files it does not read)."""
+    return scan_results(paths)[0]
 
 
 def utc_text(moment: datetime) -> str:
-    """ISO 8601 UTC with a Z, as the scripts write it."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    """ISO 8601 UTC with a Z, as the scripts write it (a moment with another
+    offset is shown in UTC: the schema admits any offset)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def utc_date(moment: datetime) -> str:
+    """The UTC calendar day of ``moment``, ISO 8601 (2026-09-20)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d")

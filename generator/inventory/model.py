@@ -269,6 +269,13 @@ class Accounts(_Model):
     sso_service: Account
     rule_engine_service: Account | None = None
 
+    @property
+    def rule_engine_is_gmsa(self) -> bool:
+        """The Rule Engine Update Service runs as a gMSA (its name ends in '$')."""
+        return self.rule_engine_service is not None and is_gmsa_account(
+            self.rule_engine_service
+        )
+
 
 class Host(_Model):
     """A BizTalk host of the group."""

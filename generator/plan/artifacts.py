@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from generator.plan.siteplan import SitePlan
 
 # A field of ``Hashes``: which data file a script vouches for.
-HashField = Literal["answers", "update_info", "secret_server"]
+HashField = Literal["answers", "update_info", "update_info_rearm", "secret_server"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +66,7 @@ SERVER_SCRIPTS = (
     "Test-DrServer",
     "Enable-DrServer",
     "Disable-DrServer",
+    "Reset-DrServer",
 )
 ANSWERS = "server/ConfigurationAnswers.xml.jinja"
 
@@ -96,7 +97,11 @@ def _spec(
 
 def _site_specs(site: SitePlan, root: PurePosixPath) -> list[ArtifactSpec]:
     update_info = root / "UpdateInfo.xml"
-    documents = ("site/UpdateInfo.xml.jinja", "site/SecretServer.xml.jinja")
+    documents = (
+        "site/UpdateInfo.xml.jinja",
+        "site/UpdateInfo-Rearm.xml.jinja",
+        "site/SecretServer.xml.jinja",
+    )
     specs = [
         _spec(t, root / _output_name(t), None, SiteDocument(site)) for t in documents
     ]
@@ -141,13 +146,15 @@ def _server_specs(
 ) -> list[ArtifactSpec]:
     folder = root / server.name
     answers = folder / "ConfigurationAnswers.xml"
-    # The four scripts share one data block, so each vouches for every data file
-    # any of them reads: Initialize runs the answer file through Configuration.exe;
-    # Enable feeds UpdateInfo.xml and SecretServer.xml to UpdateRegistry.vbs and
-    # ssomanage.
+    # The server's scripts share one data block, so each vouches for every data
+    # file any of them reads: Initialize runs the answer file through
+    # Configuration.exe; Enable feeds UpdateInfo.xml and SecretServer.xml to
+    # UpdateRegistry.vbs and ssomanage; Reset feeds UpdateInfo-Rearm.xml to
+    # UpdateRegistry.vbs.
     reads: tuple[tuple[HashField, PurePosixPath], ...] = (
         ("answers", answers),
         ("update_info", root / "UpdateInfo.xml"),
+        ("update_info_rearm", root / "UpdateInfo-Rearm.xml"),
         ("secret_server", root / "SecretServer.xml"),
     )
     specs = [_spec(ANSWERS, answers, server.name, ServerAnswers(server.answer_file))]

@@ -38,6 +38,7 @@ class Hashes:
 
     answers: str = ""
     update_info: str = ""
+    update_info_rearm: str = ""
     secret_server: str = ""
 
 
@@ -66,7 +67,8 @@ NO_IDENTITY = BundleIdentity("", "", "", "")
 
 @dataclass(frozen=True, slots=True)
 class SiteDocument:
-    """UpdateInfo.xml, SecretServer.xml: the site's plan, printed."""
+    """UpdateInfo.xml, UpdateInfo-Rearm.xml, SecretServer.xml: the site's plan,
+    printed."""
 
     site: SitePlan
 
@@ -118,7 +120,7 @@ class ServerAnswers:
 
 @dataclass(frozen=True, slots=True)
 class ServerScript:
-    """Initialize, Test, Enable and Disable of one DR server."""
+    """Initialize, Test, Enable, Disable and Reset of one DR server."""
 
     site: SitePlan
     server: ServerPlan

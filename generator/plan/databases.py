@@ -4,7 +4,8 @@ Three decisions about databases, taken once for the plan:
 
 * the content of UpdateInfo.xml, in the form UpdateDatabase.vbs reads (the Rules
   Engine database is a top-level ``RuleEngineDB`` element; an ``OtherDatabases``
-  entry is matched by the name it is registered under in the Backup job);
+  entry is matched by the name it is registered under in the Backup job), and of
+  UpdateInfo-Rearm.xml, the same moves the other way (``UpdateInfo.rearmed``);
 * the read-only SQL queries Update-DrGroupDatabases.ps1 runs after UpdateDatabase.vbs
   to show that every reference in the management database names a DR instance;
 * the registry values each DR server checks after UpdateRegistry.vbs.
@@ -42,13 +43,33 @@ class DbMove:
         """The name the runbook shows."""
         return self.title or self.label
 
+    def reversed(self) -> DbMove:
+        """The same database moved back: DR location to production location."""
+        return dataclasses.replace(
+            self,
+            old_server=self.new_server,
+            old_name=self.new_name,
+            new_server=self.old_server,
+            new_name=self.old_name,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class BamUnit:
-    """A BAM ``DeploymentUnit`` of SampleUpdateInfo.xml."""
+    """A BAM ``DeploymentUnit`` of SampleUpdateInfo.xml.
+
+    ``properties`` are the unit's values in UpdateInfo.xml; ``back`` the same
+    properties in UpdateInfo-Rearm.xml, where every location is the other one
+    (OldPrimaryImportDatabase names DR there, every other unit production).
+    """
 
     name: str
     properties: tuple[tuple[str, str], ...]
+    back: tuple[tuple[str, str], ...]
+
+    def reversed(self) -> BamUnit:
+        """The unit as UpdateInfo-Rearm.xml writes it."""
+        return BamUnit(self.name, self.back, self.properties)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +90,27 @@ class UpdateInfo:
         if self.rule_engine is not None:
             moves.append(self.rule_engine)
         return (*moves, *self.other)
+
+    def rearmed(self) -> UpdateInfo:
+        """UpdateInfo-Rearm.xml: every move of this file the other way round.
+
+        For UpdateRegistry.vbs only, on a DR server after a drill: its registry
+        names the DR instances, and this file points it back at production. Never
+        for UpdateDatabase.vbs: it writes into the "new" databases, which here are
+        the running production group's (INFERRED: drgen facts
+        behaviour:updateregistry-rearm). Without the BAM section: no BAM location
+        is kept in the registry, and the public restore scripts hand that section
+        to a BAM restore against the "new" (production) management database.
+        """
+        rule_engine = self.rule_engine
+        return UpdateInfo(
+            messageboxes=tuple(m.reversed() for m in self.messageboxes),
+            tracking=self.tracking.reversed(),
+            management=self.management.reversed(),
+            rule_engine=None if rule_engine is None else rule_engine.reversed(),
+            bam_units=(),
+            other=tuple(o.reversed() for o in self.other),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +152,11 @@ def _bam_units(inv: Inventory) -> tuple[BamUnit, ...]:
     )
 
     def unit(name_id: str, db: Database, *, old: bool = False) -> BamUnit:
-        server = db.server if old else dr_sql(inv, db.server)
-        return BamUnit(N[name_id], ((server_key, server), (db_key, db.name)))
+        production = ((server_key, db.server), (db_key, db.name))
+        dr = ((server_key, dr_sql(inv, db.server)), (db_key, db.name))
+        if old:
+            return BamUnit(N[name_id], production, dr)
+        return BamUnit(N[name_id], dr, production)
 
     # OldPrimaryImportDatabase names the production location, the others the DR one.
     units = [
@@ -126,13 +171,15 @@ def _bam_units(inv: Inventory) -> tuple[BamUnit, ...]:
         units.append(unit("answer:bam-unit/StarSchemaDatabase", bam.star_schema))
     if bam.alerts_instance:
         alerts = bam.alerts_instance
+        server, name = (
+            N["answer:bam-property/DBServer"],
+            N["answer:bam-property/InstanceDatabaseName"],
+        )
         units.append(
             BamUnit(
                 N["answer:bam-unit/Alert"],
-                (
-                    (N["answer:bam-property/DBServer"], dr_sql(inv, alerts.server)),
-                    (N["answer:bam-property/InstanceDatabaseName"], alerts.name),
-                ),
+                ((server, dr_sql(inv, alerts.server)), (name, alerts.name)),
+                ((server, alerts.server), (name, alerts.name)),
             )
         )
     return tuple(units)
@@ -246,6 +293,22 @@ def secret_server_query() -> str:
     """The master secret server SSODB names, read by SQL (no SSO service needed)."""
     column = sql_name("sql:SSOX_GlobalInfo.gi_SecretServer")
     table = sql_name("sql:SSOX_GlobalInfo")
+    return f"SELECT {column} FROM dbo.{table}"  # noqa: S608
+
+
+def group_name_query() -> str:
+    """The name of the group a management database holds (adm_Group.Name)."""
+    column = sql_name("sql:adm_Group.Name")
+    table = sql_name("sql:adm_Group")
+    return f"SELECT {column} FROM dbo.{table}"  # noqa: S608
+
+
+def messagebox_servers_query() -> str:
+    """The SQL instance of every MessageBox a management database names: the
+    production group's name production instances, the restored DR copy (after
+    UpdateDatabase.vbs) DR ones."""
+    column = sql_name("sql:adm_MessageBox.DBServerName")
+    table = sql_name("sql:adm_MessageBox")
     return f"SELECT {column} FROM dbo.{table}"  # noqa: S608
 
 

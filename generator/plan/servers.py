@@ -16,7 +16,6 @@ from generator.inventory.model import (
     Host,
     Inventory,
     ProductionServer,
-    is_gmsa_account,
 )
 from generator.plan.databases import RegistryCheck, registry_checks
 
@@ -275,10 +274,7 @@ def _server_plan(
         sso_account=Account(accounts.sso_service),
         rules_db=dbs.rule_engine if rules else None,
         rules_account=(
-            Account(
-                accounts.rule_engine_service,
-                is_gmsa_account(accounts.rule_engine_service),
-            )
+            Account(accounts.rule_engine_service, accounts.rule_engine_is_gmsa)
             if rules and accounts.rule_engine_service
             else None
         ),

@@ -60,6 +60,12 @@ class SitePlan:
         return tuple(s.name for s in self.servers)
 
     @property
+    def rearm_info(self) -> UpdateInfo:
+        """UpdateInfo-Rearm.xml: UpdateInfo.xml the other way round (Reset-DrServer.ps1
+        feeds it to UpdateRegistry.vbs after a drill)."""
+        return self.update_info.rearmed()
+
+    @property
     def production_rules_server(self) -> str:
         """The Rules Engine's production SQL instance; '' without a Rules Engine."""
         rules = self.update_info.rule_engine

@@ -136,7 +136,7 @@ def script_code_of(env: jinja2.Environment, template: str) -> ScriptCode:
         ) from None
 
 
-# The last few data blocks, by what decides them: a DR server's four scripts share
+# The last few data blocks, by what decides them: a DR server's five scripts share
 # one (same server, hashes and identity), and are rendered one after another.
 _BLOCKS: dict[tuple[object, ...], str] = {}
 _BLOCKS_KEPT = 16

@@ -1,8 +1,12 @@
-"""Escaping for Markdown artifacts (the runbook): inventory text stays text."""
+"""Escaping for the runbooks: inventory text stays text, in Markdown and in HTML."""
 
 from __future__ import annotations
 
 import re
+
+from markupsafe import Markup, escape
+
+from generator.plan.prose import Code
 
 # Characters that Markdown (and tables) would read as markup.
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
@@ -31,4 +35,59 @@ def md_code(value: object) -> str:
     return f"{fence}{pad}{value.replace('|', chr(92) + '|')}{pad}{fence}"
 
 
-FILTERS = {"md": md, "md_code": md_code}
+def _spans(value: object, name: str) -> tuple[object, ...]:
+    if not isinstance(value, tuple):
+        msg = f"{name} expects runbook prose, got {type(value).__name__}"
+        raise TypeError(msg)
+    for span in value:
+        if not isinstance(span, str | Code):
+            msg = f"{name} expects runbook prose, got a {type(span).__name__} span"
+            raise TypeError(msg)
+    return value
+
+
+def md_prose(value: object) -> str:
+    """Runbook prose as Markdown: authored words as written, names as code spans.
+
+    Authored words never carry inventory text (``generator.plan.prose``), and a
+    test holds them to characters Markdown cannot misread.
+    """
+    return "".join(
+        md_code(s.text) if isinstance(s, Code) else str(s)
+        for s in _spans(value, "md_prose")
+    )
+
+
+def html_prose(value: object) -> Markup:
+    """Runbook prose as HTML: every span escaped, names in ``<code>``."""
+    return Markup("").join(
+        Markup("<code>{}</code>").format(s.text) if isinstance(s, Code) else escape(s)
+        for s in _spans(value, "html_prose")
+    )
+
+
+_CSS_PLAIN = re.compile(r"[A-Za-z0-9 _.,:()-]")
+
+
+def css_str(value: object) -> Markup:
+    """Text as the inside of a CSS string (an @page header's ``content``).
+
+    Everything but letters, digits and a little punctuation becomes a CSS hex
+    escape: no quote ends the string, no ``<`` ends the style element, and no
+    ``&`` needs an entity, which a browser would not decode inside <style>.
+    """
+    if not isinstance(value, str):
+        msg = f"css_str expects text, got {type(value).__name__}"
+        raise TypeError(msg)
+    escaped = "".join(c if _CSS_PLAIN.fullmatch(c) else f"\\{ord(c):x} " for c in value)
+    # Safe: only letters, digits, spaces, _.,:()- and CSS hex escapes remain.
+    return Markup(escaped)  # noqa: S704
+
+
+FILTERS = {
+    "md": md,
+    "md_code": md_code,
+    "md_prose": md_prose,
+    "html_prose": html_prose,
+    "css_str": css_str,
+}

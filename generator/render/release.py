@@ -13,7 +13,11 @@ from functools import cache
 
 from generator import __version__
 from generator.catalogue import CATALOGUE as N
-from generator.plan.databases import secret_server_query
+from generator.plan.databases import (
+    group_name_query,
+    messagebox_servers_query,
+    secret_server_query,
+)
 from generator.plan.discovery_reads import DiscoveryReads, discovery_reads
 from generator.plan.labprobe import catalogue_sha256
 from generator.render.psdata import DATA_BEGIN, DATA_END, SIGNATURE_BEGIN
@@ -56,6 +60,9 @@ class Release:
     discovery_schema: str
     catalogue_sha256: str
     secret_server_query: str
+    # Reset-DrServer.ps1: is the production management database the group's?
+    group_name_query: str
+    messagebox_servers_query: str
     password_xpath: str
     # Export-BizTalkGroup.ps1's reads of the backup job and the BAM configuration.
     discovery_reads: DiscoveryReads
@@ -75,6 +82,8 @@ def release() -> Release:
         discovery_schema=DISCOVERY,
         catalogue_sha256=catalogue_sha256(),
         secret_server_query=secret_server_query(),
+        group_name_query=group_name_query(),
+        messagebox_servers_query=messagebox_servers_query(),
         password_xpath=_password_xpath(),
         discovery_reads=discovery_reads(),
     )

@@ -2,7 +2,7 @@
 
 One function per context type turns the context into ``psdata.Item`` values; the
 code of the script (rendered once per kind, ``scripts.py``) reads them by name.
-The four scripts of a DR server share one data block, so an admin reviews a
+The scripts of a DR server share one data block, so an admin reviews a
 server's values once and sees the same lines in each of its scripts.
 
 Each item carries how the inventory names it (``label``) and, for a list of
@@ -59,6 +59,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "AnswerFileServices": ("service accounts asked for a password", "Id"),
     "AnswerFileSha256": ("ConfigurationAnswers.xml SHA-256", ""),
     "UpdateInfoSha256": ("UpdateInfo.xml SHA-256", ""),
+    "RearmInfoSha256": ("UpdateInfo-Rearm.xml SHA-256", ""),
     "SecretServerSha256": ("SecretServer.xml SHA-256", ""),
     "BundleId": ("bundle id", ""),
     "InventoryName": ("inventory", ""),
@@ -79,6 +80,7 @@ DERIVED = frozenset(
         "InventorySha256",
         "AnswerFileSha256",
         "UpdateInfoSha256",
+        "RearmInfoSha256",
         "SecretServerSha256",
     }
 )
@@ -114,7 +116,7 @@ def _identity(identity: BundleIdentity) -> list[Item]:
 
 # The part of a server's block that only the plan decides, by server, for the one
 # site being rendered: plan_review counts its lines before rendering, then each
-# of the server's four scripts prints it (the cache holds the site itself, so a
+# of the server's scripts prints it (the cache holds the site itself, so a
 # reused id of a freed site can never hit).
 _STABLE: dict[str, list[Item]] = {}
 _STABLE_SITE: list[object] = []
@@ -247,6 +249,7 @@ def _hashes(hashes: Hashes) -> list[Item]:
             "reviewed ones.",
         ),
         _item("UpdateInfoSha256", hashes.update_info),
+        _item("RearmInfoSha256", hashes.update_info_rearm),
         _item("SecretServerSha256", hashes.secret_server),
     ]
 

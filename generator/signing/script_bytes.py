@@ -79,7 +79,7 @@ class EncodedBlock:
 
 @functools.lru_cache(maxsize=16)
 def encoded_block(block: str) -> EncodedBlock:
-    """A data block in CRLF, UTF-8 and UTF-16LE (a server's four scripts share it).
+    """A data block in CRLF, UTF-8 and UTF-16LE (a server's scripts share it).
 
     Raises:
         SigningError: the block holds a CR or the signature marker text.

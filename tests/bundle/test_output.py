@@ -43,9 +43,9 @@ def test_ps1_is_utf8_bom_crlf_and_xml_declares_utf8(
     )
     files = tree_bytes(tmp_path)
     scripts = [d for n, d in files.items() if n.endswith(".ps1")]
-    # Four scripts per DR server, three per site (bundle check, database update,
+    # Five scripts per DR server, three per site (bundle check, database update,
     # lab probe), one per inventory for production (the discovery script).
-    assert len(scripts) == 5 * 4 + 2 * 3 + 2
+    assert len(scripts) == 5 * 5 + 2 * 3 + 2
     for data in scripts:
         assert data.startswith(b"\xef\xbb\xbf")
         assert data.count(b"\n") == data.count(b"\r\n") > 50
@@ -73,7 +73,7 @@ def test_render_twice_is_byte_identical_across_hash_seeds(tmp_path: Path) -> Non
         outs.append(tree_bytes(out))
     assert outs[0] == outs[1]
     # + production/Export-BizTalkGroup.ps1 of each, + the .drgen-out marker
-    assert len(outs[0]) == 22 + 17 + 2 + 2 + 1  # + production/, + Runbook.html
+    assert len(outs[0]) == 26 + 20 + 2 + 2 + 1  # + production/, + Runbook.html
 
 
 def test_manifest_lists_every_file_with_its_hash(
@@ -119,7 +119,7 @@ def test_unchanged_rerender_writes_nothing(runner: CliRunner, tmp_path: Path) ->
         app, ["render", str(INVENTORIES / "example.yaml"), "--out", str(tmp_path)]
     )
     assert result.exit_code == 0
-    assert f"{22 + 1 + 1} files in" in result.stderr  # + production/, Runbook.html
+    assert f"{26 + 1 + 1} files in" in result.stderr  # + production/, Runbook.html
     assert ", 0 written" in result.stderr
     assert {
         p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()

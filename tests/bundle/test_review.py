@@ -43,7 +43,7 @@ def test_review_prints_each_kind_once_then_each_data_block(
         line = next(line for line in text.splitlines() if line.startswith(f"  {kind} "))
         assert digest in line
         assert f"{count} script(s)" in line
-    # One data block per DR server (its four scripts share it), and each site script.
+    # One data block per DR server (its five scripts share it), and each site script.
     headers = [line for line in text.splitlines() if line.startswith("== ")]
     assert len(headers) == 3 + 3 + 1  # servers, site scripts, production
     assert any(
@@ -79,14 +79,16 @@ def test_review_since_names_what_changed_in_the_inventorys_words(
     lines = result.stdout.splitlines()
     changed = lines.index(
         "~ DR-West/DRserver2/ Disable-DrServer.ps1, Enable-DrServer.ps1, "
-        "Initialize-DrServer.ps1, Test-DrServer.ps1 (code unchanged)"
+        "Initialize-DrServer.ps1, Reset-DrServer.ps1, Test-DrServer.ps1 "
+        "(code unchanged)"
     )
     assert lines[changed + 1] == "    host instances: + Send"
     assert lines[changed + 2] == "    services: + BTSSvc$Send"
     # Another server: only what follows from the change (its hashes, bundle id).
     other = lines.index(
         "~ DR-West/DRserver1/ Disable-DrServer.ps1, Enable-DrServer.ps1, "
-        "Initialize-DrServer.ps1, Test-DrServer.ps1 (code unchanged)"
+        "Initialize-DrServer.ps1, Reset-DrServer.ps1, Test-DrServer.ps1 "
+        "(code unchanged)"
     )
     assert lines[other + 1].startswith("    (follows: ")
     assert "host instances" not in lines[other + 1]
@@ -170,6 +172,6 @@ def test_version_verbose_prints_this_releases_code_hashes(
     assert lines[0].startswith("drgen ")
     hashes = api.code_hashes()
     assert sorted(lines[3:]) == sorted(f"  {d}  {k}" for k, d in hashes.items())
-    assert len(hashes) == 8
+    assert len(hashes) == 9
     plain = runner.invoke(app, ["--version"])
     assert plain.stdout.splitlines() == lines[:1]

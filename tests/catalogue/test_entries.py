@@ -56,6 +56,10 @@ _PREFIXES: dict[Kind, tuple[str, ...]] = {
     Kind.VERSION: ("ver:",),
     Kind.BEHAVIOUR: ("behaviour:",),
     Kind.PLATFORM: ("net:",),
+    Kind.SQL_JOB: ("job:",),
+    Kind.SQL_PROCEDURE: ("proc:",),
+    Kind.SSIS_PACKAGE: ("ssis:",),
+    Kind.CONFIG_KEY: ("config:",),
 }
 
 

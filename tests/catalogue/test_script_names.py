@@ -250,7 +250,7 @@ def test_checker_fails_on_each_kind(script: str, kind: str, name: str) -> None:
             "member 'IsDisable'",
         ),
         (
-            "server/Enable-DrServer.ps1.jinja",
+            "_partials/wmi-restart.ps1.jinja",
             "{{ n['svc:Winmgmt']|ps_str }}",
             "'WinMgmtSvc'",
             "service 'WinMgmtSvc'",

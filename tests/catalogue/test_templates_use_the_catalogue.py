@@ -149,7 +149,7 @@ def test_poison_check_sees_a_spelled_out_name() -> None:
             "literal 'ENTSSO'",
         ),
         (
-            "server/Enable-DrServer.ps1.jinja",
+            "_partials/wmi-restart.ps1.jinja",
             "{{ n['svc:Winmgmt']|ps_str }}",
             "'Winmgmt'",
             "literal 'Winmgmt'",

@@ -10,6 +10,8 @@ import pytest
 from generator.catalogue import Kind
 from generator.render.artifacts import RenderedArtifact
 from tests.support.catalogue_names import names_with_prefix
+from tests.support.paths import EXAMPLES
+from tests.support.scripts import Rendered, artifact
 
 # ----------------------------------------------------------- names in the XML files
 
@@ -77,6 +79,13 @@ def test_every_name_in_the_xml_files_is_in_the_catalogue(
     assert "GUID=" in answers
     assert "<DeploymentUnit Name=" in update
     assert "<Property Name=" in update
+
+
+def test_rearm_file_uses_catalogue_names_only(rendered: Rendered) -> None:
+    for stem in EXAMPLES:
+        text = artifact(rendered, stem, "UpdateInfo-Rearm.xml").text
+        # The same format as UpdateInfo.xml, so the same names.
+        assert xml_problems("UpdateInfo.xml", text) == [], stem
 
 
 @pytest.mark.parametrize(

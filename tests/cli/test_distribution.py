@@ -185,6 +185,32 @@ def test_package_lists_every_template_folder():
     assert setuptools["package-dir"]["generator.templates"] == "templates"
 
 
+def test_package_lists_every_python_package():
+    """A package missing from the list is missing from the wheel: the installed
+    drgen would fail only when that package is first imported."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    source = ROOT / "generator"
+    packages = {
+        ".".join(("generator", *p.parent.relative_to(source).parts))
+        for p in source.rglob("__init__.py")
+    }
+    assert len(packages) >= 10
+    listed = set(config["tool"]["setuptools"]["packages"])
+    assert packages <= listed, sorted(packages - listed)
+
+
+def test_a_checkout_finds_its_inventories_from_any_folder(
+    runner, tmp_path, monkeypatch
+):
+    """`drgen validate` without arguments, run outside the checkout, validates
+    the checkout's inventories/ (the README's quick start relies on it)."""
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["validate"])
+    assert result.exit_code == 0, result.output
+    for name in ("example.yaml", "consolidated.yaml"):
+        assert name in result.output
+
+
 def test_a_checkout_reads_its_own_top_level_folders():
     assert DEFAULT_TEMPLATES == ROOT / "templates"
     assert SCHEMA_FOLDER == ROOT / "schema"

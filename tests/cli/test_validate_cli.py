@@ -359,7 +359,7 @@ def test_plan_predicts_what_a_signed_render_does(
         encoding="utf-8",
     )
     predicted = plan_statuses(runner, out, inventory)
-    assert sum(s == "remove" for s, _ in predicted) == 5
+    assert sum(s == "remove" for s, _ in predicted) == 6
     assert predicted == render(runner, out, inventory)
 
 

@@ -17,7 +17,7 @@ from generator import api
 from generator.cli.app import app
 from generator.cli.drift import drift_json, drift_text
 from generator.discovery.checks import CLOCK_TOLERANCE
-from generator.discovery.model import _Positions, parse_discovery_text
+from generator.discovery.load import _Positions, parse_discovery_text
 from generator.discovery.simulate import simulate
 from generator.errors import DiscoveryError, ExitCode, InventoryError
 from tests.support.paths import INVENTORIES, ROOT

@@ -12,11 +12,11 @@ from typer.testing import CliRunner
 from generator import api
 from generator.catalogue import CATALOGUE as N
 from generator.cli.app import app
+from generator.discovery.load import parse_discovery_text
 from generator.discovery.model import (
     SCHEMA_FILE,
     Discovery,
     json_schema,
-    parse_discovery_text,
 )
 from generator.discovery.simulate import PRODUCT, SIMULATED_AT, simulate
 from generator.errors import DiscoveryError, ExitCode

@@ -16,9 +16,7 @@ from typer.testing import CliRunner
 from generator import api
 from generator.cli.app import app
 from generator.discovery.importer import merge_into, new_inventory_text
-from generator.discovery.model import (
-    parse_discovery_text,
-)
+from generator.discovery.load import parse_discovery_text
 from generator.discovery.simulate import simulate
 from generator.errors import ExitCode, InventoryError
 from generator.inventory.load import load_inventory

@@ -15,10 +15,10 @@ from typer.testing import CliRunner
 from generator.catalogue import CATALOGUE as N
 from generator.cli.app import app
 from generator.discovery.importer import merge_into, new_inventory_text
+from generator.discovery.load import parse_discovery_text
 from generator.discovery.model import (
     READ_FROM,
     json_schema,
-    parse_discovery_text,
 )
 from generator.errors import DiscoveryError, ExitCode
 from tests.support.discoveries import simulated

@@ -7,7 +7,6 @@ they describe, each case mutating them one way."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from generator.evidence.readiness import (
     Reason,
 )
 from tests.support.readiness import (
+    EDITED_SCRIPT,
     Mutation,
     drop,
     judge,
@@ -201,10 +201,6 @@ def _other_site(results: list[Loaded]) -> None:
     results.append(with_update(results[0], site="DR-Elsewhere", checks=()))
 
 
-# A Test-DrServer.ps1 edited on the server (or copied from elsewhere).
-EDITED_SCRIPT = hashlib.sha256(b"Test-DrServer.ps1 edited on the server").hexdigest()
-
-
 def _script(computer: str, kind: str, sha256: str = EDITED_SCRIPT) -> Mutation:
     def mutate(results: list[Loaded]) -> None:
         i = pick(results, computer, kind)
@@ -293,12 +289,11 @@ NOT_READY: dict[str, tuple[Mutation, set[tuple[str, str, Reason]]]] = {
         {("FABDRBTS09", "Bundle", Reason.FOREIGN)},
     ),
     "newer failing run": (_newer(False), {("FABDRBTS01", "Dormant", Reason.FAILED)}),
+    # A drill is not part of the standby verdict (its failure is the last full
+    # drill's), but one after the Dormant run supersedes that run.
     "failed drill result": (
         _newer(False, "Ready"),
-        {
-            ("FABDRBTS01", "Ready", Reason.FAILED),
-            ("FABDRBTS01", "Dormant", Reason.SUPERSEDED),
-        },
+        {("FABDRBTS01", "Dormant", Reason.SUPERSEDED)},
     ),
     # Enabled after it was last shown dormant, even by an old bundle's drill:
     # that Dormant result no longer says what the server is.
@@ -323,10 +318,6 @@ NOT_READY: dict[str, tuple[Mutation, set[tuple[str, str, Reason]]]] = {
         )(results),
         {("FABDRBTS01", "Dormant", Reason.SCRIPT_CHANGED)},
     ),
-    "current drill of another script": (
-        _both(_newer(True, "Active"), _script("FABDRBTS01", "Active")),
-        {("FABDRBTS01", "Active", Reason.SCRIPT_CHANGED)},
-    ),
     # The bundle check is of another bundle: nothing said about the script.
     "script compared only within the current bundle": (
         _both(_foreign, _script("FABDRBTS02", "Dormant")),
@@ -342,10 +333,11 @@ NOT_READY: dict[str, tuple[Mutation, set[tuple[str, str, Reason]]]] = {
     ),
     "old bundle's drill dated in the future": (
         _future_old_drill,
-        {
-            ("FABDRBTS02", "Ready", Reason.FUTURE),
-            ("FABDRBTS02", "Dormant", Reason.SUPERSEDED),
-        },
+        {("FABDRBTS02", "Dormant", Reason.SUPERSEDED)},
+    ),
+    "dormant run with -AfterDrill": (
+        _set("FABDRBTS02", "Dormant", after_drill=True),
+        {("FABDRBTS02", "Dormant", Reason.AFTER_DRILL)},
     ),
     # A file nobody hashed is not known to be intact; and what the missing check
     # would have vouched for (the script) is not compared either.
@@ -408,6 +400,10 @@ STILL_READY: dict[str, Mutation] = {
     "old drill of another script": _both(
         _old_drill(True, "Active"), _script("FABDRBTS02", "Active")
     ),
+    # A drill's result: noted, part of the last full drill, not of the standby.
+    "current drill of another script": _both(
+        _newer(True, "Active"), _script("FABDRBTS01", "Active")
+    ),
     "dated within the clock tolerance": _dated(
         "FABDRBTS01", "Dormant", FUTURE_TOLERANCE
     ),
@@ -437,7 +433,7 @@ def test_the_script_and_the_clock_are_named_on_the_page(plans) -> None:
     _script("FABDRBTS02", "Dormant")(results)
     _dated("FABDRBTS01", "Dormant", timedelta(hours=2))(results)
     text = words(parse_page(page(results, plans["consolidated"])))
-    assert "Verdict: NOT READY" in text
+    assert "Verdict: STANDBY NOT READY" in text
     bundle = next(
         r.result
         for r in results
@@ -468,7 +464,7 @@ def test_what_does_not_change_the_verdict(plans, case: str) -> None:
     assert reasons(readiness) == set()
     assert readiness.ready
     text = words(parse_page(page(results, plans["consolidated"])))
-    assert "Verdict: READY" in text
+    assert "Verdict: STANDBY READY" in text
     if case in ("old passing drill", "old failed drill", "drill of another bundle"):
         assert "an earlier drill: not judged" in text
 
@@ -492,7 +488,7 @@ def test_a_drill_after_the_dormant_run_is_named_on_the_page(plans) -> None:
     results = loaded("consolidated")
     _drill_after_dormant("Active", passed=True)(results)
     text = words(parse_page(page(results, plans["consolidated"])))
-    assert "Verdict: NOT READY" in text
+    assert "Verdict: STANDBY NOT READY" in text
     assert "a drill since" in text
     assert "run Test-DrServer.ps1 -AfterDrill" in text
     # A new Dormant run after the drill clears it.

@@ -47,7 +47,7 @@ def test_the_page_is_well_formed_and_accessible(example_html: str) -> None:
     assert root.tag == f"{XHTML}html"
     assert root.get("lang") == "en"
     (title,) = list(root.iter(f"{XHTML}title"))
-    assert words(title).startswith("DR readiness report – NOT READY – ")
+    assert words(title).startswith("DR readiness report – STANDBY NOT READY – ")
     levels = [
         int(local(e.tag)[1])
         for e in root.iter()
@@ -109,7 +109,7 @@ def test_every_server_finding_and_failed_check_is_in_the_text(
         assert check.id in text
         assert check.observed in text
     for phrase in (
-        "Site DR-West: NOT READY",
+        "Site DR-West: STANDBY NOT READY",
         "failed checks",
         "stale (an earlier drill: not judged)",
         "other bundle",
@@ -131,13 +131,13 @@ def test_missing_servers_are_named(plans) -> None:
         "FABDRBTS02 Dormant missing no result of Test-DrServer.ps1 -Expect Dormant"
         in text
     )
-    assert "Site DR-North: NOT READY" in text
+    assert "Site DR-North: STANDBY NOT READY" in text
 
 
 def test_a_ready_page_says_so(plans) -> None:
     text = words(parse_page(page(loaded("consolidated"), plans["consolidated"])))
-    assert "Verdict: READY" in text
-    assert "Site DR-North: READY" in text
+    assert "Verdict: STANDBY READY" in text
+    assert "Site DR-North: STANDBY READY" in text
     assert "No check failed in the latest results." in text
 
 
@@ -247,7 +247,7 @@ def test_cli_exit_codes(runner, tmp_path: Path, samples: Path) -> None:
         "100000",
     )
     assert ready.exit_code == ExitCode.OK, ready.output
-    assert "site DR-North: ready" in ready.stderr
+    assert "site DR-North: STANDBY READY" in ready.stderr
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     not_ready, out = run_report(
         runner,
@@ -258,7 +258,7 @@ def test_cli_exit_codes(runner, tmp_path: Path, samples: Path) -> None:
     )
     assert not_ready.exit_code == ExitCode.NOT_READY
     assert int(ExitCode.NOT_READY) == 10
-    assert "site DR-West: NOT READY" in not_ready.stderr
+    assert "site DR-West: STANDBY NOT READY" in not_ready.stderr
     assert "DRserver2" in out.read_text(encoding="utf-8")
     # The ready set, without the inventory it was judged against: not judged.
     unjudged, out = run_report(

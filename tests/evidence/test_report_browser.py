@@ -89,7 +89,7 @@ def test_text_names_every_server_and_failed_check(pages, stem: str) -> None:
     for check in failed:
         assert check.check in text
         assert check.id in text
-    verdict = "NOT READY" if stem == "example" else "READY"
+    verdict = "STANDBY NOT READY" if stem == "example" else "STANDBY READY"
     assert f"Verdict: {verdict}" in text
 
 

@@ -17,7 +17,7 @@ from typing import Any, SupportsIndex
 import pytest
 
 from bench.synthetic import synthetic_discovery
-from generator.discovery.model import parse_discovery_text
+from generator.discovery.load import parse_discovery_text
 from generator.files.jsonfile import LineIndex, nesting_offset
 
 

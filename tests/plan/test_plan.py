@@ -94,6 +94,7 @@ def test_prompted_accounts_skip_gmsa_and_repeats(plans: dict[str, Plan]) -> None
 def test_output_layout(plans: dict[str, Plan]) -> None:
     paths = {str(a.path) for a in plans["example"].artifacts}
     assert "example/DR-West/UpdateInfo.xml" in paths
+    assert "example/DR-West/UpdateInfo-Rearm.xml" in paths
     assert "example/DR-West/SecretServer.xml" in paths
     assert "example/DR-West/Update-DrGroupDatabases.ps1" in paths
     for server in ("DRserver1", "DRserver2", "DRserver3"):
@@ -103,6 +104,7 @@ def test_output_layout(plans: dict[str, Plan]) -> None:
             "Test-DrServer.ps1",
             "Enable-DrServer.ps1",
             "Disable-DrServer.ps1",
+            "Reset-DrServer.ps1",
         ):
             assert f"example/DR-West/{server}/{name}" in paths
     assert "example/DR-West/Runbook.md" in paths
@@ -111,7 +113,7 @@ def test_output_layout(plans: dict[str, Plan]) -> None:
     assert "example/DR-West/Test-DrBundle.ps1" in paths
     # Beside the site: the production servers' discovery script.
     assert "example/production/Export-BizTalkGroup.ps1" in paths
-    assert len(paths) == 7 + 3 * 5 + 1
+    assert len(paths) == 8 + 3 * 6 + 1
 
 
 def test_capacity_warning_for_smaller_site(plans: dict[str, Plan]) -> None:
@@ -217,13 +219,14 @@ def test_each_script_reads_exactly_the_data_files_it_vouches_for(
         for a in plan.artifacts
         if a.reads
     }
-    # The four scripts of a server share one data block: each carries the hash
-    # of every data file any of them reads.
+    # The scripts of a server share one data block: each carries the hash of
+    # every data file any of them reads.
     for server in ("DRserver1", "DRserver2", "DRserver3"):
-        for script in ("Initialize", "Test", "Enable", "Disable"):
+        for script in ("Initialize", "Test", "Enable", "Disable", "Reset"):
             assert reads.pop(f"{server}/{script}-DrServer.ps1") == {
                 ("answers", f"{server}/ConfigurationAnswers.xml"),
                 ("update_info", "UpdateInfo.xml"),
+                ("update_info_rearm", "UpdateInfo-Rearm.xml"),
                 ("secret_server", "SecretServer.xml"),
             }
     assert reads == {"Update-DrGroupDatabases.ps1": {("update_info", "UpdateInfo.xml")}}
@@ -240,6 +243,7 @@ def test_every_template_gets_a_typed_context(plans: dict[str, Plan]) -> None:
         "Runbook.md": SiteRunbook,
         "Runbook.html": SiteRunbook,
         "UpdateInfo.xml": SiteDocument,
+        "UpdateInfo-Rearm.xml": SiteDocument,
         "SecretServer.xml": SiteDocument,
         "ConfigurationAnswers.xml": ServerAnswers,
         "Update-DrGroupDatabases.ps1": SiteScript,

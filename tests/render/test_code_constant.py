@@ -50,6 +50,7 @@ SERVER_KINDS = (
     "Test-DrServer.ps1",
     "Enable-DrServer.ps1",
     "Disable-DrServer.ps1",
+    "Reset-DrServer.ps1",
 )
 
 
@@ -263,7 +264,7 @@ def test_bundle_check_algorithm(tmp_path: Path, runner) -> None:
         data = (out / "example" / entry["path"]).read_bytes()
         assert _powershell_code_sha256(data) == entry["code_sha256"].upper()
         checked += 1
-    assert checked == 16
+    assert checked == 19
     # The constants the script compares with are drgen's.
     bundle_check = (out / "example" / "DR-West" / "Test-DrBundle.ps1").read_text(
         encoding="utf-8-sig"
@@ -439,7 +440,10 @@ def test_the_runbooks_say_where_each_data_block_is(
             total = art.text.count("\n")
             row = f"| `{relative}` | {first}-{last} | {total} |"
             assert row in md.text, row
-            cell = f'<tr><th scope="row">{relative}</th><td>{first}-{last}</td>'
+            cell = (
+                f'<tr><th scope="row">{relative}</th>'
+                f'<td data-label="Data block (lines)">{first}-{last}</td>'
+            )
             assert cell in html.text, cell
             # The line numbers are the markers' neighbours.
             lines = art.text.split("\n")

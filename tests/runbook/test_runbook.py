@@ -4,6 +4,7 @@ text that stays text."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import PurePosixPath
 
 from hypothesis import given
@@ -17,15 +18,9 @@ from generator.plan.site import Plan
 from generator.render.artifacts import RenderedArtifact
 from generator.render.environment import make_environment
 from generator.render.markdown import md, md_code
-from tests.conftest import EXAMPLES
-from tests.test_fidelity import (
-    Item,
-    consolidated_text,
-    edit,
-    failover,
-    inventory,
-    steps,
-)
+from tests.support.inventories import consolidated_text, edit, inventory
+from tests.support.paths import EXAMPLES
+from tests.support.runbook import Item, failover, steps
 
 Rendered = dict[str, dict[PurePosixPath, RenderedArtifact]]
 
@@ -51,22 +46,32 @@ def test_every_dr_server_and_role_is_listed(rendered, plans: dict[str, Plan]) ->
 
 def test_failover_order(rendered, plans: dict[str, Plan]) -> None:
     for stem, plan in plans.items():
-        text = runbook(rendered, stem)
-        failover = text.split("## 3. Failover", 1)[1].split("## 4.", 1)[0]
-        steps = [
-            failover.index("if production is still partly alive"),
-            failover.index("Restore To Mark"),
-            failover.index(f"On `{plan.site.update_databases_server}`"),
-            failover.index("Update-DrGroupDatabases.ps1"),
-            failover.index(
-                f"On `{plan.site.master_secret_server}`: `.\\Enable-DrServer.ps1"
+        items = failover(rendered, stem)
+        site = plan.site
+
+        def first(test: Callable[[Item], bool], items: list[Item] = items) -> int:
+            return next(i for i, item in enumerate(items) if test(item))
+
+        order = [
+            first(lambda i: i.text.startswith("Not in a drill:")),
+            first(lambda i: "Restore To Mark" in i.text),
+            first(lambda i: ".\\Update-DrGroupDatabases.ps1" in i.code),
+            first(
+                lambda i: (
+                    ".\\Enable-DrServer.ps1 -NoStart -SecretBackupFile "
+                    "<secret backup>" in i.code
+                )
             ),
-            failover.index("-Expect Active"),
+            first(lambda i: ".\\Test-DrServer.ps1 -Expect Active" in i.code),
         ]
-        assert steps == sorted(steps)
-    assert "Then on each other DR server (`DRserver2`, `DRserver3`)" in runbook(
-        rendered, "example"
-    )
+        assert order == sorted(order), stem
+        assert site.update_databases_server in items[order[2]].code, stem
+        assert site.master_secret_server in items[order[3]].code, stem
+    items = failover(rendered, "example")
+    (others,) = [i for i in items if i.text.startswith("Enable the other DR servers")]
+    # Signed off on each other server; the text names the master it waits for.
+    assert others.code[:2] == ("DRserver2", "DRserver3")
+    assert "names `DRserver1` as master secret server" in others.text
 
 
 def test_bundle_check_comes_first(rendered) -> None:
@@ -92,9 +97,9 @@ def test_md_escapes_every_markup_character(value: str) -> None:
 
 
 # ----------------------------------------------------------------- failover steps
-# Read through markdown-it (tests.test_fidelity.steps): each numbered step with its
-# text and code spans. Expected names come from the inventory or are Microsoft's
-# documented spellings, written out here.
+# Read through markdown-it (tests/support/runbook.py: steps): each numbered step
+# with its text and code spans. Expected names come from the inventory or are
+# Microsoft's documented spellings, written out here.
 
 #: database-structure-and-jobs.md: MessageBox_Message_Cleanup_BizTalkMsgBoxDb, "an
 #: unscheduled job which is started by the MessageBox_Message_ManageRefCountLog_...
@@ -118,7 +123,8 @@ def test_cleanup_job_of_each_messagebox_stays_disabled(
         assert list(plan.site.messagebox_cleanup_jobs) == expected, stem
         jobs = [c for c in step.code if c.startswith("MessageBox_")]
         assert jobs == expected, stem
-        assert "all but the cleanup job of each MessageBox" in step.text, stem
+        assert "Every BizTalk SQL Agent job is enabled but `MessageBox_" in step.text
+        assert "The cleanup job of each MessageBox is started by" in step.text, stem
         assert "ManageRefCountLog" not in " ".join(step.code), stem
     assert len(plans["consolidated"].site.messagebox_cleanup_jobs) == 2
     entry = CATALOGUE.entry("answer:job-prefix/MessageBoxMessageCleanup")
@@ -134,7 +140,7 @@ def test_failover_starts_by_stopping_what_production_still_runs(
     for stem, plan in plans.items():
         items = failover(rendered, stem)
         first = items[0]
-        assert first.text.startswith("Not in a drill: if production is still"), stem
+        assert first.text.startswith("Not in a drill: stop processing in production")
         inv = inventory(stem)
         for server in inv.production.servers:
             assert server.name in first.code, (stem, server.name)
@@ -178,14 +184,18 @@ def test_bam_configuration_names_server_and_database(
 ) -> None:
     """bm.exe.config: DefaultServer and DefaultDatabase (update-the-bam-management-
     utility-configuration-after-a-backup-and-restore.md), with the DR values."""
-    step = agent_step(failover(rendered, "consolidated"))
+    (step,) = [
+        i
+        for i in failover(rendered, "consolidated")
+        if i.text.startswith("BAM portal and BAM management utility configuration")
+    ]
     primary = plans["consolidated"].site.dr_bam_primary_import
     assert primary is not None
     assert primary.server == "FABDRSQL01\\BTS"
     assert primary.name == "BAMPrimaryImport"
     code = list(step.code)
-    assert code.index("bm.exe.config") < code.index("DefaultServer")
     assert code.index("DefaultServer") < code.index("DefaultDatabase")
+    assert step.text.index("DefaultDatabase") < step.text.index("bm.exe.config")
     for key, value in (("BamServer", primary.server), ("BamDatabase", primary.name)):
         assert code[code.index(key) + 1] == value
     for stem in EXAMPLES:
@@ -201,13 +211,16 @@ def test_enable_steps_say_what_enable_does_on_each_server(
         enabling = [
             item
             for item in failover(rendered, stem)
-            if any(c.startswith(".\\Enable-DrServer.ps1 -NoStart") for c in item.code)
+            if item.text.startswith("Enable the ")
         ]
         assert len(enabling) == (2 if plan.site.failover_after_master else 1)
         for item in enabling:
+            quiet = ".\\Enable-DrServer.ps1 -NoStart"
+            assert any(c.startswith(quiet) for c in item.code)
             assert "UpdateRegistry.vbs" in item.code, (stem, item.number)
             assert "Winmgmt" in item.code, (stem, item.number)
-            assert "Windows Management Instrumentation" in item.text, stem
+        # Spelled out once, where the master secret server runs it.
+        assert "Windows Management Instrumentation" in enabling[0].text, stem
 
 
 def intro(markdown: str) -> str:
@@ -245,7 +258,9 @@ def test_intro_says_where_each_script_may_run(
 
 
 def bam_step(items: list[Item]) -> Item:
-    (found,) = [i for i in items if i.text.startswith("DBA: BAM.")]
+    (found,) = [
+        i for i in items if i.text.startswith("DBA: restore the other BAM databases")
+    ]
     return found
 
 
@@ -274,7 +289,6 @@ def test_bam_analysis_only_where_the_inventory_has_one(
         if a.path.name == "Runbook.md"
     ]
     step = bam_step(steps(art.text, "3. Failover"))
-    assert "the Analysis Services database `FabrikamBamCubes` on" in step.text
     code = list(step.code)
     assert code[code.index("FabrikamBamCubes") + 1] == "FABDRSQL01\\BTS"
     assert "BAMAnalysis" not in art.text

@@ -1,5 +1,6 @@
 """Runbook.html: well-formed, accessible, self-contained, complete, deterministic,
-and part of the bundle like every other file (the browser test is test_browser.py)."""
+and part of the bundle like every other file (the browser test is
+test_runbook_browser.py)."""
 
 from __future__ import annotations
 
@@ -22,18 +23,16 @@ from generator.inventory.model import model_sha256
 from generator.inventory.validation import parse_inventory
 from generator.plan.contexts import SiteRunbook
 from generator.plan.outputs import ArtifactKind
-from generator.plan.runbook import (
-    SERVER_FOLDER,
-    SITE_FOLDER,
-    RunbookDocument,
-    runbook_document,
-    server_map,
-)
+from generator.plan.procedure import SERVER_FOLDER, SITE_FOLDER
+from generator.plan.prose import plain
+from generator.plan.runbook import RunbookDocument, runbook_document
+from generator.plan.servermap import server_map
 from generator.plan.site import Plan
 from generator.render.artifacts import RenderedArtifact, encode_text
 from generator.render.environment import make_environment, render_artifact
-from tests.conftest import EXAMPLES, INVENTORIES
-from tests.test_fidelity import artifact, failover
+from tests.support.paths import EXAMPLES, INVENTORIES
+from tests.support.runbook import steps
+from tests.support.scripts import artifact
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -218,10 +217,12 @@ def test_self_contained_without_script(rendered, stem: str) -> None:
 
 @pytest.mark.parametrize("stem", EXAMPLES)
 def test_print_css_for_a4(rendered, stem: str) -> None:
-    """What the PDF check in test_browser.py relies on, spelled out."""
+    """What the PDF check in test_runbook_browser.py relies on, spelled out."""
     css = text_of(next(parse(html_text(rendered, stem)).iter(f"{XHTML}style")))
     assert "@page { size: A4;" in css
-    assert re.search(r"\.phase \{ break-before: page;", css)
+    assert "@top-left { content: " in css
+    # No forced break per phase: it left pages nearly empty (test_runbook_print).
+    assert "break-before: page" not in css
     assert "thead { display: table-header-group; }" in css
     assert "tr { break-inside: avoid;" in css
 
@@ -246,18 +247,22 @@ def md_commands(markdown: str) -> set[str]:
     return found
 
 
-def test_same_commands_and_failover_steps_as_runbook_md(rendered, plans) -> None:
+def test_same_commands_and_steps_as_runbook_md(rendered, plans) -> None:
+    """Both runbooks print one procedure: every phase, in Runbook.md as
+    ``### <phase>.<k>`` sections with the same titles, commands and targets."""
     for stem, plan in plans.items():
         doc = document(plan)
         markdown = artifact(rendered, stem, "Runbook.md").text
         assert set(doc.commands) == md_commands(markdown), stem
-        # Failover step k of the HTML is item k of Runbook.md's "3. Failover".
-        (phase,) = [p for p in doc.phases if p.number == "3"]
-        items = failover(rendered, stem)
-        assert [s.number for s in phase.steps] == [f"3.{i.number}" for i in items]
-        for step, item in zip(phase.steps, items, strict=True):
-            for command in step.commands:
-                assert command in item.code or command in item.text, (stem, command)
+        for phase in doc.phases:
+            items = steps(markdown, f"{phase.number}. {phase.title}")
+            assert len(items) == len(phase.steps), (stem, phase.number)
+            for step, item in zip(phase.steps, items, strict=True):
+                assert item.text.startswith(step.title), (stem, step.number)
+                for command in step.commands:
+                    assert command in item.code, (stem, command)
+                for target in step.runs_on:
+                    assert plain(target) in item.text, (stem, step.number)
 
 
 def test_every_command_names_a_script_of_the_bundle(rendered, plans) -> None:
@@ -272,8 +277,8 @@ def test_every_command_names_a_script_of_the_bundle(rendered, plans) -> None:
                     folders = [root]
                 else:
                     assert step.folder == SERVER_FOLDER
-                    assert set(step.runs_on) <= set(plan.site.server_names)
-                    folders = [root / server for server in step.runs_on]
+                    assert set(step.targets) <= set(plan.site.server_names)
+                    folders = [root / server for server in step.targets]
                 for folder in folders:
                     text = files[folder / name].text
                     for arg in args:
@@ -295,7 +300,7 @@ def test_every_step_is_printed_with_its_sign_off_rows(
         section = sections[step.number]
         words = text_of(section)
         assert step.title in words
-        assert step.success in words
+        assert plain(step.success) in words
         pre = [text_of(p) for p in section.iter(f"{XHTML}pre")]
         assert pre == ([" ".join(step.commands)] if step.commands else [])
         if step.commands:
@@ -313,7 +318,7 @@ def test_every_step_is_printed_with_its_sign_off_rows(
         ]
         assert head == ["Runs on", "Done", "Done by", "At"]
         rows = list(next(table.iter(f"{XHTML}tbody")))
-        assert [text_of(r[0]) for r in rows] == list(step.runs_on)
+        assert [text_of(r[0]) for r in rows] == list(step.targets)
         for row in rows:
             box, by, at = row[1:]
             assert text_of(box) == "\u2610"
@@ -323,7 +328,7 @@ def test_every_step_is_printed_with_its_sign_off_rows(
 def test_every_phase_is_there_in_order(plans) -> None:
     for plan in plans.values():
         doc = document(plan)
-        assert [p.number for p in doc.phases] == ["0", "1", "2", "3", "4"]
+        assert [p.number for p in doc.phases] == ["0", "1", "2", "3", "4", "5", "6"]
         titles = [p.title.split(" (")[0] for p in doc.phases]
         assert titles == [
             "Bundle check",
@@ -331,6 +336,8 @@ def test_every_phase_is_there_in_order(plans) -> None:
             "DR drill",
             "Failover",
             "Stand down",
+            "Re-arm after a drill",
+            "Failback",
         ]
         for phase in doc.phases:
             numbers = [s.number for s in phase.steps]
@@ -376,24 +383,35 @@ def test_every_server_and_database_is_in_the_text(rendered, plans, stem: str) ->
 
 
 def test_the_failover_runs_where_the_plan_says(plans) -> None:
-    plan = plans["example"]
-    site = plan.site
-    steps = {s.number: s for s in document(plan).steps}
-    assert steps["0.1"].runs_on == site.server_names
-    assert steps["3.5"].runs_on == (site.update_databases_server,)
-    assert steps["3.5"].commands == (".\\Update-DrGroupDatabases.ps1",)
-    assert steps["3.7"].runs_on == (site.master_secret_server,)
-    assert (
-        steps["3.8"].runs_on == site.failover_after_master == ("DRserver2", "DRserver3")
-    )
-    assert steps["3.2"].runs_on == site.dr_sql_instances
-    assert (
-        steps["3.1"].runs_on[: len(site.production_servers)] == site.production_servers
-    )
-    assert steps["3.4"].runs_on == ()  # no BAM in Microsoft's scenario
-    bam = document(plans["consolidated"]).phases[3].steps[3]
-    assert bam.runs_on
-    assert not bam.commands
+    for stem, plan in plans.items():
+        site = plan.site
+        doc = document(plan)
+        by_title = {s.title: s for s in doc.phases[3].steps}
+        assert doc.phases[0].steps[0].targets == site.server_names
+        update = by_title["Point the restored databases at DR"]
+        assert update.targets == (site.update_databases_server,)
+        assert update.commands == (".\\Update-DrGroupDatabases.ps1",)
+        master = by_title["Enable the master secret server"]
+        assert master.targets == (site.master_secret_server,)
+        others = by_title.get("Enable the other DR servers")
+        assert (others.targets if others else ()) == site.failover_after_master
+        restore = by_title["DBA: restore the databases to the mark"]
+        assert restore.targets == site.dr_sql_instances
+        stop = by_title["Not in a drill: stop processing in production"]
+        production = site.production_servers
+        assert stop.targets[: len(production)] == production
+        # BAM steps only where the group has BAM (Microsoft's scenario has none).
+        bam = [t for t in by_title if "BAM" in t]
+        assert bool(bam) == site.has_bam, stem
+        for title in bam:
+            assert by_title[title].by_hand
+            assert by_title[title].runs_on
+    (others,) = [
+        s
+        for s in document(plans["example"]).phases[3].steps
+        if s.title == "Enable the other DR servers"
+    ]
+    assert others.targets == ("DRserver2", "DRserver3")
 
 
 # --- the map -----------------------------------------------------------------

@@ -25,6 +25,7 @@ from generator.cli.facts import catalogue_text
 from generator.plan.site import Plan
 from generator.render.artifacts import RenderedArtifact
 from tests.support.paths import EXAMPLES
+from tests.support.runbook import steps
 
 Rendered = dict[str, dict[PurePosixPath, RenderedArtifact]]
 Row = list[tuple[str, tuple[str, ...]]]  # per cell: its text, its code spans
@@ -171,16 +172,17 @@ def test_mapping_table_is_what_update_info_xml_moves(rendered: Rendered) -> None
 
 # ------------------------------------------------ paragraphs sending to drgen facts
 
-LAB = "To settle the facts"
+LAB = "Settle the facts drgen could not confirm"
 DRILL = "Some facts only a failover settles"
 
 
 def check_lab_paragraph(markdown: str, files: set[str]) -> None:
-    text, code = paragraph(markdown, "1.", LAB)
-    assert ".\\Test-DrLabFacts.ps1" in code
+    """The Prepare step that runs the lab probe and sends its result to drgen."""
+    (step,) = [i for i in steps(markdown, "1. Prepare") if i.text.startswith(LAB)]
+    assert ".\\Test-DrLabFacts.ps1" in step.code
     assert "Test-DrLabFacts.ps1" in files
-    assert code[-1] == "drgen facts check", code
-    assert "changes nothing" in text
+    assert "drgen facts check" in step.code, step.code
+    assert "It changes nothing." in step.text
 
 
 def check_drill_paragraph(markdown: str) -> None:
@@ -242,7 +244,7 @@ MUTATIONS: dict[str, Callable[[str], str]] = {
     "rules row gone": lambda t: re.sub(r"\| Rules Engine [^\n]*\n", "", t),
     "lab command": lambda t: t.replace("`drgen facts check`", "`drgen check`"),
     "lab script": lambda t: t.replace(
-        "`.\\Test-DrLabFacts.ps1` once", "`.\\Test-DrLab.ps1` once"
+        "    .\\Test-DrLabFacts.ps1", "    .\\Test-DrLab.ps1"
     ),
     "drill command": lambda t: t.replace("(`drgen facts`,", "(drgen facts,"),
     "drill moved": lambda t: t.replace(DRILL, "Some facts only a fail-over settles"),

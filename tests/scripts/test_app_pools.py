@@ -1,6 +1,6 @@
 """Application pools of isolated hosts: dormant, then enabled; autoStart and
 state set by appcmd only when they differ, each change asked on its own;
--NoStart starts none.
+-NoStart starts none and stops those an application MSI started.
 
 Each test reads the rendered scripts of both example inventories through the
 tree-sitter-pwsh parse tree (tests/support/tree.py, tests/support/scripts.py)
@@ -55,14 +55,17 @@ from tests.support.tree import (
     argument,
     argument_text,
     branch_block,
+    clause_block,
     command_nodes,
     condition,
     first_line,
     in_function,
     key,
+    keyword_statements,
     named,
     parameter_value,
     strings,
+    try_of,
     variables,
     within,
 )
@@ -74,8 +77,15 @@ pytestmark = pytest.mark.oracle
 
 
 def check_enable_app_pools(script: Script) -> int:
-    """Set-DrAppPool -Running $true runs only without -NoStart; returns how many."""
-    calls = command_nodes(script.root, "Set-DrAppPool")
+    """Set-DrAppPool -Running $true runs only without -NoStart; returns how many.
+
+    (-NoStart's own -Running $false call: check_no_start_stops_pools below.)
+    """
+    calls = [
+        c
+        for c in command_nodes(script.root, "Set-DrAppPool")
+        if argument_text(c, "-Running").casefold() == "$true"
+    ]
     env = {"$whatifpreference": False, "$updated": True}
     for call in calls:
         assert not in_function(call), script
@@ -224,6 +234,94 @@ def test_counter_app_pools_started_under_no_start(
             check_enable_app_pools(broken)
 
 
+# ======================================== -NoStart stops the pools an MSI started
+#
+# An application MSI installed after Initialize-DrServer.ps1 may (re)create the IIS
+# application pool of an isolated host with autoStart on (issue 18, item 4).
+# Enable-DrServer.ps1 -NoStart (Ready) must then stop it and turn autoStart off,
+# every time it runs; Test-DrServer.ps1 -Expect Ready fails while such a pool runs
+# or starts with IIS (test_state_checks.py: check_ready_report).
+
+
+def check_no_start_stops_pools(script: Script) -> None:
+    """Set-DrAppPool -Running $false, once per pool, runs exactly under -NoStart on
+    a server with pools (in the run block, past the failover steps), each pool in a
+    try of its own whose failure is a problem, not the end of the run."""
+    calls = [
+        c
+        for c in command_nodes(script.root, "Set-DrAppPool")
+        if argument_text(c, "-Running").casefold() == "$false"
+    ]
+    assert len(calls) == 1, script
+    (call,) = calls
+    assert not any(a.type == "function_statement" for a in ancestors(call)), script
+    loop = next(a for a in ancestors(call) if a.type == "foreach_statement")
+    assert key(loop.named_children[1]) == "$apppools", script
+    base = {"$whatifpreference": False, "$updated": True}
+    for count, no_start, wanted in (
+        (1, True, True),
+        (2, True, True),
+        (1, False, False),
+        (0, True, False),
+    ):
+        env = {**base, "$apppools.count": count, "$nostart": no_start}
+        assert reachable(call, env, script.root) is wanted, (script, count, no_start)
+    statement, _ = try_of(call)
+    catch = clause_block(statement, "catch_clause")
+    assert catch is not None, script
+    assert command_nodes(catch, "Write-DrProblem"), script
+    assert not keyword_statements(catch, "throw"), script
+
+
+def test_enable_no_start_stops_every_pool(
+    all_artifacts: list[RenderedArtifact], plans: dict[str, Plan]
+) -> None:
+    planned = server_plans(plans)
+    with_pools = 0
+    for script in scripts(all_artifacts, "Enable-DrServer.ps1"):
+        check_no_start_stops_pools(script)
+        # -Running $false is autoStart off, then stopped, each only when needed
+        # (so a second run changes nothing): the shared function, evaluated.
+        check_app_pool_changes(script)
+        with_pools += bool(planned[(script.stem, script.server)].app_pools)
+    assert with_pools >= 1
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        # The -NoStart branch gone: Ready leaves the pools as an MSI left them.
+        (
+            "        elseif ($AppPools.Count -gt 0) {\n",
+            "        elseif ($false) {\n",
+        ),
+        # Stopped only when it is not -NoStart.
+        (
+            "                    Set-DrAppPool -Name $pool -Running $false\n",
+            "                    Set-DrAppPool -Name $pool -Running $true\n",
+        ),
+        # One failing pool ends the run (the others would stay started).
+        (
+            "                    Write-DrProblem -Message ('application pool {0}: {1}'",
+            "                    throw ('application pool {0}: {1}'",
+        ),
+    ],
+)
+def test_counter_checker_fails_when_no_start_leaves_pools(
+    all_artifacts: list[RenderedArtifact], old: str, new: str
+) -> None:
+    (script, *_) = [
+        s
+        for s in scripts(all_artifacts, "Enable-DrServer.ps1")
+        if "$AppPools = @('" in s.art.text
+    ]
+    check_no_start_stops_pools(script)
+    broken = mutated(script, old, new)
+    assert not ps.syntax_problems(broken.data)
+    with pytest.raises(AssertionError):
+        check_no_start_stops_pools(broken)
+
+
 # ================================================================= isolated hosts, IIS
 
 
@@ -271,8 +369,12 @@ def test_pools_dormant_then_enabled(
             assert "stop" in strings(pool), script
         if script.name == "Enable-DrServer.ps1":
             hosts = first_line(body, "Enable-DrHostInstance")
-            (running,) = named(body, "Set-DrAppPool")
-            assert parameter_value(running, "-Running") == "$true", script
+            # -NoStart stops them (check_no_start_stops_pools); this one starts them.
+            (running,) = [
+                c
+                for c in named(body, "Set-DrAppPool")
+                if parameter_value(c, "-Running") == "$true"
+            ]
             assert running.line > hosts, script
         if script.name == "Test-DrServer.ps1":
             report = function(script, "Get-DrStateReport")

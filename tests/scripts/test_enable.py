@@ -9,6 +9,7 @@ the counter-tests break a rendered script and show that its checker then fails.
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 import pytest
@@ -108,9 +109,14 @@ def test_enable_no_start_ends_ready(all_artifacts: list[RenderedArtifact]) -> No
         (otherwise,) = [c for c in ends[0].named_children if c.type == "else_clause"]
         (active,) = command_nodes(otherwise, "Assert-DrEndState")
         assert "Active" in strings(active), script
-        # Pools: started only outside -NoStart; Ready leaves them as prepared.
+        # Pools: started only outside -NoStart; Ready stops them again
+        # (test_app_pools.py).
         if "Set-DrAppPool" in functions(script):
-            (call,) = command_nodes(script.root, "Set-DrAppPool")
+            (call,) = [
+                c
+                for c in command_nodes(script.root, "Set-DrAppPool")
+                if re.search(r"-Running\s+\$true\b", text(c), re.IGNORECASE)
+            ]
             guard = next(
                 s
                 for s in ancestors(call)

@@ -79,9 +79,9 @@ def named(commands: list[ps.Command], name: str) -> list[ps.Command]:
 
 def test_every_script_parses_clean(all_artifacts: list[RenderedArtifact]) -> None:
     checked = scripts(all_artifacts)
-    # Four per DR server (5), three per site (2): bundle check, database update,
+    # Five per DR server (5), three per site (2): bundle check, database update,
     # lab probe; one per inventory (2) for production: the discovery script.
-    assert len(checked) == 28
+    assert len(checked) == 33
     for art, data in checked:
         assert ps.syntax_problems(data) == [], art.path
 
@@ -229,8 +229,9 @@ def test_enable_steps_in_documented_order(
         # instances -> application pools -> other services -> end-state check
         # (Ready with -NoStart, else Active).
         # Set-DrAppPool is in every server's code; $AppPools decides
-        # (tests/scripts/test_app_pools.py).
-        pools = ["Set-DrAppPool"]
+        # (tests/scripts/test_app_pools.py): started without -NoStart, stopped
+        # with autoStart off with it.
+        pools = ["Set-DrAppPool", "Set-DrAppPool"]
         assert steps == [
             "Update-DrRegistryReferences",
             "Assert-DrRegistryReferences",

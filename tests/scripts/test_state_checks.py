@@ -173,7 +173,9 @@ def check_ready_report(script: Script) -> None:
 def test_ready_report_expects_nothing_able_to_process(
     all_artifacts: list[RenderedArtifact],
 ) -> None:
-    """Test -Expect Ready must fail on a startable host instance or pool."""
+    """Test -Expect Ready must fail on a startable host instance or pool: also
+    on a pool an application MSI started or set to start with IIS (issue 18 item
+    4); Enable checks the same end state after -NoStart."""
     for script in scripts(all_artifacts, *SERVER_SCRIPTS):
         check_ready_report(script)
 

@@ -191,6 +191,29 @@ def test_wmi_restart_stops_biztalk_and_brings_dependents_back(
         check_wmi_restart(script)
 
 
+def test_reset_restarts_wmi_as_enable_does(
+    all_artifacts: list[RenderedArtifact],
+) -> None:
+    """The shared WMI restart, with the marker Enable uses, written before
+    UpdateRegistry.vbs runs (an interrupted run restarts WMI on the next)."""
+    (enable, *_) = scripts(all_artifacts, "Enable-DrServer.ps1")
+    marker = key(top_assignment(enable, "WmiRestartMarker"))
+    resets = scripts(all_artifacts, "Reset-DrServer.ps1")
+    assert len(resets) == 5  # one per DR server of both examples
+    for script in resets:
+        check_wmi_restart(script)
+        assert key(top_assignment(script, "WmiRestartMarker")) == marker, script
+        fn = function(script, "Update-DrRegistryToProduction")
+        (written,) = [
+            c
+            for c in command_nodes(fn, "Set-Content")
+            if argument_text(c, "-LiteralPath") == "$WmiRestartMarker"
+        ]
+        (cscript,) = command_nodes(fn, "Invoke-DrNative")
+        assert written.end_byte < cscript.start_byte, script
+        assert has_parameter(written, "-Confirm"), script
+
+
 # =============================================== Restart-DrWinmgmt: the on-demand race
 
 

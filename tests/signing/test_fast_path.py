@@ -67,7 +67,7 @@ def _parts(art: RenderedArtifact) -> RenderedArtifact:
 def test_every_script_signed_from_parts_is_the_whole_one(
     scripts: list[RenderedArtifact], signer: Signer
 ) -> None:
-    assert len(scripts) == 28  # both examples: 16 + 12
+    assert len(scripts) == 33  # both examples: 19 + 14
     for art in scripts:
         parted = _parts(art)
         assert parted.code_head

@@ -37,8 +37,8 @@ def test_every_script_verifies_with_osslsigncode(signed_out: tuple[Path, Path]) 
     tool = require_tool("osslsigncode")
     out, cert = signed_out
     scripts = sorted(out.rglob("*.ps1"))
-    # Four per DR server (2), three per site, and production's discovery script.
-    assert len(scripts) == 12
+    # Five per DR server (2), three per site, and production's discovery script.
+    assert len(scripts) == 14
     for script in scripts:
         done = subprocess.run(
             [tool, "verify", "-in", str(script), "-CAfile", str(cert)],
@@ -128,4 +128,4 @@ def test_bundle_test_script_knows_every_file(signed_out: tuple[Path, Path]) -> N
         if p.is_file() and p.name != "Test-DrBundle.ps1"
     }
     assert listed == on_disk
-    assert len(listed) == 15 + 1  # + Runbook.html
+    assert len(listed) == 18 + 1  # + Runbook.html

@@ -100,7 +100,7 @@ def test_timestamped_render_verifies(tmp_path: Path, trust: pki.Pki) -> None:
     assert code == 0, output
     scripts = sorted((tmp_path / "out").rglob("*.ps1"))
     # + production/Export-BizTalkGroup.ps1
-    assert len(authority.requests) == len(scripts) == 15 + 1
+    assert len(authority.requests) == len(scripts) == 18 + 1
     root = pki.write_pem(tmp_path / "root.pem", trust.root)
     tsa_root = pki.write_pem(tmp_path / "tsaroot.pem", trust.tsa_root)
     result = pki.verify_with_osslsigncode(
@@ -151,4 +151,4 @@ def test_the_library_asks_for_a_password_only_through_its_caller(
     )
     assert asked == ["once"]
     # + production/Export-BizTalkGroup.ps1
-    assert written[0].written == len(written[0].changes) == 22 + 1 + 1
+    assert written[0].written == len(written[0].changes) == 26 + 1 + 1

@@ -3,6 +3,7 @@ the expectation of a plan, the verdict at the samples' moment, its reasons."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import timedelta
 from functools import cache
@@ -29,6 +30,8 @@ from tests.support.sample_results import (
 )
 
 MAX_AGE = timedelta(days=DEFAULT_MAX_AGE_DAYS)
+# A Test-DrServer.ps1 edited on the server (or copied from elsewhere).
+EDITED_SCRIPT = hashlib.sha256(b"Test-DrServer.ps1 edited on the server").hexdigest()
 
 
 @cache

@@ -37,24 +37,35 @@ def section_tokens(markdown: str, heading: str) -> list[Token]:
 
 
 def steps(markdown: str, heading: str) -> list[Item]:
-    """The top-level ordered-list items of a runbook section."""
+    """The numbered steps (``### <phase>.<k> title`` sections) of a runbook phase,
+    each with all its text (headings, paragraphs, commands) and its code."""
     items: list[Item] = []
-    depth = 0
     parts: list[str] = []
     code: list[str] = []
-    for token in section_tokens(markdown, heading):
-        if token.type == "ordered_list_open":
-            depth += 1
-        elif token.type == "ordered_list_close":
-            depth -= 1
-        elif token.type == "list_item_open" and depth == 1:
-            parts, code = [], []
-        elif token.type == "inline":
-            parts.append(token.content)
-            code += [c.content for c in token.children or [] if c.type == "code_inline"]
-        elif token.type == "list_item_close" and depth == 1:
+    open_step = False
+
+    def close() -> None:
+        if open_step:
             joined = re.sub(r"\s+", " ", " ".join(parts))
             items.append(Item(len(items) + 1, joined, tuple(code)))
+
+    tokens = section_tokens(markdown, heading)
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open" and token.tag == "h3":
+            close()
+            title = tokens[i + 1].content
+            # "Abort path" is not a step: it has no number.
+            number = re.match(r"\d+\.\d+ ", title)
+            open_step = number is not None
+            parts, code = [title[number.end() :] if number else title], []
+        elif token.type == "inline" and not (i and tokens[i - 1].tag == "h3"):
+            parts.append(token.content)
+            code += [c.content for c in token.children or [] if c.type == "code_inline"]
+        elif token.type == "code_block":
+            lines = [line.strip() for line in token.content.splitlines()]
+            parts += lines
+            code += [line for line in lines if line]
+    close()
     assert items, heading
     return items
 

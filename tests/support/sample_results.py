@@ -15,13 +15,16 @@ render of the current templates. Their times are fixed (around
 :data:`SAMPLE_NOW`), so tests judge them at that moment; ``drgen report`` run
 later shows them as stale as well.
 
-``example`` (DR-West) is not ready on purpose: DRserver2's latest Dormant
-result has failed checks, DRserver3's bundle check found a changed signature
-and an extra file and its Dormant result is from another render; DRserver1's
-Ready result from a drill two months earlier is stale (shown, not judged).
-``consolidated`` (DR-North) is ready. ``tests/evidence/test_report.py`` checks that the
-committed files are exactly what this module writes (so a template change that
-moves the bundle id asks for a rerun).
+``example`` (DR-West) is not a ready standby on purpose: DRserver2's latest
+Dormant result has failed checks, DRserver3's bundle check found a changed
+signature and an extra file and its Dormant result is from another render. Its
+last full drill is two months earlier: Ready and Active results of this bundle
+on every DR server (stale now: shown, not judged). ``consolidated`` (DR-North)
+is a ready standby that was never drilled (no Ready or Active result): the
+report says "Last full drill: never" beside its READY.
+``tests/evidence/test_report.py`` checks that the committed files are exactly
+what this module writes (so a template change that moves the bundle id asks for
+a rerun).
 """
 
 from __future__ import annotations
@@ -70,9 +73,10 @@ class Rendered:
     script_sha256: dict[str, str]  # (server or '') / script name -> SHA-256
 
 
-def render(stem: str) -> Rendered:
-    """Plan and render (unsigned, in memory) one example inventory."""
-    (each,) = plan([ROOT / "inventories" / f"{stem}.yaml"])
+def render(stem: str, inventory: Path | None = None) -> Rendered:
+    """Plan and render (unsigned, in memory) one example inventory (or the
+    inventory file ``inventory``, for results of an inventory a test writes)."""
+    (each,) = plan([inventory or ROOT / "inventories" / f"{stem}.yaml"])
     env = make_environment()
     identity = plan_identity(each, env)
     site_root = PurePosixPath(each.site.stem, each.site.site)
@@ -355,17 +359,21 @@ def example_results(rendered: Rendered) -> list[dict[str, Any]]:
             bundle_id=OLD_BUNDLE_ID,
         )
     )
-    # DRserver1: a drill two months ago reached Ready; that result is now stale.
-    results.append(
-        document(
-            rendered,
-            script="Test-DrServer",
-            computer="DRserver1",
-            expect="Ready",
-            started=at - timedelta(days=61),
-            checks=state_checks(site, servers["DRserver1"], "Ready"),
-        )
-    )
+    # A full drill of this bundle two months ago: every DR server reached Ready,
+    # then Active. Stale now (shown, not judged), and the site's last full drill.
+    drill = at - timedelta(days=61)
+    for step, expect in enumerate(("Ready", "Active")):
+        for index, name in enumerate(site.server_names):
+            results.append(
+                document(
+                    rendered,
+                    script="Test-DrServer",
+                    computer=name,
+                    expect=expect,
+                    started=drill + timedelta(minutes=30 * step + index),
+                    checks=state_checks(site, servers[name], expect),
+                )
+            )
     return results
 
 

@@ -37,6 +37,7 @@ CHANGING = (
     "Initialize-DrServer.ps1",
     "Enable-DrServer.ps1",
     "Disable-DrServer.ps1",
+    "Reset-DrServer.ps1",
     "Update-DrGroupDatabases.ps1",
 )
 

@@ -23,7 +23,7 @@ from tests.support import pki
 TSA_POLICY = "1.3.6.1.4.1.99999.1"
 
 
-MAX_REQUESTS = 16  # the server stops itself after this many requests
+MAX_REQUESTS = 32  # the server stops itself after this many requests
 
 
 LIFETIME = 60.0  # ... or after this many seconds, whichever comes first

@@ -141,6 +141,11 @@ $Probes = @(
         Arguments = @('SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = N''adm_Group''')
     }
     [pscustomobject]@{
+        Id = 'sql:adm_Group.Name'
+        Method = 'sql-column'
+        Arguments = @('SELECT COUNT(*) FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = N''adm_Group'' AND COLUMN_NAME = N''Name''')
+    }
+    [pscustomobject]@{
         Id = 'sql:adm_Group.SubscriptionDBServerName'
         Method = 'sql-column'
         Arguments = @('SELECT COUNT(*) FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = N''adm_Group'' AND COLUMN_NAME = N''SubscriptionDBServerName''')
@@ -858,7 +863,7 @@ function Get-DrDataSource {
     }
 }
 
-$CatalogueSha256 = '8B21393FA2C094469FAD18413D8041D49314ECA62BA16458AC0A81563A2C8D62'
+$CatalogueSha256 = '798A85D0C2CBF0FAD37C752A0C757123B91724864FDAC58F1BC23C925D5A9652'
 $ResultSchema = 'drgen/lab-facts-v1'
 # Read by the shared helpers; the probe has no host instances or services of its own.
 $OptionalServices = @()

@@ -13,7 +13,8 @@
     (Enterprise SSO last, because host instances depend on it). The services are the real safety net:
     they are handled even when BizTalk WMI cannot be reached.
     It never starts or enables anything. A second run changes nothing. After a drill or failover the
-    registry keeps naming the DR SQL instances; that is accepted as dormant.
+    registry keeps naming the DR SQL instances; that is accepted as dormant. After a drill,
+    Reset-DrServer.ps1 does the same and also points the registry back at production.
 
 .EXAMPLE
     .\Disable-DrServer.ps1 -WhatIf
@@ -142,9 +143,10 @@ $AnswerFileServices = @(
 # SHA-256 of the data files these scripts read: they must be the reviewed ones.
 $AnswerFileSha256 = '8035B1684001BCE3996B6C32CC26B33470B0B7DD15AAC3F59ACE9FAD86ABAB65'
 $UpdateInfoSha256 = '4668BD0561C04B8FA81DC845F71D5A7AF4C7A1BD9255C01E8602688DFDFF4E90'
+$RearmInfoSha256 = '90DA78E218994FDB2B9D4516565B5760B9013E28392957EFD83FD3FD95415D48'
 $SecretServerSha256 = 'B566B7CD3DCA133EDE0D977177A602308D3C75140F4428F4DC16D5ABCA61390F'
 # Which render this is, as the drill results record it (drgen report).
-$BundleId = 'c1d90795c679c2b8b2c41c94077036bbf6b9c2a628df58dae52c6bba0b17839b'
+$BundleId = '7da701a62b76874772283ee335b88347e0aca78e3994c585f1fc82c9554ae4d2'
 $InventoryName = 'consolidated.yaml'
 # SHA-256 of what the inventory means (its model as canonical JSON).
 $InventorySha256 = 'dfaab582b8d067b19738a142072a028a840aed27cc16bb6e53f193424f722168'
@@ -1307,9 +1309,9 @@ try {
             Set-DrHostInstanceDisabled -Plan $plan -Disabled $true
         }
         catch {
-            # BizTalk WMI may be unreachable (SQL down): the services below are the
-            # real safety net, so they are disabled whatever happened here, and one
-            # instance failing does not leave the others enabled.
+            # BizTalk WMI may be unreachable (SQL down): the services are the real
+            # safety net, Disabled whatever happened here, and one instance
+            # failing does not leave the others enabled.
             Write-DrProblem -Message ('host instance {0}: {1}' -f $plan.HostName, $_.Exception.Message)
         }
     }

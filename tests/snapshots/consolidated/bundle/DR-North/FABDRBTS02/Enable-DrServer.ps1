@@ -22,7 +22,7 @@
          Other DR servers: the DR SSO database must name the DR master secret server before ENTSSO starts.
       4. Enable and start Enterprise SSO.
       5. Host instances: IsDisabled false; unless -NoStart, service startup type restored and started.
-      6. Unless -NoStart, IIS application pools of isolated hosts: autoStart on, started.
+      6. IIS application pools of isolated hosts: autoStart on, started; with -NoStart stopped, autoStart off.
       7. Rule Engine Update Service and BAM alerts where configured: enabled and (re)started.
     Each step checks first; a second run changes nothing, and an interrupted run can be run again
     (a pending WMI restart, and on the master secret server a pending ENTSSO restart after
@@ -42,8 +42,10 @@
 .PARAMETER NoStart
     Do everything but start processing (Ready): Enterprise SSO and the role services run, the host
     instances are enabled in BizTalk (IsDisabled false) but their Windows services stay Disabled and
-    stopped, and the IIS application pools stay stopped with autoStart off, so nothing can process
-    while the applications and DR bindings are applied. Run again without it to start.
+    stopped, and the IIS application pools of isolated hosts are stopped with autoStart off (also a
+    pool an application MSI created or re-created with autoStart on: run it again after the MSIs), so
+    nothing can process while the applications and DR bindings are applied. Run again without it to
+    start.
 
 .PARAMETER SkipVersionCheck
     Continue when the installed BizTalk product version is not the one in the inventory.
@@ -194,9 +196,10 @@ $AnswerFileServices = @(
 # SHA-256 of the data files these scripts read: they must be the reviewed ones.
 $AnswerFileSha256 = '8035B1684001BCE3996B6C32CC26B33470B0B7DD15AAC3F59ACE9FAD86ABAB65'
 $UpdateInfoSha256 = '4668BD0561C04B8FA81DC845F71D5A7AF4C7A1BD9255C01E8602688DFDFF4E90'
+$RearmInfoSha256 = '90DA78E218994FDB2B9D4516565B5760B9013E28392957EFD83FD3FD95415D48'
 $SecretServerSha256 = 'B566B7CD3DCA133EDE0D977177A602308D3C75140F4428F4DC16D5ABCA61390F'
 # Which render this is, as the drill results record it (drgen report).
-$BundleId = 'c1d90795c679c2b8b2c41c94077036bbf6b9c2a628df58dae52c6bba0b17839b'
+$BundleId = '7da701a62b76874772283ee335b88347e0aca78e3994c585f1fc82c9554ae4d2'
 $InventoryName = 'consolidated.yaml'
 # SHA-256 of what the inventory means (its model as canonical JSON).
 $InventorySha256 = 'dfaab582b8d067b19738a142072a028a840aed27cc16bb6e53f193424f722168'
@@ -1664,7 +1667,7 @@ function Restart-DrWmi {
         Write-DrChanged -Message 'WMI restarted'
     }
     elseif (-not $WhatIfPreference) {
-        throw 'The WMI restart was declined; BizTalk WMI may still use the production names.'
+        throw 'The WMI restart was declined; BizTalk WMI may still use the database names from before UpdateRegistry.vbs.'
     }
 }
 
@@ -1987,6 +1990,7 @@ function Write-DrRemainingSteps {
     if ($NoStart) {
         Write-Host 'Ready, not processing. Next (Microsoft: "How to Restore Applications and Enable Processing"):'
         Write-Host '   - install the application MSIs on each server and import the DR bindings on one server;'
+        Write-Host '   - an MSI may (re)create an IIS application pool with autoStart on: run Enable-DrServer.ps1 -NoStart again, which stops it and turns autoStart off;'
         Write-Host '   - then run Enable-DrServer.ps1 again without -NoStart on every DR server;'
         Write-Host '   - then enable receive locations and send ports.'
         return
@@ -2040,10 +2044,23 @@ try {
             }
         }
         if (($AppPools.Count -gt 0) -and -not $NoStart) {
-            # Ready leaves them stopped and not auto-started, as prepared.
             Write-DrStep -Message 'IIS application pools of isolated hosts'
             foreach ($pool in $AppPools) {
                 Set-DrAppPool -Name $pool -Running $true
+            }
+        }
+        elseif ($AppPools.Count -gt 0) {
+            # Ready: stopped with autoStart off, as prepared, even when an application
+            # MSI installed since Initialize-DrServer.ps1 (re)created a pool with
+            # autoStart on. One pool that fails does not leave the others running.
+            Write-DrStep -Message 'IIS application pools of isolated hosts (Ready: stopped, autoStart off)'
+            foreach ($pool in $AppPools) {
+                try {
+                    Set-DrAppPool -Name $pool -Running $false
+                }
+                catch {
+                    Write-DrProblem -Message ('application pool {0}: {1}' -f $pool, $_.Exception.Message)
+                }
             }
         }
         Write-DrStep -Message 'Other BizTalk services'

@@ -167,9 +167,10 @@ $AnswerFileServices = @(
 # SHA-256 of the data files these scripts read: they must be the reviewed ones.
 $AnswerFileSha256 = '8035B1684001BCE3996B6C32CC26B33470B0B7DD15AAC3F59ACE9FAD86ABAB65'
 $UpdateInfoSha256 = '4668BD0561C04B8FA81DC845F71D5A7AF4C7A1BD9255C01E8602688DFDFF4E90'
+$RearmInfoSha256 = '90DA78E218994FDB2B9D4516565B5760B9013E28392957EFD83FD3FD95415D48'
 $SecretServerSha256 = 'B566B7CD3DCA133EDE0D977177A602308D3C75140F4428F4DC16D5ABCA61390F'
 # Which render this is, as the drill results record it (drgen report).
-$BundleId = 'c1d90795c679c2b8b2c41c94077036bbf6b9c2a628df58dae52c6bba0b17839b'
+$BundleId = '7da701a62b76874772283ee335b88347e0aca78e3994c585f1fc82c9554ae4d2'
 $InventoryName = 'consolidated.yaml'
 # SHA-256 of what the inventory means (its model as canonical JSON).
 $InventorySha256 = 'dfaab582b8d067b19738a142072a028a840aed27cc16bb6e53f193424f722168'

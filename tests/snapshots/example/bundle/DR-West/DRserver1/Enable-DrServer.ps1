@@ -22,7 +22,7 @@
          Other DR servers: the DR SSO database must name the DR master secret server before ENTSSO starts.
       4. Enable and start Enterprise SSO.
       5. Host instances: IsDisabled false; unless -NoStart, service startup type restored and started.
-      6. Unless -NoStart, IIS application pools of isolated hosts: autoStart on, started.
+      6. IIS application pools of isolated hosts: autoStart on, started; with -NoStart stopped, autoStart off.
       7. Rule Engine Update Service and BAM alerts where configured: enabled and (re)started.
     Each step checks first; a second run changes nothing, and an interrupted run can be run again
     (a pending WMI restart, and on the master secret server a pending ENTSSO restart after
@@ -42,8 +42,10 @@
 .PARAMETER NoStart
     Do everything but start processing (Ready): Enterprise SSO and the role services run, the host
     instances are enabled in BizTalk (IsDisabled false) but their Windows services stay Disabled and
-    stopped, and the IIS application pools stay stopped with autoStart off, so nothing can process
-    while the applications and DR bindings are applied. Run again without it to start.
+    stopped, and the IIS application pools of isolated hosts are stopped with autoStart off (also a
+    pool an application MSI created or re-created with autoStart on: run it again after the MSIs), so
+    nothing can process while the applications and DR bindings are applied. Run again without it to
+    start.
 
 .PARAMETER SkipVersionCheck
     Continue when the installed BizTalk product version is not the one in the inventory.
@@ -186,9 +188,10 @@ $AnswerFileServices = @(
 # SHA-256 of the data files these scripts read: they must be the reviewed ones.
 $AnswerFileSha256 = 'F7FA611B98BA52DFCF3919B419F0B17B07E528939C96B78679134F5D5781FEC5'
 $UpdateInfoSha256 = 'DFF73E836FC9CF2A1E03E43042F7BC5F104050F610C8FFCFEDAE40EE7926C3ED'
+$RearmInfoSha256 = '11781E84BB6CED5603FF9D389254454ABF381C9DD168B8C1F11273659B21775F'
 $SecretServerSha256 = 'B3F0BBFB3C04BD5DE8239BFB72A50045DA152509E438BA5E7CD6F858EB7366AC'
 # Which render this is, as the drill results record it (drgen report).
-$BundleId = '2271bdf05d479846f027dfaef347e7e556f191637c0b748a9b54ff9bec7ca824'
+$BundleId = 'f3dd59c0a7fe887109f90ca24e9b1a802766463da18896ea8a5baab002025a21'
 $InventoryName = 'example.yaml'
 # SHA-256 of what the inventory means (its model as canonical JSON).
 $InventorySha256 = 'c6bd43d17c190cb8d857d9f112f1156ba69710fd9a363da056f63ffe933ad604'
@@ -1656,7 +1659,7 @@ function Restart-DrWmi {
         Write-DrChanged -Message 'WMI restarted'
     }
     elseif (-not $WhatIfPreference) {
-        throw 'The WMI restart was declined; BizTalk WMI may still use the production names.'
+        throw 'The WMI restart was declined; BizTalk WMI may still use the database names from before UpdateRegistry.vbs.'
     }
 }
 
@@ -1979,6 +1982,7 @@ function Write-DrRemainingSteps {
     if ($NoStart) {
         Write-Host 'Ready, not processing. Next (Microsoft: "How to Restore Applications and Enable Processing"):'
         Write-Host '   - install the application MSIs on each server and import the DR bindings on one server;'
+        Write-Host '   - an MSI may (re)create an IIS application pool with autoStart on: run Enable-DrServer.ps1 -NoStart again, which stops it and turns autoStart off;'
         Write-Host '   - then run Enable-DrServer.ps1 again without -NoStart on every DR server;'
         Write-Host '   - then enable receive locations and send ports.'
         return
@@ -2032,10 +2036,23 @@ try {
             }
         }
         if (($AppPools.Count -gt 0) -and -not $NoStart) {
-            # Ready leaves them stopped and not auto-started, as prepared.
             Write-DrStep -Message 'IIS application pools of isolated hosts'
             foreach ($pool in $AppPools) {
                 Set-DrAppPool -Name $pool -Running $true
+            }
+        }
+        elseif ($AppPools.Count -gt 0) {
+            # Ready: stopped with autoStart off, as prepared, even when an application
+            # MSI installed since Initialize-DrServer.ps1 (re)created a pool with
+            # autoStart on. One pool that fails does not leave the others running.
+            Write-DrStep -Message 'IIS application pools of isolated hosts (Ready: stopped, autoStart off)'
+            foreach ($pool in $AppPools) {
+                try {
+                    Set-DrAppPool -Name $pool -Running $false
+                }
+                catch {
+                    Write-DrProblem -Message ('application pool {0}: {1}' -f $pool, $_.Exception.Message)
+                }
             }
         }
         Write-DrStep -Message 'Other BizTalk services'

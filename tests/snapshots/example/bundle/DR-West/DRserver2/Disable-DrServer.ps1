@@ -13,7 +13,8 @@
     (Enterprise SSO last, because host instances depend on it). The services are the real safety net:
     they are handled even when BizTalk WMI cannot be reached.
     It never starts or enables anything. A second run changes nothing. After a drill or failover the
-    registry keeps naming the DR SQL instances; that is accepted as dormant.
+    registry keeps naming the DR SQL instances; that is accepted as dormant. After a drill,
+    Reset-DrServer.ps1 does the same and also points the registry back at production.
 
 .EXAMPLE
     .\Disable-DrServer.ps1 -WhatIf
@@ -134,9 +135,10 @@ $AnswerFileServices = @(
 # SHA-256 of the data files these scripts read: they must be the reviewed ones.
 $AnswerFileSha256 = 'F7FA611B98BA52DFCF3919B419F0B17B07E528939C96B78679134F5D5781FEC5'
 $UpdateInfoSha256 = 'DFF73E836FC9CF2A1E03E43042F7BC5F104050F610C8FFCFEDAE40EE7926C3ED'
+$RearmInfoSha256 = '11781E84BB6CED5603FF9D389254454ABF381C9DD168B8C1F11273659B21775F'
 $SecretServerSha256 = 'B3F0BBFB3C04BD5DE8239BFB72A50045DA152509E438BA5E7CD6F858EB7366AC'
 # Which render this is, as the drill results record it (drgen report).
-$BundleId = '2271bdf05d479846f027dfaef347e7e556f191637c0b748a9b54ff9bec7ca824'
+$BundleId = 'f3dd59c0a7fe887109f90ca24e9b1a802766463da18896ea8a5baab002025a21'
 $InventoryName = 'example.yaml'
 # SHA-256 of what the inventory means (its model as canonical JSON).
 $InventorySha256 = 'c6bd43d17c190cb8d857d9f112f1156ba69710fd9a363da056f63ffe933ad604'
@@ -1299,9 +1301,9 @@ try {
             Set-DrHostInstanceDisabled -Plan $plan -Disabled $true
         }
         catch {
-            # BizTalk WMI may be unreachable (SQL down): the services below are the
-            # real safety net, so they are disabled whatever happened here, and one
-            # instance failing does not leave the others enabled.
+            # BizTalk WMI may be unreachable (SQL down): the services are the real
+            # safety net, Disabled whatever happened here, and one instance
+            # failing does not leave the others enabled.
             Write-DrProblem -Message ('host instance {0}: {1}' -f $plan.HostName, $_.Exception.Message)
         }
     }
