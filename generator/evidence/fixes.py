@@ -113,6 +113,12 @@ CHECK_FIXES: Final[Mapping[str, Fix]] = MappingProxyType(
             "Initialize-DrServer.ps1.",
             ready=_enable_again("{0}\\{1}"),
         ),
+        "wmi:restart-pending": Fix(
+            "UpdateRegistry.vbs ran on {server} but the WMI restart after it did "
+            "not finish, so BizTalk WMI may read the old database names: run "
+            "Reset-DrServer.ps1 again after a drill, or Enable-DrServer.ps1 again "
+            "during a failover; either finishes the restart first.",
+        ),
         "host-instance:{0}:installed": Fix(
             "Run Initialize-DrServer.ps1 on {server}: it maps and installs host "
             "instance {0} (a host added in production since needs the inventory "

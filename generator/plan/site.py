@@ -1,9 +1,9 @@
 """Pure planning: what the DR site should be, decided once from one inventory.
 
 Every decision an output shows is taken here or in a module this one owns:
-``server_plan`` (what each DR server gets), ``databases`` (what the reference
+``servers`` (what each DR server gets), ``databases`` (what the reference
 updates must change), ``mapping`` (where each host instance goes and the load
-each DR server takes) and ``artifact_plan`` (which file gets which context).
+each DR server takes) and ``artifacts`` (which file gets which context).
 Templates and reports only print the resulting ``Plan``. ``build_plan`` runs the
 domain rules first and raises ``PlanError`` with every located problem.
 """

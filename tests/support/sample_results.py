@@ -117,6 +117,11 @@ def state_checks(
     mgmt = site.dr_mgmt if failed_over else site.production_mgmt
     rows = [
         check(
+            "wmi:restart-pending",
+            "WMI restart pending (UpdateRegistry.vbs ran, WMI not restarted)",
+            "none",
+        ),
+        check(
             "registry:management-server",
             "management database server (registry)",
             mgmt.server,

@@ -115,6 +115,10 @@ $LogFolder = Join-Path -Path $PSScriptRoot -ChildPath 'logs'
 # WMI restart) lives outside the bundle: a newly copied bundle must not forget it.
 $StateFolder = Join-Path -Path $env:ProgramData -ChildPath 'drgen-state'
 $StartupStateFile = Join-Path -Path $StateFolder -ChildPath 'previous-startup-types.json'
+# Written before UpdateRegistry.vbs runs, removed once WMI was restarted after it
+# (Enable-DrServer.ps1, Reset-DrServer.ps1): while it exists, BizTalk WMI may still
+# read the database names from before. Every script's end-state checks report it.
+$WmiRestartMarker = Join-Path -Path $StateFolder -ChildPath 'wmi-restart-pending'
 # Where older bundles kept the same record: a 'state' folder beside the script. It is
 # never read (a re-copied bundle may carry another server's); Read-DrStartupState
 # reports it when the record above is missing.

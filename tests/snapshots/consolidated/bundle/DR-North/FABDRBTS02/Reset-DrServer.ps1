@@ -174,7 +174,7 @@ $UpdateInfoSha256 = '4668BD0561C04B8FA81DC845F71D5A7AF4C7A1BD9255C01E8602688DFDF
 $RearmInfoSha256 = '90DA78E218994FDB2B9D4516565B5760B9013E28392957EFD83FD3FD95415D48'
 $SecretServerSha256 = 'B566B7CD3DCA133EDE0D977177A602308D3C75140F4428F4DC16D5ABCA61390F'
 # Which render this is, as the drill results record it (drgen report).
-$BundleId = '7da701a62b76874772283ee335b88347e0aca78e3994c585f1fc82c9554ae4d2'
+$BundleId = '4972376b84a0af65bdfde6d1c02331ef1a8a798d753b9889d7954fd6725cf0f3'
 $InventoryName = 'consolidated.yaml'
 # SHA-256 of what the inventory means (its model as canonical JSON).
 $InventorySha256 = 'dfaab582b8d067b19738a142072a028a840aed27cc16bb6e53f193424f722168'
@@ -223,6 +223,10 @@ $LogFolder = Join-Path -Path $PSScriptRoot -ChildPath 'logs'
 # WMI restart) lives outside the bundle: a newly copied bundle must not forget it.
 $StateFolder = Join-Path -Path $env:ProgramData -ChildPath 'drgen-state'
 $StartupStateFile = Join-Path -Path $StateFolder -ChildPath 'previous-startup-types.json'
+# Written before UpdateRegistry.vbs runs, removed once WMI was restarted after it
+# (Enable-DrServer.ps1, Reset-DrServer.ps1): while it exists, BizTalk WMI may still
+# read the database names from before. Every script's end-state checks report it.
+$WmiRestartMarker = Join-Path -Path $StateFolder -ChildPath 'wmi-restart-pending'
 # Where older bundles kept the same record: a 'state' folder beside the script. It is
 # never read (a re-copied bundle may carry another server's); Read-DrStartupState
 # reports it when the record above is missing.
@@ -1179,6 +1183,14 @@ function Get-DrStateReport {
         $mgmtServer = $DrMgmtServer
         $mgmtDatabase = $DrMgmtDatabase
     }
+    # UpdateRegistry.vbs ran and the WMI restart after it did not finish (cut off or
+    # declined): BizTalk WMI may still read the old database names, whatever the
+    # registry says now. Enable-DrServer.ps1 and Reset-DrServer.ps1 finish it.
+    $wmiRestart = 'none'
+    if (Test-Path -LiteralPath $WmiRestartMarker -PathType Leaf) {
+        $wmiRestart = 'pending'
+    }
+    Add-DrCheck -Results $results -Id 'wmi:restart-pending' -Check 'WMI restart pending (UpdateRegistry.vbs ran, WMI not restarted)' -Expected 'none' -Actual $wmiRestart
     Add-DrCheck -Results $results -Id 'registry:management-server' -Check 'management database server (registry)' -Expected $mgmtServer -Actual $actualServer
     $actualDatabase = [string](Get-DrRegistryValue -Path $AdminRegistryKey -Name 'MgmtDBName')
     Add-DrCheck -Results $results -Id 'registry:management-database' -Check 'management database name (registry)' -Expected $mgmtDatabase -Actual $actualDatabase
@@ -1329,9 +1341,6 @@ $SiteFolder = Split-Path -Path $PSScriptRoot -Parent
 # UpdateDatabase.vbs (it would write into the running production group's databases).
 $RearmInfoName = 'UpdateInfo-Rearm.xml'
 $RearmInfoPath = Join-Path -Path $SiteFolder -ChildPath $RearmInfoName
-# The marker Enable-DrServer.ps1 writes too: a WMI restart that either script left
-# pending is done by the next run of either.
-$WmiRestartMarker = Join-Path -Path $StateFolder -ChildPath 'wmi-restart-pending'
 
 function Assert-DrPreflight {
     Write-DrStep -Message 'Pre-flight checks'
@@ -1425,10 +1434,31 @@ function Get-DrPendingRegistryReferences {
     }
 }
 
+function Remove-DrLeftoverRearmCopy {
+    # A copy an earlier run left beside UpdateDatabase.vbs when it was cut off while
+    # cscript ran (power loss: its finally never ran). Removed whatever this run does
+    # next, since UpdateDatabase.vbs must never run with it. Low impact: removing
+    # drgen's own copy asks only under -Confirm.
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Low')]
+    param()
+    $leftover = Join-Path -Path (Get-DrRestoreFolder) -ChildPath $RearmInfoName
+    if (-not (Test-Path -LiteralPath $leftover -PathType Leaf)) {
+        return
+    }
+    if ($PSCmdlet.ShouldProcess($leftover, 'Remove the copy an interrupted run left in the restore folder')) {
+        Remove-Item -LiteralPath $leftover -Force -Confirm:$false
+        Write-DrChanged -Message ('removed {0}, left in the restore folder by an interrupted run' -f $leftover)
+    }
+    elseif (-not $WhatIfPreference) {
+        Write-DrProblem -Message ('{0} was kept: remove it by hand; it must not stay in the restore folder.' -f $leftover)
+    }
+}
+
 function Update-DrRegistryToProduction {
     [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]
     param()
     Write-DrStep -Message ('Point the registry back at production (UpdateRegistry.vbs with {0})' -f $RearmInfoName)
+    Remove-DrLeftoverRearmCopy
     $pending = @(Get-DrPendingRegistryReferences)
     if ($pending.Count -eq 0) {
         Write-DrInPlace -Message 'no checked registry reference names a DR SQL instance'

@@ -162,7 +162,7 @@ $UpdateInfoSha256 = 'DFF73E836FC9CF2A1E03E43042F7BC5F104050F610C8FFCFEDAE40EE792
 $RearmInfoSha256 = '11781E84BB6CED5603FF9D389254454ABF381C9DD168B8C1F11273659B21775F'
 $SecretServerSha256 = 'B3F0BBFB3C04BD5DE8239BFB72A50045DA152509E438BA5E7CD6F858EB7366AC'
 # Which render this is, as the drill results record it (drgen report).
-$BundleId = 'f3dd59c0a7fe887109f90ca24e9b1a802766463da18896ea8a5baab002025a21'
+$BundleId = '8052c0acc413fc668fff985dfef86119aa0089bd87247620542082f3389e5aa5'
 $InventoryName = 'example.yaml'
 # SHA-256 of what the inventory means (its model as canonical JSON).
 $InventorySha256 = 'c6bd43d17c190cb8d857d9f112f1156ba69710fd9a363da056f63ffe933ad604'
@@ -211,6 +211,10 @@ $LogFolder = Join-Path -Path $PSScriptRoot -ChildPath 'logs'
 # WMI restart) lives outside the bundle: a newly copied bundle must not forget it.
 $StateFolder = Join-Path -Path $env:ProgramData -ChildPath 'drgen-state'
 $StartupStateFile = Join-Path -Path $StateFolder -ChildPath 'previous-startup-types.json'
+# Written before UpdateRegistry.vbs runs, removed once WMI was restarted after it
+# (Enable-DrServer.ps1, Reset-DrServer.ps1): while it exists, BizTalk WMI may still
+# read the database names from before. Every script's end-state checks report it.
+$WmiRestartMarker = Join-Path -Path $StateFolder -ChildPath 'wmi-restart-pending'
 # Where older bundles kept the same record: a 'state' folder beside the script. It is
 # never read (a re-copied bundle may carry another server's); Read-DrStartupState
 # reports it when the record above is missing.
@@ -1169,6 +1173,14 @@ function Get-DrStateReport {
         $mgmtServer = $DrMgmtServer
         $mgmtDatabase = $DrMgmtDatabase
     }
+    # UpdateRegistry.vbs ran and the WMI restart after it did not finish (cut off or
+    # declined): BizTalk WMI may still read the old database names, whatever the
+    # registry says now. Enable-DrServer.ps1 and Reset-DrServer.ps1 finish it.
+    $wmiRestart = 'none'
+    if (Test-Path -LiteralPath $WmiRestartMarker -PathType Leaf) {
+        $wmiRestart = 'pending'
+    }
+    Add-DrCheck -Results $results -Id 'wmi:restart-pending' -Check 'WMI restart pending (UpdateRegistry.vbs ran, WMI not restarted)' -Expected 'none' -Actual $wmiRestart
     Add-DrCheck -Results $results -Id 'registry:management-server' -Check 'management database server (registry)' -Expected $mgmtServer -Actual $actualServer
     $actualDatabase = [string](Get-DrRegistryValue -Path $AdminRegistryKey -Name 'MgmtDBName')
     Add-DrCheck -Results $results -Id 'registry:management-database' -Check 'management database name (registry)' -Expected $mgmtDatabase -Actual $actualDatabase
@@ -1378,6 +1390,12 @@ function New-DrPrivateFolder {
 function Assert-DrPreflight {
     Write-DrStep -Message 'Pre-flight checks'
     Assert-DrBizTalkInstalled -SkipVersionCheck:$SkipVersionCheck
+    # Host instances are created through BizTalk WMI, which reads the database names
+    # of the last WMI start: with a restart pending it may read the DR copies.
+    if (Test-Path -LiteralPath $WmiRestartMarker -PathType Leaf) {
+        throw ('A WMI restart after UpdateRegistry.vbs is pending ({0}): run Reset-DrServer.ps1 again after a drill (Enable-DrServer.ps1 during a failover); it finishes the restart first. Nothing was changed.' -f $WmiRestartMarker)
+    }
+    Write-DrInPlace -Message 'no WMI restart pending'
     $configExe = Join-Path -Path (Get-DrInstallPath) -ChildPath 'Configuration.exe'
     if (-not (Test-Path -LiteralPath $configExe -PathType Leaf)) {
         throw ('Configuration.exe not found at {0} (BTSINSTALLPATH or the default BizTalk {1} folder).' -f $configExe, $BizTalkVersion)
