@@ -74,13 +74,19 @@ case "$command" in
     setup
     exec "$VENV/bin/drgen" "$@"
     ;;
+  regen)
+    # Every golden file (schemas, lab-facts sample, sample results, command
+    # outputs, snapshots, screenshots), in order: tools/regen.py.
+    setup
+    exec "$VENV/bin/python" -m tools.regen "$@"
+    ;;
   screenshots)
     # The README's PNGs, from the example, in headless Chromium (apt-get install chromium).
     setup
     exec "$VENV/bin/python" docs/screenshots.py "$@"
     ;;
   *)
-    echo "usage: ./drgen.sh render [drgen render options] | test [pytest options] | bench [--quick] | screenshots [--out DIR] | drgen ARGS" >&2
+    echo "usage: ./drgen.sh render [drgen render options] | test [pytest options] | bench [--quick] | regen [--no-screenshots] | screenshots [--out DIR] | drgen ARGS" >&2
     exit 2
     ;;
 esac

@@ -1,0 +1,1 @@
+"""Developer tools (not part of drgen): tools/regen.py is ./drgen.sh regen."""
