@@ -2,13 +2,15 @@
 
 The expected texts in tests/data/cli/ are reviewed like snapshots; each is also
 checked against the Plan it shows, so a wrong but stable output fails too.
-Regenerate them with ``python -m tests.support.command_outputs`` and review the
-diff.
+Regenerate them with the other golden files (``./drgen.sh regen``, which runs
+tests/support/command_outputs.py) and review the diff.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from typer.testing import CliRunner
 from generator import api
 from generator.cli.app import app
 from tests.support.command_outputs import EXPECTED, outputs, workspace
+from tests.support.golden import REGEN, stale
 from tests.support.paths import EXAMPLES, INVENTORIES
 
 
@@ -43,7 +46,18 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 )
 def test_exact_output_on_the_examples(printed: dict[str, str], name: str) -> None:
     expected = (EXPECTED / name).read_text(encoding="utf-8")
-    assert printed[name] == expected
+    assert printed[name] == expected, stale(f"tests/data/cli/{name}")
+
+
+def test_a_stale_expected_output_fails_naming_regen(
+    printed: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(EXPECTED, tmp_path, dirs_exist_ok=True)
+    stale_copy = tmp_path / "plan.stdout.txt"
+    stale_copy.write_text(stale_copy.read_text("utf-8") + "an old line\n", "utf-8")
+    monkeypatch.setattr(f"{__name__}.EXPECTED", tmp_path)
+    with pytest.raises(AssertionError, match=re.escape(REGEN)):
+        test_exact_output_on_the_examples(printed, "plan.stdout.txt")
 
 
 def test_validate_output_says_what_the_checks_found(printed: dict[str, str]) -> None:

@@ -4,6 +4,7 @@ wrong."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -25,17 +26,28 @@ from generator.inventory.model import schema_text
 from generator.inventory.validation import parse_inventory
 from tests.support.discoveries import simulated
 from tests.support.discovery_files import REAL, dump, located, write_json
+from tests.support.golden import REGEN, stale
 from tests.support.paths import EXAMPLES, INVENTORIES, ROOT
+
+SCHEMA_PATH = ROOT / "schema" / SCHEMA_FILE
 
 # ------------------------------------------------------------ the model and its schema
 
 
 def test_committed_discovery_schema_matches_the_model() -> None:
-    path = ROOT / "schema" / SCHEMA_FILE
-    assert path.read_text(encoding="utf-8") == schema_text(json_schema()), (
-        "schema/drgen-discovery-v1.schema.json is stale: regenerate it with "
-        "generator.discovery.model.json_schema (see docs/discovery.md)"
+    assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_text(json_schema()), stale(
+        f"schema/{SCHEMA_FILE}"
     )
+
+
+def test_a_stale_discovery_schema_fails_naming_regen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stale_copy = tmp_path / SCHEMA_FILE
+    stale_copy.write_text(SCHEMA_PATH.read_text(encoding="utf-8") + "\n", "utf-8")
+    monkeypatch.setattr(f"{__name__}.SCHEMA_PATH", stale_copy)
+    with pytest.raises(AssertionError, match=re.escape(REGEN)):
+        test_committed_discovery_schema_matches_the_model()
 
 
 def test_schema_pins_the_schema_id_and_tolerates_unknown_keys() -> None:

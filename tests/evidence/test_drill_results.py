@@ -34,6 +34,7 @@ from generator.inventory.model import schema_text
 from generator.plan.labprobe import catalogue_sha256
 from generator.render.environment import make_environment
 from tests.support import pwsh_oracle as ps
+from tests.support.golden import REGEN, stale
 from tests.support.paths import EXAMPLES, ROOT
 from tests.support.ps_shapes import written_shape
 from tests.support.pwsh_oracle import node_text as text
@@ -358,16 +359,23 @@ def test_the_sample_checks_use_the_scripts_ids(all_artifacts, plans) -> None:
 
 
 def test_the_committed_schema_is_the_models() -> None:
-    assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_text(json_schema()), (
-        f"schema/{SCHEMA_FILE} is stale: run .venv/bin/python -c "
-        "'from generator.evidence.results import json_schema; "
-        "from generator.inventory.model import schema_text; "
-        'print(schema_text(json_schema()), end="")\' > schema/' + SCHEMA_FILE
+    assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_text(json_schema()), stale(
+        f"schema/{SCHEMA_FILE}"
     )
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
     assert schema["properties"]["schema"]["const"] == RESULT_SCHEMA
     assert set(schema["required"]) == set(schema["properties"])
+
+
+def test_a_stale_result_schema_fails_naming_regen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stale_copy = tmp_path / SCHEMA_FILE
+    stale_copy.write_text(SCHEMA_PATH.read_text(encoding="utf-8") + "\n", "utf-8")
+    monkeypatch.setattr(f"{__name__}.SCHEMA_PATH", stale_copy)
+    with pytest.raises(AssertionError, match=re.escape(REGEN)):
+        test_the_committed_schema_is_the_models()
 
 
 def sample() -> dict[str, Any]:

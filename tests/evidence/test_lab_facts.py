@@ -32,6 +32,7 @@ from generator.plan.labprobe import (
     probe_items,
 )
 from tests.support.examples import examples
+from tests.support.golden import REGEN
 from tests.support.lab_facts_sample import (
     _DISPLAYDB,
     LAB_FACTS,
@@ -62,6 +63,20 @@ def test_sample_matches_the_current_catalogue() -> None:
     ids = [item["id"] for item in sample["results"]]
     assert ids == [item.id for item in probe_items(SAMPLE_VERSION)], REGENERATE
     assert SAMPLE.read_text(encoding="utf-8") == sample_text(build_sample()), REGENERATE
+
+
+def test_a_stale_sample_fails_naming_regen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counter-test: a sample of another catalogue fails, naming the command."""
+    stale_copy = tmp_path / SAMPLE.name
+    document = load_sample()
+    document["catalogue"] = "0" * 64
+    stale_copy.write_text(sample_text(document), encoding="utf-8")
+    monkeypatch.setattr("tests.support.lab_facts_sample.SAMPLE", stale_copy)
+    monkeypatch.setattr(f"{__name__}.SAMPLE", stale_copy)
+    with pytest.raises(AssertionError, match=re.escape(REGEN)):
+        test_sample_matches_the_current_catalogue()
 
 
 def test_sample_is_realistic() -> None:

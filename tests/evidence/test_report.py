@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import shutil
 from datetime import timedelta
 from pathlib import Path, PurePosixPath
 
@@ -23,6 +24,7 @@ from generator.evidence.results import (
     read_result,
     result_files,
 )
+from tests.support.golden import REGEN, stale
 from tests.support.paths import DATA, INVENTORIES
 from tests.support.readiness import drop, expectation, judge, loaded, pick, with_update
 from tests.support.report_page import XHTML, local, page, parse_page, words
@@ -308,22 +310,16 @@ def test_cli_bad_input_writes_nothing(
 
 
 def test_the_committed_samples_are_what_the_generator_writes() -> None:
-    """Regenerate with `.venv/bin/python -m tests.support.sample_results` after a
-    template, catalogue, inventory or version change (the bundle id moves with
-    them)."""
+    """Stale after a template, catalogue, inventory or version change (the bundle
+    id moves with them): `./drgen.sh regen` rewrites them."""
     made = sample_files()
     committed = {
         PurePosixPath(p.relative_to(SAMPLES).as_posix()): p.read_text(encoding="utf-8")
         for p in SAMPLES.rglob("*.json")
     }
-    assert sorted(committed) == sorted(made), (
-        "run: .venv/bin/python -m tests.support.sample_results"
-    )
+    assert sorted(committed) == sorted(made), stale("the list of examples/results/")
     for path, text in made.items():
-        assert committed[path] == text, (
-            f"examples/results/{path} is stale: "
-            "run .venv/bin/python -m tests.support.sample_results"
-        )
+        assert committed[path] == text, stale(f"examples/results/{path}")
 
 
 def test_the_samples_come_from_the_current_render(plans) -> None:
@@ -332,9 +328,7 @@ def test_the_samples_come_from_the_current_render(plans) -> None:
         committed = [Loaded(p, read_result(p)) for p in result_files([SAMPLES / stem])]
         ids = {each.result.bundle_id for each in committed}
         # One result of the example is from an older bundle on purpose.
-        assert ids - {OLD_BUNDLE_ID} == {current}, (
-            "run .venv/bin/python -m tests.support.sample_results"
-        )
+        assert ids - {OLD_BUNDLE_ID} == {current}, stale(f"examples/results/{stem}")
         assert (OLD_BUNDLE_ID in ids) == (stem == "example")
         for each in committed:
             assert each.result.inventory == plans[stem].inventory_name
@@ -344,3 +338,22 @@ def test_the_samples_come_from_the_current_render(plans) -> None:
                 f"{each.result.script}-{each.result.computer}-{stamp}.json"
             )
             assert each.result.finished <= SAMPLE_NOW
+
+
+def test_stale_samples_fail_naming_regen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, plans
+) -> None:
+    """Counter-test: samples of another render (another bundle id) fail both
+    comparisons, saying which command rewrites them."""
+    copy = tmp_path / "results"
+    shutil.copytree(SAMPLES, copy)
+    (first, *_) = sorted((copy / "consolidated").glob("*.json"))
+    current = expectation(plans["consolidated"]).bundle_id
+    text = first.read_text(encoding="utf-8")
+    assert current in text
+    first.write_text(text.replace(current, "0" * 64), encoding="utf-8")
+    monkeypatch.setattr(f"{__name__}.SAMPLES", copy)
+    with pytest.raises(AssertionError, match=re.escape(REGEN)):
+        test_the_committed_samples_are_what_the_generator_writes()
+    with pytest.raises(AssertionError, match=re.escape(REGEN)):
+        test_the_samples_come_from_the_current_render(plans)

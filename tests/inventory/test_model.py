@@ -19,6 +19,7 @@ from generator.inventory.model import (
     schema_text,
 )
 from generator.inventory.validation import parse_inventory
+from tests.support.golden import REGEN, stale
 from tests.support.paths import EXAMPLES, INVENTORIES, ROOT
 
 SCHEMA_PATH = ROOT / "schema" / SCHEMA_FILE
@@ -479,9 +480,8 @@ def test_diagnostics_print_on_one_line_whatever_the_value(example_text: str) -> 
 
 
 def test_committed_schema_matches_the_model() -> None:
-    assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_text(json_schema()), (
-        "schema/drgen-v1.schema.json is stale: run "
-        "`.venv/bin/drgen schema > schema/drgen-v1.schema.json`"
+    assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_text(json_schema()), stale(
+        f"schema/{SCHEMA_FILE}"
     )
 
 
@@ -523,7 +523,23 @@ def test_schema_command_prints_the_committed_schema(runner) -> None:
 
     result = runner.invoke(app, ["schema"])
     assert result.exit_code == 0
-    assert result.stdout == SCHEMA_PATH.read_text(encoding="utf-8")
+    assert result.stdout == SCHEMA_PATH.read_text(encoding="utf-8"), stale(
+        f"schema/{SCHEMA_FILE}"
+    )
+
+
+def test_a_stale_schema_fails_naming_regen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runner
+) -> None:
+    """Counter-test: both comparisons with the committed schema fail on a stale
+    copy, and say which command rewrites it."""
+    stale_copy = tmp_path / SCHEMA_FILE
+    stale_copy.write_text(SCHEMA_PATH.read_text(encoding="utf-8") + "\n", "utf-8")
+    monkeypatch.setattr(f"{__name__}.SCHEMA_PATH", stale_copy)
+    with pytest.raises(AssertionError, match=re.escape(REGEN)):
+        test_committed_schema_matches_the_model()
+    with pytest.raises(AssertionError, match=re.escape(REGEN)):
+        test_schema_command_prints_the_committed_schema(runner)
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 """The exact output of ``drgen validate`` and ``drgen plan`` on the examples,
 committed in tests/data/cli/ and reviewed like snapshots. Rewrite them from the
-current code (and review the diff) with::
+current code (and review the diff) with the other golden files, ``./drgen.sh
+regen``, which runs::
 
     .venv/bin/python -m tests.support.command_outputs
 """

@@ -2,6 +2,8 @@
 
     .venv/bin/python -m tests.support.sample_results     # rewrites examples/results/
 
+(``./drgen.sh regen`` runs it with the other golden files.)
+
 They are synthesized here, by Python, not written by a script on a server:
 what Test-DrServer.ps1 and Test-DrBundle.ps1 would write for the two example
 inventories. Two things say so without a key the scripts do not write: the
