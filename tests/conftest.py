@@ -25,11 +25,6 @@ from tests.support.tools import require_tool
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
-# Imported by name from here by tests/runbook/test_runbook.py and
-# test_runbook_html.py (rewritten on another branch); other modules import them
-# from tests.support.
-__all__ = ["EXAMPLES", "INVENTORIES"]
-
 # Hypothesis: the full number of examples under CI=true, fewer locally
 # (tests/support/examples.py). The example database stays in .hypothesis/: it
 # writes each example atomically, and a test runs on one xdist worker at a time.
