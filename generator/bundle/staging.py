@@ -12,7 +12,7 @@ after every bundle of the run is staged. A failure removes the staging folders
 and leaves ``OUT`` as it was.
 
 ``bundle.build_bundle`` (everything in memory) stays for ``plan``, ``render
---check`` and the tests; ``tests/test_output.py`` requires both to give the
+--check`` and the tests; ``tests/bundle/test_output.py`` requires both to give the
 same bytes.
 """
 

@@ -6,9 +6,9 @@ A member a script reads or calls (``$service.Status``, ``$list.Add(...)``,
 ``wmi.py``; every other member name the rendered scripts use is here, one entry per
 (type, member), grouped by the .NET type that defines it, citing its API page.
 
-The check in tests/test_catalogue.py is by name (a parse tree does not know the
-type of ``$x``), so a name several types share has one entry; its note lists the
-other types. Properties of the scripts' own ``[pscustomobject]`` rows
+The check in tests/catalogue/test_script_names.py is by name (a parse tree does
+not know the type of ``$x``), so a name several types share has one entry; its
+note lists the other types. Properties of the scripts' own ``[pscustomobject]`` rows
 (``$plan.HostName``, ``$row.Result``) are not platform names and are not here.
 """
 

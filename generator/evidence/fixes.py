@@ -7,7 +7,7 @@ is the id exactly as ``Add-DrCheck -Id`` writes it in the templates
 ``site/Test-DrBundle.ps1.jinja`` for the bundle check, ``run:completed`` in
 both), with ``{0}`` and ``{1}`` where the script formats in a name. Each text
 names the drgen script to run, or the Windows setting to change when no drgen
-script changes it. ``tests/test_report_fixes.py`` fails when the scripts can
+script changes it. ``tests/evidence/test_report_fixes.py`` fails when the scripts can
 write an id that has no text here (ids read from the rendered scripts' parse
 tree and from the templates), when a key here is an id no script writes, and
 when a text names a script that is not in the bundle.

@@ -189,7 +189,7 @@ def _encode_script(art: RenderedArtifact, signer: Signer) -> EncodedArtifact:
     The bytes, the Authenticode digest and both file hashes are exactly what
     ``encode_text``, ``AuthenticodeSigner.sign`` and SHA-256 of the whole would
     give; only the data block is converted, checked and hashed per script
-    (tests/test_signing_fast_path.py holds the two ways to the same bytes).
+    (tests/signing/test_fast_path.py holds the two ways to the same bytes).
     """
     code = encoded_code(art.code_head, art.code_tail)
     block = encoded_block(art.data_block)

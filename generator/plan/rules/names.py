@@ -21,7 +21,7 @@ from generator.plan.outputs import PRODUCTION_FOLDER
 from generator.plan.rules.common import error
 
 # writer.MANIFEST_NAME, spelled here so that the rules do not import the writing
-# stage (tests/test_windows_names.py holds the two equal).
+# stage (tests/inventory/test_windows_names.py holds the two equal).
 MANIFEST_NAME = "manifest.json"
 # Names in OUT/<inventory>/ beside the site folder, and what they are.
 _SITE_TAKEN = {
