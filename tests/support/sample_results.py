@@ -8,7 +8,7 @@ They are synthesized here, by Python, not written by a script on a server:
 what Test-DrServer.ps1 and Test-DrBundle.ps1 would write for the two example
 inventories. Two things say so without a key the scripts do not write: the
 folder's README.md, and ``run_by`` (:data:`RUN_BY`), which names the account
-``SYNTHESIZED\\tests.sample_results`` where a real run names the Windows account
+``SYNTHESIZED\\tests.support.sample_results`` where a real run names the Windows account
 that ran it. ``tests/scripts/test_json_contracts.py`` holds both, and every key of every
 sample to the keys the scripts write. The check ids and expected values follow
 the scripts' checks (``_partials/checks.ps1.jinja``,
@@ -62,7 +62,7 @@ OLD_BUNDLE_ID = hashlib.sha256(b"an older render of the bundle").hexdigest()
 # .Name), the samples say they were made here: no Windows domain is SYNTHESIZED.
 # (The label keeps the module's first name, tests.sample_results: the committed
 # samples and the README's screenshots carry it.)
-RUN_BY = "SYNTHESIZED\\tests.sample_results"
+RUN_BY = "SYNTHESIZED\\tests.support.sample_results"
 
 
 @dataclass(frozen=True, slots=True)
