@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -40,10 +41,18 @@ def _spans(value: object, name: str) -> tuple[object, ...]:
         msg = f"{name} expects runbook prose, got {type(value).__name__}"
         raise TypeError(msg)
     for span in value:
-        if not isinstance(span, str | Code):
+        # Markup would pass escape() unchanged and, equal to its plain str, share
+        # that str's cache entry: prose is plain text, escaped only here.
+        if isinstance(span, Markup) or not isinstance(span, str | Code):
             msg = f"{name} expects runbook prose, got a {type(span).__name__} span"
             raise TypeError(msg)
     return value
+
+
+# A runbook prints the same prose many times (a sign-off row per DR server in
+# every step): each distinct prose is converted once per process. Prose is an
+# immutable tuple of str and frozen Code spans, so it is its own cache key.
+_PROSE_CACHE = 8192
 
 
 def md_prose(value: object) -> str:
@@ -52,17 +61,24 @@ def md_prose(value: object) -> str:
     Authored words never carry inventory text (``generator.plan.prose``), and a
     test holds them to characters Markdown cannot misread.
     """
-    return "".join(
-        md_code(s.text) if isinstance(s, Code) else str(s)
-        for s in _spans(value, "md_prose")
-    )
+    return _md_prose(_spans(value, "md_prose"))
+
+
+@lru_cache(maxsize=_PROSE_CACHE)
+def _md_prose(spans: tuple[object, ...]) -> str:
+    return "".join(md_code(s.text) if isinstance(s, Code) else str(s) for s in spans)
 
 
 def html_prose(value: object) -> Markup:
     """Runbook prose as HTML: every span escaped, names in ``<code>``."""
+    return _html_prose(_spans(value, "html_prose"))
+
+
+@lru_cache(maxsize=_PROSE_CACHE)
+def _html_prose(spans: tuple[object, ...]) -> Markup:
     return Markup("").join(
         Markup("<code>{}</code>").format(s.text) if isinstance(s, Code) else escape(s)
-        for s in _spans(value, "html_prose")
+        for s in spans
     )
 
 
