@@ -1,5 +1,5 @@
 """Drill results: what Test-DrServer.ps1 and Test-DrBundle.ps1 write, read on the
-parse tree (tests/support/pwsh_oracle.py), against the model and schema drgen reads them
+parse tree (tests/support/pwsh/), against the model and schema drgen reads them
 with; and the bundle id that ties a result to a render."""
 
 from __future__ import annotations
