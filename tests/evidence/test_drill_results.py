@@ -1,5 +1,5 @@
 """Drill results: what Test-DrServer.ps1 and Test-DrBundle.ps1 write, read on the
-parse tree (tests/support/pwsh_oracle.py), against the model and schema drgen reads them
+parse tree (tests/support/pwsh/), against the model and schema drgen reads them
 with; and the bundle id that ties a result to a render."""
 
 from __future__ import annotations
@@ -337,7 +337,8 @@ def test_every_check_has_a_stable_distinct_id(all_artifacts) -> None:
 
 
 def test_the_sample_checks_use_the_scripts_ids(all_artifacts, plans) -> None:
-    """tests.support.sample_results models the checks; its ids are ones the scripts write."""
+    """tests.support.sample_results models the checks; its ids are ones the
+    scripts write."""
     by_name: dict[str, set[str]] = {}
     for script in result_scripts(all_artifacts):
         by_name.setdefault(script.name, set()).update(id_patterns(script))

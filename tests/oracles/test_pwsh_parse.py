@@ -1,4 +1,4 @@
-"""The tree-sitter-pwsh oracle (tests/support/pwsh_oracle.py) on hand-written
+"""The tree-sitter-pwsh oracle (tests/support/pwsh/) on hand-written
 PowerShell 5.1: parsing, syntax problems, commands, ShouldProcess guards, method
 calls and string literals."""
 

@@ -8,7 +8,7 @@ names its SOURCE (a page of MicrosoftDocs/PowerShell-Docs under reference/5.1, a
 file of the engine in PowerShell/PowerShell, or an issue there) and says exactly
 what it accepts. :func:`check` runs every rule of :data:`RULES`.
 
-Like :mod:`tests.support.pwsh_oracle`, this module knows nothing about templates or the
+Like :mod:`tests.support.pwsh`, this module knows nothing about templates or the
 generator: it reads the bytes of a ``.ps1``. It does rely on two conventions of the
 drgen scripts, both stated where used: ``Write-DrProblem`` records a problem
 (:data:`PROBLEM_RECORDERS`), and a function that runs a native tool and returns an
