@@ -30,6 +30,7 @@ from tests.support.scripts import (
     top_assignment,
 )
 from tests.support.tree import (
+    ancestors,
     argument_text,
     branch_block,
     command_nodes,
@@ -226,3 +227,92 @@ def test_the_report_says_how_to_finish_the_restart() -> None:
         assert "Reset-DrServer.ps1" in fix, fix
         assert "Enable-DrServer.ps1" in fix, fix
         assert "DRSERVER1" in fix, fix
+
+
+def check_marker_kept_when_present(script: Script) -> None:
+    """The marker is written before UpdateRegistry.vbs only when absent: one left
+    by an interrupted restart lists the WMI dependents it stopped."""
+    writes = [
+        c
+        for c in command_nodes(script.root, "Set-Content")
+        if argument_text(c, "-LiteralPath") == MARKER
+        and "UpdateRegistry.vbs ran" in argument_text(c, "-Value")
+        and not argument_text(c, "-Value").startswith("(")
+    ]
+    write = one(writes, script)
+    guards = [
+        a
+        for a in ancestors(write)
+        if a.type == "if_statement"
+        and key(condition(a))
+        == "-not (test-path -literalpath $wmirestartmarker -pathtype leaf)"
+    ]
+    assert guards, script
+
+
+def test_the_marker_is_not_overwritten_before_update_registry(
+    all_artifacts: list[RenderedArtifact],
+) -> None:
+    found = scripts(all_artifacts, "Enable-DrServer.ps1", "Reset-DrServer.ps1")
+    for script in found:
+        check_marker_kept_when_present(script)
+    counter(
+        found[0],
+        check_marker_kept_when_present,
+        "        if (-not (Test-Path -LiteralPath $WmiRestartMarker -PathType Leaf)) {",
+        "        if ($true) {",
+    )
+
+
+def test_disable_finishes_a_pending_restart_before_its_end_state(
+    all_artifacts: list[RenderedArtifact],
+) -> None:
+    """Stand down and the abort path run Disable-DrServer.ps1: with a restart left
+    pending by Enable-DrServer.ps1, its end state could never hold otherwise."""
+    for script in scripts(all_artifacts, "Disable-DrServer.ps1"):
+        body = [c.name for c in main_body(script)]
+        restart = body.index("Restart-DrWmi")
+        assert restart < body.index("Assert-DrEndState"), (script, body)
+        assert max(i for i, n in enumerate(body) if n == "Set-DrServiceDormant") < (
+            restart
+        ), (script, body)
+        # Nothing of its own is pending: only the marker starts a restart.
+        pending = function(script, "Get-DrPendingRegistryReferences")
+        assert not command_nodes(pending, "Get-DrRegistryValue"), script
+
+
+def test_reset_what_if_reads_no_biztalk_wmi_while_a_restart_is_pending(
+    all_artifacts: list[RenderedArtifact],
+) -> None:
+    for script in scripts(all_artifacts, "Reset-DrServer.ps1"):
+        moved = key(top_assignment_in_run(script, "moved"))
+        assert "-and -not (test-path -literalpath $wmirestartmarker" in moved, (
+            script,
+            moved,
+        )
+
+
+def test_reset_says_how_to_move_a_value_update_registry_left(
+    all_artifacts: list[RenderedArtifact],
+) -> None:
+    for script in scripts(all_artifacts, "Reset-DrServer.ps1"):
+        check = function(script, "Assert-DrRegistryNamesProduction")
+        thrown = [
+            text(f)
+            for f in nodes(check, "flow_control_statement")
+            if text(f).startswith("throw")
+        ]
+        message = one(thrown, script)
+        assert "by hand" in message, message
+        assert "ssoconfig -setDB" in message, message
+
+
+def top_assignment_in_run(script: Script, variable: str) -> Node:
+    """The one assignment of ``$variable`` outside every function (the run)."""
+    found = [
+        a
+        for a in nodes(script.root, "assignment_expression")
+        if text(a).split("=", 1)[0].strip().lower() == f"${variable}".lower()
+        and not any(x.type == "function_statement" for x in ancestors(a))
+    ]
+    return one(found, script)

@@ -525,7 +525,8 @@ def test_winmgmt_restart_survives_an_on_demand_start(
         ),
         # A lost race is not caught.
         (
-            "catch [System.InvalidOperationException] {",
+            "catch [System.InvalidOperationException],"
+            " [System.ServiceProcess.TimeoutException] {",
             "catch [System.TimeoutException] {",
         ),
         # Done as soon as it runs, without having seen it go down.
@@ -570,3 +571,29 @@ def test_counter_checker_fails_on_mutated_script(
         assert not ps.syntax_problems(broken.data), mutation
         with pytest.raises(AssertionError):
             check(broken)
+
+
+def test_winmgmt_restart_catches_stop_timing_out_on_a_dependent(
+    all_artifacts: list[RenderedArtifact],
+) -> None:
+    """ServiceController.Stop() stops running dependents first and waits for each
+    (System.ServiceProcess.ServiceController.Stop, .NET Framework reference
+    source: WaitForStatus(Stopped, 30 s) per dependent), throwing
+    System.ServiceProcess.TimeoutException: the loop catches it beside the lost
+    race and looks again within its own bound."""
+    for script in scripts(
+        all_artifacts,
+        "Enable-DrServer.ps1",
+        "Reset-DrServer.ps1",
+        "Disable-DrServer.ps1",
+    ):
+        fn = function(script, "Restart-DrWinmgmt")
+        caught = {
+            text(t).strip("[]")
+            for clause in nodes(fn, "catch_clause")
+            for t in nodes(clause, "type_literal")
+        }
+        assert caught == {
+            "System.InvalidOperationException",
+            "System.ServiceProcess.TimeoutException",
+        }, (script, caught)

@@ -215,7 +215,7 @@ $UpdateInfoSha256 = '4668BD0561C04B8FA81DC845F71D5A7AF4C7A1BD9255C01E8602688DFDF
 $RearmInfoSha256 = '90DA78E218994FDB2B9D4516565B5760B9013E28392957EFD83FD3FD95415D48'
 $SecretServerSha256 = 'B566B7CD3DCA133EDE0D977177A602308D3C75140F4428F4DC16D5ABCA61390F'
 # Which render this is, as the drill results record it (drgen report).
-$BundleId = '1dc96c5de61288f8f4497c4c25ddcbc2bb456ce11d7b12cbef490e399445f2fe'
+$BundleId = '7439d6923df5935e69d72d651caa6cbc2e7431c2fb05519748b1c37c6c77ef4c'
 $InventoryName = 'consolidated.yaml'
 # SHA-256 of what the inventory means (its model as canonical JSON).
 $InventorySha256 = 'dfaab582b8d067b19738a142072a028a840aed27cc16bb6e53f193424f722168'
@@ -1506,7 +1506,11 @@ function Update-DrRegistryReferences {
         Copy-Item -LiteralPath $UpdateInfoPath -Destination (Join-Path -Path $restore -ChildPath 'UpdateInfo.xml') -Force -Confirm:$false
         # Remembered before the change, so an interrupted run still restarts WMI.
         Initialize-DrStateFolder
-        Set-Content -LiteralPath $WmiRestartMarker -Value 'UpdateRegistry.vbs ran; WMI must be restarted' -Encoding UTF8 -Confirm:$false
+        # Only when absent: a marker left by an interrupted restart lists the WMI
+        # dependents it stopped, which the restart must start again.
+        if (-not (Test-Path -LiteralPath $WmiRestartMarker -PathType Leaf)) {
+            Set-Content -LiteralPath $WmiRestartMarker -Value 'UpdateRegistry.vbs ran; WMI must be restarted' -Encoding UTF8 -Confirm:$false
+        }
         Push-Location -LiteralPath $restore
         try {
             $run = Invoke-DrNative -FilePath (Get-DrCscript) -ArgumentList @('//NoLogo', 'UpdateRegistry.vbs', 'UpdateInfo.xml')
@@ -1620,7 +1624,9 @@ function Restart-DrWinmgmt {
                     $service.Stop()
                 }
             }
-            catch [System.InvalidOperationException] {
+            catch [System.InvalidOperationException], [System.ServiceProcess.TimeoutException] {
+                # Stop() also waits up to 30 seconds for each running dependent and
+                # then throws TimeoutException: look again, within this loop's bound.
                 $lastError = $_.Exception.Message
             }
             if ([DateTime]::UtcNow -gt $deadline) {

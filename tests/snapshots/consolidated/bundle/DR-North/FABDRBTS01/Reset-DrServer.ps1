@@ -190,7 +190,7 @@ $UpdateInfoSha256 = '4668BD0561C04B8FA81DC845F71D5A7AF4C7A1BD9255C01E8602688DFDF
 $RearmInfoSha256 = '90DA78E218994FDB2B9D4516565B5760B9013E28392957EFD83FD3FD95415D48'
 $SecretServerSha256 = 'B566B7CD3DCA133EDE0D977177A602308D3C75140F4428F4DC16D5ABCA61390F'
 # Which render this is, as the drill results record it (drgen report).
-$BundleId = '1dc96c5de61288f8f4497c4c25ddcbc2bb456ce11d7b12cbef490e399445f2fe'
+$BundleId = '7439d6923df5935e69d72d651caa6cbc2e7431c2fb05519748b1c37c6c77ef4c'
 $InventoryName = 'consolidated.yaml'
 # SHA-256 of what the inventory means (its model as canonical JSON).
 $InventorySha256 = 'dfaab582b8d067b19738a142072a028a840aed27cc16bb6e53f193424f722168'
@@ -1487,7 +1487,11 @@ function Update-DrRegistryToProduction {
         $copy = Join-Path -Path $restore -ChildPath $RearmInfoName
         # Remembered before the change, so an interrupted run still restarts WMI.
         Initialize-DrStateFolder
-        Set-Content -LiteralPath $WmiRestartMarker -Value 'UpdateRegistry.vbs ran; WMI must be restarted' -Encoding UTF8 -Confirm:$false
+        # Only when absent: a marker left by an interrupted restart lists the WMI
+        # dependents it stopped, which the restart must start again.
+        if (-not (Test-Path -LiteralPath $WmiRestartMarker -PathType Leaf)) {
+            Set-Content -LiteralPath $WmiRestartMarker -Value 'UpdateRegistry.vbs ran; WMI must be restarted' -Encoding UTF8 -Confirm:$false
+        }
         [System.IO.File]::WriteAllBytes($copy, $bytes)
         Push-Location -LiteralPath $restore
         try {
@@ -1540,7 +1544,11 @@ function Assert-DrRegistryNamesProduction {
             Write-Host ('   What if: UpdateRegistry.vbs runs first; after it every value must name production, or the run stops. Now: {0}.' -f ($wrong -join '; '))
             return
         }
-        throw ('Registry references not moved back: {0}. Check the UpdateRegistry.vbs output above, correct the cause, then run this script again.' -f ($wrong -join '; '))
+        # No source says UpdateRegistry.vbs rewrites every one of these values (drgen
+        # facts: behaviour:updateregistry-rearm). A value set by hand during the drill
+        # or failover is set back by hand; once none names DR, a run does not start
+        # UpdateRegistry.vbs again and goes on to the WMI restart.
+        throw ('Registry references not moved back: {0}. If the UpdateRegistry.vbs output above shows no error, set each value listed to its production name by hand (the Enterprise SSO value with ssoconfig -setDB, naming the production SSO database), then run this script again.' -f ($wrong -join '; '))
     }
 }
 
@@ -1589,7 +1597,9 @@ function Restart-DrWinmgmt {
                     $service.Stop()
                 }
             }
-            catch [System.InvalidOperationException] {
+            catch [System.InvalidOperationException], [System.ServiceProcess.TimeoutException] {
+                # Stop() also waits up to 30 seconds for each running dependent and
+                # then throws TimeoutException: look again, within this loop's bound.
                 $lastError = $_.Exception.Message
             }
             if ([DateTime]::UtcNow -gt $deadline) {
@@ -1708,7 +1718,8 @@ try {
     Restart-DrWmi
     # Enterprise SSO stays Disabled and stopped (above): its next start reads the
     # SSO database location the registry names now.
-    $moved = (Get-DrRegistryValue -Path $AdminRegistryKey -Name 'MgmtDBServer') -eq $ProductionMgmtServer
+    # Moved, and BizTalk WMI restarted since: only then does WMI read production.
+    $moved = ((Get-DrRegistryValue -Path $AdminRegistryKey -Name 'MgmtDBServer') -eq $ProductionMgmtServer) -and -not (Test-Path -LiteralPath $WmiRestartMarker -PathType Leaf)
     if ($WhatIfPreference -and -not $moved) {
         # BizTalk WMI still reads the DR copy, which may be restoring logs: not queried.
         Write-Host 'What if: after the WMI restart, each host instance of this server would be stopped with IsDisabled set in the production group, and the end state checked (Dormant, production names).'

@@ -12,7 +12,8 @@
     turns their autoStart off, then sets every BizTalk-related Windows service to Disabled and stops it
     (Enterprise SSO last, because host instances depend on it). The services are the real safety net:
     they are handled even when BizTalk WMI cannot be reached.
-    It never starts or enables anything. A second run changes nothing. After a drill or failover the
+    It never starts or enables anything. A second run changes nothing. A WMI restart that
+    Enable-DrServer.ps1 left pending (cut off after UpdateRegistry.vbs) is finished here. After a drill or failover the
     registry keeps naming the DR SQL instances; that is accepted as dormant. After a drill,
     Reset-DrServer.ps1 does the same and also points the registry back at production.
 
@@ -146,7 +147,7 @@ $UpdateInfoSha256 = '4668BD0561C04B8FA81DC845F71D5A7AF4C7A1BD9255C01E8602688DFDF
 $RearmInfoSha256 = '90DA78E218994FDB2B9D4516565B5760B9013E28392957EFD83FD3FD95415D48'
 $SecretServerSha256 = 'B566B7CD3DCA133EDE0D977177A602308D3C75140F4428F4DC16D5ABCA61390F'
 # Which render this is, as the drill results record it (drgen report).
-$BundleId = '1dc96c5de61288f8f4497c4c25ddcbc2bb456ce11d7b12cbef490e399445f2fe'
+$BundleId = '7439d6923df5935e69d72d651caa6cbc2e7431c2fb05519748b1c37c6c77ef4c'
 $InventoryName = 'consolidated.yaml'
 # SHA-256 of what the inventory means (its model as canonical JSON).
 $InventorySha256 = 'dfaab582b8d067b19738a142072a028a840aed27cc16bb6e53f193424f722168'
@@ -1302,6 +1303,138 @@ function Assert-DrEndState {
     }
 }
 
+function Get-DrPendingRegistryReferences {
+    # This script never runs UpdateRegistry.vbs, so nothing is pending on its own
+    # account: the only WMI restart it does is one that Enable-DrServer.ps1 or
+    # Reset-DrServer.ps1 left pending (their marker), which its end state checks.
+    return
+}
+
+function Restart-DrWinmgmt {
+    # Winmgmt is started on demand by any WMI client (a monitoring agent, a scheduled
+    # task), so it may be Running again before this script sees it Stopped, or before
+    # Start() is called. The restart counts as done once Winmgmt was seen going down
+    # (StopPending or Stopped) and is Running again, whoever started it. Start() is
+    # called only while it is Stopped; a Start() or Stop() that loses such a race
+    # (InvalidOperationException) is followed by another look. Bounded.
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
+    param(
+        [Parameter(Mandatory = $true)][ValidateNotNullOrEmpty()][string]$Name,
+        [Parameter(Mandatory = $true)][int]$TimeoutSeconds
+    )
+    if ($PSCmdlet.ShouldProcess($Name, 'Restart service')) {
+        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+        $wentDown = $false
+        $stopAsked = $null
+        $started = $false
+        $lastError = ''
+        while ($true) {
+            $service = Get-DrService -Name $Name
+            if ($null -eq $service) {
+                throw ('Service {0} is not installed.' -f $Name)
+            }
+            $current = [string]$service.Status
+            if (($current -eq 'StopPending') -or ($current -eq 'Stopped')) {
+                $wentDown = $true
+            }
+            if ($wentDown -and ($current -eq 'Running')) {
+                if (-not $started) {
+                    Write-Host ('   service {0} was started again on demand by a WMI client' -f $Name)
+                }
+                return
+            }
+            try {
+                if ($current -eq 'Stopped') {
+                    $service.Start()
+                    $started = $true
+                }
+                elseif ((-not $wentDown) -and ($current -eq 'Running') -and (($null -eq $stopAsked) -or ([DateTime]::UtcNow -gt $stopAsked.AddSeconds(10)))) {
+                    # Asked again after 10 seconds: a stop and an on-demand start may
+                    # both have happened between two looks.
+                    $stopAsked = [DateTime]::UtcNow
+                    $service.Stop()
+                }
+            }
+            catch [System.InvalidOperationException], [System.ServiceProcess.TimeoutException] {
+                # Stop() also waits up to 30 seconds for each running dependent and
+                # then throws TimeoutException: look again, within this loop's bound.
+                $lastError = $_.Exception.Message
+            }
+            if ([DateTime]::UtcNow -gt $deadline) {
+                throw ('Service {0} is {1}, not restarted, after {2} seconds (seen going down: {3}). {4}' -f $Name, $current, $TimeoutSeconds, $wentDown, $lastError)
+            }
+            Start-Sleep -Milliseconds 200
+        }
+    }
+    elseif (-not $WhatIfPreference) {
+        Write-DrProblem -Message ('Restarting service {0} was declined.' -f $Name)
+    }
+}
+
+function Restart-DrWmi {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
+    param()
+    Write-DrStep -Message 'Restart Windows Management Instrumentation'
+    if (-not (Test-Path -LiteralPath $WmiRestartMarker -PathType Leaf)) {
+        # The marker is written when UpdateRegistry.vbs runs. Under -WhatIf it did not
+        # run: say what the real run would do, which restarts WMI only if it runs.
+        if (-not ($WhatIfPreference -and (@(Get-DrPendingRegistryReferences).Count -gt 0))) {
+            Write-DrInPlace -Message 'no WMI restart pending'
+            return
+        }
+    }
+    $name = 'Winmgmt'
+    if ($PSCmdlet.ShouldProcess($name, 'Stop the BizTalk services, restart the service and its running dependents, so BizTalk WMI reads the new database names')) {
+        # The marker names services to stop and start: read it only from a folder
+        # that Administrators or SYSTEM made.
+        Initialize-DrStateFolder
+        # BizTalk services still running read the old names at start ("restart all
+        # BizTalk services"): stop them; the steps below start them again. Reversed
+        # in a copy: $Services keeps the start order.
+        $ordered = $Services.Clone()
+        [array]::Reverse($ordered)
+        foreach ($biztalk in $ordered) {
+            Stop-DrService -Name $biztalk -Confirm:$false
+        }
+        # The services that depend on WMI are stopped one by one and started again
+        # afterwards; their names are kept in the marker first, so an interrupted
+        # restart still brings them back. One that does not come back is reported,
+        # not fatal: only WMI itself must run. (Restart-Service -Force ends at the
+        # first dependent that fails, and waits without a bound.)
+        $service = Get-DrService -Name $name
+        if ($null -eq $service) {
+            throw ('Service {0} is not installed on this computer.' -f $name)
+        }
+        $dependents = @($service.DependentServices | Where-Object -FilterScript { [string]$_.Status -eq 'Running' } | ForEach-Object -Process { $_.Name })
+        $remembered = @(Get-Content -LiteralPath $WmiRestartMarker -Encoding UTF8 -ErrorAction SilentlyContinue | Select-Object -Skip 1)
+        $dependents = @($remembered + $dependents | Where-Object -FilterScript { $_ -ne '' } | Select-Object -Unique)
+        Set-Content -LiteralPath $WmiRestartMarker -Value (@('UpdateRegistry.vbs ran; WMI must be restarted') + $dependents) -Encoding UTF8 -Confirm:$false
+        foreach ($dependent in $dependents) {
+            Stop-DrService -Name $dependent -Confirm:$false
+        }
+        # Not Stop-DrService and Start(): a WMI client can start Winmgmt again at any
+        # moment, and a wait for Stopped would then never end.
+        Restart-DrWinmgmt -Name $name -TimeoutSeconds $WmiRestartTimeoutSeconds -Confirm:$false
+        foreach ($dependent in $dependents) {
+            try {
+                $other = Get-DrService -Name $dependent
+                if (($null -ne $other) -and ([string]$other.Status -ne 'Running')) {
+                    $other.Start()
+                    Wait-DrServiceStatus -Name $dependent -Status 'Running' -TimeoutSeconds $ServiceTimeoutSeconds
+                }
+            }
+            catch {
+                Write-Warning -Message ('Service {0}, which depends on WMI, did not start again: {1}' -f $dependent, $_.Exception.Message)
+            }
+        }
+        Remove-Item -LiteralPath $WmiRestartMarker -Force -Confirm:$false -ErrorAction SilentlyContinue
+        Write-DrChanged -Message 'WMI restarted'
+    }
+    elseif (-not $WhatIfPreference) {
+        throw 'The WMI restart was declined; BizTalk WMI may still use the database names from before UpdateRegistry.vbs.'
+    }
+}
+
 Assert-DrTargetComputer
 $logPath = Start-DrLog -ScriptName $DrScriptName
 try {
@@ -1350,6 +1483,11 @@ try {
             Write-DrProblem -Message ('service {0}: {1}' -f $name, $_.Exception.Message)
         }
     }
+    # After the services (the safety net comes first): an Enable-DrServer.ps1 cut
+    # off between UpdateRegistry.vbs and the WMI restart left it pending, and no
+    # other step of a stand down or an abort would finish it. Harmless on a
+    # dormant server; without it the end state below can never hold.
+    Restart-DrWmi
     Assert-DrEndState -Expect 'Dormant' -AnyManagementServer
 }
 catch {

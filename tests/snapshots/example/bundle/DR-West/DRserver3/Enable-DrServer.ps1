@@ -191,7 +191,7 @@ $UpdateInfoSha256 = 'DFF73E836FC9CF2A1E03E43042F7BC5F104050F610C8FFCFEDAE40EE792
 $RearmInfoSha256 = '11781E84BB6CED5603FF9D389254454ABF381C9DD168B8C1F11273659B21775F'
 $SecretServerSha256 = 'B3F0BBFB3C04BD5DE8239BFB72A50045DA152509E438BA5E7CD6F858EB7366AC'
 # Which render this is, as the drill results record it (drgen report).
-$BundleId = 'ac246dd795b42bea31129e011c922f1254045c595ebc1ba4335ee9c736e4238d'
+$BundleId = '18bea66b774f2500f7d0b21609eeedd2b06aea304a7dc5025a76baf20637c00e'
 $InventoryName = 'example.yaml'
 # SHA-256 of what the inventory means (its model as canonical JSON).
 $InventorySha256 = 'c6bd43d17c190cb8d857d9f112f1156ba69710fd9a363da056f63ffe933ad604'
@@ -1482,7 +1482,11 @@ function Update-DrRegistryReferences {
         Copy-Item -LiteralPath $UpdateInfoPath -Destination (Join-Path -Path $restore -ChildPath 'UpdateInfo.xml') -Force -Confirm:$false
         # Remembered before the change, so an interrupted run still restarts WMI.
         Initialize-DrStateFolder
-        Set-Content -LiteralPath $WmiRestartMarker -Value 'UpdateRegistry.vbs ran; WMI must be restarted' -Encoding UTF8 -Confirm:$false
+        # Only when absent: a marker left by an interrupted restart lists the WMI
+        # dependents it stopped, which the restart must start again.
+        if (-not (Test-Path -LiteralPath $WmiRestartMarker -PathType Leaf)) {
+            Set-Content -LiteralPath $WmiRestartMarker -Value 'UpdateRegistry.vbs ran; WMI must be restarted' -Encoding UTF8 -Confirm:$false
+        }
         Push-Location -LiteralPath $restore
         try {
             $run = Invoke-DrNative -FilePath (Get-DrCscript) -ArgumentList @('//NoLogo', 'UpdateRegistry.vbs', 'UpdateInfo.xml')
@@ -1596,7 +1600,9 @@ function Restart-DrWinmgmt {
                     $service.Stop()
                 }
             }
-            catch [System.InvalidOperationException] {
+            catch [System.InvalidOperationException], [System.ServiceProcess.TimeoutException] {
+                # Stop() also waits up to 30 seconds for each running dependent and
+                # then throws TimeoutException: look again, within this loop's bound.
                 $lastError = $_.Exception.Message
             }
             if ([DateTime]::UtcNow -gt $deadline) {
