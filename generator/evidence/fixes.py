@@ -116,8 +116,9 @@ CHECK_FIXES: Final[Mapping[str, Fix]] = MappingProxyType(
         "wmi:restart-pending": Fix(
             "UpdateRegistry.vbs ran on {server} but the WMI restart after it did "
             "not finish, so BizTalk WMI may read the old database names: run "
-            "Reset-DrServer.ps1 again after a drill, or Enable-DrServer.ps1 again "
-            "during a failover; either finishes the restart first.",
+            "Enable-DrServer.ps1 again during a failover, Disable-DrServer.ps1 at a "
+            "stand down, or Reset-DrServer.ps1 again when re-arming; each of them "
+            "finishes the restart.",
         ),
         "host-instance:{0}:installed": Fix(
             "Run Initialize-DrServer.ps1 on {server}: it maps and installs host "
