@@ -52,9 +52,7 @@ class Fix:
 
 # Reset-DrServer.ps1 is one step of the phase: the DBA's log-shipping steps and
 # Initialize-DrServer.ps1 follow it, so a fix points at the whole phase.
-_RUNBOOK_REARM = (
-    "the runbook's phase \u201cRe-arm after a drill\u201d (Reset-DrServer.ps1 first)"
-)
+_RUNBOOK_REARM = "the runbook's phase \u201cRe-arm\u201d (Reset-DrServer.ps1 first)"
 
 
 def _enable_again(what: str) -> str:

@@ -132,6 +132,7 @@ def _site_plan(
         lab_probes=probe_items(version),
         production_servers=tuple(p.name for p in inv.production.servers),
         production_sql_instances=_production_sql_instances(inv),
+        production_master_secret_server=inv.group.sso.master_secret_server,
         dr_bam_primary_import=at_dr(bam.primary_import) if bam else None,
         dr_bam_analysis=at_dr(bam.analysis) if bam else None,
         dr_bam_sql_copies=tuple(

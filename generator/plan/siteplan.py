@@ -43,6 +43,9 @@ class SitePlan:
     # Services instance left out: it runs no SQL Agent jobs).
     production_servers: tuple[str, ...] = ()
     production_sql_instances: tuple[str, ...] = ()
+    # Runbook, failback: the production master secret server, which the group's SSO
+    # Server name must name again (Enable-DrServer.ps1 set it to the DR one).
+    production_master_secret_server: str = ""
     # Runbook, BAM (None or () without them): the BAM Primary Import database at DR,
     # which the portal's Web.config and bm.exe.config must name; the Analysis
     # Services database and the Archive and Star Schema databases, which the DBA

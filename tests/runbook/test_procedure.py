@@ -181,6 +181,14 @@ def allowed_code(plan: Plan) -> set[str]:
     switches = {e.name for e in CATALOGUE if e.kind is Kind.SWITCH}
     names |= {f"{exe} {switch}" for exe in exes for switch in switches}
     names |= {*site.server_names, *site.production_servers}
+    names |= {site.production_master_secret_server}
+    # A WMI property qualified by its class (MSBTS_GroupSetting.SSOServerName): the
+    # class is the one its entry id names.
+    names |= {
+        e.id.removeprefix("wmi:")
+        for e in CATALOGUE
+        if e.kind is Kind.WMI_PROPERTY and e.id.startswith("wmi:MSBTS_")
+    }
     names |= {*site.dr_sql_instances, *site.production_sql_instances}
     names |= {*site.messagebox_cleanup_jobs, REARM_FILE}
     for db in (site.production_mgmt, site.dr_mgmt):
@@ -257,7 +265,7 @@ def step_titled(p: Phase, start: str) -> int:
 
 def test_rearm_after_a_drill(plans: dict[str, Plan]) -> None:
     for stem, plan in plans.items():
-        rearm = phase(document(plan), "Re-arm after a drill")
+        rearm = phase(document(plan), "Re-arm")
         commands = [c for s in rearm.steps for c in s.commands]
         assert commands == [
             ".\\Reset-DrServer.ps1",
@@ -306,7 +314,8 @@ def test_failback_says_what_drgen_serves_and_what_is_inferred(
             plain(p) for s in failback.steps for p in (s.success, *s.details)
         )
         assert [c for s in failback.steps for c in s.commands] == [
-            ".\\Disable-DrServer.ps1"
+            ".\\Disable-DrServer.ps1",
+            ".\\Reset-DrServer.ps1",
         ], stem
         for words in ("inferred", "later drgen step", "Re-arm", REARM_FILE):
             assert words in said, (stem, words)

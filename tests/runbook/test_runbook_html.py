@@ -336,7 +336,7 @@ def test_every_phase_is_there_in_order(plans) -> None:
             "DR drill",
             "Failover",
             "Stand down",
-            "Re-arm after a drill",
+            "Re-arm",
             "Failback",
         ]
         for phase in doc.phases:

@@ -30,10 +30,58 @@ if TYPE_CHECKING:
     from generator.plan.siteplan import SitePlan
 
 REARM_FILE = "UpdateInfo-Rearm.xml"
+# Re-arming is for whenever production runs again: Reset-DrServer.ps1 refuses the
+# same way (templates/server/Reset-DrServer.ps1.jinja, its refusals).
+REARM_TITLE = "Re-arm (after a drill, an aborted failover or a failback)"
+
+
+# Restore To Mark "re-creates all of the SQL Server Agent jobs on the destination
+# system that had been on the source system" (how-to-configure-the-destination-
+# system-for-log-shipping.md): production's own jobs too, not only BizTalk's.
+RESTORED_JOBS_SOURCE = (
+    'Microsoft: "How to Configure the Destination System for Log Shipping" '
+    "(Restore To Mark re-creates all of the SQL Server Agent jobs of the source "
+    'system); "Cleaning the Destination Environment" (the get backup history job '
+    "may continue running).",
+)
+
+
+def disable_restored_jobs(site: SitePlan) -> Draft:
+    """The jobs Restore To Mark re-created at DR disabled, before anything at DR
+    can reach production again (a drill's isolation lifted, a failover aborted)."""
+    return by_hand(
+        "DBA: disable the SQL Agent jobs Restore To Mark re-created",
+        Actor.DBA,
+        site.dr_sql_instances,
+        prose(
+            "On every DR instance, each SQL Agent job that Restore To Mark "
+            "re-created, every job the production instances have (",
+            Code(N["job:BackupBizTalkServer"]),
+            " and the other BizTalk jobs, and any other job of theirs), shows "
+            "Enabled No in SQL Server Agent, Job Activity Monitor, and ",
+            Code(N["job:RestoreDatabases"]),
+            " is still disabled.",
+        ),
+        fails(
+            RUN_RECORD,
+            ("Yes: disabling a disabled job changes nothing.",),
+            Decision.FIX,
+            (
+                "Do not lift the isolation while one of them is still enabled: it "
+                "would run at DR with production in reach.",
+            ),
+        ),
+        prose(
+            Code(N["job:GetBackupHistory"]),
+            " may keep running. The Re-arm phase deletes the disabled jobs.",
+        ),
+        RESTORED_JOBS_SOURCE,
+    )
 
 
 def stand_down(site: SitePlan) -> Phase:
-    """Phase 4: stop the DR site processing (end of a drill, before failback)."""
+    """Phase 4: stop the DR site processing at the end of a drill, before its
+    isolation is lifted (the abort path and the failback fence on their own)."""
     servers = site.server_names
     drafts = [
         script(
@@ -64,14 +112,16 @@ def stand_down(site: SitePlan) -> Phase:
                 ("Run Disable-DrServer.ps1 again, then this step.",),
             ),
         ),
+        disable_restored_jobs(site),
     ]
     return Phase(
         "4",
-        "Stand down (after a drill, or to fence the DR site before failback)",
+        "Stand down (at the end of a drill, while still isolated)",
         (
-            "On each DR server, in its own folder. At the end of a drill, while the "
-            "drill is still isolated from production: only then lift the "
-            "isolation. The site is fenced, not yet a standby: re-arm it next.",
+            "At the end of a drill, while the drill is still isolated from "
+            "production, in this order: the DR servers, each in its own folder, "
+            "then the DR SQL instances. Lift the isolation only once every step "
+            "passed. The site is fenced, not yet a standby: re-arm it next.",
         ),
         numbered("4", drafts),
     )
@@ -99,7 +149,8 @@ def _reset(site: SitePlan) -> Draft:
             Decision.FIX,
             prose(
                 "It refuses, changing nothing, on a server that was not stood down "
-                "(run the Stand down phase first), and while the production "
+                "(after a drill the Stand down phase, after an aborted failover its "
+                "abort path, in a failback its fence step), and while the production "
                 "management database ",
                 Code(production.name),
                 " on ",
@@ -117,13 +168,52 @@ def _reset(site: SitePlan) -> Draft:
     )
 
 
+def _console(site: SitePlan) -> Draft:
+    production = site.production_mgmt
+    return by_hand(
+        "Administration console: the production group again",
+        Actor.ADMIN,
+        site.server_names,
+        prose(
+            "In the BizTalk Server Administration console of each DR server, the "
+            "group connected during the failover is removed (BizTalk Group, "
+            "Remove), and Connect to Existing Group shows the group of ",
+            Code(production.name),
+            " on ",
+            Code(production.server),
+            ".",
+        ),
+        fails(
+            RUN_RECORD,
+            ("Yes.",),
+            Decision.FIX,
+            (
+                "No script uses the console; a connection that fails usually means "
+                "the account cannot read the production management database, which "
+                "the scripts that follow need too.",
+            ),
+        ),
+        (
+            "Microsoft pairs every run of UpdateRegistry.vbs with this: Remove, "
+            "then Connect to Existing Group with the SQL instance and management "
+            "database the registry now names.",
+        ),
+        (
+            'Microsoft: "How to Update the Runtime Computers" (steps 6 and 7); '
+            '"How to Restore Your Databases" (step 10); "How to Connect to an '
+            'Existing Group".',
+        ),
+    )
+
+
 def _clean(site: SitePlan) -> Draft:
     return by_hand(
         "DBA: clean the DR instances",
         Actor.DBA,
         site.dr_sql_instances,
         prose(
-            "The BizTalk SQL Agent jobs Restore To Mark re-created at DR are deleted, ",
+            "The SQL Agent jobs Restore To Mark re-created at DR, disabled since, "
+            "are deleted, ",
             Code(N["job:RestoreDatabases"]),
             " is still disabled, and ",
             Code(N["proc:sp_LogShippingClean"] + " '<SourceID>'"),
@@ -261,6 +351,7 @@ def rearm(site: SitePlan) -> Phase:
     servers = site.server_names
     drafts: list[Draft | None] = [
         _reset(site),
+        _console(site),
         _clean(site),
         _bam_standby(site),
         _full_backup(site),
@@ -299,10 +390,13 @@ def rearm(site: SitePlan) -> Phase:
     ]
     return Phase(
         "5",
-        "Re-arm after a drill",
+        REARM_TITLE,
         (
-            "After a drill (never after a real failover: production must be there), "
-            "once every DR server was stood down and the drill's isolation is "
+            "Whenever production runs again after the DR site was used: after a "
+            "drill, after an aborted failover, or after a completed failback. Never "
+            "while the DR site processes for production after a real failover: fail "
+            "back first. Once every DR server was stood down (the Stand down phase, "
+            "the abort path or the failback's fence) and a drill's isolation is "
             "lifted, in this order. Until the last step passes, the DR site is no "
             "standby.",
         ),

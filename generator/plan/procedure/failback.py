@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from generator.catalogue import CATALOGUE as N
-from generator.plan.procedure.afterwards import REARM_FILE
+from generator.plan.procedure.afterwards import REARM_FILE, rearm
 from generator.plan.procedure.common import (
     JOB_HISTORY,
     RUN_RECORD,
@@ -24,7 +24,7 @@ from generator.plan.procedure.common import (
     script_log,
 )
 from generator.plan.procedure.model import Actor, Decision, Phase
-from generator.plan.prose import Code, codes, prose
+from generator.plan.prose import Code, Prose, codes, prose
 
 if TYPE_CHECKING:
     from generator.plan.siteplan import SitePlan
@@ -118,6 +118,31 @@ def _stop_dr(site: SitePlan) -> Draft:
     )
 
 
+_SSO_SERVER_NAME = (
+    N["wmi:MSBTS_GroupSetting"] + "." + N["wmi:MSBTS_GroupSetting.SSOServerName"]
+)
+
+
+def _sso_back(site: SitePlan) -> Prose:
+    """The master secret back on the production master secret server, in the order
+    of "How to Move the Master Secret Server" (steps 4 to 6)."""
+    server = site.production_master_secret_server
+    return prose(
+        "The restored SSO database names the DR master secret server. On the "
+        "production master secret server ",
+        Code(server),
+        ", in this order: ",
+        Code(N["exe:ssomanage.exe"] + " " + N["arg:ssomanage.exe-updatedb"]),
+        " with a file whose secretServer is ",
+        Code(server),
+        " (Enterprise SSO running there); then restart Enterprise SSO (",
+        Code(N["svc:ENTSSO"]),
+        ") there; then ",
+        Code(N["exe:ssoconfig.exe"] + " " + N["arg:ssoconfig.exe-restoreSecret"]),
+        " there with the current backup of the master secret.",
+    )
+
+
 def _fail_over_back(site: SitePlan) -> Draft:
     details = [
         prose(
@@ -131,12 +156,18 @@ def _fail_over_back(site: SitePlan) -> Draft:
             "UpdateDatabase step, so review the copy you use). The production "
             "servers' registry already names the production instances.",
         ),
+        _sso_back(site),
         prose(
-            "The restored SSO database names the DR master secret server: ",
-            Code(N["exe:ssomanage.exe"] + " " + N["arg:ssomanage.exe-updatedb"]),
-            " on the production master secret server, then ",
-            Code(N["exe:ssoconfig.exe"] + " " + N["arg:ssoconfig.exe-restoreSecret"]),
-            " there with the current backup of the master secret.",
+            "Then the group's SSO Server name names ",
+            Code(site.production_master_secret_server),
+            " again: in the production group's Administration console, BizTalk "
+            "Group, Properties, General tab, SSO Server name (",
+            Code(_SSO_SERVER_NAME),
+            "). Enable-DrServer.ps1 set it to ",
+            Code(site.master_secret_server),
+            " during the failover and the restored management database brought "
+            "that back; the group uses that server to store and read the adapters' "
+            "configuration.",
         ),
     ]
     if site.has_bam:
@@ -149,23 +180,61 @@ def _fail_over_back(site: SitePlan) -> Draft:
         )
     details.append(
         (
-            'Microsoft: "How to Move the Master Secret Server"; "How to Restore '
-            'Applications and Enable Processing". The order is inferred: Microsoft '
-            "documents the way to the DR site, not the way back. Reverse-direction "
-            "scripts are a later drgen step.",
+            'Microsoft: "How to Move the Master Secret Server" (steps 4 to 6: '
+            "update the database, restart Enterprise SSO, restore the secret); "
+            '"How to Update the Runtime Computers" (the note after step 7: update '
+            'the SSO Server name in Group Properties); "How to Modify Group '
+            'Properties"; "How to Restore Applications and Enable Processing". '
+            "The order is inferred: Microsoft documents the way to the DR site, "
+            "not the way back. Reverse-direction scripts are a later drgen step.",
         )
     )
     return by_hand(
         "DBA and administrators: the failover, toward the primary site",
         Actor.DBA,
         (*site.production_sql_instances, *site.production_servers),
-        (
+        prose(
             "Restore To Mark at the primary site; the restored databases pointed at "
-            "the production instances; the master secret restored on the production "
-            "master secret server; production started.",
+            "the production instances; the master secret restored on ",
+            Code(site.production_master_secret_server),
+            ", where ",
+            Code(N["exe:ssomanage.exe"] + " " + N["arg:ssomanage.exe-displaydb"]),
+            " names it as the secret server; the SSO Server name in Group "
+            "Properties (General tab) of the production group reads ",
+            Code(site.production_master_secret_server),
+            "; production started.",
         ),
         fails(RUN_RECORD, ("As in the Failover phase, step by step.",), Decision.STOP),
         *details,
+    )
+
+
+def _rearm_again(site: SitePlan) -> Draft:
+    """The Re-arm phase, from its first script: production runs again and the DR
+    servers were fenced, which is what Reset-DrServer.ps1 asks for."""
+    phase = rearm(site)
+    first, last = phase.steps[0], phase.steps[-1]
+    return script(
+        "Re-arm the DR site",
+        first.commands,
+        SERVER_FOLDER,
+        site.server_names,
+        (
+            f"Every step of the Re-arm phase passed, {first.number} to "
+            f"{last.number}, in its order: Reset-DrServer.ps1 first on each DR "
+            "server, then the steps that follow it there, DBA steps and scripts.",
+        ),
+        fails(
+            script_log("Reset-DrServer", folder=SERVER_FOLDER),
+            SAFE_TO_RERUN,
+            Decision.FIX,
+            ("Each step of the Re-arm phase says what to do if it fails.",),
+        ),
+        (
+            "Reset-DrServer.ps1 needs the production management database "
+            "reachable again, which it now is, and the DR servers stood down, "
+            "which the fence did.",
+        ),
     )
 
 
@@ -187,18 +256,7 @@ def failback(site: SitePlan) -> Phase:
             ),
         ),
         _fail_over_back(site),
-        by_hand(
-            "Re-arm the DR site",
-            Actor.ADMIN,
-            site.server_names,
-            ("The Re-arm phase passed on every DR server.",),
-            fails(RUN_RECORD, ("Yes.",), Decision.FIX),
-            (
-                "Reset-DrServer.ps1 needs the production management database "
-                "reachable again, which it now is, and the DR servers stood down, "
-                "which the fence did.",
-            ),
-        ),
+        _rearm_again(site),
     ]
     return Phase(
         "6",

@@ -410,7 +410,7 @@ def _by_hand_last() -> Draft:
 
 def _abort(site: SitePlan) -> tuple[Prose, ...]:
     restart: list[str | Code] = [
-        "2. In production, start again exactly what the run record says the first "
+        "3. In production, start again exactly what the run record says the first "
         "step stopped, in reverse: the SQL Agent jobs it disabled (never a ",
         Code(N["answer:job-prefix/MessageBoxMessageCleanup"] + "<MessageBox>"),
         " job: its ManageRefCountLog job starts it)",
@@ -439,16 +439,25 @@ def _abort(site: SitePlan) -> tuple[Prose, ...]:
             Code(".\\Disable-DrServer.ps1"),
             ". It leaves the server dormant, its registry naming the DR SQL instances.",
         ),
+        prose(
+            "2. If Restore To Mark ran: on each DR instance, disable every SQL Agent "
+            "job it re-created, as the Stand down phase does (",
+            Code(N["job:GetBackupHistory"]),
+            " may keep running; ",
+            Code(N["job:RestoreDatabases"]),
+            " stays disabled): with the failover abandoned they would keep running "
+            "at DR with production in reach.",
+        ),
         prose(*(span for span in restart if span != "")),
         prose(
-            "3. If Restore To Mark has not run: enable ",
+            "4. If Restore To Mark has not run: enable ",
             Code(N["job:GetBackupHistory"]),
             " and ",
             Code(N["job:RestoreDatabases"]),
             " again at each DR instance; the site is a standby again once the DR "
             "servers pass Test-DrServer.ps1 -AfterDrill. If it ran: the DR "
             "databases are recovered, no longer restoring, and the DR site is no "
-            "standby until it is re-armed (the phase Re-arm after a drill).",
+            "standby until it is re-armed (the Re-arm phase).",
         ),
     )
 

@@ -220,9 +220,9 @@ def drill(site: SitePlan) -> Phase:
             "names the production one. Run the failover below once in an "
             "isolated drill, with the DR SQL instances restored and production out "
             "of reach, before it is needed. End the drill in this order: the Stand "
-            "down phase on every DR server while still isolated, then lift the "
-            "isolation, then Re-arm after a drill. The check below changes nothing: "
-            "run it on a schedule.",
+            "down phase on every DR server and DR SQL instance while still "
+            "isolated, then lift the isolation, then the Re-arm phase. The check "
+            "below changes nothing: run it on a schedule.",
         ),
         numbered("2", [step]),
     )
