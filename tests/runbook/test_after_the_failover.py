@@ -183,6 +183,22 @@ def test_the_abort_path_disables_the_restored_jobs_before_production_resumes(
     assert numbers == list(range(1, len(numbers) + 1))
 
 
+@pytest.mark.parametrize("stem", EXAMPLES)
+def test_an_abort_before_the_restore_is_standby_only_with_production_names(
+    plans: dict[str, Plan], stem: str
+) -> None:
+    """-AfterDrill accepts a registry naming DR; a standby is judged without it,
+    and a server Enable got as far as UpdateRegistry.vbs on is reset first."""
+    failover = phase(document(plans[stem]), "Failover")
+    (line,) = [
+        plain(t) for t in failover.abort if "If Restore To Mark has not run" in plain(t)
+    ]
+    standby = line.split("If it ran:", 1)[0]
+    assert "without -AfterDrill" in standby, line
+    assert "Test-DrServer.ps1 -AfterDrill" not in standby, line
+    assert "Reset-DrServer.ps1" in standby, line
+
+
 # --- finding: re-arm after a drill, an aborted failover or a failback ---------
 
 

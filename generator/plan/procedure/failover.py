@@ -455,7 +455,10 @@ def _abort(site: SitePlan) -> tuple[Prose, ...]:
             " and ",
             Code(N["job:RestoreDatabases"]),
             " again at each DR instance; the site is a standby again once the DR "
-            "servers pass Test-DrServer.ps1 -AfterDrill. If it ran: the DR "
+            "servers pass Test-DrServer.ps1 (without -AfterDrill: the registry must "
+            "name production). One whose registry names DR (Enable-DrServer.ps1 "
+            "got as far as UpdateRegistry.vbs) runs Reset-DrServer.ps1 first. If it "
+            "ran: the DR "
             "databases are recovered, no longer restoring, and the DR site is no "
             "standby until it is re-armed (the Re-arm phase).",
         ),
