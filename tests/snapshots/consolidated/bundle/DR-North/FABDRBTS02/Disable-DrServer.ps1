@@ -12,8 +12,9 @@
     turns their autoStart off, then sets every BizTalk-related Windows service to Disabled and stops it
     (Enterprise SSO last, because host instances depend on it). The services are the real safety net:
     they are handled even when BizTalk WMI cannot be reached.
-    It never starts or enables anything. A second run changes nothing. A WMI restart that
-    Enable-DrServer.ps1 left pending (cut off after UpdateRegistry.vbs) is finished here. After a drill or failover the
+    It never starts or enables anything of BizTalk's. A second run changes nothing. A WMI
+    restart that Enable-DrServer.ps1 left pending (cut off after UpdateRegistry.vbs) is
+    finished here: WMI and the Windows services that depend on it, never a BizTalk service. After a drill or failover the
     registry keeps naming the DR SQL instances; that is accepted as dormant. After a drill,
     Reset-DrServer.ps1 does the same and also points the registry back at production.
 
@@ -147,7 +148,7 @@ $UpdateInfoSha256 = '4668BD0561C04B8FA81DC845F71D5A7AF4C7A1BD9255C01E8602688DFDF
 $RearmInfoSha256 = '90DA78E218994FDB2B9D4516565B5760B9013E28392957EFD83FD3FD95415D48'
 $SecretServerSha256 = 'B566B7CD3DCA133EDE0D977177A602308D3C75140F4428F4DC16D5ABCA61390F'
 # Which render this is, as the drill results record it (drgen report).
-$BundleId = 'c6c3baf0383dd1b2dbffaa29ca3daf312181532ed91769c0867d236e11e12ef9'
+$BundleId = '3e5fd9f308d7386bcac71c644b69b51f3ca701ca16455cc50892090abb938149'
 $InventoryName = 'consolidated.yaml'
 # SHA-256 of what the inventory means (its model as canonical JSON).
 $InventorySha256 = 'dfaab582b8d067b19738a142072a028a840aed27cc16bb6e53f193424f722168'

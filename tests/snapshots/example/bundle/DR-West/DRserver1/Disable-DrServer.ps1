@@ -12,8 +12,9 @@
     turns their autoStart off, then sets every BizTalk-related Windows service to Disabled and stops it
     (Enterprise SSO last, because host instances depend on it). The services are the real safety net:
     they are handled even when BizTalk WMI cannot be reached.
-    It never starts or enables anything. A second run changes nothing. A WMI restart that
-    Enable-DrServer.ps1 left pending (cut off after UpdateRegistry.vbs) is finished here. After a drill or failover the
+    It never starts or enables anything of BizTalk's. A second run changes nothing. A WMI
+    restart that Enable-DrServer.ps1 left pending (cut off after UpdateRegistry.vbs) is
+    finished here: WMI and the Windows services that depend on it, never a BizTalk service. After a drill or failover the
     registry keeps naming the DR SQL instances; that is accepted as dormant. After a drill,
     Reset-DrServer.ps1 does the same and also points the registry back at production.
 
@@ -139,7 +140,7 @@ $UpdateInfoSha256 = 'DFF73E836FC9CF2A1E03E43042F7BC5F104050F610C8FFCFEDAE40EE792
 $RearmInfoSha256 = '11781E84BB6CED5603FF9D389254454ABF381C9DD168B8C1F11273659B21775F'
 $SecretServerSha256 = 'B3F0BBFB3C04BD5DE8239BFB72A50045DA152509E438BA5E7CD6F858EB7366AC'
 # Which render this is, as the drill results record it (drgen report).
-$BundleId = 'e53d58d72f7de34039a568ddfed45a25099aeef4ff1ab3dd9d1c1c85767925d5'
+$BundleId = 'ba369782017bbf13873f8c27c26006e5dc719e8e4b9c996b8e3d1d7d105d9931'
 $InventoryName = 'example.yaml'
 # SHA-256 of what the inventory means (its model as canonical JSON).
 $InventorySha256 = 'c6bd43d17c190cb8d857d9f112f1156ba69710fd9a363da056f63ffe933ad604'
