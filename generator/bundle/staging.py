@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -52,6 +53,8 @@ class _Stager:
     def __init__(self, staging: Path, current: Path) -> None:
         self.staging = staging
         self.current = current
+        # A first render has nothing to link to: no lookup per file then.
+        self.linkable = current.is_dir() and not current.is_symlink()
         # Folders this process made (each worker has its own copy): one mkdir
         # per folder instead of one per file.
         self.made: set[Path] = set()
@@ -61,11 +64,12 @@ class _Stager:
         if target.parent not in self.made:
             target.parent.mkdir(parents=True, exist_ok=True)
             self.made.add(target.parent)
-        existing = self.current / relative
-        if _holds(existing, data):
-            os.link(existing, target)
-        else:
-            target.write_bytes(data)
+        if self.linkable:
+            existing = self.current / relative
+            if _holds(existing, data):
+                os.link(existing, target)
+                return
+        target.write_bytes(data)
 
     def __call__(self, art: EncodedArtifact) -> EncodedArtifact:
         self.put(PurePosixPath(*art.path.parts[1:]), art.data)
@@ -73,11 +77,13 @@ class _Stager:
 
 
 def _holds(path: Path, data: bytes) -> bool:
-    """Whether ``path`` is a regular file with exactly ``data``."""
+    """Whether ``path`` is a regular file (not a symlink) with exactly ``data``."""
     try:
-        if path.is_symlink() or not path.is_file() or path.stat().st_size != len(data):
+        found = os.lstat(path)
+        if not stat.S_ISREG(found.st_mode) or found.st_size != len(data):
             return False
-        return path.read_bytes() == data
+        with path.open("rb") as file:
+            return file.read() == data
     except OSError:
         return False
 
@@ -129,10 +135,8 @@ def stage_bundle(
             PurePosixPath(MANIFEST_NAME),
             manifest_bytes(plan, encoded, signer, templates_sha256),
         )
-        inside = [PurePosixPath(*art.path.parts[1:]) for art in encoded]
-        changes = _changes(
-            staging, current, root, [*inside, PurePosixPath(MANIFEST_NAME)]
-        )
+        paths = [*(art.path for art in encoded), root / MANIFEST_NAME]
+        changes = _changes(staging, current, root, paths)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise OutputError(
@@ -152,23 +156,26 @@ def _changes(
 ) -> tuple[FileChange, ...]:
     """What the swap will do to each file: a hard link is an identical file.
 
-    ``staged`` lists what was written into ``staging`` (paths inside the
-    bundle), so only ``OUT/<inventory>`` itself is walked.
+    ``staged`` lists what was written into ``staging`` (``root/...`` paths), so
+    only ``OUT/<inventory>`` itself is walked.
     """
     existing = existing_files(current)
-    wanted = set(staged)
     changes = []
-    for relative in wanted:
-        before = existing.get(relative)
+    wanted = set()
+    for path in staged:
+        relative = PurePosixPath(*path.parts[1:])
+        wanted.add(relative)
+        before = existing.get(relative) if existing else None
         if before is None:
             status = "create"
         elif not before.is_symlink() and before.samefile(staging / relative):
             status = "identical"
         else:
             status = "update"
-        changes.append(FileChange(status, root / relative))
+        changes.append(FileChange(status, path))
     changes += [FileChange("remove", root / p) for p in existing if p not in wanted]
-    return tuple(sorted(changes, key=lambda c: c.path))
+    # Path order: a PurePosixPath sorts by its parts.
+    return tuple(sorted(changes, key=lambda c: c.path.parts))
 
 
 def discard(staged: Staged) -> None:

@@ -135,7 +135,8 @@ _XML_WHITESPACE = re.compile(r"[\t\n\r]")
 
 def _xml_escape(value: str) -> Markup:
     """Escape ``& < > " '`` and the whitespace XML would normalise away."""
-    escaped = escape(value)
+    # Markup is escaped already (markupsafe's escape would return it unchanged).
+    escaped = value if type(value) is Markup else escape(value)
     if not _XML_WHITESPACE.search(value):
         # Most values have none: skip three Markup.replace calls (the HTML runbook
         # of a large site prints tens of thousands of values).
@@ -145,11 +146,18 @@ def _xml_escape(value: str) -> Markup:
     return escaped
 
 
+def _prints_script(context: Context) -> bool:
+    # The render's variables (an include's too) are in ``context.parent``: one
+    # dict lookup per printed value, where Context.get resolves through layers.
+    return (context.name or "").endswith(".ps1.jinja") or context.parent.get(
+        OUTPUT_KIND_VAR
+    ) == "ps1"
+
+
 @pass_context
 def finalize(context: Context, value: Any) -> Any:
     """Jinja ``finalize``: in PowerShell templates only ``PsLiteral`` may print."""
-    name = context.name or ""
-    if name.endswith(".ps1.jinja") or context.get(OUTPUT_KIND_VAR) == "ps1":
+    if _prints_script(context):
         if not isinstance(value, PsLiteral):
             msg = (
                 f"unescaped value of type {type(value).__name__} in a PowerShell "

@@ -41,6 +41,8 @@ def _spans(value: object, name: str) -> tuple[object, ...]:
         msg = f"{name} expects runbook prose, got {type(value).__name__}"
         raise TypeError(msg)
     for span in value:
+        if type(span) is str or type(span) is Code:
+            continue  # the common case, decided without isinstance on a union
         # Markup would pass escape() unchanged and, equal to its plain str, share
         # that str's cache entry: prose is plain text, escaped only here.
         if isinstance(span, Markup) or not isinstance(span, str | Code):

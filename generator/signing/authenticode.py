@@ -13,6 +13,7 @@ import binascii
 import hashlib
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
@@ -107,6 +108,30 @@ def _indirect_content(digest: bytes) -> bytes:
     return SPC_DATA + der.seq(SHA256_ALGORITHM, der.octets(digest))
 
 
+# The SpcIndirectDataContent up to the digest's OCTET STRING: the DigestInfo's
+# SEQUENCE length is fixed by SHA-256's 32 bytes.
+_INDIRECT_HEAD = _indirect_content(bytes(32))[: -len(der.octets(bytes(32)))]
+
+
+def _attributes(content_hash: bytes) -> bytes:
+    """The signed attributes as the SET OF the signature covers."""
+    return der.set_of(
+        [*_STATIC_ATTRIBUTES, attribute(OID_MESSAGE_DIGEST, der.octets(content_hash))]
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """A SignedData whose only varying parts are three values of fixed length."""
+
+    pieces: tuple[bytes, bytes, bytes, bytes]
+    signature_size: int
+
+    def fill(self, digest: bytes, content_hash: bytes, signature: bytes) -> bytes:
+        first, second, third, last = self.pieces
+        return first + digest + second + content_hash + third + signature + last
+
+
 # ------------------------------------------------------------------- signer
 
 
@@ -141,6 +166,7 @@ class AuthenticodeSigner:
         # AddFullCertificateChainExceptRoot); the root is never embedded.
         chain = [c.public_bytes(serialization.Encoding.DER) for c in identity.chain]
         self._certificates = der.tlv(der.CTX0, leaf_der, *chain)
+        self._layout = self._fixed_layout()
 
     def sign(self, script: bytes) -> bytes:
         """Return ``script`` followed by its Authenticode signature block.
@@ -158,21 +184,23 @@ class AuthenticodeSigner:
     def block(self, digest: bytes) -> bytes:
         """The signature block of a script whose Authenticode SHA-256 (over its
         UTF-16LE text) is ``digest``; the caller has checked the script."""
-        content = _indirect_content(digest)
+        content = _INDIRECT_HEAD + der.octets(digest)
         # Authenticode's messageDigest covers the SpcIndirectDataContent without
         # its own tag and length (osslsigncode helpers.c), unlike plain CMS.
         content_hash = hashlib.sha256(content).digest()
-        attributes = der.set_of(
-            [
-                *_STATIC_ATTRIBUTES,
-                attribute(OID_MESSAGE_DIGEST, der.octets(content_hash)),
-            ]
-        )
-        # The signature covers the attributes as a SET OF (0x31); they are stored
-        # under the [0] IMPLICIT tag (0xA0).
+        attributes = _attributes(content_hash)
         signature = self._signature(attributes)
+        layout = self._layout
+        if layout is not None and len(signature) == layout.signature_size:
+            return format_block(layout.fill(digest, content_hash, signature))
+        return format_block(self._assemble(content, attributes, signature))
+
+    def _assemble(self, content: bytes, attributes: bytes, signature: bytes) -> bytes:
+        """The PKCS#7 SignedData (DER) around a signature of ``attributes``."""
         signer_info = der.seq(
             self._signer_head,
+            # The signature covers the attributes as a SET OF (0x31); they are
+            # stored under the [0] IMPLICIT tag (0xA0).
             der.retag(der.CTX0, attributes),
             self._algorithm,
             der.octets(signature),
@@ -189,7 +217,35 @@ class AuthenticodeSigner:
             self._certificates,
             der.tlv(der.SET, signer_info),
         )
-        return format_block(der.seq(_SIGNED_DATA_TYPE, der.tlv(der.CTX0, signed_data)))
+        return der.seq(_SIGNED_DATA_TYPE, der.tlv(der.CTX0, signed_data))
+
+    def _fixed_layout(self) -> _Layout | None:
+        """Where the three per-script values sit in the SignedData, when nothing
+        else varies: an RSA signature without a timestamp (PKCS#1 v1.5 gives
+        exactly the modulus length). Then every length in the DER is the same
+        for every script, and a block is the precomputed bytes with the digest,
+        the content hash and the signature put in (``_Layout.fill``); anything
+        else is assembled each time."""
+        if self._timestamper is not None or not isinstance(
+            self._key, rsa.RSAPrivateKey
+        ):
+            return None
+        size = (self._key.key_size + 7) // 8
+        # Three markers that cannot occur in the fixed parts by accident: each
+        # is required to occur exactly once.
+        digest, content_hash = b"\xd1" * 32, b"\xd2" * 32
+        signature = b"\xd3" * size
+        content = _INDIRECT_HEAD + der.octets(digest)
+        encoded = self._assemble(content, _attributes(content_hash), signature)
+        pieces = []
+        rest = encoded
+        for marker in (digest, content_hash, signature):
+            if rest.count(marker) != 1:
+                return None
+            before, rest = rest.split(marker)
+            pieces.append(before)
+        first, second, third = pieces
+        return _Layout((first, second, third, rest), size)
 
     def _signature(self, data: bytes) -> bytes:
         if isinstance(self._key, rsa.RSAPrivateKey):

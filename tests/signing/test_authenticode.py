@@ -576,3 +576,24 @@ def test_dev_identity_signature_verifies(
         osslsigncode, fresh(tmp_path, signed), ca_file
     )
     assert pki.accepted(result), result.stdout + result.stderr
+
+
+def test_precomputed_layout_gives_the_assembled_block(trust: pki.Pki) -> None:
+    """An RSA signer without a timestamp fills three values into precomputed
+    bytes; the result must be exactly the SignedData assembled part by part."""
+    identity = trust.identity()
+    fast = AuthenticodeSigner(identity)
+    assert fast._layout is not None  # the fast path is the one under test
+    slow = AuthenticodeSigner(identity)
+    slow._layout = None
+    for seed in range(20):
+        digest = hashlib.sha256(bytes([seed])).digest()
+        assert fast.block(digest) == slow.block(digest)
+
+
+def test_no_precomputed_layout_for_ecdsa_or_a_timestamp(trust: pki.Pki) -> None:
+    """ECDSA signatures vary in length and a timestamp token follows the
+    signature: both are assembled every time (and osslsigncode accepts them, above
+    and in test_timestamp.py)."""
+    assert AuthenticodeSigner(trust.identity(trust.ecdsa))._layout is None
+    assert AuthenticodeSigner(trust.identity(), lambda _: b"\x30\x00")._layout is None
