@@ -7,12 +7,14 @@ written into the output folder until every bundle is built.
 
 from __future__ import annotations
 
+import functools
+import gc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import jinja2
 
@@ -53,6 +55,32 @@ def _prepare(
     return plans, make_environment(templates), template_set_sha256(templates)
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _without_cycle_collection(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run ``function`` on reference counting alone, then collect cycles again.
+
+    A render allocates millions of short-lived objects, almost none in a cycle,
+    while its plan keeps tens of thousands alive: the cycle collector's passes
+    over them cost about 6% of the CPU of a 1,000-server render and free next to
+    nothing (peak memory grows by 4 MB without them; docs/performance.md).
+    """
+
+    @functools.wraps(function)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return wrapper
+
+
 @contextmanager
 def _writing(where: Path) -> Iterator[None]:
     """An operating-system failure while reading or changing the output folder."""
@@ -71,6 +99,7 @@ class Preview:
     changes: tuple[FileChange, ...]
 
 
+@_without_cycle_collection
 def preview(
     paths: Sequence[Path], *, out: Path, templates: Path = DEFAULT_TEMPLATES
 ) -> tuple[Preview, ...]:
@@ -98,6 +127,7 @@ class Written:
     written: int
 
 
+@_without_cycle_collection
 def render(
     paths: Sequence[Path],
     *,
@@ -210,6 +240,7 @@ class CheckedBundle:
         return not self.changes
 
 
+@_without_cycle_collection
 def check(
     paths: Sequence[Path],
     *,
