@@ -23,11 +23,11 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 import jinja2
-import jinja2.meta
 
 from generator import __version__
 from generator.errors import Diagnostic, Location, TemplateError
 from generator.plan.labprobe import catalogue_sha256
+from generator.render.template_cache import folder_of, template_facts
 
 if TYPE_CHECKING:
     from generator.plan.site import Plan
@@ -49,7 +49,7 @@ def templates_used(env: jinja2.Environment, roots: Iterable[str]) -> dict[str, b
             continue
         try:
             source, filename, _ = loader.get_source(env, name)
-            children = jinja2.meta.find_referenced_templates(env.parse(source))
+            children = template_facts(env, name, source, folder_of(env)).references
         except jinja2.TemplateError as exc:
             where = Location(f"templates/{name}", getattr(exc, "lineno", 0) or 0)
             message = f"{type(exc).__name__}: {exc}"
@@ -98,6 +98,12 @@ def plan_bundle_id(plan: Plan, env: jinja2.Environment) -> str:
         catalogue_sha256=catalogue_sha256(),
         templates=templates_used(
             env,
-            (s.template for s in plan.artifacts if site_root in s.path.parents),
+            (
+                s.template
+                for s in plan.artifacts
+                # site_root in s.path.parents, without building every parent
+                if s.path.parts[: len(site_root.parts)] == site_root.parts
+                and len(s.path.parts) > len(site_root.parts)
+            ),
         ),
     )

@@ -28,6 +28,7 @@ from generator.render.psdata import DataBlockError, render_block
 from generator.render.release import release
 from generator.render.script_data import data_items
 from generator.render.scripts import ScriptCode, script_code
+from generator.render.template_cache import use_cache
 
 
 def make_environment(
@@ -44,7 +45,7 @@ def make_environment(
         undefined=jinja2.StrictUndefined,
         # Match on the full suffix: select_autoescape(["xml"]) misses "x.xml.jinja".
         autoescape=jinja2.select_autoescape(
-            enabled_extensions=("xml.jinja", "html.jinja"),
+            enabled_extensions=_AUTOESCAPED,
             default_for_string=False,
             default=False,
         ),
@@ -59,7 +60,12 @@ def make_environment(
     env.globals["n"] = catalogue
     # This release's constants: what the code of a script may print besides names.
     env.globals["c"] = release()
+    use_cache(env, ("autoescape", _AUTOESCAPED))
     return env
+
+
+# The template names Jinja autoescapes (by the end of the name).
+_AUTOESCAPED = ("xml.jinja", "html.jinja")
 
 
 def template_set_sha256(templates: Path = DEFAULT_TEMPLATES) -> str:

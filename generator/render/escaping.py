@@ -146,18 +146,14 @@ def _xml_escape(value: str) -> Markup:
     return escaped
 
 
-def _prints_script(context: Context) -> bool:
-    # The render's variables (an include's too) are in ``context.parent``: one
-    # dict lookup per printed value, where Context.get resolves through layers.
-    return (context.name or "").endswith(".ps1.jinja") or context.parent.get(
-        OUTPUT_KIND_VAR
-    ) == "ps1"
-
-
 @pass_context
 def finalize(context: Context, value: Any) -> Any:
     """Jinja ``finalize``: in PowerShell templates only ``PsLiteral`` may print."""
-    if _prints_script(context):
+    # The render's variables (an include's too) are in ``context.parent``: one
+    # dict lookup per printed value, where Context.get resolves through layers.
+    if context.parent.get(OUTPUT_KIND_VAR) == "ps1" or (context.name or "").endswith(
+        ".ps1.jinja"
+    ):
         if not isinstance(value, PsLiteral):
             msg = (
                 f"unescaped value of type {type(value).__name__} in a PowerShell "
@@ -165,6 +161,13 @@ def finalize(context: Context, value: Any) -> Any:
             )
             raise UnsafeValueError(msg)
         return value
+    kind = type(value)
+    if kind is str or kind is Markup:
+        # The common case first (a large site's HTML runbook prints ~100,000 values).
+        check_xml_text(value)
+        return _xml_escape(value) if context.eval_ctx.autoescape else value
+    if kind is int:
+        return str(value)
     if value is None:
         msg = "None reached a template output"
         raise UnsafeValueError(msg)

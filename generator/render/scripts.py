@@ -15,10 +15,10 @@ import weakref
 from dataclasses import dataclass
 
 import jinja2
-from jinja2 import nodes
 
 from generator.render.escaping import OUTPUT_KIND_VAR
 from generator.render.psdata import split_script
+from generator.render.template_cache import folder_of, template_facts
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,16 +60,10 @@ def _check_extends_only(env: jinja2.Environment, template: str) -> None:
     if loader is None:
         return
     source, filename, _ = loader.get_source(env, template)
-    tree = env.parse(source, template, filename)
-    if not any(isinstance(node, nodes.Extends) for node in tree.body):
-        return
-    for node in tree.body:
-        if isinstance(node, nodes.Output) and any(
-            not (isinstance(child, nodes.TemplateData) and not child.data.strip())
-            for child in node.nodes
-        ):
-            msg = "text outside a block of a template that extends the frame is dropped"
-            raise jinja2.TemplateSyntaxError(msg, node.lineno, template, filename)
+    line = template_facts(env, template, source, folder_of(env)).dropped_text_line
+    if line:
+        msg = "text outside a block of a template that extends the frame is dropped"
+        raise jinja2.TemplateSyntaxError(msg, line, template, filename)
 
 
 def script_code(env: jinja2.Environment, template: str) -> ScriptCode:

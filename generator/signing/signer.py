@@ -59,17 +59,23 @@ class ScriptSigner:
         """Wrap ``identity`` (a ``certificates.SigningIdentity``)."""
         from generator.signing.authenticode import AuthenticodeSigner
         from generator.signing.certificates import SigningIdentity
-        from generator.signing.timestamp import display_url, make_timestamper
 
         assert isinstance(identity, SigningIdentity)  # noqa: S101 - typing aid
-        timestamper = make_timestamper(timestamp_url) if timestamp_url else None
+        timestamper, shown_url = None, ""
+        if timestamp_url:
+            # Only with a timestamp: its HTTP client and ASN.1 parser are a tenth
+            # of the start-up of a render.
+            from generator.signing.timestamp import display_url, make_timestamper
+
+            timestamper = make_timestamper(timestamp_url)
+            # Never a user:password part of the URL in the manifest.
+            shown_url = display_url(timestamp_url)
         self._signer = AuthenticodeSigner(identity, timestamper)
         self._description = {
             "subject": identity.subject,
             "thumbprint_sha1": identity.thumbprint,
             "not_after": identity.not_after.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            # Never a user:password part of the URL in the manifest.
-            "timestamp_url": display_url(timestamp_url) if timestamp_url else "",
+            "timestamp_url": shown_url,
         }
 
     @property

@@ -1,0 +1,104 @@
+"""Compiled and parsed templates kept between runs (generator/render/template_cache.py):
+the same bytes with and without the cache, written only where and when Python
+writes bytecode, never trusted beyond the source it was made from."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import jinja2
+import pytest
+
+from generator import api
+from generator.bundle.build import render_unsigned
+from generator.render.environment import make_environment
+from generator.render.scripts import script_code
+from generator.render.template_cache import folder_of, template_facts
+from tests.support.paths import INVENTORIES
+
+
+@pytest.fixture
+def bytecode_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Python writes bytecode, under a prefix of this test's own."""
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path / "pycache"))
+    return tmp_path / "pycache"
+
+
+def _texts() -> dict[str, str]:
+    (plan,) = api.plan([INVENTORIES / "example.yaml"])
+    return {str(a.path): a.text for a in render_unsigned(plan, make_environment())}
+
+
+def test_a_render_from_the_cache_is_the_render_without_it(
+    bytecode_written: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold = _texts()
+    folder = folder_of(make_environment())
+    assert folder is not None
+    assert folder.parent == bytecode_written
+    assert sorted(folder.glob("*.jinja-code"))
+    assert sorted(folder.glob("*.facts.json"))
+
+    # Parsing and compiling are now refused: a second render must use the cache.
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("compiled or parsed again despite the cache")
+
+    monkeypatch.setattr(jinja2.Environment, "_parse", refuse)
+    monkeypatch.setattr("generator.render.template_cache._FACTS", {})
+    assert _texts() == cold
+
+
+def test_nothing_is_written_when_python_writes_no_bytecode(
+    bytecode_written: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    monkeypatch.setattr("generator.render.template_cache._FACTS", {})
+    _texts()
+    assert not bytecode_written.exists()
+
+
+def test_a_damaged_cache_is_a_miss(bytecode_written: Path) -> None:
+    cold = _texts()
+    folder = folder_of(make_environment())
+    assert folder is not None
+    for entry in [*folder.glob("*.jinja-code"), *folder.glob("*.facts.json")]:
+        entry.write_bytes(b"\x00garbage")
+    assert _texts() == cold
+
+
+def _folder_env(root: Path, templates: dict[str, str]) -> jinja2.Environment:
+    for name, text in templates.items():
+        (root / name).write_text(text, encoding="utf-8")
+    return make_environment(root)
+
+
+def test_facts_follow_the_source_not_the_name(
+    bytecode_written: Path, tmp_path: Path
+) -> None:
+    templates = tmp_path / "t"
+    templates.mkdir()
+    env = _folder_env(templates, {"a.jinja": '{% include "b.jinja" %}', "b.jinja": ""})
+    folder = folder_of(env)
+    source = (templates / "a.jinja").read_text(encoding="utf-8")
+    assert template_facts(env, "a.jinja", source, folder).references == ("b.jinja",)
+    changed = '{% include "c.jinja" %}'
+    assert template_facts(env, "a.jinja", changed, folder).references == ("c.jinja",)
+
+
+def test_text_outside_the_frame_blocks_is_refused_from_the_cache_too(
+    bytecode_written: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    templates = tmp_path / "t"
+    templates.mkdir()
+    frame = "{% block code %}{% endblock %}"
+    child = (
+        '{% extends "frame.jinja" %}\nWrite-Host lost\n{% block code %}{% endblock %}'
+    )
+    for attempt in range(2):  # the second from the cached parse results
+        monkeypatch.setattr("generator.render.template_cache._FACTS", {})
+        env = _folder_env(templates, {"frame.jinja": frame, "x.ps1.jinja": child})
+        with pytest.raises(jinja2.TemplateSyntaxError, match="dropped") as raised:
+            script_code(env, "x.ps1.jinja")
+        assert raised.value.lineno == 2, attempt
