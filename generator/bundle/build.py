@@ -58,11 +58,22 @@ def _in_site(path: PurePosixPath, site_root: PurePosixPath) -> bool:
     return path.parts[: len(parts)] == parts and len(path.parts) > len(parts)
 
 
-def _with_hashes(spec: ArtifactSpec, digests: dict[PurePosixPath, str]) -> ArtifactSpec:
-    """The spec of a script, given the hashes of the data files it reads."""
+def _with_hashes(
+    spec: ArtifactSpec,
+    digests: dict[PurePosixPath, str],
+    known: dict[object, Hashes],
+) -> ArtifactSpec:
+    """The spec of a script, given the hashes of the data files it reads.
+
+    ``known`` holds the Hashes already made for the same ``reads`` (a DR server's
+    scripts read the same files), so they share one object.
+    """
     if not spec.reads:
         return spec
-    hashes = Hashes(**{name: digests[path] for name, path in spec.reads})
+    hashes = known.get(spec.reads)
+    if hashes is None:
+        hashes = Hashes(**{name: digests[path] for name, path in spec.reads})
+        known[spec.reads] = hashes
     context = dataclasses.replace(spec.context, hashes=hashes)  # type: ignore[arg-type]
     return dataclasses.replace(spec, context=context)
 
@@ -76,8 +87,10 @@ def _with_file_list(
         raise TypeError(msg)
     # The site's own files only: production/ is beside the site, for the
     # production servers, and is never copied to a DR server.
+    depth = len(site_root.parts)
     files = (
-        (art.path.relative_to(site_root), art.sha256, art.code_sha256)
+        # art.path.relative_to(site_root), from its parts (6,000 files a site)
+        (PurePosixPath(*art.path.parts[depth:]), art.sha256, art.code_sha256)
         for art in encoded
         if _in_site(art.path, site_root)
     )
@@ -126,7 +139,7 @@ def plan_review(plan: Plan, env: jinja2.Environment) -> BundleReview:
         last = first + counted[key] - 1
         total = code.lines + counted[key]
         codes[spec.path.name] = code.sha256
-        relative = "\\".join(spec.path.relative_to(site_root).parts)
+        relative = "\\".join(spec.path.parts[len(site_root.parts) :])
         scripts.append(ScriptLines(relative, spec.path.name, first, last, total))
     return BundleReview(tuple(sorted(codes.items())), tuple(scripts))
 
@@ -170,8 +183,11 @@ def render_bundle(
     first = [s for s in artifacts if not s.reads and not s.lists_site]
     done = list(render_encode_sign(first, env, signer, jobs, sink))
     digests = {art.path: art.sha256.upper() for art in done}
+    known: dict[object, Hashes] = {}
     readers = [
-        _with_hashes(s, digests) for s in artifacts if s.reads and not s.lists_site
+        _with_hashes(s, digests, known)
+        for s in artifacts
+        if s.reads and not s.lists_site
     ]
     done += render_encode_sign(readers, env, signer, jobs, sink)
     checks = [_with_file_list(s, done, site_root) for s in artifacts if s.lists_site]

@@ -4,7 +4,7 @@
 module says what is already there (``existing_files``, ``diff_bundle``),
 refuses what drgen did not write unless ``force`` (``check_out_dir``,
 ``check_ownership``), undoes what a render killed between its renames left
-behind, keeps relative paths inside the output folder (``safe_target``), and
+behind, keeps relative paths inside the output folder (``check_inside``), and
 says what a render would do, for ``drgen plan``, without writing
 (``planned_changes``).
 
@@ -289,13 +289,15 @@ def _removing(warn: Callable[[str], None] | None, paths: list[str]) -> None:
         warn(f"warning: --force: removing {len(paths) - _NAMED} more such path(s)")
 
 
-def safe_target(base: Path, relative: PurePosixPath) -> Path:
-    """``base / relative``, refusing a relative path that would leave ``base``."""
-    # A pure check (no syscalls): the staging directory is ours and fresh, so no
-    # symlink can be inside it; only the relative path itself could escape.
-    if relative.is_absolute() or ".." in relative.parts or not relative.parts:
-        raise OutputError(f"{relative}: output path escapes the output directory")
-    return base / relative
+def check_inside(parts: tuple[str, ...]) -> None:
+    """Refuse a relative path (as its parts) that would leave the folder it is in.
+
+    A pure check (no syscalls): the staging directory is ours and fresh, so no
+    symlink can be inside it; only the relative path itself could escape.
+    """
+    if not parts or parts[0] == "/" or ".." in parts:
+        where = "/".join(parts)
+        raise OutputError(f"{where}: output path escapes the output directory")
 
 
 # Files whose bytes follow from all the others: the site self-test script (it lists

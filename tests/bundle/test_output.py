@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import generator.bundle.staging as staging
 from generator.cli.app import app
 from generator.inventory.load import load_inventory
 from generator.inventory.validation import parse_inventory
@@ -183,15 +184,15 @@ def test_failure_while_writing_keeps_previous_bundle(
     before = tree_bytes(out / "example")
     inventory.write_text(example_text.replace("SQLDR01", "SQLDR02"), encoding="utf-8")
     calls = {"n": 0}
-    original = Path.write_bytes
+    original = staging.write_file
 
-    def failing(self: Path, data: bytes) -> int:
+    def failing(path: str, data: bytes) -> None:
         calls["n"] += 1
         if calls["n"] == 5:
             raise OSError(28, "No space left on device")
-        return original(self, data)
+        original(path, data)
 
-    monkeypatch.setattr(Path, "write_bytes", failing)
+    monkeypatch.setattr(staging, "write_file", failing)
     result = runner.invoke(app, ["render", str(inventory), "--out", str(out)])
     assert result.exit_code == 7  # ExitCode.OUTPUT
     assert "No space left on device" in result.stderr

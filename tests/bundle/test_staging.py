@@ -14,9 +14,9 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 import generator.bundle.parallel as parallel
+import generator.bundle.staging as staging
 from generator import api
 from generator.bundle.build import build_bundle
-from generator.bundle.writer import safe_target
 from generator.defaults import DEFAULT_TEMPLATES
 from generator.errors import OutputError, TemplateError
 from generator.render.environment import make_environment, template_set_sha256
@@ -120,10 +120,10 @@ def test_a_failed_first_render_leaves_no_out_behind(tmp_path, monkeypatch):
     keys = tmp_path / "keys"
     choose_signer(None, None, None, datetime.now(UTC), dev_folder=keys)  # exists now
 
-    def full(self: Path, data: bytes) -> int:
+    def full(path: str, data: bytes) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(Path, "write_bytes", full)
+    monkeypatch.setattr(staging, "write_file", full)
     with pytest.raises(OutputError, match="No space left"):
         api.render(
             [INVENTORIES / "example.yaml"],
@@ -136,5 +136,7 @@ def test_a_failed_first_render_leaves_no_out_behind(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("bad", ["../escape.txt", "a/../../etc/passwd", "/etc/passwd"])
 def test_paths_cannot_escape_the_staging_folder(tmp_path, bad):
+    stager = staging._Stager(tmp_path / "staging", tmp_path / "current")
     with pytest.raises(OutputError, match="escapes the output directory"):
-        safe_target(tmp_path, PurePosixPath(bad))
+        stager.put(PurePosixPath(bad), b"x")
+    assert not (tmp_path / "staging").exists()
