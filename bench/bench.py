@@ -207,8 +207,8 @@ def signing_figures(work: Path, repeat: int) -> dict[str, object]:
                 digest = code.head_utf16.copy()
                 digest.update(data.utf16)
                 digest.update(code.tail_utf16)
-                unsigned = code.head + data.utf8 + code.tail
-                signer.sign_prehashed(unsigned, digest.digest(), "")
+                signature = signer.signature_block(digest.digest(), "")
+                b"".join((code.head, data.utf8, code.tail, signature))
             parts_ms = (time.perf_counter() - start) * 1000 / repeat
             row["sign_from_parts_ms"] = round(parts_ms, 3)
             row["from_parts_over_floor"] = round(parts_ms / floor_ms, 2)

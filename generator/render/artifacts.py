@@ -21,7 +21,9 @@ class RenderedArtifact:
     kind: ArtifactKind
     template: str
     server: str | None
-    text: str
+    # The text of anything but a script rendered from its parts ('' for those:
+    # ``text`` joins them only when asked, signing never needs the whole).
+    body: str
     # A script's code_sha256 (its code part, the same for its kind in every bundle
     # of a release); '' for any other artifact.
     code_sha256: str = ""
@@ -31,6 +33,13 @@ class RenderedArtifact:
     data_block: str = field(default="", compare=False, repr=False)
     code_head: str = field(default="", compare=False, repr=False)
     code_tail: str = field(default="", compare=False, repr=False)
+
+    @property
+    def text(self) -> str:
+        """The artifact's LF text."""
+        if self.code_head:
+            return self.code_head + self.data_block + self.code_tail
+        return self.body
 
 
 @dataclass(frozen=True, slots=True)

@@ -199,7 +199,7 @@ def render_artifact(env: jinja2.Environment, spec: ArtifactSpec) -> RenderedArti
             spec.kind,
             spec.template,
             spec.server,
-            code.with_data(block),
+            "",  # the text is the parts below (RenderedArtifact.text)
             code.sha256,
             block,
             code.head,

@@ -32,10 +32,6 @@ class ScriptCode:
     lines_before_data: int  # lines of code above the data block (the marker last)
     lines: int  # lines of code in all (a script has these plus its data block's)
 
-    def with_data(self, block: str) -> str:
-        """The script's LF text with ``block`` (psdata.render_block) inside."""
-        return self.head + block + self.tail
-
     @property
     def text(self) -> str:
         """The code part alone (as ``psdata.code_part`` reads it from a script)."""

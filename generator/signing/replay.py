@@ -58,9 +58,9 @@ class ReplaySigner:
         """``data`` with its old block, or unsigned when its text is new."""
         return data + self._blocks.get(hashlib.sha256(data).hexdigest(), b"")
 
-    def sign_prehashed(self, data: bytes, digest: bytes, data_sha256: str) -> bytes:  # noqa: ARG002
-        """As ``sign``, with the SHA-256 of ``data`` already known."""
-        return data + self._blocks.get(data_sha256, b"")
+    def signature_block(self, digest: bytes, data_sha256: str) -> bytes:  # noqa: ARG002
+        """The block ``sign`` would append to the script of SHA-256 ``data_sha256``."""
+        return self._blocks.get(data_sha256, b"")
 
 
 def _manifest_signer(path: Path) -> dict[str, str] | None:

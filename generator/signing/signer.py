@@ -32,10 +32,10 @@ class Signer(Protocol):
     def sign(self, data: bytes) -> bytes:
         """Return ``data`` with a signature."""
 
-    def sign_prehashed(self, data: bytes, digest: bytes, data_sha256: str) -> bytes:
-        """``sign`` for a script already checked and hashed by the caller: ``digest``
-        is the Authenticode SHA-256 of its text (UTF-16LE), ``data_sha256`` the
-        hex SHA-256 of ``data`` itself."""
+    def signature_block(self, digest: bytes, data_sha256: str) -> bytes:
+        """What ``sign`` would append to a script already checked and hashed by the
+        caller (b"" for none): ``digest`` is the Authenticode SHA-256 of its text
+        (UTF-16LE), ``data_sha256`` the hex SHA-256 of its bytes."""
 
 
 class NullSigner:
@@ -47,9 +47,9 @@ class NullSigner:
         """Return the bytes unchanged."""
         return data
 
-    def sign_prehashed(self, data: bytes, digest: bytes, data_sha256: str) -> bytes:  # noqa: ARG002
-        """Return the bytes unchanged."""
-        return data
+    def signature_block(self, digest: bytes, data_sha256: str) -> bytes:  # noqa: ARG002
+        """Nothing: the script stays unsigned."""
+        return b""
 
 
 class ScriptSigner:
@@ -87,9 +87,9 @@ class ScriptSigner:
         """Append the Authenticode signature block."""
         return self._signer.sign(data)
 
-    def sign_prehashed(self, data: bytes, digest: bytes, data_sha256: str) -> bytes:  # noqa: ARG002
-        """Append the signature block of a script whose digest is known."""
-        return data + self._signer.block(digest)
+    def signature_block(self, digest: bytes, data_sha256: str) -> bytes:  # noqa: ARG002
+        """The signature block of a script whose digest is known."""
+        return self._signer.block(digest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,15 +202,16 @@ def _encode_script(art: RenderedArtifact, signer: Signer) -> EncodedArtifact:
     authenticode = code.head_utf16.copy()
     authenticode.update(block.utf16)
     authenticode.update(code.tail_utf16)
-    unsigned = code.head + block.utf8 + code.tail
     whole = code.head_sha256.copy()
     whole.update(block.utf8)
     whole.update(code.tail)
     unsigned_sha256 = whole.hexdigest()
-    data = signer.sign_prehashed(unsigned, authenticode.digest(), unsigned_sha256)
-    signed = len(data) != len(unsigned)
+    signature = signer.signature_block(authenticode.digest(), unsigned_sha256)
+    # One join of the parts: the script is never copied whole before it is signed.
+    data = b"".join((code.head, block.utf8, code.tail, signature))
+    signed = bool(signature)
     if signed:
-        whole.update(memoryview(data)[len(unsigned) :])
+        whole.update(signature)
     return EncodedArtifact(
         art.path,
         art.kind,
