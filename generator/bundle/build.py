@@ -192,7 +192,7 @@ def render_bundle(
     done += render_encode_sign(readers, env, signer, jobs, sink)
     checks = [_with_file_list(s, done, site_root) for s in artifacts if s.lists_site]
     done += render_encode_sign(checks, env, signer, 1, sink)
-    return tuple(sorted(done, key=lambda a: a.path))
+    return tuple(sorted(done, key=lambda a: a.path.parts))  # path order
 
 
 def render_unsigned(

@@ -213,4 +213,5 @@ def plan_artifacts(site: SitePlan) -> tuple[ArtifactSpec, ...]:
     specs = _site_specs(site, root) + _production_specs(site)
     for server in site.servers:
         specs += _server_specs(site, server, root)
-    return tuple(sorted(specs, key=lambda s: s.path))
+    # Path order (a PurePosixPath sorts by its parts).
+    return tuple(sorted(specs, key=lambda s: s.path.parts))

@@ -63,6 +63,8 @@ def md_prose(value: object) -> str:
     Authored words never carry inventory text (``generator.plan.prose``), and a
     test holds them to characters Markdown cannot misread.
     """
+    if type(value) is tuple and len(value) == 1 and type(value[0]) is Code:
+        return md_code(value[0].text)  # a name alone
     return _md_prose(_spans(value, "md_prose"))
 
 
@@ -91,7 +93,15 @@ def _md_prose(spans: tuple[object, ...]) -> str:
 
 def html_prose(value: object) -> Markup:
     """Runbook prose as HTML: every span escaped, names in ``<code>``."""
+    if type(value) is tuple and len(value) == 1 and type(value[0]) is Code:
+        # A name alone (a sign-off row names its DR server): cached by the name.
+        return _html_code(value[0].text)
     return _html_prose(_spans(value, "html_prose"))
+
+
+@lru_cache(maxsize=_PROSE_CACHE)
+def _html_code(name: str) -> Markup:
+    return Markup("<code>{}</code>").format(name)
 
 
 @lru_cache(maxsize=_PROSE_CACHE)

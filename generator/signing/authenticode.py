@@ -108,9 +108,12 @@ def _indirect_content(digest: bytes) -> bytes:
     return SPC_DATA + der.seq(SHA256_ALGORITHM, der.octets(digest))
 
 
-# The SpcIndirectDataContent up to the digest's OCTET STRING: the DigestInfo's
-# SEQUENCE length is fixed by SHA-256's 32 bytes.
-_INDIRECT_HEAD = _indirect_content(bytes(32))[: -len(der.octets(bytes(32)))]
+# The SpcIndirectDataContent up to the digest's 32 bytes (its OCTET STRING's tag
+# and length included): every length in it is fixed by SHA-256's 32 bytes.
+SHA256_SIZE = 32
+_PKCS1V15 = padding.PKCS1v15()
+_SHA256 = hashes.SHA256()
+_INDIRECT_HEAD = _indirect_content(bytes(SHA256_SIZE))[:-SHA256_SIZE]
 
 
 def _attributes(content_hash: bytes) -> bytes:
@@ -126,6 +129,9 @@ class _Layout:
 
     pieces: tuple[bytes, bytes, bytes, bytes]
     signature_size: int
+    # The signed attributes around the message digest's 32 bytes.
+    attributes_head: bytes
+    attributes_tail: bytes
 
     def fill(self, digest: bytes, content_hash: bytes, signature: bytes) -> bytes:
         first, second, third, last = self.pieces
@@ -184,16 +190,23 @@ class AuthenticodeSigner:
     def block(self, digest: bytes) -> bytes:
         """The signature block of a script whose Authenticode SHA-256 (over its
         UTF-16LE text) is ``digest``; the caller has checked the script."""
-        content = _INDIRECT_HEAD + der.octets(digest)
+        if len(digest) != SHA256_SIZE:
+            msg = f"an Authenticode SHA-256 digest has 32 bytes, not {len(digest)}"
+            raise ValueError(msg)
+        content = _INDIRECT_HEAD + digest
         # Authenticode's messageDigest covers the SpcIndirectDataContent without
         # its own tag and length (osslsigncode helpers.c), unlike plain CMS.
         content_hash = hashlib.sha256(content).digest()
-        attributes = _attributes(content_hash)
-        signature = self._signature(attributes)
         layout = self._layout
-        if layout is not None and len(signature) == layout.signature_size:
-            return format_block(layout.fill(digest, content_hash, signature))
-        return format_block(self._assemble(content, attributes, signature))
+        if layout is None:
+            attributes = _attributes(content_hash)
+            signature = self._signature(attributes)
+            return format_block(self._assemble(content, attributes, signature))
+        attributes = layout.attributes_head + content_hash + layout.attributes_tail
+        signature = self._signature(attributes)
+        if len(signature) != layout.signature_size:
+            return format_block(self._assemble(content, attributes, signature))
+        return format_block(layout.fill(digest, content_hash, signature))
 
     def _assemble(self, content: bytes, attributes: bytes, signature: bytes) -> bytes:
         """The PKCS#7 SignedData (DER) around a signature of ``attributes``."""
@@ -235,8 +248,8 @@ class AuthenticodeSigner:
         # is required to occur exactly once.
         digest, content_hash = b"\xd1" * 32, b"\xd2" * 32
         signature = b"\xd3" * size
-        content = _INDIRECT_HEAD + der.octets(digest)
-        encoded = self._assemble(content, _attributes(content_hash), signature)
+        attributes = _attributes(content_hash)
+        encoded = self._assemble(_INDIRECT_HEAD + digest, attributes, signature)
         pieces = []
         rest = encoded
         for marker in (digest, content_hash, signature):
@@ -245,12 +258,18 @@ class AuthenticodeSigner:
             before, rest = rest.split(marker)
             pieces.append(before)
         first, second, third = pieces
-        return _Layout((first, second, third, rest), size)
+        head, _, tail = attributes.partition(content_hash)
+        # DER sorts the attributes by their encoding: the message digest's place
+        # among them must not depend on its value.
+        for other in (bytes(32), b"\xff" * 32):
+            if _attributes(other) != head + other + tail:
+                return None
+        return _Layout((first, second, third, rest), size, head, tail)
 
     def _signature(self, data: bytes) -> bytes:
         if isinstance(self._key, rsa.RSAPrivateKey):
             # PKCS#1 v1.5 is deterministic, which keeps re-signing byte-stable.
-            return self._key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+            return self._key.sign(data, _PKCS1V15, _SHA256)
         try:
             # RFC 6979 nonces keep ECDSA output byte-stable too.
             algorithm = ec.ECDSA(hashes.SHA256(), deterministic_signing=True)
