@@ -95,8 +95,7 @@ def _holds(path: Path, data: bytes) -> bool:
         found = os.lstat(path)
         if not stat.S_ISREG(found.st_mode) or found.st_size != len(data):
             return False
-        with path.open("rb") as file:
-            return file.read() == data
+        return path.read_bytes() == data
     except OSError:
         return False
 
