@@ -18,7 +18,6 @@ same bytes.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 import stat
@@ -80,7 +79,18 @@ class _Stager:
 
     def __call__(self, art: EncodedArtifact) -> EncodedArtifact:
         self._put(art.path.parts[1:], art.data)
-        return dataclasses.replace(art, data=b"")
+        # The artifact without its bytes (dataclasses.replace, spelt out).
+        return EncodedArtifact(
+            art.path,
+            art.kind,
+            art.template,
+            art.server,
+            art.unsigned_sha256,
+            art.signed,
+            b"",
+            art.sha256,
+            art.code_sha256,
+        )
 
 
 def write_file(path: str, data: bytes) -> None:
