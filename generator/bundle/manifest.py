@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from json.encoder import encode_basestring_ascii
 from pathlib import PurePosixPath
 
 from generator import __version__
@@ -73,5 +74,11 @@ def build_manifest(
 # value of the document can contain it (a NUL byte is escaped in JSON).
 _FILES = "\0drgen-files\0"
 
-# json's C encoder, as json.dumps uses for a scalar without indent.
-_scalar = json.JSONEncoder(sort_keys=True).encode
+_JSON_WORDS = {True: "true", False: "false", None: "null"}
+
+
+def _scalar(value: str | bool | None) -> str:
+    """A manifest scalar as json.dumps writes it (ASCII, by json's C encoder)."""
+    if type(value) is str:
+        return encode_basestring_ascii(value)
+    return _JSON_WORDS[value]  # type: ignore[index]

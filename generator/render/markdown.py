@@ -30,6 +30,10 @@ def md_code(value: object) -> str:
     if not isinstance(value, str):
         msg = f"md_code expects text, got {type(value).__name__}"
         raise TypeError(msg)
+    if "`" not in value:
+        # Most names: one backtick each side (the runbook of a large site prints
+        # tens of thousands of them).
+        return f"`{value.replace('|', chr(92) + '|')}`"
     longest = max((len(run) for run in re.findall(r"`+", value)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if value.startswith("`") or value.endswith("`") else ""
