@@ -86,6 +86,7 @@ _STATIC_ATTRIBUTES = (
 )
 _BLOCK_HEAD = CRLF + SIG_BEGIN + CRLF
 _BLOCK_TAIL = SIG_END + CRLF
+_LINE_BREAK = CRLF + b"# "
 
 
 def file_digest(body: bytes) -> bytes:
@@ -331,11 +332,9 @@ def has_marker(data: bytes) -> bool:
 def format_block(pkcs7: bytes) -> bytes:
     """The comment block carrying ``pkcs7``: CRLF framing, 64-column base64."""
     encoded = base64.b64encode(pkcs7)
-    lines = [
-        b"# " + encoded[i : i + LINE_WIDTH] + CRLF
-        for i in range(0, len(encoded), LINE_WIDTH)
-    ]
-    return _BLOCK_HEAD + b"".join(lines) + _BLOCK_TAIL
+    lines = [encoded[i : i + LINE_WIDTH] for i in range(0, len(encoded), LINE_WIDTH)]
+    # Each line "# " + base64 + CRLF, joined in one pass.
+    return b"".join((_BLOCK_HEAD, b"# ", _LINE_BREAK.join(lines), CRLF, _BLOCK_TAIL))
 
 
 def split_signature(data: bytes) -> tuple[bytes, bytes | None]:
