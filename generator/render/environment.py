@@ -28,7 +28,11 @@ from generator.render.psdata import DataBlockError, render_block
 from generator.render.release import release
 from generator.render.script_data import data_items
 from generator.render.scripts import ScriptCode, script_code
-from generator.render.template_cache import use_cache
+from generator.render.template_cache import (
+    cache_folder,
+    environment_signature,
+    use_cache,
+)
 
 
 def make_environment(
@@ -60,7 +64,11 @@ def make_environment(
     env.globals["n"] = catalogue
     # This release's constants: what the code of a script may print besides names.
     env.globals["c"] = release()
-    use_cache(env, ("autoescape", _AUTOESCAPED))
+    if templates.resolve() == DEFAULT_TEMPLATES.resolve():
+        # drgen's own templates only: a folder given with --templates is compiled
+        # in each run (its entries would pile up under drgen's __pycache__).
+        signature = environment_signature(env, ("autoescape", _AUTOESCAPED))
+        use_cache(env, cache_folder(signature))
     return env
 
 

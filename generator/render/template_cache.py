@@ -12,12 +12,15 @@ package, and never written when Python writes no bytecode
 Python reads existing ``.pyc`` files. Whoever can change that folder can change
 drgen's code itself, so the cache adds no one who can change a script.
 
-An entry is only used for the exact template source it was made from: Jinja
-checks each compiled template against its source, and parse results are filed
-under the SHA-256 of the template's name and source. The folder's name carries
-drgen's and Jinja's versions, the Python implementation and the environment's
-options, so a change of any of them never reads an old entry. Any failure to
-read or write the cache is silent: drgen then compiles and parses as without it.
+Only drgen's own templates are kept (``make_environment``): a folder given with
+``--templates`` is compiled in every run. An entry is only used for the exact
+template source it was made from: Jinja checks each compiled template against its
+source, and the parse results of a template carry the SHA-256 of the source they
+were made from (one entry per template, replaced when it changes). The folder's
+name carries drgen's and Jinja's versions, the Python implementation and the
+environment's options, so a change of any of them never reads an old entry. Any
+failure to read or write the cache is silent: drgen then compiles and parses as
+without it.
 """
 
 from __future__ import annotations
@@ -40,8 +43,8 @@ from generator import __version__
 _PACKAGE = Path(__file__).resolve().parent.parent
 
 
-def cache_folder(signature: str) -> Path | None:
-    """Where this environment's entries go (``None``: nowhere to keep them)."""
+def cache_folder(signature: str) -> Path:
+    """Where the entries of an environment with this signature go."""
     name = f"drgen-templates-{signature[:16]}"
     if sys.pycache_prefix:
         return Path(sys.pycache_prefix) / name
@@ -127,8 +130,8 @@ def _facts_of(env: jinja2.Environment, source: str, name: str) -> TemplateFacts:
     return TemplateFacts(tuple(find_referenced_templates(tree)), dropped)
 
 
-# Parse results of this process, by (folder, name, source hash).
-_FACTS: dict[tuple[str, str], TemplateFacts] = {}
+# Parse results of this process, by (cache folder, name, source hash).
+_FACTS: dict[tuple[str, str, str], TemplateFacts] = {}
 
 
 def template_facts(
@@ -140,24 +143,30 @@ def template_facts(
     Raises:
         jinja2.TemplateSyntaxError: the template does not parse.
     """
-    digest = hashlib.sha256(f"{name}\0{source}".encode()).hexdigest()
-    key = (str(folder), digest)
+    source_sha256 = hashlib.sha256(source.encode()).hexdigest()
+    key = (str(folder), name, source_sha256)
     found = _FACTS.get(key)
     if found is not None:
         return found
-    entry = folder / f"{digest}.facts.json" if folder is not None else None
-    found = _read_facts(entry) if entry is not None else None
+    # One entry per template name, holding the hash of the source it was made
+    # from: an edited template replaces its entry instead of adding one.
+    entry = None
+    if folder is not None:
+        entry = folder / f"{hashlib.sha256(name.encode()).hexdigest()}.facts.json"
+    found = _read_facts(entry, source_sha256) if entry is not None else None
     if found is None:
         found = _facts_of(env, source, name)
         if entry is not None:
-            _write_facts(entry, found)
+            _write_facts(entry, found, source_sha256)
     _FACTS[key] = found
     return found
 
 
-def _read_facts(entry: Path) -> TemplateFacts | None:
+def _read_facts(entry: Path, source_sha256: str) -> TemplateFacts | None:
     try:
         data = json.loads(entry.read_bytes())
+        if data["source_sha256"] != source_sha256:
+            return None
         references = tuple(
             r for r in data["references"] if r is None or isinstance(r, str)
         )
@@ -171,11 +180,12 @@ def _read_facts(entry: Path) -> TemplateFacts | None:
         return None
 
 
-def _write_facts(entry: Path, facts: TemplateFacts) -> None:
+def _write_facts(entry: Path, facts: TemplateFacts, source_sha256: str) -> None:
     if sys.dont_write_bytecode:
         return
     data = json.dumps(
         {
+            "source_sha256": source_sha256,
             "references": list(facts.references),
             "dropped_text_line": facts.dropped_text_line,
         }
@@ -200,9 +210,8 @@ _FOLDERS: weakref.WeakKeyDictionary[jinja2.Environment, Path | None] = (
 )
 
 
-def use_cache(env: jinja2.Environment, options: object) -> None:
-    """Give ``env`` its compiled-template cache and remember its folder."""
-    folder = cache_folder(environment_signature(env, options))
+def use_cache(env: jinja2.Environment, folder: Path) -> None:
+    """Give ``env`` its compiled-template cache in ``folder`` and remember it."""
     env.bytecode_cache = bytecode_cache(folder)
     _FOLDERS[env] = folder
 

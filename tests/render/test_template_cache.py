@@ -14,7 +14,7 @@ from generator import api
 from generator.bundle.build import render_unsigned
 from generator.render.environment import make_environment
 from generator.render.scripts import script_code
-from generator.render.template_cache import folder_of, template_facts
+from generator.render.template_cache import folder_of, template_facts, use_cache
 from tests.support.paths import INVENTORIES
 
 
@@ -69,13 +69,30 @@ def test_a_damaged_cache_is_a_miss(bytecode_written: Path) -> None:
 
 
 def _folder_env(root: Path, templates: dict[str, str]) -> jinja2.Environment:
+    """An environment of templates of a test's own, given a cache folder of its own
+    (make_environment keeps none for a --templates folder)."""
     for name, text in templates.items():
         (root / name).write_text(text, encoding="utf-8")
-    return make_environment(root)
+    env = make_environment(root)
+    assert folder_of(env) is None
+    use_cache(env, root.parent / "cache")
+    return env
+
+
+def test_only_drgens_own_templates_are_kept(
+    bytecode_written: Path, tmp_path: Path
+) -> None:
+    templates = tmp_path / "t"
+    templates.mkdir()
+    (templates / "a.xml.jinja").write_text("<a/>\n", encoding="utf-8")
+    env = make_environment(templates)
+    assert folder_of(env) is None
+    assert env.bytecode_cache is None
+    assert folder_of(make_environment()) is not None
 
 
 def test_facts_follow_the_source_not_the_name(
-    bytecode_written: Path, tmp_path: Path
+    bytecode_written: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     templates = tmp_path / "t"
     templates.mkdir()
@@ -85,6 +102,12 @@ def test_facts_follow_the_source_not_the_name(
     assert template_facts(env, "a.jinja", source, folder).references == ("b.jinja",)
     changed = '{% include "c.jinja" %}'
     assert template_facts(env, "a.jinja", changed, folder).references == ("c.jinja",)
+    # From the disk alone (a new process): the entry holds the changed source's.
+    monkeypatch.setattr("generator.render.template_cache._FACTS", {})
+    assert template_facts(env, "a.jinja", changed, folder).references == ("c.jinja",)
+    assert template_facts(env, "a.jinja", source, folder).references == ("b.jinja",)
+    assert folder is not None
+    assert len(list(folder.glob("*.facts.json"))) == 1  # replaced, not added
 
 
 def test_text_outside_the_frame_blocks_is_refused_from_the_cache_too(
