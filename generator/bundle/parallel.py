@@ -60,5 +60,38 @@ def render_encode_sign(
     chunks = [(i, min(i + chunk, len(specs))) for i in range(0, len(specs), chunk)]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        parts = list(pool.map(_work, chunks))
-    return tuple(art for part in parts for art in part)
+        parts = list(pool.map(_hashes_of, chunks))
+    done = []
+    for (start, stop), part in zip(chunks, parts, strict=True):
+        for spec, (unsigned, signed, data, digest, code) in zip(
+            specs[start:stop], part, strict=True
+        ):
+            # Path, kind, template and server are the spec's (render_artifact
+            # copies them), so only what the worker computed crosses back.
+            done.append(
+                EncodedArtifact(
+                    spec.path,
+                    spec.kind,
+                    spec.template,
+                    spec.server,
+                    unsigned,
+                    signed,
+                    data,
+                    digest,
+                    code,
+                )
+            )
+    return tuple(done)
+
+
+# What a worker sends back for one artifact: plain values, cheap to pickle (a
+# PurePosixPath or a slotted dataclass costs more to pickle than to sign a script's
+# data block).
+_Sent = tuple[str, bool, bytes, str, str]
+
+
+def _hashes_of(bounds: tuple[int, int]) -> tuple[_Sent, ...]:
+    return tuple(
+        (art.unsigned_sha256, art.signed, art.data, art.sha256, art.code_sha256)
+        for art in _work(bounds)
+    )
