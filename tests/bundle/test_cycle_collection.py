@@ -64,3 +64,23 @@ def test_a_disabled_collector_stays_disabled(tmp_path: Path) -> None:
     finally:
         if was:
             gc.enable()
+
+
+def test_the_console_entry_point_freezes_what_it_built_before_the_exit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The process's last collection skips what the command built: ``main``
+    freezes the collector's objects however the command ends."""
+    import generator.cli.app as cli
+
+    frozen: list[bool] = []
+    monkeypatch.setattr("gc.freeze", lambda: frozen.append(True))
+
+    def exits(**_: object) -> None:
+        raise SystemExit(8)
+
+    monkeypatch.setattr(cli, "app", exits)
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert exited.value.code == 8
+    assert frozen == [True]
