@@ -10,7 +10,11 @@ system, its workers included) are divided by the floor's.
 
 Both write to a RAM disk (/dev/shm) when there is one: on the project's VM the
 kernel time of writing 300 MB to the virtual disk varies by a factor of ten with
-the write-back state, which would decide the ratio instead of drgen.
+the write-back state, which would decide the ratio instead of drgen. drgen runs
+from compiled bytecode after a warm-up run, as installed (``_installed_python``);
+render and floor are each measured ``runs`` times and their medians compared.
+The design's library start-up (``LIBRARY_START``) is reported beside the floor,
+which leaves it out, with the ratio against the two together.
 """
 
 from __future__ import annotations
