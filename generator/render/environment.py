@@ -6,6 +6,7 @@ import hashlib
 import traceback
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 from xml.parsers import expat
 
 import jinja2
@@ -48,11 +49,7 @@ def make_environment(
         loader=jinja2.FileSystemLoader(str(templates)),
         undefined=jinja2.StrictUndefined,
         # Match on the full suffix: select_autoescape(["xml"]) misses "x.xml.jinja".
-        autoescape=jinja2.select_autoescape(
-            enabled_extensions=_AUTOESCAPED,
-            default_for_string=False,
-            default=False,
-        ),
+        autoescape=jinja2.select_autoescape(**_AUTOESCAPE),
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -67,13 +64,18 @@ def make_environment(
     if templates.resolve() == DEFAULT_TEMPLATES.resolve():
         # drgen's own templates only: a folder given with --templates is compiled
         # in each run (its entries would pile up under drgen's __pycache__).
-        signature = environment_signature(env, ("autoescape", _AUTOESCAPED))
+        signature = environment_signature(env, sorted(_AUTOESCAPE.items()))
         use_cache(env, cache_folder(signature))
     return env
 
 
-# The template names Jinja autoescapes (by the end of the name).
-_AUTOESCAPED = ("xml.jinja", "html.jinja")
+# Which templates Jinja autoescapes (by the end of the name). A compiled
+# template has the decision built in, so the template cache's signature holds it.
+_AUTOESCAPE: dict[str, Any] = {
+    "enabled_extensions": ("xml.jinja", "html.jinja"),
+    "default_for_string": False,
+    "default": False,
+}
 
 
 def template_set_sha256(templates: Path = DEFAULT_TEMPLATES) -> str:

@@ -70,6 +70,8 @@ def environment_signature(env: jinja2.Environment, options: object) -> str:
         env.newline_sequence,
         env.keep_trailing_newline,
         env.optimized,
+        env.is_async,
+        env.policies.get("compiler.ascii_str"),
         getattr(env.finalize, "__qualname__", repr(env.finalize)),
         env.undefined.__qualname__,
         sorted(env.extensions),

@@ -14,7 +14,13 @@ from generator import api
 from generator.bundle.build import render_unsigned
 from generator.render.environment import make_environment
 from generator.render.scripts import script_code
-from generator.render.template_cache import folder_of, template_facts, use_cache
+from generator.render.template_cache import (
+    cache_folder,
+    environment_signature,
+    folder_of,
+    template_facts,
+    use_cache,
+)
 from tests.support.paths import INVENTORIES
 
 
@@ -125,3 +131,19 @@ def test_text_outside_the_frame_blocks_is_refused_from_the_cache_too(
         with pytest.raises(jinja2.TemplateSyntaxError, match="dropped") as raised:
             script_code(env, "x.ps1.jinja")
         assert raised.value.lineno == 2, attempt
+
+
+def test_what_compiled_code_depends_on_names_another_folder() -> None:
+    """A compiled template has the environment's options built in (autoescape,
+    whitespace control, finalize): changing any of them must not read old code."""
+    env = make_environment()
+    base = environment_signature(env, ["autoescape", ("xml.jinja",)])
+    assert environment_signature(env, ["autoescape", ("xml.jinja",)]) == base
+    assert environment_signature(env, ["autoescape", ("html.jinja",)]) != base
+    for option, value in (("trim_blocks", False), ("lstrip_blocks", False)):
+        changed = make_environment()
+        setattr(changed, option, value)
+        assert environment_signature(changed, ["autoescape", ("xml.jinja",)]) != base
+    assert cache_folder(base) != cache_folder(
+        environment_signature(env, ["autoescape", ()])
+    )
