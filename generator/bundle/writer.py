@@ -295,7 +295,8 @@ def check_inside(parts: tuple[str, ...]) -> None:
     A pure check (no syscalls): the staging directory is ours and fresh, so no
     symlink can be inside it; only the relative path itself could escape.
     """
-    if not parts or parts[0] == "/" or ".." in parts:
+    # A POSIX path may start with "//" (its first part then), which is rooted too.
+    if not parts or parts[0].startswith("/") or ".." in parts:
         where = "/".join(parts)
         raise OutputError(f"{where}: output path escapes the output directory")
 

@@ -76,8 +76,34 @@ def environment_signature(env: jinja2.Environment, options: object) -> str:
         env.undefined.__qualname__,
         sorted(env.extensions),
         options,  # what decides autoescape per template name, and the like
+        _callables(env),
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _callables(env: jinja2.Environment) -> tuple[object, ...]:
+    """The filters and tests as compiled code depends on them: Jinja builds each
+    one's calling convention into the code (``pass_context`` and the like) and may
+    call a filter on constant arguments while compiling. So each one's name and
+    convention count, and the source of every module outside Jinja that defines
+    one (drgen's version stays the same while its code changes in a checkout)."""
+    found: list[object] = []
+    modules: set[str] = set()
+    for kind, table in (("filter", env.filters), ("test", env.tests)):
+        for name in sorted(table):
+            function = table[name]
+            found.append((kind, name, str(getattr(function, "jinja_pass_arg", ""))))
+            module = getattr(function, "__module__", "") or ""
+            if not module.startswith("jinja2"):
+                modules.add(module)
+    for module in sorted(modules):
+        file = getattr(sys.modules.get(module), "__file__", None)
+        try:
+            source = Path(file).read_bytes() if file else b""
+        except OSError:
+            source = b""
+        found.append((module, hashlib.sha256(source).hexdigest()))
+    return tuple(found)
 
 
 class _Bytecode(jinja2.FileSystemBytecodeCache):

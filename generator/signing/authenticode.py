@@ -245,10 +245,23 @@ class AuthenticodeSigner:
         ):
             return None
         size = (self._key.key_size + 7) // 8
-        # Three markers that cannot occur in the fixed parts by accident: each
-        # is required to occur exactly once.
-        digest, content_hash = b"\xd1" * 32, b"\xd2" * 32
-        signature = b"\xd3" * size
+        for marks in (b"\xd1\xd2\xd3", b"\x5a\x6b\x7c", b"\x8e\x9f\xa1"):
+            layout = self._layout_by_markers(size, marks)
+            if layout is not None:
+                return layout
+        return None
+
+    def _layout_by_markers(self, size: int, marks: bytes) -> _Layout | None:
+        """The layout found by assembling with three marker values, or None when
+        the markers cannot place the values unambiguously.
+
+        A marker must occur exactly once; and a fixed byte next to a value could
+        still equal the marker's byte (a length byte does, for some key sizes)
+        and shift the split by one, so the layout is accepted only when filling
+        it gives exactly the assembled SignedData for two other sets of values.
+        """
+        digest, content_hash = bytes([marks[0]]) * 32, bytes([marks[1]]) * 32
+        signature = bytes([marks[2]]) * size
         attributes = _attributes(content_hash)
         encoded = self._assemble(_INDIRECT_HEAD + digest, attributes, signature)
         pieces = []
@@ -260,12 +273,19 @@ class AuthenticodeSigner:
             pieces.append(before)
         first, second, third = pieces
         head, _, tail = attributes.partition(content_hash)
-        # DER sorts the attributes by their encoding: the message digest's place
-        # among them must not depend on its value.
-        for other in (bytes(32), b"\xff" * 32):
-            if _attributes(other) != head + other + tail:
+        layout = _Layout((first, second, third, rest), size, head, tail)
+        for value in (0x00, 0xFF):
+            digest, content_hash = bytes([value]) * 32, bytes([value ^ 0x0F]) * 32
+            signature = bytes([value ^ 0xF0]) * size
+            # DER sorts the attributes by their encoding: the message digest's
+            # place among them must not depend on its value either.
+            attributes = _attributes(content_hash)
+            if attributes != head + content_hash + tail:
                 return None
-        return _Layout((first, second, third, rest), size, head, tail)
+            assembled = self._assemble(_INDIRECT_HEAD + digest, attributes, signature)
+            if layout.fill(digest, content_hash, signature) != assembled:
+                return None
+        return layout
 
     def _signature(self, data: bytes) -> bytes:
         if isinstance(self._key, rsa.RSAPrivateKey):

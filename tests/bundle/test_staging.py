@@ -134,7 +134,9 @@ def test_a_failed_first_render_leaves_no_out_behind(tmp_path, monkeypatch):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("bad", ["../escape.txt", "a/../../etc/passwd", "/etc/passwd"])
+@pytest.mark.parametrize(
+    "bad", ["../escape.txt", "a/../../etc/passwd", "/etc/passwd", "//etc/passwd"]
+)
 def test_paths_cannot_escape_the_staging_folder(tmp_path, bad):
     stager = staging._Stager(tmp_path / "staging", tmp_path / "current")
     with pytest.raises(OutputError, match="escapes the output directory"):

@@ -147,3 +147,18 @@ def test_what_compiled_code_depends_on_names_another_folder() -> None:
     assert cache_folder(base) != cache_folder(
         environment_signature(env, ["autoescape", ()])
     )
+
+
+def test_a_filter_of_another_convention_or_code_names_another_folder() -> None:
+    """Jinja builds a filter's calling convention into the compiled code (and may
+    run a filter on constants while compiling): drgen's unchanged version number
+    must not hide a change of either."""
+    env = make_environment()
+    base = environment_signature(env, [])
+    original = env.filters["md_code"]
+    env.filters["md_code"] = jinja2.pass_eval_context(lambda _ctx, value: value)
+    assert environment_signature(env, []) != base
+    env.filters["md_code"] = original
+    assert environment_signature(env, []) == base
+    env.filters["md_code"] = lambda value: value  # defined in this test module
+    assert environment_signature(env, []) != base

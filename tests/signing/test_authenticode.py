@@ -591,6 +591,35 @@ def test_precomputed_layout_gives_the_assembled_block(trust: pki.Pki) -> None:
         assert fast.block(digest) == slow.block(digest)
 
 
+@pytest.mark.parametrize("bits", [3072, 3736])
+def test_precomputed_layout_holds_for_other_key_sizes(
+    trust: pki.Pki, bits: int
+) -> None:
+    """3,736 bits is a 467-byte signature: its DER length ends in 0xD3, the byte
+    of the first set of markers, which would shift that split by one; the layout
+    is then found with other markers, and each block still equals the assembled
+    one and verifies."""
+    key = pki.new_rsa(bits)
+    leaf = pki.issue(
+        f"signer {bits}",
+        key,
+        trust.intermediate,
+        pki.CODE_SIGNING,
+        trust.now - timedelta(days=1),
+        trust.now + timedelta(days=30),
+    )
+    identity = SigningIdentity(key, leaf.cert, (trust.intermediate.cert,))
+    fast = AuthenticodeSigner(identity)
+    assert fast._layout is not None
+    slow = AuthenticodeSigner(identity)
+    slow._layout = None
+    for seed in range(3):
+        digest = hashlib.sha256(bytes([seed])).digest()
+        assert fast.block(digest) == slow.block(digest)
+    script = encode(SCRIPTS["non-ascii"])
+    assert verify_script(fast.sign(script), trust.root.cert) == []
+
+
 def test_no_precomputed_layout_for_ecdsa_or_a_timestamp(trust: pki.Pki) -> None:
     """ECDSA signatures vary in length and a timestamp token follows the
     signature: both are assembled every time (and osslsigncode accepts them, above
