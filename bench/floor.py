@@ -27,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
@@ -119,16 +120,22 @@ LIBRARY_START = (
 )
 
 
+def _after_warm_up(measure: Callable[[], float], runs: int) -> list[float]:
+    """``runs`` measurements after one that is not kept (it writes the bytecode)."""
+    measure()
+    return [measure() for _ in range(runs)]
+
+
 def library_start_cpu(env: dict[str, str], runs: int) -> float:
     """Median CPU seconds of a Python process that only imports the libraries."""
-    seconds = []
     command = [sys.executable, "-c", LIBRARY_START]
-    for run in range(runs + 1):
+
+    def once() -> float:
         before = _cpu(resource.RUSAGE_CHILDREN)
         subprocess.run(command, check=True, capture_output=True, env=env)
-        if run:  # the first run is the warm-up (it writes the bytecode)
-            seconds.append(_cpu(resource.RUSAGE_CHILDREN) - before)
-    return statistics.median(seconds)
+        return _cpu(resource.RUSAGE_CHILDREN) - before
+
+    return statistics.median(_after_warm_up(once, runs))
 
 
 def _scratch(work: Path) -> Path:
@@ -153,15 +160,15 @@ def render_vs_floor(
 def _render_vs_floor(
     inventory: Path, work: Path, jobs: int, runs: int
 ) -> dict[str, object]:
-    seconds = []
     out = work / f"floor-out-{inventory.stem}"
     env = _installed_python(work)
-    for run in range(runs + 1):
+
+    def once() -> float:
         if out.exists():
             shutil.rmtree(out)
-        spent = _render_cpu(inventory, out, jobs, env)
-        if run:  # the first run is the warm-up
-            seconds.append(spent)
+        return _render_cpu(inventory, out, jobs, env)
+
+    seconds = _after_warm_up(once, runs)
     render = statistics.median(seconds)
     # The floor is measured as often as the render, each part's median taken: on
     # a shared VM one run of either can be a third off.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from markupsafe import Markup, escape
@@ -75,19 +76,21 @@ def md_prose(value: object) -> str:
 def md_prose_list(values: object, separator: str = ", ") -> str:
     """Several runbook proses as Markdown, joined: ``map('md_prose')|join`` in one
     filter (a step of a large site runs on a thousand DR servers)."""
-    if not isinstance(values, tuple | list):
-        kind = type(values).__name__
-        msg = f"md_prose_list expects a list of runbook prose, got {kind}"
-        raise TypeError(msg)
-    return separator.join([md_prose(value) for value in values])
+    return _joined(values, md_prose, separator, "md_prose_list", "runbook prose")
 
 
 def md_code_list(values: object, separator: str = ", ") -> str:
     """Several names as Markdown code spans, joined (``map('md_code')|join``)."""
+    return _joined(values, md_code, separator, "md_code_list", "names")
+
+
+def _joined(
+    values: object, convert: Callable[[object], str], separator: str, name: str, of: str
+) -> str:
     if not isinstance(values, tuple | list):
-        msg = f"md_code_list expects a list of names, got {type(values).__name__}"
+        msg = f"{name} expects a list of {of}, got {type(values).__name__}"
         raise TypeError(msg)
-    return separator.join([md_code(value) for value in values])
+    return separator.join([convert(value) for value in values])
 
 
 @lru_cache(maxsize=_PROSE_CACHE)

@@ -27,9 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
-import tempfile
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +37,8 @@ from jinja2 import nodes
 from jinja2.meta import find_referenced_templates
 
 from generator import __version__
+from generator.errors import OutputError
+from generator.files.atomic import write_atomically
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -220,16 +220,10 @@ def _write_facts(entry: Path, facts: TemplateFacts, source_sha256: str) -> None:
     ).encode()
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
-        # Written whole, then renamed: a concurrent reader sees all or nothing.
-        handle, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
-    except OSError:
+        # Whole or not at all: a concurrent reader sees the old entry or the new.
+        write_atomically(entry, data)
+    except (OSError, OutputError):
         return
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        Path(temporary).replace(entry)
-    except OSError:
-        Path(temporary).unlink(missing_ok=True)
 
 
 # The cache folder of each environment (make_environment registers it).

@@ -50,3 +50,20 @@ def test_repeated_prose_is_converted_once_and_stays_equal() -> None:
     again = html_prose(("On ", Code("DRSERVER-CACHE-1"), "."))
     assert first is again
     assert md_prose(value) == "On `DRSERVER-CACHE-1`."
+
+
+def test_the_list_filters_are_map_then_join() -> None:
+    from generator.render.markdown import md_code, md_code_list, md_prose_list
+
+    proses = [(Code("DR|1"),), ("on ", Code("a`b")), ("words",)]
+    assert md_prose_list(proses) == ", ".join(md_prose(p) for p in proses)
+    assert md_prose_list(tuple(proses), "; ") == "; ".join(md_prose(p) for p in proses)
+    names = ("DR`1", "a|b", "plain")
+    assert md_code_list(names) == ", ".join(md_code(n) for n in names)
+    assert md_code_list(()) == ""
+    with pytest.raises(TypeError, match="md_prose_list expects a list"):
+        md_prose_list("not a list")
+    with pytest.raises(TypeError, match="md_code_list expects a list"):
+        md_code_list({"a"})
+    with pytest.raises(TypeError, match="runbook prose"):
+        md_prose_list([(Markup("<b>"),)])
