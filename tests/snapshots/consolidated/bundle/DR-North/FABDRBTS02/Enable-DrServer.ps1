@@ -199,7 +199,7 @@ $UpdateInfoSha256 = '4668BD0561C04B8FA81DC845F71D5A7AF4C7A1BD9255C01E8602688DFDF
 $RearmInfoSha256 = '90DA78E218994FDB2B9D4516565B5760B9013E28392957EFD83FD3FD95415D48'
 $SecretServerSha256 = 'B566B7CD3DCA133EDE0D977177A602308D3C75140F4428F4DC16D5ABCA61390F'
 # Which render this is, as the drill results record it (drgen report).
-$BundleId = '18c996eed8d98dbf0576201670e1fbc97e72bf0f808faabf390262fe35be7400'
+$BundleId = '932f5ae308898bee1e2c598b390ce3b1d0b2da3fc6c3034e70b8d9f589c4688d'
 $InventoryName = 'consolidated.yaml'
 # SHA-256 of what the inventory means (its model as canonical JSON).
 $InventorySha256 = 'dfaab582b8d067b19738a142072a028a840aed27cc16bb6e53f193424f722168'
@@ -1642,8 +1642,9 @@ function Restart-DrWmi {
         # that Administrators or SYSTEM made.
         Initialize-DrStateFolder
         # BizTalk services still running read the old names at start ("restart all
-        # BizTalk services"): stop them; the steps below start them again. Reversed
-        # in a copy: $Services keeps the start order.
+        # BizTalk services"): stop them. Enable-DrServer.ps1 starts them again in its
+        # later steps; Disable and Reset leave them stopped. Reversed in a copy:
+        # $Services keeps the start order.
         $ordered = $Services.Clone()
         [array]::Reverse($ordered)
         foreach ($biztalk in $ordered) {

@@ -170,7 +170,7 @@ $UpdateInfoSha256 = 'DFF73E836FC9CF2A1E03E43042F7BC5F104050F610C8FFCFEDAE40EE792
 $RearmInfoSha256 = '11781E84BB6CED5603FF9D389254454ABF381C9DD168B8C1F11273659B21775F'
 $SecretServerSha256 = 'B3F0BBFB3C04BD5DE8239BFB72A50045DA152509E438BA5E7CD6F858EB7366AC'
 # Which render this is, as the drill results record it (drgen report).
-$BundleId = '3091fe8a5ebcf853ef5292bd43ab917d4f3a28714b6ea41fd834f830bddad58f'
+$BundleId = '68e0f78094ecd4788fbe6b00c44b8b615350503d2ef85c50813de0ca5b176fe3'
 $InventoryName = 'example.yaml'
 # SHA-256 of what the inventory means (its model as canonical JSON).
 $InventorySha256 = 'c6bd43d17c190cb8d857d9f112f1156ba69710fd9a363da056f63ffe933ad604'
@@ -1612,8 +1612,9 @@ function Restart-DrWmi {
         # that Administrators or SYSTEM made.
         Initialize-DrStateFolder
         # BizTalk services still running read the old names at start ("restart all
-        # BizTalk services"): stop them; the steps below start them again. Reversed
-        # in a copy: $Services keeps the start order.
+        # BizTalk services"): stop them. Enable-DrServer.ps1 starts them again in its
+        # later steps; Disable and Reset leave them stopped. Reversed in a copy:
+        # $Services keeps the start order.
         $ordered = $Services.Clone()
         [array]::Reverse($ordered)
         foreach ($biztalk in $ordered) {
